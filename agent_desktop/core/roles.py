@@ -1,0 +1,46 @@
+"""Who acts on a work order: the roles of RULES.md ("Parties and roles") and the actor of one step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from agent_desktop.core.errors import InvalidCommand
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # 坐席: hotline-center seat agent
+    LEADER_SEAT = "leader_seat"  # 专业座席/现场接听: a unit's leader answering on site (第29–30条)
+    SUPERVISOR = "supervisor"  # 热线中心/管理部门: reviews, return visits, supervision, assessment (第7–8条)
+    UNIT = "unit"  # 责任单位: signs, handles, returns, extends, reports, appeals (第11条)
+    SYSTEM = "system"  # the desk's own automation: survey dialer, timers
+
+    @property
+    def zh(self) -> str:
+        return _ROLE_ZH[self]
+
+
+_ROLE_ZH = {
+    Role.AGENT: "坐席",
+    Role.LEADER_SEAT: "专业座席",
+    Role.SUPERVISOR: "热线中心",
+    Role.UNIT: "责任单位",
+    Role.SYSTEM: "系统",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person (or automation) taking a step. A unit actor always names its unit; a leader seat names the unit
+    whose leader is answering, so the calls count in that unit's assessment (第30条)."""
+
+    user_id: str
+    role: Role
+    unit: str | None = None
+    seat: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.user_id:
+            raise InvalidCommand("an actor needs a user id")
+        if self.role is Role.UNIT and not self.unit:
+            raise InvalidCommand(f"unit actor {self.user_id!r} must name its unit")
