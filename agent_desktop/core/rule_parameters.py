@@ -163,7 +163,7 @@ def rule_parameters_from_mapping(values: Mapping[str, Any], *, source: str) -> R
 
 def _coerce(name: str, raw: Any, default: Any, source: str) -> Any:
     where = f"{source}: rules.{name}"
-    if isinstance(default, bool) or isinstance(default, int):
+    if isinstance(default, bool | int):
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ConfigError(f"{where} must be a whole number, got {raw!r}", code="bad_value")
         return raw

@@ -6,6 +6,7 @@ order with one more entry in its append-only history; nothing is edited in place
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
@@ -86,15 +87,25 @@ class NotAcceptedReason(IntEnum):
         return NOT_ACCEPTED_BASIS[self]
 
 
+_ART13 = "《长沙市12345政务热线运行管理办法》第十三条"
+
 NOT_ACCEPTED_BASIS: dict[NotAcceptedReason, str] = {
-    NotAcceptedReason.OUTSIDE_JURISDICTION: "《长沙市12345政务热线运行管理办法》第十三条第(一)项:不属于长沙市行政职权管辖范围的事项。",
-    NotAcceptedReason.EMERGENCY_SERVICE: "《长沙市12345政务热线运行管理办法》第十三条第(二)项:应由110、119、120、122等紧急服务专线处理的事项。",
-    NotAcceptedReason.SECRETS_OR_PRIVACY: "《长沙市12345政务热线运行管理办法》第十三条第(三)项:涉及国家机密、商业秘密、个人隐私的事项。",
-    NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST: "《长沙市12345政务热线运行管理办法》第十三条第(四)项:违反法律、法规、社会公序良俗以及恶意攻击、骚扰或无实质诉求内容的事项。",
-    NotAcceptedReason.OTHER_LEGAL_CHANNEL: "《长沙市12345政务热线运行管理办法》第十三条第(五)项:已经或应当通过诉讼、仲裁、行政复议、信访、信息公开等途径受理或办理的事项。",
-    NotAcceptedReason.ALREADY_HANDLED: "《长沙市12345政务热线运行管理办法》第十三条第(六)项:正在办理过程中或已依法办理完毕且诉求人无新情况、新理由向政务热线再次提出的事项。",
-    NotAcceptedReason.OTHER_AUTHORITY: "《长沙市12345政务热线运行管理办法》第十三条第(七)项:属于人大、政协、纪检监察、法院、检察院、军队、武警职责范围的事项。",
-    NotAcceptedReason.OTHER_BY_LAW: "《长沙市12345政务热线运行管理办法》第十三条第(八)项:其他法律、法规规定不予受理的事项。",
+    NotAcceptedReason.OUTSIDE_JURISDICTION: _ART13
+    + "第(一)项:不属于长沙市行政职权管辖范围的事项。",
+    NotAcceptedReason.EMERGENCY_SERVICE: _ART13
+    + "第(二)项:应由110、119、120、122等紧急服务专线处理的事项。",
+    NotAcceptedReason.SECRETS_OR_PRIVACY: _ART13
+    + "第(三)项:涉及国家机密、商业秘密、个人隐私的事项。",
+    NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST: _ART13
+    + "第(四)项:违反法律、法规、社会公序良俗以及恶意攻击、骚扰或无实质诉求内容的事项。",
+    NotAcceptedReason.OTHER_LEGAL_CHANNEL: _ART13
+    + "第(五)项:已经或应当通过诉讼、仲裁、行政复议、信访、信息公开等途径受理或办理的事项。",
+    NotAcceptedReason.ALREADY_HANDLED: _ART13
+    + "第(六)项:正在办理过程中或已依法办理完毕且诉求人无新情况、新理由向政务热线再次提出的事项。",
+    NotAcceptedReason.OTHER_AUTHORITY: _ART13
+    + "第(七)项:属于人大、政协、纪检监察、法院、检察院、军队、武警职责范围的事项。",
+    NotAcceptedReason.OTHER_BY_LAW: _ART13
+    + "第(八)项:其他法律、法规规定不予受理的事项。",
 }
 
 
@@ -463,4 +474,7 @@ def describe(value: Any) -> str:
         return str(int(value))
     if isinstance(value, tuple):
         return "; ".join(describe(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = (f"{f.name}={describe(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}(" + ", ".join(p for p in parts if not p.endswith("=")) + ")"
     return str(value)
