@@ -40,7 +40,7 @@ DEFAULT_HANDLING_LIMITS_WD: Mapping[Category, int] = MappingProxyType(
 
 @dataclass(frozen=True, slots=True)
 class RuleParameters:
-    timezone: str = field(default="Asia/Shanghai", metadata=_doc("—", "time zone of office hours and deadlines"))
+    timezone: str = field(default="Asia/Shanghai", metadata=_doc("RULES.md", "time zone of office hours and deadlines"))
     office_close: time = field(
         default=time(17, 30), metadata=_doc("RULES.md", "a deadline of N WD ends at this time on the Nth working day")
     )
@@ -109,7 +109,8 @@ class RuleParameters:
             value = getattr(self, f.name)
             if isinstance(value, int) and not isinstance(value, bool) and value < 0:
                 problems.append(f"{f.name} must not be negative (got {value})")
-        positive = ("sign_limit_wd", "reply_within_wd", "manual_revisit_within_wd", "emergency_sign_limit_h",
+        positive = ("sign_limit_wd", "return_window_wd", "appeal_window_wd",
+                    "reply_within_wd", "manual_revisit_within_wd", "emergency_sign_limit_h",
                     "emergency_response_limit_h", "no_rating_timeout_h", "hot_spot_min_orders",
                     "repeat_caller_threshold", "supervision_limit_wd")
         problems += [f"{name} must be at least 1" for name in positive if getattr(self, name) < 1]
@@ -123,7 +124,7 @@ class RuleParameters:
             problems.append("unusual_return_rate must be between 0 and 1")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             problems.append(f"unknown time zone {self.timezone!r}")
         if problems:
             raise ConfigError("invalid rule parameters: " + "; ".join(problems), code="invalid_rules")
@@ -158,7 +159,10 @@ def rule_parameters_from_mapping(values: Mapping[str, Any], *, source: str) -> R
     defaults = RuleParameters()
     for name, raw in values.items():
         kwargs[name] = _coerce(name, raw, getattr(defaults, name), source)
-    return RuleParameters(**kwargs)
+    try:
+        return RuleParameters(**kwargs)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.message}", code=exc.code) from exc
 
 
 def _coerce(name: str, raw: Any, default: Any, source: str) -> Any:
@@ -199,15 +203,16 @@ def _coerce(name: str, raw: Any, default: Any, source: str) -> Any:
 
 
 def _parse_clock(raw: Any, where: str) -> time:
-    if isinstance(raw, time):
+    if isinstance(raw, time) and raw.tzinfo is None:
         return raw
-    if isinstance(raw, str):
+    if isinstance(raw, str) and len(raw) in (5, 8):  # "HH:MM" or "HH:MM:SS", local to the rules' time zone
         try:
             parsed = time.fromisoformat(raw)
         except ValueError:
             pass
         else:
-            return parsed
+            if parsed.tzinfo is None:
+                return parsed
     raise ConfigError(f"{where} must be a time of day like \"17:30\", got {raw!r}", code="bad_value")
 
 

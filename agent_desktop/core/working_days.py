@@ -76,7 +76,7 @@ def parse_overrides(text: str, *, source: str) -> HolidayOverrides:
         raise ConfigError(f"{source}: [years] must be a table of years", code="bad_overrides")
     years: dict[int, YearOverride] = {}
     for key, table in years_table.items():
-        if not (isinstance(key, str) and key.isdigit() and len(key) == 4):
+        if not (isinstance(key, str) and len(key) == 4 and key.isascii() and key.isdigit()):
             raise ConfigError(f"{source}: year key {key!r} must be four digits", code="bad_overrides")
         year = int(key)
         if not isinstance(table, dict):
@@ -157,6 +157,7 @@ class WorkingDayCalendar:
         self._office_close = office_close
         self._zone = ZoneInfo(timezone)
         self._package_years: dict[int, bool] = {}
+        self._package_days: dict[date, bool] = {}  # the package's answer never changes; deadlines ask it often
         self._fallback_years: set[int] = set()
 
     @property
@@ -179,18 +180,23 @@ class WorkingDayCalendar:
         return DaySource.FALLBACK
 
     def is_working_day(self, day: date) -> bool:
+        require_day(day)
         override = self._overrides.for_year(day.year)
         if override is not None:
             if day in override.working_weekends:
                 return True
             return day.weekday() < 5 and day not in override.holidays
         if self._package_knows(day.year):
-            return bool(chinese_calendar.is_workday(day))
+            known = self._package_days.get(day)
+            if known is None:
+                known = self._package_days[day] = bool(chinese_calendar.is_workday(day))
+            return known
         self._fallback_years.add(day.year)
         return day.weekday() < 5
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`th working day strictly after `day` (the day itself never counts)."""
+        require_day(day)
         if count < 1:
             raise CalendarError(f"working days must be at least 1, got {count}", code="bad_working_days")
         current = day
@@ -210,6 +216,8 @@ class WorkingDayCalendar:
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days d with start < d <= end (0 when end <= start)."""
+        require_day(start)
+        require_day(end)
         count = 0
         current = start
         while current < end:
@@ -243,6 +251,13 @@ class WorkingDayCalendar:
                 known = True
             self._package_years[year] = known
         return known
+
+
+def require_day(day: date) -> date:
+    # a datetime is a date to Python but never equals the dates of an overrides year: refuse it, do not misanswer
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidCommand(f"expected a date, got {type(day).__name__}; use local_date() for a moment")
+    return day
 
 
 def require_aware(moment: datetime) -> datetime:
