@@ -39,6 +39,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from agent_desktop.core.errors import InvalidCommand, PrivacyError, TransitionRefused
+from agent_desktop.core.privacy import mask_field
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.rule_parameters import RuleParameters
 from agent_desktop.core.work_order import (
@@ -63,6 +64,7 @@ from agent_desktop.core.work_order import (
     ReturnRequest,
     RevisitChannel,
     RevisitRecord,
+    SealedValue,
     SupervisionMeans,
     SupervisionRecord,
     SupervisionTrigger,
@@ -535,7 +537,9 @@ def _diff(old: WorkOrder, new: WorkOrder) -> tuple[tuple[str, str, str], ...]:
         before, after = getattr(old, f.name), getattr(new, f.name)
         if before == after:
             continue
-        if isinstance(before, tuple) and isinstance(after, tuple) and after[: len(before)] == before:
+        if f.name == "caller":
+            out.append(("caller", _caller_text(before), _caller_text(after)))
+        elif isinstance(before, tuple) and isinstance(after, tuple) and after[: len(before)] == before:
             out.append((f.name, "", "+ " + describe(after[len(before):])))
         elif isinstance(before, tuple) and isinstance(after, tuple) and len(before) == len(after):
             changed = [describe(b) + " → " + describe(a) for b, a in zip(before, after, strict=True) if a != b]
@@ -543,6 +547,23 @@ def _diff(old: WorkOrder, new: WorkOrder) -> tuple[tuple[str, str, str], ...]:
         else:
             out.append((f.name, describe(before), describe(after)))
     return tuple(out)
+
+
+def _caller_text(caller: Caller) -> str:
+    """The caller as history shows it: personal fields masked for every caller, because a caller who asks for
+    confidentiality later in the call (第15条) must not find the number already written in plain in the history."""
+    parts = []
+    for name in Caller.PERSONAL_FIELDS:
+        value = getattr(caller, name)
+        if isinstance(value, SealedValue):
+            parts.append(f"{name}={value.masked}")
+        elif value:
+            parts.append(f"{name}={mask_field(name, value)}")
+    if caller.form_of_address:
+        parts.append(f"form_of_address={caller.form_of_address}")
+    if caller.is_anonymous:
+        parts.append("anonymous")
+    return ", ".join(parts)
 
 
 def _text(value: str | None) -> str:

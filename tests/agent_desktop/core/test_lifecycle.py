@@ -3,6 +3,7 @@ outside an entry refused, and each rule's time window and required field checked
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -732,3 +733,18 @@ def test_a_full_journey_leaves_a_readable_history() -> None:
 
 def test_command_fields_expose_the_payload() -> None:
     assert lc.command_fields(lc.Dispatch(LEAD, ("a",))) == {"lead_unit": LEAD, "co_units": ("a",)}
+
+
+def test_a_caller_who_asks_for_confidentiality_mid_call_leaves_no_plain_number_in_the_history() -> None:
+    from agent_desktop.core.privacy import FieldCipher, seal_caller
+    from agent_desktop.core.serialization import work_order_to_json
+
+    cipher = FieldCipher.generate()
+    named = Caller(name="李建国", phone="13812348000", address="岳麓区望月湖小区3栋", id_number="430104198001011234")
+    order = step(opened(), lc.EditFields({"caller": named}), AGENT, T0)
+    anonymous = seal_caller(replace(named, is_anonymous=True), cipher, order.order_id)
+    order = step(order, lc.EditFields({"caller": anonymous}), AGENT, T0)
+    text = work_order_to_json(order)
+    for plain in ("13812348000", "李建国", "望月湖小区3栋", "430104198001011234"):
+        assert plain not in text
+    assert "138****8000" in text

@@ -1,0 +1,507 @@
+"""Field-level privacy of anonymous callers (第15条, 第28条, 第39条).
+
+This module owns everything that touches an anonymous caller's name, phone, ID number and address:
+- `FieldCipher`: AES-256-GCM per value, with associated data binding each ciphertext to its order and field,
+  so a sealed phone cannot be pasted into another order or into the name field; and an HMAC fingerprint of
+  phone numbers (its key derived from the master key with HKDF, never the encryption key itself) so repeat
+  callers are found without decrypting anything.
+- the key file: created once with owner-only permissions, refused when anyone else could read it;
+- the masks every screen and export shows (138****8000, 张*, 430***********1234, 岳麓区****);
+- `seal_caller` / `display_caller`, and `reveal`, the one way a person gets plain text back: only roles named
+  in `RuleParameters.decrypt_roles`, with a stated purpose, and every attempt, allowed or refused, in the
+  history.
+
+Plain personal data is never logged here, and the key is never logged or shown (`repr` shows a key id only).
+Standard library and `cryptography` only; time is passed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import errno
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import stat
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from agent_desktop.core.errors import AccessRefused, ConfigError, InvalidCommand, PrivacyError
+from agent_desktop.core.roles import Actor
+from agent_desktop.core.rule_parameters import RuleParameters
+from agent_desktop.core.work_order import Caller, HistoryEntry, SealedValue, WorkOrder
+
+logger = logging.getLogger(__name__)
+
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12  # 96-bit GCM nonce, random per value
+TAG_BYTES = 16
+CIPHERTEXT_VERSION = "v1"
+
+# HKDF "info" labels: each derived key has one purpose, so no derived key ever equals the encryption key.
+_PHONE_KEY_INFO = b"agent-desktop/v1/phone-fingerprint"
+_KEY_ID_INFO = b"agent-desktop/v1/key-id"
+
+# A key file is one line of base64; anything much longer is not a key file.
+_KEY_FILE_MAX_BYTES = 1024
+
+PERSONAL_FIELDS: tuple[str, ...] = Caller.PERSONAL_FIELDS
+
+REVEAL_ACTION = "reveal_personal_data"
+REVEAL_REFUSED_ACTION = "reveal_refused"
+
+
+def _derive(master_key: bytes, info: bytes, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(master_key)
+
+
+class FieldCipher:
+    """Seals and opens single field values with one master key.
+
+    Ciphertext text format: ``"v1:" + urlsafe_base64(nonce || ciphertext_and_tag)``. The associated data is
+    the version, the order id and the field name, so a value opens only where it was sealed.
+    """
+
+    __slots__ = ("_aead", "_key_id", "_phone_key")
+
+    def __init__(self, master_key: bytes) -> None:
+        if not isinstance(master_key, bytes | bytearray) or len(master_key) != KEY_BYTES:
+            raise PrivacyError(f"a field key must be {KEY_BYTES} bytes", code="bad_key")
+        key = bytes(master_key)
+        self._aead = AESGCM(key)
+        self._phone_key = _derive(key, _PHONE_KEY_INFO, 32)
+        self._key_id = _derive(key, _KEY_ID_INFO, 8).hex()
+
+    @classmethod
+    def generate(cls) -> FieldCipher:
+        """A cipher with a fresh random key (tests, and the key file's first use)."""
+        return cls(os.urandom(KEY_BYTES))
+
+    @classmethod
+    def from_key_file(cls, path: str | os.PathLike[str]) -> FieldCipher:
+        """Read the master key from `path`, creating it (owner-only, 0o600) on first use."""
+        return cls(load_or_create_key(Path(path)))
+
+    @property
+    def key_id(self) -> str:
+        """A short fingerprint that tells keys apart (for logs and support) and reveals nothing of the key."""
+        return self._key_id
+
+    def __repr__(self) -> str:
+        return f"FieldCipher(key_id={self._key_id})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickling would copy the key into whatever stores the pickle
+        raise TypeError("a FieldCipher cannot be pickled")
+
+    def encrypt(self, plaintext: str, *, order_id: str, field: str) -> str:
+        if not isinstance(plaintext, str):
+            raise InvalidCommand(
+                f"only text can be sealed, got {type(plaintext).__name__}", code="bad_plaintext"
+            )
+        try:
+            data = plaintext.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidCommand("text to seal is not valid Unicode", code="bad_plaintext") from exc
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, data, _associated_data(order_id, field))
+        return f"{CIPHERTEXT_VERSION}:" + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def decrypt(self, token: str, *, order_id: str, field: str) -> str:
+        aad = _associated_data(order_id, field)
+        if not isinstance(token, str):
+            raise PrivacyError("a sealed value must be text", code="malformed_ciphertext")
+        version, sep, body = token.partition(":")
+        if not sep:
+            raise PrivacyError("a sealed value has no version prefix", code="malformed_ciphertext")
+        if version != CIPHERTEXT_VERSION:
+            raise PrivacyError(f"unknown sealed-value version {version[:8]!r}", code="unknown_cipher_version")
+        try:
+            raw = base64.b64decode(body.encode("ascii"), altchars=b"-_", validate=True)
+        except (binascii.Error, UnicodeEncodeError) as exc:
+            raise PrivacyError("a sealed value is not valid base64", code="malformed_ciphertext") from exc
+        if len(raw) < NONCE_BYTES + TAG_BYTES:
+            raise PrivacyError("a sealed value is too short", code="malformed_ciphertext")
+        try:
+            data = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+        except InvalidTag as exc:
+            raise PrivacyError(
+                f"the sealed {field} of order {order_id} cannot be opened: wrong key, altered value, "
+                "or a value sealed for another order or field",
+                code="cannot_open",
+            ) from exc
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # pragma: no cover - authenticated data is what we encrypted
+            raise PrivacyError("a sealed value holds no text", code="malformed_ciphertext") from exc
+
+    def phone_key(self, phone: str) -> str:
+        """Keyed fingerprint (HMAC-SHA256, hex) of the normalised number: equal for "+86 138 1234 8000" and
+        "13812348000", different under another key, and useless to anyone without the key."""
+        digits = normalise_phone(phone)
+        if not digits:
+            raise InvalidCommand("a phone number needs digits", code="bad_phone")
+        return hmac.new(self._phone_key, digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _associated_data(order_id: str, field: str) -> bytes:
+    if not isinstance(order_id, str) or not order_id:
+        raise InvalidCommand("sealing needs the order id", code="missing_order_id")
+    if not isinstance(field, str) or not field:
+        raise InvalidCommand("sealing needs the field name", code="missing_field")
+    # JSON makes the encoding unambiguous whatever characters the id holds
+    return json.dumps([CIPHERTEXT_VERSION, order_id, field], ensure_ascii=True).encode("ascii")
+
+
+# --- key file ---------------------------------------------------------------------------------------------
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """The master key stored at `path`; on first use a new random key is written there, owner-only.
+
+    The file holds one line of urlsafe base64. On POSIX a key file any group or other user may access is
+    refused rather than used, since a key others can read protects nothing.
+    """
+    try:
+        return _read_key_file(path)
+    except FileNotFoundError:
+        pass
+    try:
+        return _create_key_file(path)
+    except FileExistsError:
+        # another process created it between our read and our create
+        return _read_key_file(path)
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise _key_file_error("read", path, exc) from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"the field key file {path} is not a regular file", code="key_file_unreadable")
+        if os.name == "posix" and info.st_mode & 0o077:
+            raise ConfigError(
+                f"the field key file {path} is accessible to group or others (mode "
+                f"{stat.S_IMODE(info.st_mode):03o}); run `chmod 600 {path}`",
+                code="key_file_permissions",
+            )
+        content = os.read(fd, _KEY_FILE_MAX_BYTES + 1)
+    except OSError as exc:
+        raise _key_file_error("read", path, exc) from exc
+    finally:
+        os.close(fd)
+    return _parse_key(content, path)
+
+
+def _key_file_error(what: str, path: Path, exc: OSError) -> ConfigError:
+    code = "key_file_unreadable" if what == "read" else "key_file_unwritable"
+    return ConfigError(f"cannot {what} the field key file {path}: {exc.strerror or exc}", code=code)
+
+
+def _parse_key(content: bytes, path: Path) -> bytes:
+    malformed = ConfigError(
+        f"the field key file {path} is malformed: expected one line of base64 holding {KEY_BYTES} bytes",
+        code="key_file_malformed",
+    )
+    if len(content) > _KEY_FILE_MAX_BYTES:
+        raise malformed
+    try:
+        key = base64.b64decode(content.strip(), altchars=b"-_", validate=True)
+    except binascii.Error as exc:
+        raise malformed from exc
+    if len(key) != KEY_BYTES:
+        raise malformed
+    return key
+
+
+def _create_key_file(path: Path) -> bytes:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _key_file_error("create the folder of", path, exc) from exc
+    key = os.urandom(KEY_BYTES)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        # the mode is given at creation, so the file is never readable by others, not even for an instant
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise _key_file_error("create", path, exc) from exc
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # a umask may have taken the owner's own bits away
+        line = base64.urlsafe_b64encode(key) + b"\n"
+        if os.write(fd, line) != len(line):
+            raise OSError(errno.EIO, "short write")
+        os.fsync(fd)
+    except OSError as exc:
+        os.close(fd)
+        path.unlink(missing_ok=True)  # never leave a half-written key behind
+        raise _key_file_error("write", path, exc) from exc
+    os.close(fd)
+    _sync_folder(path.parent)
+    logger.info("created a new field key file %s (key id %s)", path, FieldCipher(key).key_id)
+    return key
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the new file's name durable too: losing the key loses every value sealed with it."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the file itself is synced
+    finally:
+        os.close(fd)
+
+
+# --- masks ------------------------------------------------------------------------------------------------
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits only (full-width digits count), without the +86 / 0086 country prefix."""
+    text = phone.strip()
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
+    if text[:1] in ("+", "＋") and digits.startswith("86"):
+        return digits[2:]
+    if digits.startswith("0086"):
+        return digits[4:]
+    if len(digits) == 13 and digits.startswith("861"):  # 86 written without the plus before a mobile number
+        return digits[2:]
+    return digits
+
+
+def _mask_middle(text: str, head: int, tail: int) -> str:
+    """Keep `head` and `tail` characters and star the rest; shorter text keeps fewer, so that at least half
+    of it is hidden."""
+    n = len(text)
+    while head + tail > n // 2 and head:
+        head -= 1
+    while head + tail > n // 2 and tail:
+        tail -= 1
+    return text[:head] + "*" * (n - head - tail) + (text[n - tail :] if tail else "")
+
+
+def mask_phone(phone: str) -> str:
+    """Mobile 13812348000 → 138****8000; landline 0731-84123456 → 0731****3456; other numbers keep at most
+    their last four digits (84123456 → ****3456, 12345 → ***45)."""
+    text = phone.strip()
+    if not text:
+        return ""
+    digits = normalise_phone(text)
+    if not digits:
+        return "****"
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[7:]
+    if digits.startswith("0") and len(digits) >= 10:
+        area = 3 if digits[1] in "12" else 4  # 010 and 02x are the three-digit area codes
+        return digits[:area] + "*" * (len(digits) - area - 4) + digits[-4:]
+    return _mask_middle(digits, 0, 4)
+
+
+def mask_name(name: str) -> str:
+    """张 → *; 张三 → 张*; 王小明 → 王**; 欧阳娜娜 → 欧阳** (four characters and more keep the first
+    two, which covers compound surnames)."""
+    text = name.strip()
+    n = len(text)
+    if n == 0:
+        return ""
+    if n == 1:
+        return "*"
+    keep = 1 if n <= 3 else 2
+    return text[:keep] + "*" * (n - keep)
+
+
+def mask_id_number(id_number: str) -> str:
+    """430104199001011234 → 430***********1234 (first three, last four); shorter numbers keep less."""
+    text = "".join(id_number.split()).upper()
+    if not text:
+        return ""
+    return _mask_middle(text, 3, 4)
+
+
+# The leading administrative divisions of an address: province, city, then district/county (or a county-level
+# city). Street, road, community and building words stop the match, so no more than the district shows.
+_NOT_IN_DIVISION = "省市区县路街道巷弄镇村社小园栋楼号室单元组 \t\r\n0-9０-９"
+_DIVISIONS = re.compile(
+    rf"^(?P<province>[^{_NOT_IN_DIVISION}]{{2,6}}?省)?"
+    rf"(?P<city>[^{_NOT_IN_DIVISION}]{{1,6}}?市)?"
+    rf"(?P<district>[^{_NOT_IN_DIVISION}]{{1,5}}?[区县市])?"
+)
+
+
+def mask_address(address: str) -> str:
+    """湖南省长沙市岳麓区麓山南路932号 → 岳麓区****: only the lowest leading division (district or
+    county, else city, else province) stays; with none, everything is masked."""
+    text = address.strip()
+    if not text:
+        return ""
+    match = _DIVISIONS.match(text)
+    kept = ""
+    if match:
+        kept = match.group("district") or match.group("city") or match.group("province") or ""
+    return kept + "****"
+
+
+_MASKS = {"name": mask_name, "phone": mask_phone, "id_number": mask_id_number, "address": mask_address}
+
+
+def mask_field(field: str, value: str) -> str:
+    """The mask of one personal field (`Caller.PERSONAL_FIELDS`)."""
+    try:
+        mask = _MASKS[field]
+    except KeyError:
+        raise InvalidCommand(f"{field!r} is not a personal field", code="unknown_personal_field") from None
+    return mask(value)
+
+
+# --- sealing ----------------------------------------------------------------------------------------------
+
+
+def _check_personal_field(field: str) -> None:
+    if field not in PERSONAL_FIELDS:
+        known = ", ".join(PERSONAL_FIELDS)
+        raise InvalidCommand(
+            f"{field!r} is not a personal field; expected one of {known}", code="unknown_personal_field"
+        )
+
+
+def seal(cipher: FieldCipher, plaintext: str, *, order_id: str, field: str) -> SealedValue:
+    """Encrypt one personal field of one order, with its mask for screens."""
+    _check_personal_field(field)
+    ciphertext = cipher.encrypt(plaintext, order_id=order_id, field=field)
+    return SealedValue(ciphertext=ciphertext, masked=mask_field(field, plaintext))
+
+
+def open_sealed(cipher: FieldCipher, value: SealedValue, *, order_id: str, field: str) -> str:
+    """Decrypt one sealed field. For machine use within the core; a person reads through `reveal`."""
+    if not isinstance(value, SealedValue):
+        raise InvalidCommand(f"the {field} to open is not a sealed value", code="not_sealed")
+    return cipher.decrypt(value.ciphertext, order_id=order_id, field=field)
+
+
+def seal_caller(caller: Caller, cipher: FieldCipher, order_id: str) -> Caller:
+    """For an anonymous caller, seal every present personal field (fields already sealed are kept as they are;
+    blank text counts as absent) and set `phone_key`; for any other caller, only set `phone_key`."""
+    changes: dict[str, object] = {}
+    if caller.is_anonymous:
+        for name in PERSONAL_FIELDS:
+            value = getattr(caller, name)
+            if isinstance(value, str):
+                changes[name] = seal(cipher, value, order_id=order_id, field=name) if value.strip() else None
+    changes["phone_key"] = _phone_key_of(caller, cipher, order_id)
+    return dataclasses.replace(caller, **changes)
+
+
+def _phone_key_of(caller: Caller, cipher: FieldCipher, order_id: str) -> str | None:
+    phone = caller.phone
+    if isinstance(phone, SealedValue):
+        if caller.phone_key is not None:
+            return caller.phone_key
+        # machine use: the fingerprint needs the number, no person sees it
+        return cipher.phone_key(open_sealed(cipher, phone, order_id=order_id, field="phone"))
+    if phone is None or not phone.strip():
+        return None
+    return cipher.phone_key(phone)
+
+
+def display_caller(caller: Caller) -> dict[str, str]:
+    """What a view or an export may show of the caller's personal fields: masks for an anonymous caller (and
+    for any sealed value), plain text otherwise; "" for an absent field."""
+    shown: dict[str, str] = {}
+    for name in PERSONAL_FIELDS:
+        value = getattr(caller, name)
+        if value is None:
+            shown[name] = ""
+        elif isinstance(value, SealedValue):
+            shown[name] = value.masked
+        elif caller.is_anonymous:
+            shown[name] = mask_field(name, value)  # not sealed yet: still never shown plain
+        else:
+            shown[name] = value
+    return shown
+
+
+# --- reveal -----------------------------------------------------------------------------------------------
+
+
+def reveal(
+    order: WorkOrder,
+    field: str,
+    *,
+    reader: Actor,
+    now: datetime,
+    cipher: FieldCipher,
+    rules: RuleParameters,
+    purpose: str,
+) -> tuple[str, WorkOrder]:
+    """Decrypt one personal field of an anonymous caller for a person (第15条, 第39条).
+
+    Allowed for the roles in `rules.decrypt_roles`; returns the plain text and the order with a
+    `reveal_personal_data` entry in its history (field and purpose, never the value). Anyone else gets
+    `AccessRefused`, whose `order` carries a `reveal_refused` entry, and a WARNING in the log.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidCommand("the time of a reveal must be timezone-aware", code="naive_datetime")
+    _check_personal_field(field)
+    if not isinstance(purpose, str) or not purpose.strip():
+        raise InvalidCommand("revealing personal data needs a stated purpose", code="missing_purpose")
+    purpose = purpose.strip()
+    if not order.caller.is_anonymous:
+        raise InvalidCommand(
+            f"the caller of order {order.order_id} is not anonymous; nothing is sealed", code="not_anonymous"
+        )
+    if reader.role not in rules.decrypt_roles:
+        refused = _with_entry(order, reader, now, REVEAL_REFUSED_ACTION,
+                              f"field={field}; purpose={purpose}; role {reader.role.value} may not decrypt")
+        logger.warning(
+            "refused to reveal the %s of order %s to %s (role %s, not a decrypting role)",
+            field, order.order_id, reader.user_id, reader.role.value,
+        )
+        raise AccessRefused(
+            f"role {reader.role.zh} may not see the anonymous caller's {field} (第15条)",
+            order=refused,
+            details={"field": field, "role": reader.role.value, "order_id": order.order_id},
+        )
+    value = getattr(order.caller, field)
+    if value is None:
+        raise InvalidCommand(f"order {order.order_id} holds no {field} of the caller", code="no_such_data")
+    if not isinstance(value, SealedValue):
+        raise PrivacyError(
+            f"the {field} of anonymous order {order.order_id} is not sealed", code="not_sealed"
+        )
+    plaintext = open_sealed(cipher, value, order_id=order.order_id, field=field)
+    revealed = _with_entry(order, reader, now, REVEAL_ACTION, f"field={field}; purpose={purpose}")
+    logger.info("revealed the %s of order %s to %s (role %s)", field, order.order_id, reader.user_id,
+                reader.role.value)
+    return plaintext, revealed
+
+
+def _with_entry(order: WorkOrder, reader: Actor, now: datetime, action: str, note: str) -> WorkOrder:
+    entry = HistoryEntry(
+        at=now, actor_id=reader.user_id, role=reader.role, action=action, note=note, seat=reader.seat,
+        unit=reader.unit,
+    )
+    return dataclasses.replace(order, history=(*order.history, entry))
