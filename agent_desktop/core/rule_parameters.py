@@ -88,6 +88,12 @@ class RuleParameters:
     repeat_caller_window_days: int = field(
         default=30, metadata=_doc("第13条(六), 第41条", "window for counting a number's orders, in days")
     )
+    frequent_caller_calls: int = field(
+        default=10, metadata=_doc("第41条", "calls from one number in the window that flag it at screen pop")
+    )
+    frequent_caller_window_h: int = field(
+        default=24, metadata=_doc("第41条", "window for counting a number's calls, in clock hours")
+    )
     hot_spot_min_orders: int = field(
         default=5, metadata=_doc("第33条, 第34条(二)", "similar orders by place and topic that make a hot spot")
     )
@@ -112,7 +118,8 @@ class RuleParameters:
         positive = ("sign_limit_wd", "return_window_wd", "appeal_window_wd",
                     "reply_within_wd", "manual_revisit_within_wd", "emergency_sign_limit_h",
                     "emergency_response_limit_h", "no_rating_timeout_h", "hot_spot_min_orders",
-                    "repeat_caller_threshold", "supervision_limit_wd")
+                    "repeat_caller_threshold", "supervision_limit_wd", "frequent_caller_calls",
+                    "frequent_caller_window_h")
         problems += [f"{name} must be at least 1" for name in positive if getattr(self, name) < 1]
         missing = [c.zh for c in Category if c not in self.handling_limits_wd]
         if missing:
