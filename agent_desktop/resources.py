@@ -1,0 +1,91 @@
+"""Where the data files of `resources/` live, and loading them into core values.
+
+`resources_dir()` is the environment variable AGENT_DESKTOP_RESOURCES when set, else the `resources/` folder
+next to the `agent_desktop` package (the repository's). Readers here turn every unreadable or malformed file
+into a `ConfigError` that names the path; the core validates the content.
+
+Lives outside `core/`: it reads files and the environment. It imports the core, never an adapter or the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from agent_desktop.core.errors import AgentDesktopError, ConfigError
+from agent_desktop.core.routing import (
+    RoutingRule,
+    UnitDirectory,
+    routing_rules_from_mapping,
+    routing_rules_from_orders,
+)
+from agent_desktop.core.serialization import work_order_from_dict
+
+ENV_RESOURCES = "AGENT_DESKTOP_RESOURCES"
+UNIT_DIRECTORY_FILE = Path("units") / "changsha_units.json"
+
+
+def resources_dir() -> Path:
+    """The folder of the data files: $AGENT_DESKTOP_RESOURCES, else the repository's `resources/`."""
+    configured = os.environ.get(ENV_RESOURCES, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def default_unit_directory_path() -> Path:
+    return resources_dir() / UNIT_DIRECTORY_FILE
+
+
+def load_unit_directory(path: str | os.PathLike[str] | None = None) -> UnitDirectory:
+    """The unit directory from `path` (default: `units/changsha_units.json` in `resources_dir()`)."""
+    file = Path(path).expanduser() if path is not None else default_unit_directory_path()
+    return UnitDirectory.from_dict(_read_json(file, "unit directory"), source=str(file))
+
+
+def load_routing_rules(path: str | os.PathLike[str]) -> tuple[RoutingRule, ...]:
+    """Coordination rules (第23条) from a JSON file holding either decisions an operator keeps by hand,
+    `{"decisions": [...]}` (see `routing_rules_from_mapping`), or work orders as the core serialises them,
+    `{"orders": [...]}` or a bare list, of which every decided coordination becomes a rule."""
+    file = Path(path).expanduser()
+    data = _read_json(file, "routing rules")
+    if isinstance(data, dict) and "decisions" in data:
+        return routing_rules_from_mapping(data, source=str(file))
+    orders_raw = data.get("orders") if isinstance(data, dict) and set(data) == {"orders"} else data
+    if not isinstance(orders_raw, list):
+        raise ConfigError(
+            f'{file}: expected {{"decisions": [...]}}, {{"orders": [...]}} or a list of work orders',
+            code="bad_rules_file",
+        )
+    orders = []
+    for index, raw in enumerate(orders_raw):
+        try:
+            orders.append(work_order_from_dict(raw))
+        except AgentDesktopError as exc:
+            raise ConfigError(f"{file}: orders[{index}]: {exc.message}", code="bad_rules_file") from exc
+    try:
+        return routing_rules_from_orders(orders)
+    except AgentDesktopError as exc:
+        raise ConfigError(f"{file}: {exc.message}", code="bad_rules_file") from exc
+
+
+def _read_json(file: Path, what: str) -> Any:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: {what} file not found", code="missing_file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{file}: {what} file is not UTF-8 text ({exc.reason})", code="bad_file") from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"{file}: cannot read {what} file: {exc.strerror or exc}", code="unreadable_file"
+        ) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{file}: {what} file is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            code="bad_file",
+        ) from exc
