@@ -33,6 +33,7 @@ from typing import Any
 
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.work_order import HistoryEntry, OrderState, Rating, RequestState, WorkOrder
+from agent_desktop.core.working_days import require_aware
 
 DISPATCH_ACTIONS = frozenset({"dispatch", "decide_coordination"})
 SIGN_ACTION = "sign"
@@ -51,15 +52,6 @@ class UnitDispatch:
     sign_due: datetime | None = None
     signed_at: datetime | None = None
     is_current: bool = False
-
-
-def require_aware(value: datetime, what: str) -> datetime:
-    """Deadlines are instants; a naive datetime cannot be compared with them, so it is a caller's error."""
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidCommand(
-            f"{what} must be a timezone-aware datetime, got {value!r}", code="naive_datetime"
-        )
-    return value
 
 
 def _new_value(entry: HistoryEntry, name: str) -> str | None:

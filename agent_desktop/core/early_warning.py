@@ -42,10 +42,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from agent_desktop.core.assessment import effective_due, require_aware, unit_dispatches
+from agent_desktop.core.assessment import effective_due, unit_dispatches
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.rule_parameters import RuleParameters
 from agent_desktop.core.work_order import TERMINAL_STATES, Category, OrderState, WorkOrder
+from agent_desktop.core.working_days import require_aware
 
 
 class WarningKind(StrEnum):

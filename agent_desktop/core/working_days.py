@@ -260,9 +260,13 @@ def require_day(day: date) -> date:
     return day
 
 
-def require_aware(moment: datetime) -> datetime:
+def require_aware(moment: datetime, what: str = "time") -> datetime:
+    """Deadlines are instants; a naive datetime cannot be compared with them, so it is the caller's error."""
     if not isinstance(moment, datetime):
-        raise InvalidCommand(f"expected a datetime, got {type(moment).__name__}")
+        raise InvalidCommand(f"{what}: expected a datetime, got {type(moment).__name__}", code="naive_datetime")
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidCommand(f"time {moment.isoformat()} has no time zone; the core only takes aware datetimes")
+        raise InvalidCommand(
+            f"{what} {moment.isoformat()} has no time zone; the core only takes timezone-aware datetimes",
+            code="naive_datetime",
+        )
     return moment

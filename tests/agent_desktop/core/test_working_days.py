@@ -226,7 +226,7 @@ def test_extend_moves_a_due_time_by_working_days(calendar: WorkingDayCalendar):
 def test_due_refuses_anything_but_an_aware_datetime(calendar: WorkingDayCalendar, moment):
     with pytest.raises(InvalidCommand) as info:
         calendar.due(moment, 1)
-    assert info.value.code == "invalid_command"
+    assert info.value.code == "naive_datetime"
     with pytest.raises(InvalidCommand):
         calendar.local_date(moment)
 
