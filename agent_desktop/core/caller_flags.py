@@ -50,8 +50,8 @@ def mark_harassing(record: CallerRecord, *, actor: Actor, now: datetime, reason:
     """第41条: a supervisor marks a number as harassing, with the reason."""
     _require_supervisor(actor, "mark a number as harassing")
     require_aware(now)
-    if not reason.strip():
-        raise InvalidCommand("say why the number is marked as harassing (第41条)")
+    _require_reason(reason, "say why the number is marked as harassing (第41条)")
+    _require_after_last_step(record, now)
     if record.is_marked_harassing:
         raise TransitionRefused("the number is already marked as harassing", code="already_marked", article="第41条")
     return replace(record, marks=(*record.marks, HarassmentMark(now, actor.user_id, reason.strip())))
@@ -60,8 +60,8 @@ def mark_harassing(record: CallerRecord, *, actor: Actor, now: datetime, reason:
 def lift_harassing_mark(record: CallerRecord, *, actor: Actor, now: datetime, reason: str) -> CallerRecord:
     _require_supervisor(actor, "lift a harassment mark")
     require_aware(now)
-    if not reason.strip():
-        raise InvalidCommand("say why the harassment mark is lifted")
+    _require_reason(reason, "say why the harassment mark is lifted")
+    _require_after_last_step(record, now)
     active = [i for i, m in enumerate(record.marks) if m.is_active]
     if not active:
         raise TransitionRefused("the number carries no harassment mark", code="not_marked", article="第41条")
@@ -69,6 +69,18 @@ def lift_harassing_mark(record: CallerRecord, *, actor: Actor, now: datetime, re
     i = active[-1]
     marks[i] = replace(marks[i], lifted_at=now, lifted_by=actor.user_id, lift_reason=reason.strip())
     return replace(record, marks=tuple(marks))
+
+
+def _require_reason(reason: object, message: str) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidCommand(message, code="bad_value")
+
+
+def _require_after_last_step(record: CallerRecord, now: datetime) -> None:
+    steps = [t for m in record.marks for t in (m.marked_at, m.lifted_at) if t is not None]
+    if steps and now < max(steps):
+        raise InvalidCommand("a mark's steps are kept in time order; this one is dated before the last",
+                             code="bad_time")
 
 
 def _require_supervisor(actor: Actor, what: str) -> None:

@@ -58,6 +58,8 @@ class WarningKind(StrEnum):
     REPLY_TASK_OVERDUE = "reply_task_overdue"
     REVISIT_DUE = "revisit_due"
     REVISIT_OVERDUE = "revisit_overdue"
+    RESPONSE_DUE_SOON = "response_due_soon"
+    RESPONSE_OVERDUE = "response_overdue"
     REPEAT_CALLER = "repeat_caller"
     HOT_SPOT = "hot_spot"
     UNUSUAL_RETURN_RATE = "unusual_return_rate"
@@ -76,6 +78,8 @@ _KIND_ZH = {
     WarningKind.REPLY_TASK_OVERDUE: "答复任务超时",
     WarningKind.REVISIT_DUE: "人工回访即将到期",
     WarningKind.REVISIT_OVERDUE: "人工回访超时",
+    WarningKind.RESPONSE_DUE_SOON: "紧急响应即将到期",
+    WarningKind.RESPONSE_OVERDUE: "紧急响应超时",
     WarningKind.REPEAT_CALLER: "重复来电",
     WarningKind.HOT_SPOT: "热点问题",
     WarningKind.UNUSUAL_RETURN_RATE: "退回率异常",
@@ -173,6 +177,18 @@ DEADLINE_RULES: tuple[DeadlineRule, ...] = (
 )
 
 
+# 第16条: an emergency's unit contacts the caller or is on site within hours, beside the handling limit of 第19条
+RESPONSE_RULE = DeadlineRule(
+    states=frozenset({OrderState.SIGNED, OrderState.RETURN_REQUESTED, OrderState.EXTENSION_REQUESTED}),
+    deadline=lambda o: o.response_due if o.responded_at is None else None,
+    soon_h=lambda r: max(1, r.emergency_response_limit_h // 2),
+    soon=WarningKind.RESPONSE_DUE_SOON,
+    overdue=WarningKind.RESPONSE_OVERDUE,
+    what="紧急响应",
+    names_unit=True,
+)
+
+
 def _rule_for(order: WorkOrder) -> DeadlineRule | None:
     return next((rule for rule in DEADLINE_RULES if order.state in rule.states), None)
 
@@ -217,13 +233,15 @@ def _raise_for_emergency(severity: Severity, orders: Iterable[WorkOrder], *, ove
     return floor if floor.rank > severity.rank else severity
 
 
-def _deadline_warning(order: WorkOrder, now: datetime, rules: RuleParameters) -> EarlyWarning | None:
-    rule = _rule_for(order)
-    if rule is None or order.state in TERMINAL_STATES or order.state is OrderState.CLOSED:
+def _deadline_warning(order: WorkOrder, now: datetime, rules: RuleParameters,
+                      rule: DeadlineRule | None = None) -> EarlyWarning | None:
+    rule = rule or _rule_for(order)
+    if rule is None or order.state not in rule.states:
         return None
-    deadline = current_deadline(order)
+    deadline = rule.deadline(order)
     if deadline is None:
         return None
+    require_aware(deadline, f"deadline of order {order.order_id}")
     left = deadline - now
     overdue = left < timedelta(0)
     if not overdue and left > timedelta(hours=rule.soon_h(rules)):
@@ -494,6 +512,7 @@ def compute_warnings(
         if not isinstance(order, WorkOrder):
             raise InvalidCommand(f"expected work orders, got {type(order).__name__}", code="not_a_work_order")
     warnings = [w for w in (_deadline_warning(o, now, rules) for o in materialised) if w is not None]
+    warnings += [w for w in (_deadline_warning(o, now, rules, RESPONSE_RULE) for o in materialised) if w]
     warnings += _repeat_caller_warnings(materialised, now, rules)
     warnings += _hot_spot_warnings(materialised, now, rules)
     warnings += _return_rate_warnings(materialised, now, rules, return_rate_since)

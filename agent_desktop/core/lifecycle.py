@@ -39,14 +39,15 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from agent_desktop.core.errors import InvalidCommand, PrivacyError, TransitionRefused
-from agent_desktop.core.privacy import mask_field
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.rule_parameters import RuleParameters
+from agent_desktop.core.validation import bad_value, field_hints, normalise, normalise_dataclass
 from agent_desktop.core.work_order import (
     AUTOMATIC_SUPERVISION_TRIGGERS,
     Appeal,
     AppealReason,
     Caller,
+    CallKind,
     CallLink,
     Category,
     Channel,
@@ -64,13 +65,13 @@ from agent_desktop.core.work_order import (
     ReturnRequest,
     RevisitChannel,
     RevisitRecord,
-    SealedValue,
     SupervisionMeans,
     SupervisionRecord,
     SupervisionTrigger,
     Urgency,
     WorkOrder,
     describe,
+    describe_caller,
 )
 from agent_desktop.core.working_days import WorkingDayCalendar, require_aware
 
@@ -93,6 +94,7 @@ class Action(StrEnum):
     REQUEST_EXTENSION = "request_extension"
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
+    RECORD_RESPONSE = "record_response"
     REPORT_COMPLETION = "report_completion"
     START_REVISIT = "start_revisit"
     RECORD_RATING = "record_rating"
@@ -238,6 +240,14 @@ class RejectExtension(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordResponse(Command):
+    """第16条: the unit contacted the caller or went on site; `how` says which, and what was done."""
+
+    action: ClassVar[Action] = Action.RECORD_RESPONSE
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReportCompletion(Command):
     action: ClassVar[Action] = Action.REPORT_COMPLETION
     report: CompletionReport
@@ -336,7 +346,8 @@ ANYONE_ON_THE_ORDER = SEATS | CENTER | UNIT | {Role.SYSTEM}
 
 # Steps only the lead unit of the order may take (第16条: the lead handles and reports).
 LEAD_UNIT_ACTIONS = frozenset(
-    {Action.SIGN, Action.REQUEST_RETURN, Action.REQUEST_EXTENSION, Action.REPORT_COMPLETION, Action.FILE_APPEAL}
+    {Action.SIGN, Action.REQUEST_RETURN, Action.REQUEST_EXTENSION, Action.RECORD_RESPONSE, Action.REPORT_COMPLETION,
+     Action.FILE_APPEAL}
 )
 
 
@@ -379,6 +390,9 @@ _TABLE: tuple[Transition, ...] = (
     _t(S.SIGNED, Action.REQUEST_EXTENSION, UNIT, "第20条", S.EXTENSION_REQUESTED),
     _t(S.EXTENSION_REQUESTED, Action.APPROVE_EXTENSION, CENTER, "第21条", S.SIGNED),
     _t(S.EXTENSION_REQUESTED, Action.REJECT_EXTENSION, CENTER, "第21条", S.SIGNED),
+    # the first response to an emergency (第16条): contact or on site, within hours of signing
+    _t(S.SIGNED, Action.RECORD_RESPONSE, UNIT, "第16条"),
+    _t(S.EXTENSION_REQUESTED, Action.RECORD_RESPONSE, UNIT, "第16条"),
     # completion (第22条); a pending extension is withdrawn by finishing early
     _t(S.SIGNED, Action.REPORT_COMPLETION, UNIT, "第22条", S.COMPLETED),
     _t(S.EXTENSION_REQUESTED, Action.REPORT_COMPLETION, UNIT, "第22条", S.COMPLETED),
@@ -432,8 +446,18 @@ def open_work_order(
 ) -> WorkOrder:
     """Open a work order in INTAKE. A leader seat's orders carry its unit (第30条)."""
     require_aware(now)
-    if not order_id or not order_id.strip():
-        raise InvalidCommand("a work order needs an id")
+    if not isinstance(order_id, str) or not order_id.strip():
+        raise InvalidCommand("a work order needs an id (text)", code="bad_value")
+    if not isinstance(actor, Actor):
+        raise bad_value("actor", "an Actor", actor)
+    channel = normalise(channel, Channel, "channel")
+    category = _category(category) if category is not None else None
+    urgency = normalise(urgency, Urgency, "urgency")
+    description = normalise(description, str, "description")
+    if call is not None:
+        call = _call(call, now)
+    if caller is not None and not isinstance(caller, Caller):
+        raise bad_value("caller", "a Caller", caller)
     if actor.role not in SEATS_AND_CENTER:
         raise TransitionRefused(
             f"a {actor.role.value} cannot open a work order; seats and the center take matters (第14条)",
@@ -442,9 +466,10 @@ def open_work_order(
         )
     caller = caller or Caller()
     _require_sealed(caller)
+    caller = normalise_dataclass(caller, Caller, "caller")
     order = WorkOrder(
         order_id=order_id,
-        channel=Channel(channel),
+        channel=channel,
         created_at=now,
         caller=caller,
         category=category,
@@ -470,6 +495,10 @@ def apply(order: WorkOrder, command: Command, actor: Actor, now: datetime, ctx: 
     require_aware(now)
     if not isinstance(command, Command):
         raise InvalidCommand(f"not a lifecycle command: {type(command).__name__}")
+    if not isinstance(order, WorkOrder):
+        raise bad_value("order", "a WorkOrder", order)
+    if not isinstance(actor, Actor):
+        raise bad_value("actor", "an Actor", actor)
     if now < order.created_at or (order.history and now < order.history[-1].at):
         raise InvalidCommand(
             f"step time {now.isoformat()} is before the order's last step; history is append-only in time order"
@@ -496,6 +525,7 @@ def apply(order: WorkOrder, command: Command, actor: Actor, now: datetime, ctx: 
             code="not_lead_unit",
             article="第16条",
         )
+    command = normalise_dataclass(command, type(command), action.value)
     target, changes, note = _HANDLERS[action](order, command, actor, now, ctx)
     target = target or order.state
     if target not in transition.targets:  # a handler bug, never the user's fault
@@ -538,7 +568,7 @@ def _diff(old: WorkOrder, new: WorkOrder) -> tuple[tuple[str, str, str], ...]:
         if before == after:
             continue
         if f.name == "caller":
-            out.append(("caller", _caller_text(before), _caller_text(after)))
+            out.append(("caller", describe_caller(before), describe_caller(after)))
         elif isinstance(before, tuple) and isinstance(after, tuple) and after[: len(before)] == before:
             out.append((f.name, "", "+ " + describe(after[len(before):])))
         elif isinstance(before, tuple) and isinstance(after, tuple) and len(before) == len(after):
@@ -549,25 +579,26 @@ def _diff(old: WorkOrder, new: WorkOrder) -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
-def _caller_text(caller: Caller) -> str:
-    """The caller as history shows it: personal fields masked for every caller, because a caller who asks for
-    confidentiality later in the call (第15条) must not find the number already written in plain in the history."""
-    parts = []
-    for name in Caller.PERSONAL_FIELDS:
-        value = getattr(caller, name)
-        if isinstance(value, SealedValue):
-            parts.append(f"{name}={value.masked}")
-        elif value:
-            parts.append(f"{name}={mask_field(name, value)}")
-    if caller.form_of_address:
-        parts.append(f"form_of_address={caller.form_of_address}")
-    if caller.is_anonymous:
-        parts.append("anonymous")
-    return ", ".join(parts)
-
-
 def _text(value: str | None) -> str:
-    return (value or "").strip()
+    return (value or "").strip()  # commands are type-checked before handlers run: value is text or None
+
+
+MAX_LEGAL_LIMIT_WD = 250  # about a year of working days: longer than any legal limit a hotline matter carries
+
+
+def _category(value: object) -> Category:
+    if isinstance(value, Category):
+        return value
+    if isinstance(value, str):
+        return Category.parse(value)  # the Chinese label (投诉) or the code
+    raise bad_value("category", "a category", value)
+
+
+def _call(call: object, now: datetime) -> CallLink:
+    call = normalise_dataclass(call, CallLink, "call")
+    if not call.uniqueid.strip():
+        raise InvalidCommand("a linked call needs its uniqueid", code="bad_value")
+    return replace(call, kind=CallKind(call.kind), at=call.at or now)
 
 
 def _refuse(message: str, *, code: str, article: str, deadline: datetime | None = None) -> TransitionRefused:
@@ -589,29 +620,30 @@ def _edit(order: WorkOrder, cmd: EditFields, actor: Actor, now: datetime, ctx: R
     if unknown:
         raise InvalidCommand(f"cannot edit {', '.join(unknown)}; editable: {', '.join(sorted(_EDITABLE))}")
     changes = dict(cmd.changes)
-    if "category" in changes and changes["category"] is not None:
-        changes["category"] = Category(changes["category"])
-    if "urgency" in changes:
-        changes["urgency"] = Urgency(changes["urgency"])
-    if "caller" in changes and not isinstance(changes["caller"], Caller):
-        raise InvalidCommand("caller must be a Caller")
+    caller = changes.get("caller")
+    if isinstance(caller, Caller) and caller.is_anonymous is True:
+        _require_sealed(caller)  # before anything describes it
+    if isinstance(changes.get("category"), str):
+        changes["category"] = _category(changes["category"])
+    hints = field_hints(WorkOrder)
+    changes = {name: normalise(value, hints[name], f"changes.{name}") for name, value in changes.items()}
     limit = changes.get("legal_limit_wd")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidCommand("legal_limit_wd must be a whole number of working days, at least 1")
+    if limit is not None and not 1 <= limit <= MAX_LEGAL_LIMIT_WD:
+        raise InvalidCommand(f"legal_limit_wd must be between 1 and {MAX_LEGAL_LIMIT_WD} working days",
+                             code="bad_value")
     return None, changes, ""
 
 
 def _link_call(order: WorkOrder, cmd: LinkCall, actor: Actor, now: datetime, ctx: RuleContext):
-    if not _text(cmd.call.uniqueid):
-        raise InvalidCommand("a linked call needs its uniqueid")
+    call = _call(cmd.call, now)
     calls = list(order.calls)
     for i, existing in enumerate(calls):
-        if existing.uniqueid == cmd.call.uniqueid:
-            if existing == cmd.call or cmd.call.recording in (None, existing.recording):
-                raise InvalidCommand(f"call {cmd.call.uniqueid} is already linked to this order", code="duplicate")
-            calls[i] = replace(existing, recording=cmd.call.recording)
+        if existing.uniqueid == call.uniqueid:
+            if call.recording in (None, existing.recording):
+                raise InvalidCommand(f"call {call.uniqueid} is already linked to this order", code="duplicate")
+            calls[i] = replace(existing, recording=call.recording)
             return None, {"calls": tuple(calls)}, "recording added"
-    return None, {"calls": (*calls, replace(cmd.call, at=cmd.call.at or now))}, ""
+    return None, {"calls": (*calls, call)}, ""
 
 
 def _not_accept(order: WorkOrder, cmd: NotAccept, actor: Actor, now: datetime, ctx: RuleContext):
@@ -642,6 +674,9 @@ def _promise_reply(order: WorkOrder, cmd: PromiseReply, actor: Actor, now: datet
             article="第16条(一)",
         )
     _require_category(order, "promise a reply")
+    if order.is_emergency:
+        raise _refuse("an emergency is dispatched at once, not answered later (第16条)",
+                      code="emergency_dispatch_required", article="第16条")
     due = ctx.calendar.due(now, ctx.rules.reply_within_wd)
     return S.REPLY_PENDING, {"reply_due": due, "reply_means": cmd.means}, ""
 
@@ -658,7 +693,10 @@ def _dispatch(order: WorkOrder, cmd: Dispatch, actor: Actor, now: datetime, ctx:
     _require_category(order, "dispatch")
     if not _text(order.description):
         raise InvalidCommand("describe the matter before dispatching it (第14条)")
-    return S.DISPATCHED, _assignment(order, cmd.lead_unit, cmd.co_units, now, ctx), ""
+    changes = _assignment(order, cmd.lead_unit, cmd.co_units, now, ctx)
+    if order.state is S.REPLY_PENDING:  # the promised reply is replaced by the unit's handling
+        changes |= {"reply_due": None, "reply_means": None}
+    return S.DISPATCHED, changes, ""
 
 
 def _assignment(order: WorkOrder, lead: str, co_units: tuple[str, ...], now: datetime, ctx: RuleContext):
@@ -673,19 +711,22 @@ def _assignment(order: WorkOrder, lead: str, co_units: tuple[str, ...], now: dat
     else:
         sign_due = ctx.calendar.due(now, ctx.rules.sign_limit_wd)
     return {"lead_unit": lead, "co_units": co, "dispatched_at": now, "sign_due": sign_due, "signed_at": None,
-            "due": None, "return_due": None}
+            "due": None, "return_due": None, "response_due": None, "responded_at": None}
 
 
 def _sign(order: WorkOrder, cmd: Sign, actor: Actor, now: datetime, ctx: RuleContext):
     due = _handling_due(order, now, ctx)
     return_due = ctx.calendar.due(now, ctx.rules.return_window_wd)
     late = order.sign_due is not None and now > order.sign_due
-    return S.SIGNED, {"signed_at": now, "due": due, "return_due": return_due}, _late_note(late, order.sign_due)
+    changes = {"signed_at": now, "due": due, "return_due": return_due}
+    if order.is_emergency:
+        changes["response_due"] = now + timedelta(hours=ctx.rules.emergency_response_limit_h)
+    return S.SIGNED, changes, _late_note(late, order.sign_due)
 
 
 def _handling_due(order: WorkOrder, start: datetime, ctx: RuleContext) -> datetime:
-    if order.is_emergency:
-        return start + timedelta(hours=ctx.rules.emergency_response_limit_h)
+    """第19条: from signing, by category or the law's own limit; an emergency's hour-level limit is its first
+    response (`response_due`), not the completion of the matter."""
     assert order.category is not None  # dispatch requires it
     limit = order.legal_limit_wd or ctx.rules.handling_limit_wd(order.category)
     return ctx.calendar.due(start, limit)
@@ -727,7 +768,7 @@ def _decide_return(order: WorkOrder, state: RequestState, note: str, now: dateti
 
 
 _UNASSIGNED = {"lead_unit": None, "co_units": (), "dispatched_at": None, "sign_due": None, "signed_at": None,
-               "due": None, "return_due": None}
+               "due": None, "return_due": None, "response_due": None, "responded_at": None}
 
 
 def _approve_return(order: WorkOrder, cmd: ApproveReturn, actor: Actor, now: datetime, ctx: RuleContext):
@@ -775,7 +816,10 @@ def _request_extension(order: WorkOrder, cmd: RequestExtension, actor: Actor, no
             code="extension_too_long",
             article="第20条",
         )
-    if len(order.extensions) >= ctx.rules.max_extensions:
+    # 第20条 counts per unit's handling: a unit dispatched after an approved return has its own extension
+    mine = [e for e in order.extensions
+            if e.unit == actor.unit and (order.dispatched_at is None or e.requested_at >= order.dispatched_at)]
+    if len(mine) >= ctx.rules.max_extensions:
         raise _refuse(
             f"only {ctx.rules.max_extensions} extension request(s) per order are allowed (第20条)",
             code="extension_limit_reached",
@@ -816,6 +860,15 @@ def _reject_extension(order: WorkOrder, cmd: RejectExtension, actor: Actor, now:
     return S.SIGNED, {"extensions": _decide_extension(order, RequestState.REJECTED, cmd.note, now)}, cmd.note
 
 
+def _record_response(order: WorkOrder, cmd: RecordResponse, actor: Actor, now: datetime, ctx: RuleContext):
+    if not _text(cmd.how):
+        raise InvalidCommand("say how the caller was contacted or what was done on site (第16条)")
+    if order.responded_at is not None:
+        raise _refuse("the first response is already recorded", code="already_responded", article="第16条")
+    late = order.response_due is not None and now > order.response_due
+    return None, {"responded_at": now}, _join(cmd.how.strip(), _late_note(late, order.response_due))
+
+
 def _report_completion(order: WorkOrder, cmd: ReportCompletion, actor: Actor, now: datetime, ctx: RuleContext):
     report = cmd.report
     missing = [name for name in ("handled_by", "process", "result") if not _text(getattr(report, name))]
@@ -825,16 +878,21 @@ def _report_completion(order: WorkOrder, cmd: ReportCompletion, actor: Actor, no
             code="incomplete_report",
             article="第22条(一)",
         )
-    require_aware(report.handled_at)
     if report.handled_at > now:
-        raise InvalidCommand("the handling time of a report cannot be in the future")
-    outcome = CompletionOutcome(report.outcome)
-    if outcome is CompletionOutcome.IN_PROGRESS and (not _text(report.plan) or report.planned_date is None):
-        raise _refuse(
-            "a matter not yet solvable needs concrete measures and a date (第22条(二))",
-            code="plan_required",
-            article="第22条(二)",
-        )
+        raise InvalidCommand("the handling time of a report cannot be in the future", code="bad_time")
+    if order.signed_at is not None and report.handled_at < order.signed_at:
+        raise InvalidCommand("the handling time of a report cannot lie before the order was signed", code="bad_time")
+    outcome = report.outcome
+    if outcome is CompletionOutcome.IN_PROGRESS:
+        if not _text(report.plan) or report.planned_date is None:
+            raise _refuse(
+                "a matter not yet solvable needs concrete measures and a date (第22条(二))",
+                code="plan_required",
+                article="第22条(二)",
+            )
+        if report.planned_date < ctx.calendar.local_date(now):
+            raise _refuse("the date by which the matter will be solved has already passed (第22条(二))",
+                          code="plan_date_past", article="第22条(二)")
     changes: dict[str, Any] = {"completion": replace(report, outcome=outcome, reported_at=now), "completed_at": now}
     if order.state is S.EXTENSION_REQUESTED:
         changes["extensions"] = _decide_extension(order, RequestState.WITHDRAWN, "completed before review", now)
@@ -904,7 +962,8 @@ def _confirm_rating(order: WorkOrder, cmd: ConfirmRating, actor: Actor, now: dat
         "rated_at": now,
         "appeal_due": ctx.calendar.due(now, ctx.rules.appeal_window_wd),
     }
-    if order.redo_count > 0 and cmd.unit_at_fault:
+    already = any(s.trigger is SupervisionTrigger.UNSATISFIED_AFTER_REDO for s in order.open_supervisions())
+    if order.redo_count > 0 and cmd.unit_at_fault and not already:
         record = _supervision_record(order, SupervisionTrigger.UNSATISFIED_AFTER_REDO, SupervisionMeans.PHONE_CHASE,
                                      now, ctx, note="发回重办后诉求人仍不满意")
         changes["supervisions"] = (*order.supervisions, record)
@@ -1077,6 +1136,7 @@ _HANDLERS: Mapping[Action, Handler] = {
     Action.REQUEST_EXTENSION: _request_extension,
     Action.APPROVE_EXTENSION: _approve_extension,
     Action.REJECT_EXTENSION: _reject_extension,
+    Action.RECORD_RESPONSE: _record_response,
     Action.REPORT_COMPLETION: _report_completion,
     Action.START_REVISIT: _start_revisit,
     Action.RECORD_RATING: _record_rating,
@@ -1127,7 +1187,7 @@ COMMAND_TYPES: Mapping[Action, type[Command]] = {
     cls.action: cls
     for cls in (EditFields, LinkCall, NotAccept, AnswerOnLine, PromiseReply, RecordReply, Dispatch, Sign,
                 RequestReturn, ApproveReturn, RejectReturn, ReferToCoordination, DecideCoordination, RequestExtension,
-                ApproveExtension, RejectExtension, ReportCompletion, StartRevisit, RecordRating, RatingTimeout,
-                ConfirmRating, ChangeRating, SendBackForRedo, FileAppeal, DecideAppeal, OpenSupervision,
+                ApproveExtension, RejectExtension, RecordResponse, ReportCompletion, StartRevisit, RecordRating,
+                RatingTimeout, ConfirmRating, ChangeRating, SendBackForRedo, FileAppeal, DecideAppeal, OpenSupervision,
                 EscalateSupervision, CloseSupervision)
 }

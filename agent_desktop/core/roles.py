@@ -40,7 +40,17 @@ class Actor:
     seat: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.user_id:
-            raise InvalidCommand("an actor needs a user id")
-        if self.role is Role.UNIT and not self.unit:
-            raise InvalidCommand(f"unit actor {self.user_id!r} must name its unit")
+        if not isinstance(self.user_id, str) or not self.user_id.strip():
+            raise InvalidCommand("an actor needs a user id", code="bad_value")
+        try:
+            # role checks compare identities (`is Role.UNIT`): a raw "unit" must become the member or be refused
+            object.__setattr__(self, "role", Role(self.role))
+        except ValueError:
+            raise InvalidCommand(f"unknown role {self.role!r}", code="bad_value") from None
+        for name in ("unit", "seat"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidCommand(f"an actor's {name} must be text", code="bad_value")
+        if self.role in (Role.UNIT, Role.LEADER_SEAT) and not (self.unit or "").strip():
+            # a leader seat's calls count for its unit (第30条); a unit acts only for itself
+            raise InvalidCommand(f"{self.role.value} actor {self.user_id!r} must name its unit", code="bad_value")

@@ -110,7 +110,9 @@ class RuleParameters:
     )
 
     def __post_init__(self) -> None:
-        problems: list[str] = []
+        problems = _type_problems(self)
+        if problems:  # the range checks below assume the types are right
+            raise ConfigError("invalid rule parameters: " + "; ".join(problems), code="invalid_rules")
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, int) and not isinstance(value, bool) and value < 0:
@@ -149,6 +151,31 @@ class RuleParameters:
     def describe_fields(cls) -> list[tuple[str, str, str]]:
         """(name, article, description) for every parameter, in declaration order."""
         return [(f.name, f.metadata["article"], f.metadata["doc"]) for f in dataclasses.fields(cls)]
+
+
+def _type_problems(params: RuleParameters) -> list[str]:
+    """Parameters built in code (not from TOML) get the same type checks as the config file's."""
+    problems = []
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        if isinstance(default, bool | int) and not isinstance(default, float):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        elif isinstance(default, time):
+            ok = isinstance(value, time) and value.tzinfo is None
+        elif isinstance(default, str):
+            ok = isinstance(value, str)
+        elif isinstance(default, frozenset):
+            ok = isinstance(value, frozenset) and all(isinstance(r, Role) for r in value)
+        else:
+            ok = isinstance(value, Mapping) and all(
+                isinstance(c, Category) and isinstance(n, int) and not isinstance(n, bool) for c, n in value.items()
+            )
+        if not ok:
+            problems.append(f"{f.name} has the wrong type ({type(value).__name__})")
+    return problems
 
 
 def parameter_names() -> frozenset[str]:

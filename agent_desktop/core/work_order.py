@@ -13,6 +13,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from agent_desktop.core.errors import InvalidCommand
+from agent_desktop.core.masks import mask_field
 from agent_desktop.core.roles import Role
 
 
@@ -245,8 +246,8 @@ class Caller:
     PERSONAL_FIELDS = ("name", "phone", "id_number", "address")
 
     def is_sealed(self) -> bool:
-        """True when no personal field holds plain text."""
-        return all(not isinstance(getattr(self, f), str) for f in self.PERSONAL_FIELDS)
+        """True when every present personal field is sealed (anything else, text or not, is plain)."""
+        return all(getattr(self, f) is None or isinstance(getattr(self, f), SealedValue) for f in self.PERSONAL_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +411,8 @@ class WorkOrder:
     signed_at: datetime | None = None
     return_due: datetime | None = None
     due: datetime | None = None
+    response_due: datetime | None = None  # emergencies: contact the caller or be on site within hours (第16条)
+    responded_at: datetime | None = None
     returns: tuple[ReturnRequest, ...] = ()
     extensions: tuple[ExtensionRequest, ...] = ()
     completion: CompletionReport | None = None
@@ -455,6 +458,23 @@ class WorkOrder:
         return ((self.lead_unit,) if self.lead_unit else ()) + self.co_units
 
 
+def describe_caller(caller: Caller) -> str:
+    """The caller as history and logs show it: personal fields masked for every caller, because a caller who asks
+    for confidentiality later in the call (第15条) must not find the number already written in plain."""
+    parts = []
+    for name in Caller.PERSONAL_FIELDS:
+        value = getattr(caller, name)
+        if isinstance(value, SealedValue):
+            parts.append(f"{name}={value.masked}")
+        elif isinstance(value, str) and value:
+            parts.append(f"{name}={mask_field(name, value)}")
+    if caller.form_of_address:
+        parts.append(f"form_of_address={caller.form_of_address}")
+    if caller.is_anonymous:
+        parts.append("anonymous")
+    return ", ".join(parts)
+
+
 def describe(value: Any) -> str:
     """Display form of a field value for history entries: sealed values only ever show their mask."""
     if value is None:
@@ -462,10 +482,7 @@ def describe(value: Any) -> str:
     if isinstance(value, SealedValue):
         return value.masked
     if isinstance(value, Caller):
-        parts = [f"{f}={describe(getattr(value, f))}" for f in Caller.PERSONAL_FIELDS if getattr(value, f)]
-        if value.is_anonymous:
-            parts.append("anonymous")
-        return ", ".join(parts)
+        return describe_caller(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, StrEnum):

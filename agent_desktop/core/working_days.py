@@ -197,13 +197,18 @@ class WorkingDayCalendar:
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`th working day strictly after `day` (the day itself never counts)."""
         require_day(day)
-        if count < 1:
-            raise CalendarError(f"working days must be at least 1, got {count}", code="bad_working_days")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise CalendarError(f"working days must be a whole number, at least 1, got {count!r}",
+                                code="bad_working_days")
         current = day
         remaining = count
         scanned = 0
         while remaining:
-            current += timedelta(days=1)
+            try:
+                current += timedelta(days=1)
+            except OverflowError:
+                raise CalendarError(f"{count} working days after {day.isoformat()} lie beyond the calendar",
+                                    code="date_out_of_range") from None
             scanned += 1
             if scanned > _MAX_SCAN_DAYS * max(1, count // 200 + 1):
                 raise CalendarError(

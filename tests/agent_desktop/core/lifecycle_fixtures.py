@@ -61,7 +61,7 @@ def step(order: WorkOrder, command: lc.Command, actor: Actor, now: datetime) -> 
 
 
 def report(now: datetime, outcome: CompletionOutcome = CompletionOutcome.SOLVED) -> CompletionReport:
-    return CompletionReport(handled_by="岳麓区望月湖街道办事处", handled_at=now - timedelta(hours=1),
+    return CompletionReport(handled_by="岳麓区望月湖街道办事处", handled_at=now,
                             process="现场核查并约谈施工单位", result="已责令夜间停止施工", outcome=outcome)
 
 
@@ -144,6 +144,7 @@ def valid_command(action: lc.Action, order: WorkOrder, now: datetime) -> tuple[l
         lc.Action.REQUEST_EXTENSION: lc.RequestExtension(3, "需第三方检测"),
         lc.Action.APPROVE_EXTENSION: lc.ApproveExtension(),
         lc.Action.REJECT_EXTENSION: lc.RejectExtension(),
+        lc.Action.RECORD_RESPONSE: lc.RecordResponse("已电话联系诉求人并约定上门时间"),
         lc.Action.REPORT_COMPLETION: lc.ReportCompletion(report(now)),
         lc.Action.START_REVISIT: lc.StartRevisit(),
         lc.Action.RECORD_RATING: lc.RecordRating(Rating.SATISFIED, "dtmf:1"),

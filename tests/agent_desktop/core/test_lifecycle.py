@@ -118,6 +118,7 @@ def _any_instance(command_type: type[lc.Command]) -> lc.Command:
         lc.DecideCoordination: lc.DecideCoordination(LEAD, ("k",)),
         lc.RequestExtension: lc.RequestExtension(1, "r"),
         lc.ReportCompletion: lc.ReportCompletion(report(T0)),
+        lc.RecordResponse: lc.RecordResponse("已联系"),
         lc.RecordRating: lc.RecordRating(Rating.SATISFIED),
         lc.ChangeRating: lc.ChangeRating(Rating.SATISFIED, "r"),
         lc.SendBackForRedo: lc.SendBackForRedo("r"),
@@ -168,7 +169,8 @@ def test_terminal_states_accept_nothing_but_nothing_is_a_dead_end_otherwise() ->
 def test_allowed_actions_follow_role_and_lead_unit() -> None:
     order, _ = walk(OrderState.SIGNED)
     assert set(lc.allowed_actions(order, UNIT_LEAD)) == {
-        lc.Action.REQUEST_RETURN, lc.Action.REQUEST_EXTENSION, lc.Action.REPORT_COMPLETION, lc.Action.LINK_CALL
+        lc.Action.REQUEST_RETURN, lc.Action.REQUEST_EXTENSION, lc.Action.REPORT_COMPLETION, lc.Action.LINK_CALL,
+        lc.Action.RECORD_RESPONSE,
     }
     assert lc.Action.REPORT_COMPLETION not in lc.allowed_actions(order, UNIT_OTHER)
     assert lc.Action.OPEN_SUPERVISION in lc.allowed_actions(order, SUPERVISOR)
@@ -268,7 +270,7 @@ def test_edit_refuses_unknown_fields_and_bad_limits() -> None:
         step(opened(), lc.EditFields({"legal_limit_wd": 0}), AGENT, T0)
     with pytest.raises(InvalidCommand, match="Caller"):
         step(opened(), lc.EditFields({"caller": "张三"}), AGENT, T0)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidCommand, match="unknown category"):
         step(opened(), lc.EditFields({"category": "gossip"}), AGENT, T0)
 
 
@@ -505,12 +507,29 @@ def test_a_co_unit_cannot_report() -> None:
 # --- emergency ----------------------------------------------------------------------------------------------------
 
 
-def test_emergency_orders_use_clock_hour_limits() -> None:
+def test_emergency_orders_use_clock_hour_sign_and_response_limits() -> None:
     order = opened(urgency=Urgency.EMERGENCY, now=at("2026-10-01", "22:00"))  # a holiday night
     order = step(order, lc.Dispatch(LEAD), AGENT, at("2026-10-01", "22:00"))
     assert order.sign_due == at("2026-10-02", "00:00")
     order = step(order, lc.Sign(), UNIT_LEAD, at("2026-10-01", "22:30"))
-    assert order.due == at("2026-10-02", "00:30")
+    assert order.response_due == at("2026-10-02", "00:30")
+    assert order.due == at("2026-10-20", "17:30"), "completion keeps the complaint's 10 WD (第19条)"
+    assert not lc.is_overdue(order, at("2026-10-02", "03:00"))
+    order = step(order, lc.RecordResponse("已到现场处置"), UNIT_LEAD, at("2026-10-02", "01:00"))
+    assert order.responded_at == at("2026-10-02", "01:00")
+    assert order.history[-1].note.startswith("已到现场处置; late")
+    with pytest.raises(TransitionRefused) as info:
+        step(order, lc.RecordResponse("again"), UNIT_LEAD, at("2026-10-02", "01:00"))
+    assert info.value.code == "already_responded"
+
+
+def test_re_dispatch_clears_the_previous_units_response_deadline() -> None:
+    order = opened(urgency=Urgency.EMERGENCY)
+    order = step(order, lc.Dispatch(LEAD), AGENT, T0)
+    order = step(order, lc.Sign(), UNIT_LEAD, T0)
+    order = step(order, lc.RequestReturn("属于供水企业"), UNIT_LEAD, T0)
+    order = step(order, lc.ApproveReturn(), SUPERVISOR, T0)
+    assert (order.response_due, order.responded_at, order.due) == (None, None, None)
 
 
 # --- return visit, 72-hour rule, manual revisit, redo -------------------------------------------------------------
@@ -748,3 +767,21 @@ def test_a_caller_who_asks_for_confidentiality_mid_call_leaves_no_plain_number_i
     for plain in ("13812348000", "李建国", "望月湖小区3栋", "430104198001011234"):
         assert plain not in text
     assert "138****8000" in text
+
+
+def test_an_emergencys_first_response_is_warned_about_until_it_is_recorded() -> None:
+    from agent_desktop.core.early_warning import Severity, WarningKind, compute_warnings
+
+    order = opened(urgency=Urgency.EMERGENCY)
+    order = step(order, lc.Dispatch(LEAD), AGENT, T0)
+    order = step(order, lc.Sign(), UNIT_LEAD, T0)  # response due T0 + 2 h
+
+    def kinds(now):
+        return {(w.kind, w.severity) for w in compute_warnings([order], now=now, rules=CTX.rules)
+                if w.kind.value.startswith("response")}
+
+    assert kinds(T0) == set()
+    assert kinds(T0 + timedelta(hours=1)) == {(WarningKind.RESPONSE_DUE_SOON, Severity.WARNING)}
+    assert kinds(T0 + timedelta(hours=2, minutes=1)) == {(WarningKind.RESPONSE_OVERDUE, Severity.CRITICAL)}
+    order = step(order, lc.RecordResponse("已到现场"), UNIT_LEAD, T0 + timedelta(hours=1))
+    assert kinds(T0 + timedelta(hours=3)) == set()

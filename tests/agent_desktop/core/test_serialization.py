@@ -97,6 +97,8 @@ def rich_order() -> WorkOrder:
         signed_at=at(6, 14),
         return_due=at(8, 17, 30),
         due=at(20, 17, 30),
+        response_due=at(8, 11, 0),
+        responded_at=at(8, 10, 40),
         returns=(
             ReturnRequest(at(7), "天心区住建局", "不属于本单位职责", RequestState.REJECTED, at(7, 15), "职责明确"),
             ReturnRequest(at(8), "天心区城管局", "再次申请"),
