@@ -12,14 +12,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from agent_desktop import __version__
-from agent_desktop.cli import rules, units
+from agent_desktop.cli import orders, rules, units
 from agent_desktop.core.errors import AgentDesktopError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (rules.register, units.register)
+_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (rules.register, units.register, orders.register)
 
 
 def build_parser() -> argparse.ArgumentParser:
