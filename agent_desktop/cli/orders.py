@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from agent_desktop.cli.rules import parse_moment
 from agent_desktop.cli.simulation import parse_month, plan_month, simulate_month, state_counts
 from agent_desktop.config import build_calendar, load_config
 from agent_desktop.core.assessment import (
@@ -217,20 +217,6 @@ def _summary(orders: Sequence[WorkOrder], *, year: int, month: int, count: int, 
     states = ", ".join(f"{state.value} {n}" for state, n in state_counts(orders)) or "none"
     where = f"; written to {out}" if out is not None else ""
     return f"simulated {made} of {year:04d}-{month:02d} as of {now.isoformat()}: {states}{where}"
-
-
-def parse_moment(text: str, zone: ZoneInfo, option: str) -> datetime:
-    """An ISO 8601 date and time; without an offset it is hotline time in `zone`."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidCommand(
-            f"{option} {text!r} is not a date and time like 2026-10-20T10:00 (ISO 8601, offset optional)",
-            code="bad_time",
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone)
 
 
 # --- reading an orders file ----------------------------------------------------------------------------------------

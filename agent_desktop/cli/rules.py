@@ -90,13 +90,14 @@ def run_due(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_moment(text: str, zone: ZoneInfo) -> datetime:
-    """An ISO 8601 date and time; without an offset it is local time in `zone`, with one it is converted."""
+def parse_moment(text: str, zone: ZoneInfo, option: str = "--from") -> datetime:
+    """An ISO 8601 date and time given as `option`; without an offset it is local (hotline) time in `zone`, with one
+    it is converted."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise InvalidCommand(
-            f"--from {text!r} is not a date and time like 2026-09-29T09:00 (ISO 8601, offset optional)",
+            f"{option} {text!r} is not a date and time like 2026-09-29T09:00 (ISO 8601, offset optional)",
             code="bad_time",
         ) from exc
     if moment.tzinfo is None:
