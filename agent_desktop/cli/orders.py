@@ -38,7 +38,7 @@ from agent_desktop.core.assessment import (
 )
 from agent_desktop.core.early_warning import EarlyWarning, Severity, compute_warnings
 from agent_desktop.core.errors import AgentDesktopError, InvalidCommand
-from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.core.lifecycle import RuleContext, action_zh
 from agent_desktop.core.privacy import FieldCipher, display_caller
 from agent_desktop.core.serialization import work_order_from_dict, work_order_to_dict
 from agent_desktop.core.work_order import Channel, HistoryEntry, OrderState, Urgency, WorkOrder
@@ -48,58 +48,6 @@ PROG = "agent-desktop"
 FIELD_KEY_FILE = "field.key"
 DEFAULT_WARNING_LIMIT = 20
 
-STATE_ZH = {
-    OrderState.INTAKE: "受理中",
-    OrderState.NOT_ACCEPTED: "不予受理",
-    OrderState.ANSWERED_ON_LINE: "在线办结",
-    OrderState.REPLY_PENDING: "待答复",
-    OrderState.REPLIED: "已答复",
-    OrderState.TO_DISPATCH: "待派单",
-    OrderState.COORDINATION: "协调中",
-    OrderState.DISPATCHED: "已派单",
-    OrderState.SIGNED: "办理中",
-    OrderState.RETURN_REQUESTED: "退回审核中",
-    OrderState.EXTENSION_REQUESTED: "延期审核中",
-    OrderState.COMPLETED: "已办结",
-    OrderState.REVISITING: "回访中",
-    OrderState.MANUAL_REVISIT: "待人工回访",
-    OrderState.CLOSED: "已归档",
-    OrderState.APPEALED: "申诉审核中",
-}
-ACTION_ZH = {
-    "open": "受理登记",
-    "edit": "修改工单",
-    "link_call": "关联通话",
-    "not_accept": "不予受理",
-    "answer_on_line": "在线答复",
-    "promise_reply": "承诺答复",
-    "record_reply": "答复诉求人",
-    "dispatch": "派单",
-    "sign": "签收",
-    "request_return": "申请退回",
-    "approve_return": "同意退回",
-    "reject_return": "驳回退回",
-    "refer_to_coordination": "提请协调",
-    "decide_coordination": "协调定责",
-    "request_extension": "申请延期",
-    "approve_extension": "同意延期",
-    "reject_extension": "驳回延期",
-    "record_response": "紧急响应",
-    "report_completion": "办结反馈",
-    "start_revisit": "发起回访",
-    "record_rating": "回访评价",
-    "rating_timeout": "超时视为基本满意",
-    "confirm_rating": "人工回访确认",
-    "change_rating": "人工回访更正",
-    "send_back_for_redo": "发回重办",
-    "file_appeal": "提出申诉",
-    "decide_appeal": "申诉审核",
-    "open_supervision": "督办",
-    "escalate_supervision": "督办升级",
-    "close_supervision": "督办办结",
-    "reveal_personal_data": "查看加密信息",
-    "reveal_refused": "拒绝查看加密信息",
-}
 CHANNEL_ZH = {Channel.PHONE: "电话", Channel.WEB: "网站", Channel.APP: "APP", Channel.OTHER: "其他"}
 PERSONAL_ZH = {"name": "姓名", "phone": "电话", "id_number": "证件号", "address": "地址"}
 
@@ -398,7 +346,7 @@ def order_text(order: WorkOrder, zone: tzinfo) -> str:
         return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
     fields: list[tuple[str, str]] = [
-        ("状态", f"{STATE_ZH.get(order.state, order.state.value)}({order.state.value})"),
+        ("状态", f"{order.state.zh}({order.state.value})"),
         ("渠道", CHANNEL_ZH.get(order.channel, order.channel.value)),
         ("受理时间", when(order.created_at)),
         ("专业座席", order.taken_by_unit or ""),
@@ -465,7 +413,7 @@ def _rating_text(order: WorkOrder, when: Any) -> str:
 def history_line(entry: HistoryEntry, zone: tzinfo) -> str:
     """time, role (and unit), actor, seat, action, changes, note."""
     role = entry.role.zh + (f"({entry.unit})" if entry.unit else "")
-    action = f"{ACTION_ZH.get(entry.action, entry.action)}({entry.action})"
+    action = f"{action_zh(entry.action)}({entry.action})"
     changes = "; ".join(_change_text(field, old, new) for field, old, new in entry.changes)
     parts = [f"{entry.at.astimezone(zone):%Y-%m-%d %H:%M:%S}", role, entry.actor_id, entry.seat or "—", action]
     parts.append(changes or "—")

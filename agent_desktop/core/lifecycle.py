@@ -109,6 +109,47 @@ class Action(StrEnum):
     CLOSE_SUPERVISION = "close_supervision"
 
 
+_ACTION_ZH = {
+    "open": "受理登记",
+    "edit": "修改工单",
+    "link_call": "关联通话",
+    "not_accept": "不予受理",
+    "answer_on_line": "在线答复",
+    "promise_reply": "承诺答复",
+    "record_reply": "答复诉求人",
+    "dispatch": "派单",
+    "sign": "签收",
+    "request_return": "申请退回",
+    "approve_return": "同意退回",
+    "reject_return": "驳回退回",
+    "refer_to_coordination": "提请协调",
+    "decide_coordination": "协调定责",
+    "request_extension": "申请延期",
+    "approve_extension": "同意延期",
+    "reject_extension": "驳回延期",
+    "record_response": "紧急响应",
+    "report_completion": "办结反馈",
+    "start_revisit": "发起回访",
+    "record_rating": "回访评价",
+    "rating_timeout": "超时视为基本满意",
+    "confirm_rating": "人工回访确认",
+    "change_rating": "人工回访更正",
+    "send_back_for_redo": "发回重办",
+    "file_appeal": "提出申诉",
+    "decide_appeal": "申诉审核",
+    "open_supervision": "督办",
+    "escalate_supervision": "督办升级",
+    "close_supervision": "督办办结",
+    "reveal_personal_data": "查看加密信息",
+    "reveal_refused": "拒绝查看加密信息",
+}
+
+
+def action_zh(action: str) -> str:
+    """The Chinese name of a history entry's action, for screens and reports (unknown names are shown as given)."""
+    return _ACTION_ZH.get(action, action)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleContext:
     """What a step needs besides the order: the parameters in force and the working-day calendar."""

@@ -130,6 +130,29 @@ class OrderState(StrEnum):
     CLOSED = "closed"  # 已归档
     APPEALED = "appealed"  # 申诉审核中 (第27条)
 
+    @property
+    def zh(self) -> str:
+        return _STATE_ZH[self]
+
+
+_STATE_ZH = {
+    OrderState.INTAKE: "受理中",
+    OrderState.NOT_ACCEPTED: "不予受理",
+    OrderState.ANSWERED_ON_LINE: "在线办结",
+    OrderState.REPLY_PENDING: "待答复",
+    OrderState.REPLIED: "已答复",
+    OrderState.TO_DISPATCH: "待派单",
+    OrderState.COORDINATION: "协调中",
+    OrderState.DISPATCHED: "已派单",
+    OrderState.SIGNED: "办理中",
+    OrderState.RETURN_REQUESTED: "退回审核中",
+    OrderState.EXTENSION_REQUESTED: "延期审核中",
+    OrderState.COMPLETED: "已办结",
+    OrderState.REVISITING: "回访中",
+    OrderState.MANUAL_REVISIT: "待人工回访",
+    OrderState.CLOSED: "已归档",
+    OrderState.APPEALED: "申诉审核中",
+}
 
 TERMINAL_STATES = frozenset({OrderState.NOT_ACCEPTED, OrderState.ANSWERED_ON_LINE, OrderState.REPLIED})
 

@@ -785,3 +785,12 @@ def test_an_emergencys_first_response_is_warned_about_until_it_is_recorded() -> 
     assert kinds(T0 + timedelta(hours=2, minutes=1)) == {(WarningKind.RESPONSE_OVERDUE, Severity.CRITICAL)}
     order = step(order, lc.RecordResponse("已到现场"), UNIT_LEAD, T0 + timedelta(hours=1))
     assert kinds(T0 + timedelta(hours=3)) == set()
+
+
+def test_every_state_and_history_action_has_a_chinese_name() -> None:
+    assert {s.zh for s in OrderState} and all(s.zh for s in OrderState)
+    assert len({s.zh for s in OrderState}) == len(OrderState)
+    for action in lc.Action:
+        assert lc.action_zh(action.value) != action.value, action
+    assert lc.action_zh("reveal_refused") != "reveal_refused"
+    assert lc.action_zh("something_new") == "something_new"
