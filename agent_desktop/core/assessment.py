@@ -113,15 +113,11 @@ def unit_dispatches(order: WorkOrder) -> tuple[UnitDispatch, ...]:
 
 
 def effective_due(order: WorkOrder) -> datetime | None:
-    """The handling deadline after any approved extension (第21条): the latest of `due` and approved new dues,
-    so the answer is right whether or not the approval also rewrote `due`."""
-    candidates = [order.due] if order.due is not None else []
-    candidates += [
-        e.new_due for e in order.extensions if e.state is RequestState.APPROVED and e.new_due is not None
-    ]
-    for value in candidates:
-        require_aware(value, f"due date of order {order.order_id}")
-    return max(candidates) if candidates else None
+    """The handling deadline in force. The lifecycle owns it: an approved extension (第21条) rewrites `due`, and a
+    redo or a re-dispatch replaces it, so an old extension's date must never be taken over it."""
+    if order.due is not None:
+        require_aware(order.due, f"due date of order {order.order_id}")
+    return order.due
 
 
 @dataclass(frozen=True, slots=True)

@@ -794,3 +794,18 @@ def test_every_state_and_history_action_has_a_chinese_name() -> None:
         assert lc.action_zh(action.value) != action.value, action
     assert lc.action_zh("reveal_refused") != "reveal_refused"
     assert lc.action_zh("something_new") == "something_new"
+
+
+def test_after_a_redo_an_old_extension_no_longer_sets_the_deadline() -> None:
+    from agent_desktop.core.assessment import effective_due
+    from agent_desktop.core.early_warning import WarningKind, compute_warnings
+
+    order, now = walk(OrderState.EXTENSION_REQUESTED)
+    order = step(order, lc.ApproveExtension(), SUPERVISOR, now)  # due 2026-10-26
+    now = at("2026-09-30")
+    order = step(order, lc.ReportCompletion(report(now)), UNIT_LEAD, now)
+    order = step(order, lc.SendBackForRedo("办理结果不实"), SUPERVISOR, now)
+    assert order.due == at("2026-10-20", "17:30")  # 10 WD from the redo, earlier than the old extension's date
+    assert effective_due(order) == order.due
+    late = at("2026-10-23")
+    assert WarningKind.OVERDUE in {w.kind for w in compute_warnings([order], now=late, rules=CTX.rules)}
