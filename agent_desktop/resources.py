@@ -42,7 +42,7 @@ def default_unit_directory_path() -> Path:
 def load_unit_directory(path: str | os.PathLike[str] | None = None) -> UnitDirectory:
     """The unit directory from `path` (default: `units/changsha_units.json` in `resources_dir()`)."""
     file = Path(path).expanduser() if path is not None else default_unit_directory_path()
-    return UnitDirectory.from_dict(_read_json(file, "unit directory"), source=str(file))
+    return UnitDirectory.from_dict(read_json_file(file, "unit directory"), source=str(file))
 
 
 def load_routing_rules(path: str | os.PathLike[str]) -> tuple[RoutingRule, ...]:
@@ -50,7 +50,7 @@ def load_routing_rules(path: str | os.PathLike[str]) -> tuple[RoutingRule, ...]:
     `{"decisions": [...]}` (see `routing_rules_from_mapping`), or work orders as the core serialises them,
     `{"orders": [...]}` or a bare list, of which every decided coordination becomes a rule."""
     file = Path(path).expanduser()
-    data = _read_json(file, "routing rules")
+    data = read_json_file(file, "routing rules")
     if isinstance(data, dict) and "decisions" in data:
         return routing_rules_from_mapping(data, source=str(file))
     orders_raw = data.get("orders") if isinstance(data, dict) and set(data) == {"orders"} else data
@@ -71,21 +71,28 @@ def load_routing_rules(path: str | os.PathLike[str]) -> tuple[RoutingRule, ...]:
         raise ConfigError(f"{file}: {exc.message}", code="bad_rules_file") from exc
 
 
-def _read_json(file: Path, what: str) -> Any:
+def read_json_file(file: Path, what: str, *, error: type[AgentDesktopError] = ConfigError,
+                   bad_code: str = "bad_file") -> Any:
+    """The JSON in `file`, or one `error` naming the file and what it was meant to hold. NaN and Infinity, which
+    are not JSON, and nesting too deep to read are refused like any other malformed file."""
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{file}: {what} file not found", code="missing_file") from None
+        raise error(f"{file}: {what} file not found", code="missing_file") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{file}: {what} file is not UTF-8 text ({exc.reason})", code="bad_file") from exc
+        raise error(f"{file}: {what} file is not UTF-8 text ({exc.reason})", code=bad_code) from exc
     except OSError as exc:
-        raise ConfigError(
-            f"{file}: cannot read {what} file: {exc.strerror or exc}", code="unreadable_file"
-        ) from exc
+        raise error(f"{file}: cannot read {what} file: {exc.strerror or exc}", code="unreadable_file") from exc
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise ConfigError(
+        raise error(
             f"{file}: {what} file is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            code="bad_file",
+            code=bad_code,
         ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise error(f"{file}: {what} file is not valid JSON: {exc}", code=bad_code) from exc
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")

@@ -42,7 +42,7 @@ from agent_desktop.core.lifecycle import RuleContext, action_zh
 from agent_desktop.core.privacy import FieldCipher, display_caller
 from agent_desktop.core.serialization import work_order_from_dict, work_order_to_dict
 from agent_desktop.core.work_order import Channel, HistoryEntry, OrderState, Urgency, WorkOrder
-from agent_desktop.resources import load_unit_directory
+from agent_desktop.resources import load_unit_directory, read_json_file
 
 PROG = "agent-desktop"
 FIELD_KEY_FILE = "field.key"
@@ -174,7 +174,7 @@ def load_orders(path: str | Path) -> tuple[WorkOrder, ...]:
     """The work orders of an orders file (`{"orders": [...]}` or a bare list). Anything wrong with the file is
     one `InvalidCommand` naming the file and, for a bad order, its position and the path of the bad value."""
     file = Path(path).expanduser()
-    data = _read_json(file)
+    data = read_json_file(file, "orders", error=InvalidCommand, bad_code="bad_orders_file")
     raw = data.get("orders") if isinstance(data, dict) and set(data) == {"orders"} else data
     if not isinstance(raw, list):
         raise InvalidCommand(
@@ -195,32 +195,6 @@ def load_orders(path: str | Path) -> tuple[WorkOrder, ...]:
         seen[order.order_id] = index
         orders.append(order)
     return tuple(orders)
-
-
-def _read_json(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidCommand(f"{file}: orders file not found", code="missing_file") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidCommand(f"{file}: orders file is not UTF-8 text ({exc.reason})", code="bad_orders_file") from exc
-    except OSError as exc:
-        raise InvalidCommand(
-            f"{file}: cannot read orders file: {exc.strerror or exc}", code="unreadable_file"
-        ) from exc
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidCommand(
-            f"{file}: orders file is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            code="bad_orders_file",
-        ) from exc
-    except (ValueError, RecursionError) as exc:
-        raise InvalidCommand(f"{file}: orders file is not valid JSON: {exc}", code="bad_orders_file") from exc
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def last_step(orders: Iterable[WorkOrder]) -> datetime | None:
