@@ -52,7 +52,9 @@ class RuleParameters:
         default_factory=lambda: DEFAULT_HANDLING_LIMITS_WD,
         metadata=_doc("第19条", "handling limit per category, in WD from signing"),
     )
-    max_extensions: int = field(default=1, metadata=_doc("第20条", "extension requests a unit may make while it handles an order"))
+    max_extensions: int = field(
+        default=1, metadata=_doc("第20条", "extension requests a unit may make while it handles an order")
+    )
     max_extension_wd: int = field(
         default=10, metadata=_doc("第20条", "the most WD one extension request may ask for")
     )
