@@ -12,14 +12,27 @@ import sys
 from collections.abc import Callable, Sequence
 
 from agent_desktop import __version__
-from agent_desktop.cli import orders, rules, units
+from agent_desktop.cli import ami, calls, kb, models, orders, pbx, prefill, rules, server, sync, transcribe, units
 from agent_desktop.core.errors import AgentDesktopError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (rules.register, units.register, orders.register)
+_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    rules.register,
+    units.register,
+    orders.register,
+    ami.register,
+    calls.register,
+    pbx.register,
+    server.register,
+    sync.register,
+    kb.register,
+    models.register,
+    transcribe.register,
+    prefill.register,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
