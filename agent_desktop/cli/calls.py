@@ -1,9 +1,178 @@
-"""`agent-desktop calls` (being built; the owning helper replaces this file)."""
+"""`agent-desktop calls`: follow and place calls through AMI from the operator's shell.
+
+    agent-desktop calls watch --ami HOST:PORT --user USER [--interface IFACE] [--queue Q ...] [--json]
+    agent-desktop calls callback --ami HOST:PORT --user USER --interface IFACE --number N
+                                 [--work-order ID] [--hotline-number 12345] [--context callback] [--json]
+
+`watch` prints the call tracker's domain events (call offered, ringing, answered, held, transferred, conference party
+joined/left, ended, queue membership, pause, after-call work, callback outcome, survey result) until interrupted
+(Ctrl-C, exit 0). With `--json` each event is one JSON object per line with at least `event`, `call_id`, `caller` and
+`time`. It reconnects by itself and resynchronises after a reconnect; connection changes go to stderr. `--interface`
+limits it to one seat's calls (e.g. PJSIP/1001).
+
+`callback` rings the seat's phone (`--interface`), then the caller's number with the hotline's caller ID, and prints
+the outcome: exit 0 when the caller was connected to the agent, 3 when the call was placed but not connected (agent or
+caller busy / no answer / failed), 1 on an error. Secrets: see `agent-desktop ami --help` (AGENT_DESKTOP_AMI_SECRET).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from agent_desktop.cli.ami import add_ami_arguments, settings_from_args
+from agent_desktop.config import load_config
+from agent_desktop.core.errors import TelephonyError
+
+if TYPE_CHECKING:
+    from telephony.ami.connection import AmiSettings, ConnectionState
+    from telephony.control import CallbackResult
+    from telephony.tracking.events import DomainEvent
+
+EXIT_NOT_CONNECTED = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this group's subcommands to the parser."""
+    calls = subparsers.add_parser(
+        "calls",
+        help="watch the call events of a PBX, or place a callback",
+        description="Follow calls as the desktop sees them (domain events), or place a callback.",
+    )
+    commands = calls.add_subparsers(dest="calls_command", metavar="SUBCOMMAND")
+    commands.required = True
+
+    watch = commands.add_parser(
+        "watch",
+        help="print call events until interrupted",
+        description="Print the call tracker's events until Ctrl-C. Reconnects and resynchronises by itself.",
+    )
+    add_ami_arguments(watch)
+    watch.add_argument("--interface", metavar="IFACE", help="only this seat's calls (e.g. PJSIP/1001)")
+    watch.add_argument("--queue", action="append", metavar="QUEUE", help="only these queues (repeatable)")
+    watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    watch.set_defaults(handler=run_watch)
+
+    callback = commands.add_parser(
+        "callback",
+        help="ring the seat's phone, then the caller, and print the outcome",
+        description="Place a callback: the seat's phone rings first; once answered the caller's number is dialled "
+        "with the hotline's caller ID. Exit 0 connected, 3 placed but not connected, 1 error.",
+    )
+    add_ami_arguments(callback)
+    callback.add_argument("--interface", required=True, metavar="IFACE", help="the seat's phone, e.g. PJSIP/1001")
+    callback.add_argument("--number", required=True, metavar="N", help="the caller's number")
+    callback.add_argument("--work-order", metavar="ID", help="work order id (passed to the dialplan as WORK_ORDER)")
+    callback.add_argument("--hotline-number", default="12345", metavar="N", help="caller ID shown (default 12345)")
+    callback.add_argument("--context", default="callback", metavar="CONTEXT",
+                          help="dialplan context that dials the caller (default callback)")
+    callback.add_argument("--ring-timeout", type=float, default=30.0, metavar="SECONDS",
+                          help="how long each phone rings (default 30)")
+    callback.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    callback.set_defaults(handler=run_callback)
+
+
+# watch ----------------------------------------------------------------------------------------------------------------
+def run_watch(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args, reconnect_initial=1.0, reconnect_max=30.0)
+    zone = load_config(getattr(args, "config", None)).rules.zone
+    return asyncio.run(watch(settings, interface=args.interface, queues=args.queue, as_json=args.json, zone=zone))
+
+
+def _print_event(event: DomainEvent, as_json: bool) -> None:
+    data = event.to_json()
+    if as_json:
+        line = json.dumps(data, ensure_ascii=False)
+    else:
+        extras = " ".join(f"{k}={v}" for k, v in data.items()
+                          if k not in ("event", "call_id", "caller", "time") and v not in ("", None, False))
+        line = f"{data['time']}  {data['event']:<24} call {data['call_id'] or '-'}  caller {data['caller'] or '-'}  " \
+               f"{extras}".rstrip()
+    print(line, flush=True)
+
+
+async def watch(settings: AmiSettings, *, interface: str | None = None, queues: list[str] | None = None,
+                as_json: bool = False, zone: tzinfo = UTC) -> int:
+    """Run until SIGINT/SIGTERM (exit 0) or until the PBX refuses the login (TelephonyError). Event times are
+    given in `zone` (the hotline's, from the configuration), as the seats read them."""
+    from telephony.ami.connection import ConnectionState  # noqa: PLC0415 (lazy adapter import)
+    from telephony.service import TelephonyService  # noqa: PLC0415
+
+    service = TelephonyService(settings, interface=interface, queues=tuple(queues) if queues else None,
+                               clock=lambda: datetime.now(zone))
+    stop = asyncio.Event()
+    failure: list[TelephonyError] = []
+
+    def on_state(state: ConnectionState, error: TelephonyError | None) -> None:
+        note = f" ({error.message})" if error is not None and state is not ConnectionState.CONNECTED else ""
+        print(f"agent-desktop: AMI {state.value}{note}", file=sys.stderr, flush=True)
+        if state is ConnectionState.FAILED and error is not None:
+            failure.append(error)
+            stop.set()
+
+    service.add_listener(lambda event: _print_event(event, as_json))
+    service.add_state_listener(on_state)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await service.start()
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        await service.aclose()
+    if failure:
+        raise failure[0]
+    return 0
+
+
+# callback -------------------------------------------------------------------------------------------------------------
+def run_callback(args: argparse.Namespace) -> int:
+    from telephony.control import SeatConfig  # noqa: PLC0415 (lazy adapter import)
+
+    settings = settings_from_args(args, ping_interval=5.0)
+    seat = SeatConfig(interface=args.interface, hotline_number=args.hotline_number, hotline_name=args.hotline_number,
+                      callback_context=args.context, ring_timeout_seconds=args.ring_timeout,
+                      after_call_work_seconds=0)
+    result = asyncio.run(place_callback(settings, seat, args.number, args.work_order))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(format_callback(result))
+    return 0 if result.connected else EXIT_NOT_CONNECTED
+
+
+async def place_callback(settings: AmiSettings, seat: Any, number: str, work_order: str | None) -> CallbackResult:
+    from telephony.ami.connection import AmiConnection  # noqa: PLC0415 (lazy adapter import)
+    from telephony.control import CallControl  # noqa: PLC0415
+
+    connection = AmiConnection(settings)
+    control = CallControl(connection, seat)
+    try:
+        await connection.connect()
+        return await control.callback(number, work_order_id=work_order)
+    finally:
+        await control.aclose()
+        await connection.aclose()
+
+
+_AGENT = {"answered": "the agent answered", "busy": "the agent's phone was busy",
+          "no_answer": "the agent did not answer", "congestion": "the network was congested",
+          "hangup": "the agent's phone hung up", "failed": "the agent's phone could not be rung"}
+
+
+def format_callback(result: CallbackResult) -> str:
+    if result.agent_outcome != "answered":
+        return f"callback {result.number}: not placed — {_AGENT.get(result.agent_outcome, result.agent_outcome)}"
+    status = result.customer_status or "unknown (no answer reported)"
+    verdict = "connected" if result.connected else "not connected"
+    return f"callback {result.number}: {verdict} — the agent answered, the caller: {status}"

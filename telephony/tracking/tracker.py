@@ -1,0 +1,1399 @@
+"""The call tracker: a pure state machine from AMI events to domain events (events.py).
+
+Theory of operation
+-------------------
+* `feed(message, now)` takes one AMI message (any `Mapping[str, str]`, e.g. `telephony.ami.protocol.AmiMessage`) and
+  returns the domain events it causes. Handlers are looked up in one event-name → handler table; every other event
+  (VarSet noise, Newexten, DeviceStateChange, responses, ...) is counted and dropped after one dict lookup.
+* A call is keyed by the caller leg's Linkedid (`call_id`). Other legs join it by Uniqueid (AgentCalled/AgentConnect
+  name both legs) or by Linkedid (Local channel halves, dialled legs inherit it), a three-way party by the ConfBridge
+  room the call's channels are in.
+* A channel's `Hangup` is the truth (ami/README fact 1): the call ends when the caller's channel hangs up, when the
+  seat's own channel hangs up (a seat with an interface), or when all of the call's channels are gone. AgentComplete,
+  which may come late or never, only refines *who* hung up; so do Hangup/SoftHangupRequest, whichever comes first.
+* With `interface` set (e.g. `PJSIP/1001` or `Local/agent1@agents`) only calls offered to that seat are tracked
+  (AgentCalled `Interface`, or a DestChannel named after it), plus the seat's own callbacks and queue state. Without
+  it every queue call and conference is followed (a supervisor's or `calls watch`'s view).
+* The audio fork (an `AudioSocket/...` channel running ChanSpy, see reference/audio-fork.md) is recognised by its
+  channel name, ChanSpyStart/Stop, `Application: ChanSpy` and its Cdr, and kept out of calls, statistics and callback
+  outcomes.
+* Nothing here raises on bad input: unknown, malformed, duplicated or out-of-order events are counted in `stats` /
+  `anomalies`. Events about channels already hung up are not allowed to bring a call back (a bounded "dead" set).
+* `resync(channels, queue_members, now)` rebuilds state after a reconnect from CoreShowChannels and QueueStatus
+  lists: calls whose channels are gone end with reason "lost during reconnect"; live queue calls missing here are
+  emitted as offered + answered/ringing.
+
+Caller numbers and names are never logged (they are in the events, for the screen, but left out of their repr).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from telephony.tracking.events import (
+    DIAL_STATUSES,
+    ORIGINATE_REASONS,
+    AfterCallWorkEnded,
+    AfterCallWorkStarted,
+    CallAnswered,
+    CallbackOutcome,
+    CallEnded,
+    CallHeld,
+    CallOffered,
+    CallResumed,
+    CallRinging,
+    CallTransferred,
+    ConferencePartyJoined,
+    ConferencePartyLeft,
+    DomainEvent,
+    LiveCall,
+    OriginateOutcome,
+    Party,
+    PauseStateChanged,
+    QueueMembershipChanged,
+    RecordingStarted,
+    SurveyResult,
+)
+
+log = logging.getLogger(__name__)
+
+#: QueuePause reason the control module uses for after-call work; the tracker turns that pause into
+#: AfterCallWorkStarted/Ended instead of a plain PauseStateChanged.
+AFTER_CALL_WORK_REASON = "after-call-work"
+_ACW_REASONS = frozenset({AFTER_CALL_WORK_REASON, "acw", "after call work", "wrapup", "wrap-up", "话后处理", "整理"})
+
+LOST_DURING_RECONNECT = "lost during reconnect"
+
+_UNKNOWN = "<unknown>"
+_FORK_PREFIX = "audiosocket/"
+_MAX_CHANNELS = 50_000  # channel records kept (a truncated stream must not grow memory for ever)
+_MAX_DEAD = 20_000  # Uniqueids known to have hung up
+_MAX_ENDED = 2_000  # recently ended calls (survey results and late AgentComplete still find them)
+_MAX_DIGITS = 32
+
+Message = Mapping[str, str]
+
+
+def _text(msg: Message, key: str) -> str:
+    value = msg.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: str) -> str:
+    """Caller ID number/name as Asterisk prints it: `<unknown>` means empty."""
+    return "" if value == _UNKNOWN else value
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _chan_variable(msg: Message, name: str) -> str:
+    """`ChanVariable: NAME=value` (manager.conf `channelvars`); repeated headers come from AmiMessage.get_all."""
+    get_all = getattr(msg, "get_all", None)
+    values = get_all("ChanVariable") if callable(get_all) else [msg.get("ChanVariable")]
+    prefix = name + "="
+    for value in values:
+        if isinstance(value, str) and value.startswith(prefix):
+            return value[len(prefix) :]
+    return ""
+
+
+def _pair_base(channel: str) -> str:
+    """`Local/agent1@agents-00000001;2` → `Local/agent1@agents-00000001`: both halves of a Local pair are one party."""
+    if channel.endswith((";1", ";2")):
+        return channel[:-2]
+    return channel
+
+
+def _is_fork_name(channel: str) -> bool:
+    return channel[:12].lower() == _FORK_PREFIX
+
+
+def _looks_like_number(value: str) -> bool:
+    return len(value) >= 3 and value.lstrip("+").isdigit()
+
+
+def _bounded_add(table: OrderedDict, key: str, value: object, limit: int) -> None:
+    table[key] = value
+    table.move_to_end(key)
+    while len(table) > limit:
+        table.popitem(last=False)
+
+
+@dataclass(slots=True)
+class _Channel:
+    """What the tracker remembers of a channel before (or without) it belonging to a call."""
+
+    uniqueid: str
+    name: str
+    linkedid: str
+    recording: str | None = None
+    digits: str = ""
+
+
+@dataclass(slots=True)
+class _QueueWait:
+    queue: str
+    position: int | None
+    joined_at: datetime
+
+
+@dataclass(slots=True)
+class _Call:
+    call_id: str
+    caller: str
+    caller_name: str
+    caller_uniqueid: str
+    caller_channel: str
+    offered_at: datetime
+    direction: str = "inbound"  # inbound | outbound (callback) | conference
+    queue: str = ""
+    interface: str = ""
+    member_name: str = ""
+    agent_uniqueid: str = ""
+    agent_channel: str = ""
+    state: str = "offered"  # offered | ringing | answered
+    answered_at: datetime | None = None
+    recording: str | None = None
+    offered_agents: set[str] = field(default_factory=set)  # Uniqueids of agent legs this call was offered on
+    ringing_agents: set[str] = field(default_factory=set)
+    agent_bases: set[str] = field(default_factory=set)
+    uniqueids: set[str] = field(default_factory=set)  # live channels of the call
+    bases: dict[str, str] = field(default_factory=dict)  # Uniqueid -> Local pair base
+    first_hangup: tuple[Party, str] | None = None  # who asked to hang up first, and the pair base it came from
+    complete_reason: str = ""  # AgentComplete Reason: caller | agent | transfer
+    transferred: bool = False
+    held: set[str] = field(default_factory=set)
+    conference: str = ""
+    conference_members: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Member:
+    logged_in: bool | None = None
+    paused: bool | None = None
+    reason: str = ""
+    in_acw: bool = False
+
+
+class CallTracker:
+    """Follows the calls of one seat (`interface`) or of every seat, from AMI events. Pure: time is passed in."""
+
+    def __init__(self, interface: str | None = None, queues: Iterable[str] | None = None) -> None:
+        self._interface = interface.strip() if interface and interface.strip() else None
+        self._iface_cf = self._interface.casefold() if self._interface else ""
+        self._queues = frozenset(queues) if queues is not None else None
+        self._calls: dict[str, _Call] = {}
+        self._by_uniqueid: dict[str, str] = {}
+        self._by_linkedid: dict[str, str] = {}
+        self._channels: OrderedDict[str, _Channel] = OrderedDict()
+        self._dead: OrderedDict[str, None] = OrderedDict()
+        self._ended: OrderedDict[str, str] = OrderedDict()  # call_id -> caller
+        self._queue_waits: dict[str, _QueueWait] = {}
+        self._members: dict[tuple[str, str], _Member] = {}
+        self._rooms: dict[str, str] = {}  # ConfBridge room -> call_id
+        self._seat_legs: OrderedDict[str, None] = OrderedDict()  # Uniqueids of legs originated to this seat's phone
+        self._expected_originates: OrderedDict[str, None] = OrderedDict()  # ActionIDs of this seat's Originates
+        self._reported: OrderedDict[str, None] = OrderedDict()  # Originate ActionIDs and surveys already reported
+        self._last_call: tuple[str, str] = ("", "")  # (call_id, caller) of the seat's last ended call
+        self.stats: Counter[str] = Counter()
+        self.anomalies: Counter[str] = Counter()
+        self._handlers: dict[str, Callable[[Message, datetime], list[DomainEvent]]] = {
+            "Newchannel": self._on_newchannel,
+            "VarSet": self._on_varset,
+            "MixMonitorStart": self._on_mixmonitor_start,
+            "QueueCallerJoin": self._on_queue_caller_join,
+            "AgentCalled": self._on_agent_called,
+            "DialBegin": self._on_dial_begin,
+            "DialState": self._on_dial_state,
+            "DialEnd": self._on_dial_end,
+            "AgentRingNoAnswer": self._on_agent_ring_no_answer,
+            "AgentConnect": self._on_agent_connect,
+            "AgentComplete": self._on_agent_complete,
+            "Hold": self._on_hold,
+            "Unhold": self._on_unhold,
+            "MusicOnHoldStart": self._on_moh_start,
+            "MusicOnHoldStop": self._on_moh_stop,
+            "BlindTransfer": self._on_blind_transfer,
+            "AttendedTransfer": self._on_attended_transfer,
+            "ConfbridgeJoin": self._on_confbridge_join,
+            "ConfbridgeLeave": self._on_confbridge_leave,
+            "ConfbridgeEnd": self._on_confbridge_end,
+            "HangupRequest": self._on_hangup_request,
+            "SoftHangupRequest": self._on_hangup_request,
+            "Hangup": self._on_hangup,
+            "QueueMemberAdded": self._on_member_added,
+            "QueueMemberRemoved": self._on_member_removed,
+            "QueueMemberPause": self._on_member_status,
+            "QueueMemberStatus": self._on_member_status,
+            "QueueMember": self._on_member_status,
+            "OriginateResponse": self._on_originate_response,
+            "DTMFEnd": self._on_dtmf_end,
+            "UserEvent": self._on_user_event,
+            "ChanSpyStart": self._on_fork_only,
+            "ChanSpyStop": self._on_fork_only,
+            "Cdr": self._on_fork_only,
+        }
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def interface(self) -> str | None:
+        return self._interface
+
+    def feed(self, message: Mapping[str, str], now: datetime) -> list[DomainEvent]:
+        """Apply one AMI message; return the domain events it causes (often none). Never raises."""
+        self.stats["messages"] += 1
+        try:
+            name = message.get("Event")
+        except Exception:  # a hostile Mapping must not take the tracker down
+            self._anomaly("unreadable_message")
+            return []
+        if not isinstance(name, str):
+            self.stats["not_an_event"] += 1
+            return []
+        handler = self._handlers.get(name)
+        if handler is None:
+            self.stats["ignored"] += 1
+            return []
+        if self._is_fork_event(message):
+            self.stats["fork_filtered"] += 1
+            return []
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        try:
+            events = handler(message, now)
+        except Exception as exc:  # a malformed event is an anomaly, never a crash of the AMI reader
+            self._anomaly(f"handler_error:{name}")
+            # The exception text could quote a header value (a caller's number): only its type above DEBUG.
+            log.warning("call tracker could not apply a %s event (%s)", name, type(exc).__name__)
+            log.debug("call tracker failure detail", exc_info=True)
+            return []
+        self.stats["handled"] += 1
+        for event in events:
+            self.stats[event.EVENT] += 1
+            log.debug("call tracker: %s call_id=%s", event.EVENT, event.call_id)
+        return events
+
+    def resync(
+        self, channels: Sequence[Mapping[str, str]], queue_members: Sequence[Mapping[str, str]], now: datetime
+    ) -> list[DomainEvent]:
+        """Rebuild state after a (re)connect from CoreShowChannel events (`channels`) and QueueStatus events
+        (`queue_members`: QueueParams/QueueMember/QueueEntry). Ghost calls end ("lost during reconnect"), live calls
+        this tracker did not know are emitted as offered + ringing/answered, queue membership and pauses are diffed."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        self.stats["resyncs"] += 1
+        events: list[DomainEvent] = []
+        try:
+            events.extend(self._resync_channels(channels, now))
+            events.extend(self._resync_queues(queue_members, now))
+        except Exception as exc:  # same promise as feed(): never raise on what the PBX sent
+            self._anomaly("resync_error")
+            log.warning("call tracker resync failed on a malformed list (%s)", type(exc).__name__)
+            log.debug("call tracker resync failure detail", exc_info=True)
+        for event in events:
+            self.stats[event.EVENT] += 1
+        return events
+
+    def expect_originate(self, action_id: str) -> None:
+        """Attribute the OriginateResponse with this ActionID to this seat even if its Channel does not name the
+        seat's interface (call control registers its callbacks here; a failed Originate reports only its dial
+        string)."""
+        if action_id:
+            _bounded_add(self._expected_originates, action_id, None, _MAX_ENDED)
+
+    def note_recording(self, channel: str, recording: str, now: datetime) -> list[DomainEvent]:
+        """Call control started MixMonitor on `channel` (name or Uniqueid) with this file: remember it for the call
+        (Asterisk's MixMonitorStart does not name the file, and VarSet is usually filtered out). Returns
+        RecordingStarted if the call is already answered."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        call = self._calls.get(self._by_uniqueid.get(channel, ""))
+        if call is None:
+            call = next((c for c in self._calls.values() if channel in (c.caller_channel, c.agent_channel)), None)
+        if call is None or not recording or call.recording == recording:
+            return []
+        call.recording = recording
+        if call.state != "answered":
+            return []
+        event = RecordingStarted(call_id=call.call_id, caller=call.caller, time=now, recording=recording,
+                                 channel=channel)
+        self.stats[event.EVENT] += 1
+        return [event]
+
+    def snapshot(self) -> tuple[LiveCall, ...]:
+        """The calls followed right now, oldest first."""
+        return tuple(
+            LiveCall(
+                call_id=c.call_id,
+                caller=c.caller,
+                caller_name=c.caller_name,
+                state=c.state,
+                direction=c.direction,
+                queue=c.queue,
+                interface=c.interface,
+                caller_channel=c.caller_channel,
+                agent_channel=c.agent_channel,
+                offered_at=c.offered_at,
+                answered_at=c.answered_at,
+                on_hold=bool(c.held),
+                conference=c.conference,
+                recording=c.recording,
+            )
+            for c in self._calls.values()
+        )
+
+    # ------------------------------------------------------------------ filters and lookups
+
+    def _anomaly(self, kind: str) -> None:
+        self.anomalies[kind] += 1
+        self.stats["anomalies"] += 1
+
+    def _is_fork_event(self, msg: Message) -> bool:
+        """The caller-audio fork's own channel and its ChanSpy leg (audio-fork.md pitfall 4)."""
+        if msg.get("Event") in ("ChanSpyStart", "ChanSpyStop"):
+            return True
+        for key in ("Channel", "DestChannel"):
+            value = msg.get(key)
+            if isinstance(value, str) and _is_fork_name(value):
+                return True
+        return msg.get("Application") == "ChanSpy" or msg.get("LastApplication") == "ChanSpy"
+
+    def _queue_ok(self, queue: str) -> bool:
+        return self._queues is None or queue in self._queues
+
+    def _is_seat_channel(self, channel: str) -> bool:
+        """Is this channel the seat's phone? `PJSIP/1001` matches `PJSIP/1001-0000000a`, not `PJSIP/10010-...`."""
+        if self._interface is None:
+            return True
+        name = channel.casefold()
+        n = len(self._iface_cf)
+        return name.startswith(self._iface_cf) and (len(name) == n or name[n] in "-;/")
+
+    def _seat_matches(self, interface_field: str, channel: str) -> bool:
+        if self._interface is None:
+            return True
+        if interface_field and interface_field.casefold() == self._iface_cf:
+            return True
+        return bool(channel) and self._is_seat_channel(channel)
+
+    def _call_of(self, msg: Message, prefix: str = "") -> _Call | None:
+        """The call a channel snapshot belongs to, attaching the channel by its Linkedid if needed."""
+        uid = _text(msg, prefix + "Uniqueid")
+        if uid:
+            call_id = self._by_uniqueid.get(uid)
+            if call_id is not None:
+                return self._calls.get(call_id)
+            if uid in self._dead:
+                return None
+        call_id = self._by_linkedid.get(_text(msg, prefix + "Linkedid"))
+        if call_id is None:
+            return None
+        call = self._calls.get(call_id)
+        if call is not None and uid:
+            self._attach(call, uid, _text(msg, prefix + "Channel"))
+        return call
+
+    def _attach(self, call: _Call, uid: str, channel: str) -> None:
+        if not uid or uid in self._dead:
+            return
+        self._by_uniqueid[uid] = call.call_id
+        call.uniqueids.add(uid)
+        if channel:
+            call.bases[uid] = _pair_base(channel)
+
+    def _channel(self, msg: Message, prefix: str = "") -> _Channel | None:
+        uid = _text(msg, prefix + "Uniqueid")
+        if not uid or uid in self._dead:
+            return None
+        chan = self._channels.get(uid)
+        if chan is None:
+            chan = _Channel(uid, _text(msg, prefix + "Channel"), _text(msg, prefix + "Linkedid"))
+            _bounded_add(self._channels, uid, chan, _MAX_CHANNELS)
+        return chan
+
+    def _party_of(self, call: _Call, uid: str, channel: str = "") -> Party:
+        base = call.bases.get(uid) or _pair_base(channel)
+        if uid == call.caller_uniqueid or (base and base == _pair_base(call.caller_channel)):
+            return Party.CALLER
+        if uid == call.agent_uniqueid or uid in call.offered_agents or base in call.agent_bases:
+            return Party.AGENT
+        if self._interface is not None and channel and self._is_seat_channel(channel):
+            return Party.AGENT
+        return Party.UNIT
+
+    def _new_call(self, msg: Message, now: datetime, *, direction: str = "inbound", prefix: str = "") -> _Call:
+        uid = _text(msg, prefix + "Uniqueid")
+        call_id = _text(msg, prefix + "Linkedid") or uid
+        chan = self._channels.get(uid)
+        call = _Call(
+            call_id=call_id,
+            caller=_number(_text(msg, prefix + "CallerIDNum")),
+            caller_name=_number(_text(msg, prefix + "CallerIDName")),
+            caller_uniqueid=uid,
+            caller_channel=_text(msg, prefix + "Channel"),
+            offered_at=now,
+            direction=direction,
+            recording=chan.recording if chan else None,
+        )
+        self._calls[call_id] = call
+        self._by_linkedid[call_id] = call_id
+        self._attach(call, uid, call.caller_channel)
+        self._ended.pop(call_id, None)
+        return call
+
+    def _add_agent_leg(self, call: _Call, msg: Message) -> None:
+        dest_uid = _text(msg, "DestUniqueid")
+        dest = _text(msg, "DestChannel")
+        call.offered_agents.add(dest_uid)
+        call.agent_bases.add(_pair_base(dest))
+        self._attach(call, dest_uid, dest)
+        if self._interface is not None or not call.agent_uniqueid:
+            call.agent_uniqueid, call.agent_channel = dest_uid, dest
+        call.interface = _text(msg, "Interface") or call.interface
+        call.member_name = _text(msg, "MemberName") or call.member_name
+
+    # ------------------------------------------------------------------ channel bookkeeping
+
+    def _on_newchannel(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        self._channel(msg)
+        self._call_of(msg)
+        return []
+
+    def _on_varset(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # ~80 VarSet per queue call: only the MixMonitor file name matters (ami/README facts 6 and 7).
+        if msg.get("Variable") != "MIXMONITOR_FILENAME":
+            return []
+        return self._note_recording(msg, _text(msg, "Value"), now)
+
+    def _on_mixmonitor_start(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # Asterisk 20's MixMonitorStart names no file. The name comes from VarSet MIXMONITOR_FILENAME (class
+        # `dialplan`) or, with manager.conf `channelvars = MIXMONITOR_FILENAME`, from a ChanVariable header.
+        chan = self._channels.get(_text(msg, "Uniqueid"))
+        recording = _chan_variable(msg, "MIXMONITOR_FILENAME") or (chan.recording if chan else None)
+        return self._note_recording(msg, recording, now)
+
+    def _note_recording(self, msg: Message, recording: str | None, now: datetime) -> list[DomainEvent]:
+        if not recording:
+            return []
+        chan = self._channel(msg)
+        if chan is not None:
+            chan.recording = recording
+        call = self._call_of(msg)
+        if call is None or call.recording == recording:
+            return []
+        call.recording = recording
+        if call.state != "answered":
+            return []  # CallAnswered will carry it
+        return [
+            RecordingStarted(
+                call_id=call.call_id, caller=call.caller, time=now, recording=recording, channel=_text(msg, "Channel")
+            )
+        ]
+
+    def _on_dtmf_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if msg.get("Direction", "Received") != "Received":
+            return []
+        chan = self._channel(msg)
+        if chan is not None and len(chan.digits) < _MAX_DIGITS:
+            chan.digits += _text(msg, "Digit")[:1]
+        return []
+
+    # ------------------------------------------------------------------ queue calls
+
+    def _on_queue_caller_join(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid = _text(msg, "Uniqueid")
+        if not uid:
+            self._anomaly("malformed:QueueCallerJoin")
+            return []
+        if uid not in self._dead:
+            self._queue_waits[uid] = _QueueWait(_text(msg, "Queue"), _int(_text(msg, "Position")), now)
+            if len(self._queue_waits) > _MAX_CHANNELS:  # callers whose Hangup never came (truncated stream)
+                del self._queue_waits[next(iter(self._queue_waits))]
+        return []
+
+    def _offer(self, call: _Call, msg: Message, now: datetime, *, resynced: bool = False) -> CallOffered:
+        wait = self._queue_waits.get(call.caller_uniqueid)
+        call.queue = _text(msg, "Queue") or call.queue or (wait.queue if wait else "")
+        return CallOffered(
+            call_id=call.call_id,
+            caller=call.caller,
+            time=now,
+            caller_name=call.caller_name,
+            queue=call.queue,
+            position=wait.position if wait else None,
+            wait_s=max(0.0, (now - wait.joined_at).total_seconds()) if wait else None,
+            interface=_text(msg, "Interface") or call.interface,
+            member_name=_text(msg, "MemberName") or call.member_name,
+            caller_channel=call.caller_channel,
+            agent_channel=_text(msg, "DestChannel") or call.agent_channel,
+            uniqueid=call.caller_uniqueid,
+            linkedid=call.call_id,
+            resynced=resynced,
+        )
+
+    def _queue_legs(self, msg: Message, name: str) -> tuple[str, str] | None:
+        """Checks shared by AgentCalled/AgentConnect: this seat, this queue, both legs named and alive."""
+        if not self._queue_ok(_text(msg, "Queue")):
+            self.stats["other_queue"] += 1
+            return None
+        if not self._seat_matches(_text(msg, "Interface"), _text(msg, "DestChannel")):
+            self.stats["other_seat"] += 1
+            return None
+        uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
+        if not uid or not dest_uid:
+            self._anomaly(f"malformed:{name}")
+            return None
+        if uid in self._dead or dest_uid in self._dead:
+            self._anomaly(f"late:{name}")
+            return None
+        return uid, dest_uid
+
+    def _on_agent_called(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        legs = self._queue_legs(msg, "AgentCalled")
+        if legs is None:
+            return []
+        _uid, dest_uid = legs
+        call = self._call_of(msg)
+        if call is None:
+            call = self._new_call(msg, now)
+            call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
+        elif call.state == "answered" and call.transferred and dest_uid not in call.offered_agents:
+            self._requeue(call)  # blind-transferred into a queue again (a supervisor still follows the caller)
+        elif dest_uid in call.offered_agents or call.state == "answered":
+            self.stats["duplicate"] += 1
+            return []
+        self._add_agent_leg(call, msg)
+        return [self._offer(call, msg, now)]
+
+    @staticmethod
+    def _requeue(call: _Call) -> None:
+        call.state, call.answered_at, call.transferred, call.complete_reason = "offered", None, False, ""
+        call.first_hangup = None
+        call.offered_agents.clear()
+        call.ringing_agents.clear()
+        call.agent_uniqueid = call.agent_channel = ""
+
+    def _on_dial_state(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if msg.get("DialStatus") != "RINGING":
+            return []
+        dest_uid = _text(msg, "DestUniqueid")
+        call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
+        if call is None or call.state == "answered" or dest_uid in call.ringing_agents:
+            return []
+        if dest_uid in call.offered_agents:
+            call.ringing_agents.add(dest_uid)
+            call.state = "ringing"
+            return [
+                CallRinging(
+                    call_id=call.call_id,
+                    caller=call.caller,
+                    time=now,
+                    channel=_text(msg, "DestChannel"),
+                    interface=call.interface,
+                )
+            ]
+        return []
+
+    def _on_agent_ring_no_answer(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        dest_uid = _text(msg, "DestUniqueid")
+        call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
+        if call is None or call.state == "answered" or dest_uid not in call.offered_agents:
+            return []
+        if self._interface is not None:
+            return [self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason="not_answered")]
+        call.offered_agents.discard(dest_uid)
+        call.ringing_agents.discard(dest_uid)
+        if not call.ringing_agents:
+            call.state = "offered"
+        return []
+
+    def _on_agent_connect(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        legs = self._queue_legs(msg, "AgentConnect")
+        if legs is None:
+            return []
+        uid, dest_uid = legs
+        events: list[DomainEvent] = []
+        call = self._call_of(msg)
+        if call is None:  # AgentCalled missed (out of order, or joined mid-call): the connect says it all
+            call = self._new_call(msg, now)
+            self._add_agent_leg(call, msg)
+            events.append(self._offer(call, msg, now))
+        elif call.state == "answered":
+            self.stats["duplicate"] += 1
+            return []
+        elif dest_uid not in call.offered_agents:
+            self._add_agent_leg(call, msg)
+        call.agent_uniqueid, call.agent_channel = dest_uid, _text(msg, "DestChannel")
+        call.interface = _text(msg, "Interface") or call.interface
+        call.state, call.answered_at = "answered", now
+        if call.recording is None:
+            call.recording = _chan_variable(msg, "MIXMONITOR_FILENAME") or None
+        if call.recording is None:
+            for leg in (uid, dest_uid):
+                chan = self._channels.get(leg)
+                if chan is not None and chan.recording:
+                    call.recording = chan.recording
+                    break
+        self._queue_waits.pop(uid, None)
+        hold_time_s, ring_time_s = _int(_text(msg, "HoldTime")), _int(_text(msg, "RingTime"))
+        events.append(self._answered(call, now, hold_time_s=hold_time_s, ring_time_s=ring_time_s))
+        return events
+
+    def _answered(
+        self,
+        call: _Call,
+        now: datetime,
+        *,
+        hold_time_s: int | None = None,
+        ring_time_s: int | None = None,
+        resynced: bool = False,
+    ) -> CallAnswered:
+        return CallAnswered(
+            call_id=call.call_id,
+            caller=call.caller,
+            time=now,
+            caller_name=call.caller_name,
+            queue=call.queue,
+            caller_channel=call.caller_channel,
+            agent_channel=call.agent_channel,
+            caller_uniqueid=call.caller_uniqueid,
+            agent_uniqueid=call.agent_uniqueid,
+            linkedid=call.call_id,
+            interface=call.interface,
+            hold_time_s=hold_time_s,
+            ring_time_s=ring_time_s,
+            recording=call.recording,
+            direction=call.direction,
+            resynced=resynced,
+        )
+
+    def _on_agent_complete(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        call = self._call_of(msg)
+        if call is None:
+            self.stats["late"] += 1  # normal: fact 1, AgentComplete after the seat's call already ended
+            return []
+        if self._seat_matches(_text(msg, "Interface"), _text(msg, "DestChannel")):
+            call.complete_reason = _text(msg, "Reason")
+            if call.complete_reason == "transfer":
+                call.transferred = True
+        return []
+
+    # ------------------------------------------------------------------ hold, transfer, conference
+
+    # A call is on hold while any hold source is active: a phone's Hold (on the channel that pressed hold) or music
+    # on hold on an answered call's channel (call control's Redirect-based hold sends no Hold; a phone's hold sends
+    # both). One CallHeld when the first source starts, one CallResumed when the last one stops.
+
+    def _on_hold(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        call = self._call_of(msg)
+        if call is None:
+            return []
+        return self._hold_on(call, uid, now, self._party_of(call, uid, channel), channel,
+                             music_class=_text(msg, "MusicClass"))
+
+    def _on_unhold(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        call = self._call_of(msg)
+        if call is None:
+            return []
+        return self._hold_off(call, uid, now, self._party_of(call, uid, channel), channel)
+
+    def _on_moh_start(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        call = self._call_of(msg)
+        if call is None or call.state != "answered":  # music while queueing is not a hold
+            return []
+        holder = self._other_side(self._party_of(call, uid, channel))
+        return self._hold_on(call, "moh:" + uid, now, holder, channel, music_class=_text(msg, "Class"))
+
+    def _on_moh_stop(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        call = self._call_of(msg)
+        if call is None:
+            return []
+        return self._hold_off(call, "moh:" + uid, now, self._other_side(self._party_of(call, uid, channel)), channel)
+
+    @staticmethod
+    def _other_side(party: Party) -> Party:
+        """Music plays on the held channel; the other side put it on hold."""
+        return {Party.CALLER: Party.AGENT, Party.AGENT: Party.CALLER}.get(party, party)
+
+    def _hold_on(
+        self, call: _Call, key: str, now: datetime, party: Party, channel: str, *, music_class: str
+    ) -> list[DomainEvent]:
+        was_held = bool(call.held)
+        call.held.add(key)
+        if was_held:
+            return []
+        return [
+            CallHeld(
+                call_id=call.call_id, caller=call.caller, time=now, party=party, channel=channel,
+                music_class=music_class,
+            )
+        ]
+
+    def _hold_off(self, call: _Call, key: str, now: datetime, party: Party, channel: str) -> list[DomainEvent]:
+        if key not in call.held:
+            return []
+        call.held.discard(key)
+        if call.held:
+            return []
+        return [CallResumed(call_id=call.call_id, caller=call.caller, time=now, party=party, channel=channel)]
+
+    def _transfer_call(self, msg: Message, prefixes: tuple[str, ...]) -> _Call | None:
+        for prefix in prefixes:
+            call = self._call_of(msg, prefix)
+            if call is not None:
+                return call
+        return None
+
+    def _on_blind_transfer(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if msg.get("Result") != "Success":
+            return []
+        call = self._transfer_call(msg, ("Transferee", "Transferer"))
+        if call is None:
+            return []
+        call.transferred = True
+        return [
+            CallTransferred(
+                call_id=call.call_id,
+                caller=call.caller,
+                time=now,
+                kind="blind",
+                target=_text(msg, "Extension"),
+                context=_text(msg, "Context"),
+                transferer_channel=_text(msg, "TransfererChannel"),
+            )
+        ]
+
+    def _on_attended_transfer(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if msg.get("Result") != "Success":
+            return []
+        call = self._transfer_call(msg, ("Transferee", "OrigTransferer", "SecondTransferer"))
+        if call is None:
+            return []
+        threeway = msg.get("DestType") == "Threeway"
+        call.transferred = call.transferred or not threeway
+        target = _number(_text(msg, "TransferTargetCallerIDNum")) or _number(
+            _text(msg, "SecondTransfererConnectedLineNum")
+        )
+        return [
+            CallTransferred(
+                call_id=call.call_id,
+                caller=call.caller,
+                time=now,
+                kind="threeway" if threeway else "attended",
+                target=target,
+                transferer_channel=_text(msg, "OrigTransfererChannel"),
+            )
+        ]
+
+    def _on_confbridge_join(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        conference = _text(msg, "Conference")
+        uid = _text(msg, "Uniqueid")
+        if not conference or not uid:
+            self._anomaly("malformed:ConfbridgeJoin")
+            return []
+        if uid in self._dead:
+            self._anomaly("late:ConfbridgeJoin")
+            return []
+        call = self._call_of(msg)
+        if call is None:
+            call = self._calls.get(self._rooms.get(conference, ""))
+            if call is not None:
+                self._attach(call, uid, _text(msg, "Channel"))
+            elif self._interface is None:
+                # A room none of our calls is in (a supervisor's view): the first party stands for the call.
+                call = self._new_call(msg, now, direction="conference")
+                call.state, call.answered_at = "answered", now
+            else:
+                return []
+        if uid in call.conference_members:
+            self.stats["duplicate"] += 1
+            return []
+        call.conference = conference
+        call.conference_members.add(uid)
+        self._rooms[conference] = call.call_id
+        channel = _text(msg, "Channel")
+        return [
+            ConferencePartyJoined(
+                call_id=call.call_id,
+                caller=call.caller,
+                time=now,
+                conference=conference,
+                party=self._party_of(call, uid, channel),
+                channel=channel,
+                number=_number(_text(msg, "CallerIDNum")),
+                name=_number(_text(msg, "CallerIDName")),
+                admin=msg.get("Admin") == "Yes",
+            )
+        ]
+
+    def _on_confbridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid = _text(msg, "Uniqueid")
+        call = self._call_of(msg)
+        if call is None or uid not in call.conference_members:
+            return []
+        call.conference_members.discard(uid)
+        channel = _text(msg, "Channel")
+        party = self._party_of(call, uid, channel)
+        events: list[DomainEvent] = [
+            ConferencePartyLeft(
+                call_id=call.call_id,
+                caller=call.caller,
+                time=now,
+                conference=_text(msg, "Conference"),
+                party=party,
+                channel=channel,
+                number=_number(_text(msg, "CallerIDNum")),
+            )
+        ]
+        if self._interface is not None and uid == call.agent_uniqueid:
+            # The seat left the three-way call (kicked or hung up); the caller and the unit talk on without us.
+            events.append(
+                self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="left_conference")
+            )
+        return events
+
+    def _on_confbridge_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        self._rooms.pop(_text(msg, "Conference"), None)
+        return []
+
+    # ------------------------------------------------------------------ hangup: the truth
+
+    def _on_hangup_request(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        call = self._call_of(msg)
+        uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        if call is not None and call.first_hangup is None and not self._stops_ringing(call, uid):
+            call.first_hangup = (self._party_of(call, uid, channel), call.bases.get(uid) or _pair_base(channel))
+        return []
+
+    @staticmethod
+    def _stops_ringing(call: _Call, uid: str) -> bool:
+        """A rung agent leg going away before the answer (ring timeout, answered elsewhere) hangs up nobody."""
+        return call.state != "answered" and uid in call.offered_agents
+
+    def _on_hangup(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        uid = _text(msg, "Uniqueid")
+        if not uid:
+            self._anomaly("malformed:Hangup")
+            return []
+        if uid in self._dead:
+            self.stats["duplicate"] += 1
+            return []
+        call = self._call_of(msg)
+        channel = _text(msg, "Channel")
+        events: list[DomainEvent] = []
+        if call is not None and uid in call.conference_members:
+            # Hung up inside the room and the ConfbridgeLeave was lost or comes late: report the leave now.
+            events.extend(self._on_confbridge_leave(msg, now))
+            if call.call_id not in self._calls:
+                call = None  # that leave ended the seat's call
+        party = self._party_of(call, uid, channel) if call is not None else Party.SYSTEM
+        if call is not None and call.first_hangup is None and not self._stops_ringing(call, uid):
+            call.first_hangup = (party, call.bases.get(uid) or _pair_base(channel))
+        _bounded_add(self._dead, uid, None, _MAX_DEAD)
+        self._channels.pop(uid, None)
+        self._queue_waits.pop(uid, None)
+        self._seat_legs.pop(uid, None)
+        self._by_uniqueid.pop(uid, None)
+        if call is None:
+            return events
+        call.uniqueids.discard(uid)
+        call.held.discard(uid)
+        call.held.discard("moh:" + uid)
+        cause, cause_text = _int(_text(msg, "Cause")), _text(msg, "Cause-txt")
+        seat_leg = uid == call.agent_uniqueid or (call.state != "answered" and uid in call.offered_agents)
+        caller_gone = uid == call.caller_uniqueid and call.direction != "conference"
+        seat_gone = self._interface is not None and seat_leg
+        if caller_gone or seat_gone or not call.uniqueids:
+            events.append(self._end(call, now, hangup_by=None, cause=cause, cause_text=cause_text, trigger=party))
+        else:
+            if self._interface is None and call.state != "answered" and uid in call.offered_agents:
+                call.offered_agents.discard(uid)  # one of several rung agents stopped ringing
+                call.ringing_agents.discard(uid)
+            base = call.bases.pop(uid, None) or _pair_base(channel)
+            party_gone = not any(b == base for b in call.bases.values())
+            if call.conference and call.first_hangup is not None and call.first_hangup[1] == base and party_gone:
+                call.first_hangup = None  # that party left the three-way call; the others talk on
+        return events
+
+    def _end(
+        self,
+        call: _Call,
+        now: datetime,
+        *,
+        hangup_by: Party | None,
+        cause: int | None,
+        cause_text: str,
+        reason: str = "",
+        trigger: Party = Party.SYSTEM,
+    ) -> CallEnded:
+        answered = call.state == "answered"
+        if hangup_by is None:
+            # The first hangup request wins over AgentComplete's Reason: after the desktop hangs up the agent leg,
+            # AgentComplete says "caller" (ami/README fact 1).
+            if call.complete_reason == "transfer":
+                hangup_by = Party.AGENT
+            elif call.first_hangup is not None:
+                hangup_by = call.first_hangup[0]
+            elif call.complete_reason in ("caller", "agent"):
+                hangup_by = Party(call.complete_reason)
+            else:
+                hangup_by = trigger
+            if not answered and hangup_by is Party.AGENT and cause not in (17, 21):
+                hangup_by = Party.SYSTEM  # the ring stopped (timeout, answered elsewhere); the seat did not reject it
+        if not reason:
+            if not answered:
+                if hangup_by is Party.CALLER:
+                    reason = "abandoned"
+                elif cause == 26:
+                    reason = "answered_elsewhere"
+                else:
+                    reason = "not_answered"
+            elif call.transferred:
+                reason = "transferred"
+            elif call.conference and hangup_by is Party.AGENT and self._interface is not None:
+                reason = "left_conference"
+            else:
+                reason = "completed"
+        self._forget(call)
+        if self._interface is not None:
+            self._last_call = (call.call_id, call.caller)
+        return CallEnded(
+            call_id=call.call_id,
+            caller=call.caller,
+            time=now,
+            hangup_by=hangup_by,
+            cause=cause,
+            cause_text=cause_text,
+            reason=reason,
+            answered=answered,
+            queue=call.queue,
+            talk_time_s=(now - call.answered_at).total_seconds() if call.answered_at else None,
+        )
+
+    def _forget(self, call: _Call) -> None:
+        self._calls.pop(call.call_id, None)
+        for uid in call.uniqueids:
+            if self._by_uniqueid.get(uid) == call.call_id:
+                del self._by_uniqueid[uid]
+        if self._by_linkedid.get(call.call_id) == call.call_id:
+            del self._by_linkedid[call.call_id]
+        if call.conference and self._rooms.get(call.conference) == call.call_id:
+            del self._rooms[call.conference]
+        _bounded_add(self._ended, call.call_id, call.caller, _MAX_ENDED)
+
+    # ------------------------------------------------------------------ callbacks (Originate)
+
+    def _on_originate_response(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        channel = _text(msg, "Channel")
+        action_id = _text(msg, "ActionID")
+        expected = self._expected_originates.pop(action_id, False) is None
+        if self._interface is not None and not expected and not self._is_seat_channel(channel):
+            self.stats["other_seat"] += 1
+            return []
+        if action_id and ("originate:" + action_id) in self._reported:
+            self.stats["duplicate"] += 1
+            return []
+        if action_id:
+            _bounded_add(self._reported, "originate:" + action_id, None, _MAX_ENDED)
+        reason = _int(_text(msg, "Reason"))
+        outcome = ORIGINATE_REASONS.get(reason if reason is not None else -1, OriginateOutcome.FAILED)
+        if msg.get("Response") == "Failure" and outcome is OriginateOutcome.ANSWERED:
+            outcome = OriginateOutcome.FAILED
+        uid = _number(_text(msg, "Uniqueid"))
+        if uid and outcome is OriginateOutcome.ANSWERED and self._interface is not None:
+            _bounded_add(self._seat_legs, uid, None, _MAX_ENDED)
+        exten = _text(msg, "Exten")
+        number = exten if _looks_like_number(exten) else _number(_text(msg, "CallerIDNum"))
+        chan = self._channels.get(uid) if uid else None
+        call_id = (chan.linkedid if chan and chan.linkedid else uid) or (f"originate:{action_id}" if action_id else "")
+        return [
+            CallbackOutcome(
+                call_id=call_id,
+                caller=number,
+                time=now,
+                outcome=outcome,
+                stage="originate",
+                reason_code=reason,
+                action_id=action_id,
+                channel=channel,
+            )
+        ]
+
+    def _on_dial_begin(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if self._interface is None:
+            return []
+        src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
+        if not src_uid:
+            # Originate's first leg has no caller side; ringing the seat's phone starts a callback.
+            if dest_uid and self._is_seat_channel(_text(msg, "DestChannel")):
+                _bounded_add(self._seat_legs, dest_uid, None, _MAX_ENDED)
+            return []
+        if src_uid not in self._seat_legs or not dest_uid or dest_uid in self._dead:
+            return []
+        if dest_uid in self._by_uniqueid:
+            return []
+        self._seat_legs.pop(src_uid, None)  # one customer leg per callback
+        number = _number(_text(msg, "DestCallerIDNum"))
+        if not _looks_like_number(number):
+            number = _text(msg, "Exten")
+        call = self._new_call(msg, now, direction="outbound", prefix="Dest")
+        call.caller, call.caller_name = number, ""
+        call.agent_uniqueid, call.agent_channel = src_uid, _text(msg, "Channel")
+        call.agent_bases.add(_pair_base(call.agent_channel))
+        call.interface = self._interface
+        self._attach(call, src_uid, call.agent_channel)
+        call.state = "ringing"
+        return [
+            CallRinging(
+                call_id=call.call_id,
+                caller=call.caller,
+                time=now,
+                channel=call.caller_channel,
+                interface=self._interface,
+                direction="outbound",
+            )
+        ]
+
+    def _on_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        dest_uid = _text(msg, "DestUniqueid")
+        call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
+        if call is None or call.direction != "outbound" or call.caller_uniqueid != dest_uid or call.state == "answered":
+            return []
+        status = _text(msg, "DialStatus")
+        outcome = DIAL_STATUSES.get(status)
+        if outcome is None:  # CONTINUE / GOTO: the dialplan went on; not an outcome yet
+            return []
+        result: CallbackOutcome = CallbackOutcome(
+            call_id=call.call_id,
+            caller=call.caller,
+            time=now,
+            outcome=outcome,
+            stage="customer",
+            dial_status=status,
+            channel=call.caller_channel,
+        )
+        if outcome is OriginateOutcome.ANSWERED:
+            call.state, call.answered_at = "answered", now
+            return [result, self._answered(call, now)]
+        hangup_by = Party.CALLER if outcome in (OriginateOutcome.BUSY, OriginateOutcome.HUNG_UP) else Party.SYSTEM
+        return [result, self._end(call, now, hangup_by=hangup_by, cause=None, cause_text="", reason=outcome.value)]
+
+    # ------------------------------------------------------------------ survey
+
+    def _on_user_event(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if msg.get("UserEvent") != "Survey":
+            return []
+        linkedid = _text(msg, "Linkedid") or _text(msg, "Uniqueid")
+        live = self._calls.get(self._by_linkedid.get(linkedid, ""))
+        if self._interface is not None and live is None and linkedid not in self._ended:
+            self.stats["other_seat"] += 1
+            return []
+        key = f"survey:{linkedid}:{_text(msg, 'Uniqueid')}"
+        if key in self._reported:
+            self.stats["duplicate"] += 1
+            return []
+        _bounded_add(self._reported, key, None, _MAX_ENDED)
+        chan = self._channels.get(_text(msg, "Uniqueid"))
+        caller = _number(_text(msg, "Caller")) or _number(_text(msg, "CallerIDNum"))
+        return [
+            SurveyResult(
+                call_id=linkedid,
+                caller=caller,
+                time=now,
+                result=_text(msg, "Result"),
+                digits=chan.digits if chan else "",
+            )
+        ]
+
+    def _on_fork_only(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # ChanSpy events never get here (fork events); the fork's Cdr is counted as filtered, other CDRs as handled
+        # (the desktop's statistics come from the work orders, not from CDRs).
+        return []
+
+    # ------------------------------------------------------------------ queue membership and pauses
+
+    def _member_key(self, msg: Message) -> tuple[str, str, str] | None:
+        queue = _text(msg, "Queue")
+        interface = _text(msg, "Interface") or _text(msg, "Location")
+        if not queue or not interface:
+            self._anomaly(f"malformed:{msg.get('Event')}")
+            return None
+        if not self._queue_ok(queue) or not self._seat_matches(interface, ""):
+            return None
+        return queue, interface, _text(msg, "MemberName") or _text(msg, "Name")
+
+    def _membership(self, key: tuple[str, str, str], logged_in: bool, now: datetime) -> list[DomainEvent]:
+        queue, interface, member_name = key
+        member = self._members.setdefault((queue, interface), _Member())
+        if member.logged_in is logged_in:
+            return []
+        member.logged_in = logged_in
+        if not logged_in:
+            member.paused, member.reason, member.in_acw = None, "", False
+        return [
+            QueueMembershipChanged(
+                call_id="",
+                caller="",
+                time=now,
+                logged_in=logged_in,
+                queue=queue,
+                interface=interface,
+                member_name=member_name,
+            )
+        ]
+
+    def _pause(self, key: tuple[str, str, str], msg: Message, now: datetime) -> list[DomainEvent]:
+        paused_text = _text(msg, "Paused")
+        if paused_text not in ("0", "1"):
+            return []
+        paused = paused_text == "1"
+        reason = _text(msg, "PausedReason") or _text(msg, "Reason") if paused else ""
+        queue, interface, member_name = key
+        member = self._members.setdefault((queue, interface), _Member())
+        if member.paused is paused and member.reason == reason:
+            return []
+        first_sight = member.paused is None
+        member.paused, member.reason = paused, reason
+        acw = paused and reason.strip().casefold() in _ACW_REASONS
+        events: list[DomainEvent] = []
+        call_id, caller = self._last_call
+        if member.in_acw and not acw:
+            member.in_acw = False
+            events.append(
+                AfterCallWorkEnded(call_id=call_id, caller=caller, time=now, queue=queue, interface=interface)
+            )
+            if not paused:
+                return events  # ready again: the end of after-call work says it all
+        if acw:
+            if not member.in_acw:
+                member.in_acw = True
+                events.append(
+                    AfterCallWorkStarted(call_id=call_id, caller=caller, time=now, queue=queue, interface=interface)
+                )
+            return events
+        if first_sight and not paused:
+            return events  # "not paused" is the default: nothing changed that a screen must hear about
+        events.append(
+            PauseStateChanged(
+                call_id="",
+                caller="",
+                time=now,
+                paused=paused,
+                reason=reason,
+                queue=queue,
+                interface=interface,
+                member_name=member_name,
+            )
+        )
+        return events
+
+    def _on_member_added(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        key = self._member_key(msg)
+        if key is None:
+            return []
+        return self._membership(key, True, now) + self._pause(key, msg, now)
+
+    def _on_member_removed(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        key = self._member_key(msg)
+        if key is None:
+            return []
+        return self._membership(key, False, now)
+
+    def _on_member_status(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # QueueMemberStatus/QueueMemberPause/QueueMember (QueueStatus list) all say "this member is in the queue".
+        key = self._member_key(msg)
+        if key is None:
+            return []
+        return self._membership(key, True, now) + self._pause(key, msg, now)
+
+    # ------------------------------------------------------------------ resync
+
+    def _resync_channels(self, channels: Sequence[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+        live: dict[str, Mapping[str, str]] = {}
+        for item in channels:
+            uid = _text(item, "Uniqueid")
+            if uid and not self._is_fork_event(item):
+                live[uid] = item
+        events: list[DomainEvent] = []
+        # 1. Ghosts: calls whose channels went away while we were not listening.
+        for call in list(self._calls.values()):
+            if self._still_live(call, live):
+                call.conference_members &= live.keys()
+                call.held = {key for key in call.held if key.removeprefix("moh:") in live}
+                for uid in list(call.uniqueids):
+                    if uid not in live:
+                        call.uniqueids.discard(uid)
+                        call.bases.pop(uid, None)
+                        self._by_uniqueid.pop(uid, None)
+                        _bounded_add(self._dead, uid, None, _MAX_DEAD)
+                if call.state != "answered" and call.direction == "inbound":
+                    agent = live.get(call.agent_uniqueid)
+                    caller = live.get(call.caller_uniqueid)
+                    if agent is not None and caller is not None and self._bridged(caller, agent):
+                        call.state, call.answered_at = "answered", now
+                        events.append(self._answered(call, now, resynced=True))
+                continue
+            events.append(
+                self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason=LOST_DURING_RECONNECT)
+            )
+        # Channels that hung up unseen are dead: late events about them must not resurrect anything.
+        for uid in list(self._channels):
+            if uid not in live:
+                self._channels.pop(uid, None)
+                self._queue_waits.pop(uid, None)
+                _bounded_add(self._dead, uid, None, _MAX_DEAD)
+        for uid, item in live.items():
+            self._dead.pop(uid, None)
+            self._channel(item)
+        # 2. Live queue calls this tracker does not know: caller legs in Queue() with an agent leg.
+        by_linkedid: dict[str, list[Mapping[str, str]]] = {}
+        for item in live.values():
+            by_linkedid.setdefault(_text(item, "Linkedid"), []).append(item)
+        for item in live.values():
+            if item.get("Application") != "Queue" or _text(item, "Uniqueid") in self._by_uniqueid:
+                continue
+            queue = _text(item, "ApplicationData").split(",")[0]
+            if not self._queue_ok(queue):
+                continue
+            agent = self._agent_leg_for(item, by_linkedid.get(_text(item, "Linkedid"), []), live)
+            if agent is None:
+                continue  # still waiting in the queue: not offered to anyone yet
+            events.extend(self._adopt(item, agent, queue, now))
+        # 3. Three-way calls in a ConfBridge room none of our calls is in (e.g. the desktop restarted mid-call).
+        rooms: dict[str, list[Mapping[str, str]]] = {}
+        for item in live.values():
+            if item.get("Application") == "ConfBridge":
+                rooms.setdefault(_text(item, "ApplicationData").split(",")[0], []).append(item)
+        for room, members in rooms.items():
+            if room and room not in self._rooms and not any(_text(m, "Uniqueid") in self._by_uniqueid for m in members):
+                events.extend(self._adopt_room(room, members, now))
+        return events
+
+    def _adopt_room(self, room: str, members: list[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+        """A live room: after call control's dual Redirect the caller and the seat share the caller's Linkedid, and
+        the caller's leg is the one whose Uniqueid is that Linkedid."""
+        seat = [m for m in members if self._interface is not None and self._is_seat_channel(_text(m, "Channel"))]
+        if self._interface is not None and not seat:
+            return []  # another seat's three-way call
+        others = [m for m in members if m not in seat]
+        if not others:
+            return []
+        caller = next((m for m in others if _text(m, "Uniqueid") == _text(m, "Linkedid")), others[0])
+        call = self._new_call(caller, now, direction="inbound" if seat else "conference")
+        call.state, call.answered_at, call.conference = "answered", now, room
+        if seat:
+            call.agent_uniqueid, call.agent_channel = _text(seat[0], "Uniqueid"), _text(seat[0], "Channel")
+            call.agent_bases.add(_pair_base(call.agent_channel))
+            call.interface = self._interface or ""
+        events: list[DomainEvent] = []
+        if seat:  # the seat's screen needs the call itself back, not only its parties
+            events += [self._offer(call, {}, now, resynced=True), self._answered(call, now, resynced=True)]
+        self._rooms[room] = call.call_id
+        for member in members:
+            self._attach(call, _text(member, "Uniqueid"), _text(member, "Channel"))
+            join = dict(member)
+            join["Conference"] = room
+            events.extend(self._on_confbridge_join(join, now))
+        return events
+
+    def _still_live(self, call: _Call, live: Mapping[str, Mapping[str, str]]) -> bool:
+        if call.direction == "conference":
+            return any(uid in live for uid in call.uniqueids)
+        if call.caller_uniqueid not in live:
+            return False
+        if self._interface is None:
+            return True
+        seat_legs = {call.agent_uniqueid} if call.state == "answered" else call.offered_agents | {call.agent_uniqueid}
+        return any(uid in live for uid in seat_legs if uid)
+
+    @staticmethod
+    def _bridged(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+        bridge = _text(a, "BridgeId")
+        return bool(bridge) and bridge == _text(b, "BridgeId")
+
+    def _agent_leg_for(
+        self,
+        caller: Mapping[str, str],
+        same_linkedid: list[Mapping[str, str]],
+        live: Mapping[str, Mapping[str, str]],
+    ) -> Mapping[str, str] | None:
+        bridge = _text(caller, "BridgeId")
+        candidates = [c for c in same_linkedid if c is not caller]
+        if bridge:
+            candidates += [c for c in live.values() if c is not caller and _text(c, "BridgeId") == bridge]
+        best: Mapping[str, str] | None = None
+        for cand in candidates:
+            name = _text(cand, "Channel")
+            if self._interface is not None:
+                if not self._is_seat_channel(name):
+                    continue
+            elif cand.get("Application") != "AppQueue":
+                continue
+            if name.endswith(";2"):
+                continue  # the phone half of a Local pair; the ;1 half is the queue's leg
+            if best is None or self._bridged(caller, cand):
+                best = cand
+        return best
+
+    def _adopt(
+        self, caller: Mapping[str, str], agent: Mapping[str, str], queue: str, now: datetime
+    ) -> list[DomainEvent]:
+        call = self._new_call(caller, now)
+        call.queue = queue
+        agent_name = _text(agent, "Channel")
+        legs = {"DestUniqueid": _text(agent, "Uniqueid"), "DestChannel": agent_name, "Queue": queue}
+        self._add_agent_leg(call, legs)
+        if self._interface is not None:
+            call.interface = self._interface
+        events: list[DomainEvent] = [self._offer(call, legs, now, resynced=True)]
+        if self._bridged(caller, agent) or (_text(agent, "ChannelState") == "6" and _text(caller, "BridgeId")):
+            call.state, call.answered_at = "answered", now
+            events.append(self._answered(call, now, resynced=True))
+        else:
+            call.state = "ringing"
+            call.ringing_agents.add(_text(agent, "Uniqueid"))
+            ringing = CallRinging(
+                call_id=call.call_id, caller=call.caller, time=now, channel=agent_name, interface=call.interface
+            )
+            events.append(ringing)
+        return events
+
+    def _resync_queues(self, items: Sequence[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+        events: list[DomainEvent] = []
+        listed_queues: set[str] = set()
+        present: set[tuple[str, str]] = set()
+        for item in items:
+            queue = _text(item, "Queue")
+            if queue:
+                listed_queues.add(queue)
+            kind = item.get("Event")
+            if kind == "QueueMember":
+                key = self._member_key(item)
+                if key is not None:
+                    present.add((key[0], key[1]))
+                    events.extend(self._membership(key, True, now) + self._pause(key, item, now))
+            elif kind == "QueueEntry":
+                uid = _text(item, "Uniqueid")
+                if uid and uid not in self._queue_waits:
+                    wait_s = _int(_text(item, "Wait")) or 0
+                    self._queue_waits[uid] = _QueueWait(
+                        queue, _int(_text(item, "Position")), now - timedelta(seconds=wait_s)
+                    )
+        for (queue, interface), member in list(self._members.items()):
+            if queue in listed_queues and (queue, interface) not in present and member.logged_in:
+                events.extend(self._membership((queue, interface, ""), False, now))
+        return events
