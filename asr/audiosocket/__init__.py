@@ -1,0 +1,2 @@
+"""AudioSocket intake: the pure frame codec (`codec`) and the asyncio server Asterisk connects to per call
+(`server`)."""
