@@ -23,9 +23,11 @@ Theory of operation — how a suggestion is ranked:
 
 Eligibility: a territorial unit is suggested only for matters in a district it covers — a district government
 outside the matter's district is never suggested on keyword grounds. A department or utility with a limited
-service area (e.g. the water company serves the urban districts) is suggested only inside it. A unit whose
-usual categories do not include the matter's category has its keyword score halved, and says so in its
-reasons.
+service area (e.g. the water company serves the urban districts) is suggested only inside it when the district is
+known; when it is not (a caller who says "十六路公交车" but no place), the unit is suggested on its keywords,
+ranked by the same score, with a reason saying the district is unknown and listing its service area, so the seat
+checks the place before dispatching — leaving the matter with no unit at all helps nobody. A unit whose usual
+categories do not include the matter's category has its keyword score halved, and says so in its reasons.
 """
 
 from __future__ import annotations
@@ -583,9 +585,10 @@ def suggest_units(
     limit: int = 3,
 ) -> list[UnitSuggestion]:
     """The units to dispatch a matter to, best first (see the module docstring for the ranking). `district`
-    None means the caller did not say where: no territorial unit is suggested then. An unknown district is an
-    `InvalidCommand` listing the known ones; a rule naming a unit or district the directory lacks is a
-    `ConfigError`."""
+    None means the caller did not say where: no territorial unit is suggested then, and a unit of a limited
+    service area is suggested on its keywords with a reason asking the seat to check the place. An unknown
+    district is an `InvalidCommand` listing the known ones; a rule naming a unit or district the directory
+    lacks is a `ConfigError`."""
     if limit < 1:
         raise InvalidCommand(f"limit must be at least 1, got {limit}", code="bad_limit")
     if district is not None:
@@ -682,7 +685,9 @@ def _score_unit(
     ruled: tuple[RoutingRule, tuple[str, ...]] | None,
 ) -> UnitSuggestion | None:
     in_district = district is not None and unit.covers(district)
-    if ruled is None and (unit.kind.is_territorial or not unit.is_citywide) and not in_district:
+    # a department or utility of a limited area, for a matter whose district nobody said: still a candidate
+    area_unknown = district is None and not unit.kind.is_territorial and not unit.is_citywide
+    if ruled is None and (unit.kind.is_territorial or not unit.is_citywide) and not in_district and not area_unknown:
         return None
     matched = matched_keywords(unit.keywords, normalised_text)
     score = sum(keyword_weight(k) for k in matched)
@@ -709,6 +714,8 @@ def _score_unit(
         reasons.append(f"属地: 管辖范围含{district}")
     elif not unit.is_citywide and in_district:
         reasons.append(f"服务范围含{district}")
+    elif area_unknown:
+        reasons.append(_AREA_UNKNOWN_REASON.format(area="、".join(unit.districts or ())))
     if category is not None and not unit.handles(category) and score:
         score *= UNUSUAL_CATEGORY_FACTOR
         reasons.append(f"「{category.zh}」不是该单位常办的诉求类型, 分值减半")
@@ -721,6 +728,7 @@ def _score_unit(
     )
 
 
+_AREA_UNKNOWN_REASON = "区域未知: 该单位仅服务{area}, 请核实诉求发生地"
 _FALLBACK_REASON = "属地: 诉求发生在{district}, 由属地政府办理或会同办理"
 _SOLE_FALLBACK_REASON = "属地兜底: 未匹配到对口部门或公共服务单位, 按属地原则由{district}办理"
 

@@ -1,0 +1,174 @@
+"""The category of a call (诉求类型) from what the caller says: pure scoring over the words of `cues.py`.
+
+Where the categories come from. 长沙市12345政务热线运行管理办法 第12条 accepts (一) consultation on laws, rules and
+policies (咨询); (二) difficulties and problems met in life, production or work that need the government or a unit
+to solve them (求助, and the complaints and reports of a matter); (三) opinions, suggestions, praise, complaints
+or criticism of government departments and their staff about their 工作作风、工作纪律、行政效能 (建议, 表扬,
+投诉, 批评); (四) queries on government service information (查询). 第19条 gives 咨询 3 working days and 投诉举报,
+求助, 建议 10. The seat's choice between them follows from who the caller is and what he wants done:
+
+- 举报 — reports SOMEONE ELSE's unlawful act so that it is investigated: 无证经营/无证行医/黑诊所, 违建/私搭乱建,
+  偷排/往河里排污/乱倒建筑垃圾, 传销, 赌博, 卖假货/用过期原料, 非法采砂, 非法储存烟花 … The caller is a witness
+  (我看到, 有人在, 听人讲), not the victim.
+- 投诉 — a grievance: the caller's OWN rights or interests are harmed by a unit, a business or a neighbour, and he
+  wants it dealt with: 噪音扰民 (睡不着), 油烟熏到我家, 物业不作为 (坏了没人修, 拖着不修), 拖欠工资, 押金不退,
+  老板跑路, 绕路宰客, 吃坏肚子老板不认账 … The same matter is 举报 when the caller only witnesses it and 投诉 when
+  it harms him: a harm-to-me word adds to 投诉 (and a report word without one stays 举报).
+- 求助 — an urgent difficulty the caller cannot solve alone, with nobody blamed for it: 停水/停电/停气, 燃气打不着,
+  水管爆了, 被困, 老人走失, 燃气泄漏, every emergency for 110/119/120/122. "帮我催一下 / 帮忙协调" is how every
+  caller asks for something and says nothing of the category.
+- 咨询 — asks HOW: a policy, a procedure, conditions, materials, where to go (怎么办理, 需要什么材料, 能不能报名,
+  在哪办, 一年能提几次). A general question.
+- 查询 — asks the STATUS or a FACT of something specific, usually the caller's own case: 办理进度, 工单办到哪一步,
+  批下来没有, 到账了没, 余额, 上不上班, 电话是多少. "我想问一下" is an opener of either and decides neither.
+- 建议 — proposes an improvement to a public service (能不能增设/多装/延长/开放, 应该, 最好, 要是能…就好了,
+  我的意思是…), with nothing wrong done to the caller.
+- 表扬 — praises a unit or a person (表扬, 点赞, 感谢, 很负责, 很耐心).
+- 批评 — criticises a government unit's or public servant's attitude, discipline or efficiency (态度差, 不耐烦,
+  敷衍, 套话, 玩手机, 效率低, 粗暴) without a matter of his own to be put right: a government target and a
+  conduct word together. The same words about a shop's staff are a 投诉.
+
+How the words decide (all weights in `cues.py`):
+1. The category's own word said as the caller's intent (我要投诉, 想咨询一下, 我来举报, 提个建议; in typed notes
+   "来电人表扬：") outweighs everything else; denied (不是投诉, 不想投诉只是问问) it counts against; asked about
+   (去哪里投诉) it is a consultation.
+2. Otherwise circumstantial cues add up: matter words per category, plus the act the caller performs — a
+   question (general → 咨询, about the status of a specific case → 查询), a proposal (→ 建议), criticism of a
+   public servant's conduct (→ 批评), harm to the caller (→ 投诉).
+3. An emergency adds to 求助. Nothing at all: a question is a consultation, a told matter a complaint (the
+   commonest kind of call; `extract.py` marks that default in the evidence).
+Words that are denied (没有, 不是 …) do not count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from agent_desktop.core.work_order import Category
+from asr.prefill import cues
+from asr.prefill.text import Doc
+
+_LOOKBEHIND = 8
+_Add = Callable[[Category, float, Doc, int, int], None]
+# ties: the rarer, more specific act first
+CATEGORY_ORDER = (
+    Category.PRAISE, Category.SUGGESTION, Category.CRITICISM, Category.REPORT, Category.COMPLAINT,
+    Category.HELP, Category.QUERY, Category.CONSULTATION,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One document to classify: `notes` are the seat's own words (their category word is always intent)."""
+
+    doc: Doc
+    notes: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    category: Category | None
+    scores: dict[Category, float]
+    doc: Doc | None = None  # where the deciding words are
+    span: tuple[int, int] = (0, 0)
+    question: bool = False  # the caller asked something (the default for a call without any cue)
+
+
+def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
+    scores: Counter[Category] = Counter()
+    best: dict[Category, tuple[float, Doc, int, int]] = {}
+
+    def add(category: Category, weight: float, doc: Doc, start: int, end: int) -> None:
+        scores[category] += weight
+        if weight > best.get(category, (0.0,))[0]:
+            best[category] = (weight, doc, start, end)
+
+    asked = False
+    for source in sources:
+        doc, text = source.doc, source.doc.compact
+        boost = 2.0 if source.notes else 1.0
+        _explicit_words(text, doc, add, scores, notes=source.notes, boost=boost)
+        for category, patterns in cues.CATEGORY_CUES.items():
+            for pattern, weight in patterns:
+                for match in pattern.finditer(text):
+                    if _negated(text, match.start()):
+                        continue
+                    hedged = category is Category.REPORT and cues.HEDGE_BEFORE.search(_before(text, match, 10))
+                    add(category, weight * boost * (0.5 if hedged else 1.0), doc, *match.span())
+        _acts(text, doc, boost, add)
+        asked = asked or bool(cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)))
+    if emergency:
+        scores[Category.HELP] += cues.EXPLICIT_WEIGHT / 2
+    if not scores:
+        return Verdict(None, {}, question=asked)
+    category, score = max(scores.items(), key=lambda kv: (kv[1], -CATEGORY_ORDER.index(kv[0])))
+    if score <= 0:
+        return Verdict(None, dict(scores), question=asked)
+    if category in best:
+        _w, doc, start, end = best[category]
+        return Verdict(category, dict(scores), doc, (start, end), asked)
+    return Verdict(category, dict(scores), question=asked)
+
+
+def _explicit_words(
+    text: str, doc: Doc, add: _Add, scores: Counter[Category], *, notes: bool, boost: float
+) -> None:
+    """Rule 1: the category's own word. Its weight depends on what stands before it: intent (我要投诉), a
+    typed-notes label (来电人表扬：), a noun (我的投诉: a thing, not an intent), a denial, a question about it."""
+    for category, words in cues.EXPLICIT_WORDS.items():
+        for word in words:
+            for match in re.finditer(re.escape(word), text):
+                before = text[max(0, match.start() - _LOOKBEHIND) : match.start()]
+                if cues.NEGATION_BEFORE.search(before):  # 不是投诉 / 我不是要投诉
+                    scores[category] -= cues.EXPLICIT_WEIGHT
+                    continue
+                if cues.QUESTION_ABOUT.search(before):
+                    add(Category.CONSULTATION, cues.BARE_WORD_WEIGHT * boost, doc, *match.span())
+                    continue
+                weight = cues.EXPLICIT_WEIGHT if cues.INTENT_BEFORE.search(before) else cues.BARE_WORD_WEIGHT
+                if cues.NOUN_BEFORE.search(before):
+                    weight = 1.0
+                if notes or cues.NOTES_LABEL_BEFORE.search(before):
+                    weight = cues.EXPLICIT_WEIGHT
+                add(category, weight * boost, doc, *match.span())
+
+
+def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:
+    """Rule 2's acts that need two words together."""
+    # 批评: a public servant (or the hotline itself) and a word of his conduct
+    target = _live(cues.GOVERNMENT_TARGET, text)
+    conduct = _live(cues.CONDUCT, text)
+    if target is not None and conduct is not None:
+        add(Category.CRITICISM, cues.CRITICISM_WEIGHT * boost, doc, *conduct)
+    # 查询 vs 咨询: a question about the caller's own case is a status query (a statement about it is not)
+    own = _live(cues.OWN_CASE, text)
+    # 还没到账 / 没有批下来 ask the status as much as 到账了没: no negation test here, only "told as done"
+    status = next(
+        (m.span() for m in cues.STATUS_ASKED.finditer(text) if not cues.STATUS_STATED_BEFORE.search(_before(text, m))),
+        None,
+    )
+    asks = cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)) or cues.STATUS_QUESTION.search(text)
+    if own is not None and status is not None and asks:
+        add(Category.QUERY, cues.OWN_STATUS_WEIGHT * boost, doc, *status)
+    # 投诉: the caller himself is harmed
+    harm = _live(cues.HARM_TO_ME, text)
+    if harm is not None and cues.PARTY.search(text):
+        add(Category.COMPLAINT, cues.HARM_WEIGHT * boost, doc, *harm)
+
+
+def _live(pattern: re.Pattern[str], text: str) -> tuple[int, int] | None:
+    for match in pattern.finditer(text):
+        if match.end() > match.start() and not _negated(text, match.start()):
+            return match.span()
+    return None
+
+
+def _before(text: str, match: re.Match[str], width: int = 4) -> str:
+    return text[max(0, match.start() - width) : match.start()]
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(cues.NEGATION_BEFORE.search(text[max(0, start - 4) : start]))

@@ -1,0 +1,710 @@
+"""Pre-fill of a work order from a call transcript and the agent's notes (pure: values in, a value out).
+
+Sources and trust: the agent's typed notes are the seat's own deliberate words and win for every field they
+give; then the caller's words; the agent's spoken turns only for the caller's name, form of address and number
+(the agent addressing "王先生" or reading the number back). Each field records the words it came from
+(`Prefill.evidence`), so the seat sees why it was suggested and can fix it.
+
+Words that are denied (没有着火, 不是投诉), hypothetical (万一着火, 火灾隐患) or past (去年出过车祸) do not count as
+what is happening now. See `cues.py` for the words and their weights.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent_desktop.core.errors import AgentDesktopError
+from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
+from agent_desktop.core.work_order import Category, NotAcceptedReason
+from asr.prefill import cues
+from asr.prefill.category import Source, classify
+from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
+from asr.prefill.keywords import extract_keywords, words_of
+from asr.prefill.names import PERSONAL_NAME, find_name
+from asr.prefill.phone import digit_runs, find_phone
+from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
+
+FIELDS = (
+    "category", "surname", "form_of_address", "phone", "district", "street", "address", "is_anonymous",
+    "is_emergency", "emergency_service", "not_accepted_reason", "is_repeat", "summary", "keywords",
+    "suggested_units",
+)  # fmt: skip
+SUMMARY_MAX_CHARS = 60
+BLANK = "\x00"  # a blanked span of personal data, before it becomes a clause break
+PLACE = "\x01"  # a place name taken out of the summary's words
+ROUTING_MAX_CHARS = 1500
+DEFAULT_CATEGORY = Category.COMPLAINT
+DEFAULT_CATEGORY_MIN_CHARS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedUnit:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prefill:
+    """The suggested work-order fields. Everything is a suggestion for the seat to accept or fix."""
+
+    category: Category | None = None
+    surname: str | None = None
+    form_of_address: str | None = None  # 先生 / 女士
+    phone: str | None = None  # 13812345678 or 0731-84521376
+    district: str | None = None
+    street: str | None = None
+    address: str | None = None
+    is_anonymous: bool = False
+    is_emergency: bool = False
+    emergency_service: str | None = None  # "110" / "119" / "120" / "122"
+    not_accepted_reason: NotAcceptedReason | None = None
+    is_repeat: bool = False
+    summary: str = ""
+    keywords: tuple[str, ...] = ()
+    suggested_units: tuple[SuggestedUnit, ...] = ()
+    evidence: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON object with exactly the field names of the issue, plus `evidence` (field → source words).
+        The category is its Chinese label (投诉), the reason the item number of 第13条 (1–8)."""
+        return {
+            "category": self.category.zh if self.category is not None else None,
+            "surname": self.surname,
+            "form_of_address": self.form_of_address,
+            "phone": self.phone,
+            "district": self.district,
+            "street": self.street,
+            "address": self.address,
+            "is_anonymous": self.is_anonymous,
+            "is_emergency": self.is_emergency,
+            "emergency_service": self.emergency_service,
+            "not_accepted_reason": int(self.not_accepted_reason) if self.not_accepted_reason is not None else None,
+            "is_repeat": self.is_repeat,
+            "summary": self.summary,
+            "keywords": list(self.keywords),
+            "suggested_units": [{"id": u.id, "name": u.name} for u in self.suggested_units],
+            "evidence": dict(self.evidence),
+        }
+
+
+def prefill(
+    text: str,
+    *,
+    notes: str = "",
+    directory: UnitDirectory | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> Prefill:
+    """Extract the work-order fields from a transcript (Vosk style or plain, optionally with 坐席：/市民： turns)
+    and the agent's notes. Never raises on any text; `directory` None means no unit suggestion."""
+    transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "")
+    return _Extraction(transcript, gazetteer or default_gazetteer(), directory).run()
+
+
+class _Extraction:
+    def __init__(self, transcript: Transcript, gazetteer: Gazetteer, directory: UnitDirectory | None) -> None:
+        self.t = transcript
+        self.gazetteer = gazetteer
+        self.directory = directory
+        self.evidence: dict[str, str] = {}
+        self.evidence_address = ""
+        self.evidence_emergency = ""
+        self.suggestions: list[UnitSuggestion] = []
+        # the caller's words and the notes are what the matter is about; the notes come first in trust
+        self.docs: tuple[Doc, ...] = tuple(d for d in (transcript.notes, transcript.caller) if d)
+        self.places: list[tuple[Doc, Mention]] = [(doc, m) for doc in self.docs for m in gazetteer.scan(doc.compact)]
+        self._topics: tuple[str, ...] | None = None
+        self.topic_patterns: tuple[re.Pattern[str], ...] = ()  # the cues that found the topics (没电了 → 停电)
+        self.asked = False  # the caller asked a question (set by `category`)
+
+    def note(self, name: str, doc: Doc, start: int, end: int) -> None:
+        """Record the words a field came from, as they were written (marked when they are the agent's notes)."""
+        words = doc.source(start, end)
+        if words:
+            self.evidence[name] = f"[备注] {words}" if doc is self.t.notes else words
+
+    def run(self) -> Prefill:
+        surname, form = self.name()
+        phone = self.phone()
+        district, street = self.place()
+        address = self.address()
+        service = self.emergency()
+        category = self.category(emergency=service is not None)
+        reason = self.reason(service, district, street)
+        if reason is NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST:
+            category = None  # abuse or idle talk: there is no matter to classify
+            self.evidence.pop("category", None)
+        elif category is None and len(self.t.caller.compact) >= DEFAULT_CATEGORY_MIN_CHARS:
+            # a matter was told but in no words of any category: a question is a consultation (第12条(一)); else
+            # complaints are the commonest kind of call, and a suggestion the seat corrects beats an empty field
+            category = Category.CONSULTATION if self.asked else DEFAULT_CATEGORY
+            self.evidence["category"] = "(无明确用语, 问句→咨询)" if self.asked else "(无明确用语, 默认)"
+        is_anonymous = self.anonymity()
+        is_repeat = self.repeat()
+        topics = self.topics()
+        units = self.units(category, district, topics)
+        keywords = self.keywords(topics, district, street)
+        summary = self.summary(district, street, address, keywords, phone)
+        return Prefill(
+            category=category,
+            surname=surname,
+            form_of_address=form,
+            phone=phone,
+            district=district,
+            street=street,
+            address=address,
+            is_anonymous=is_anonymous,
+            is_emergency=service is not None,
+            emergency_service=service,
+            not_accepted_reason=reason,
+            is_repeat=is_repeat,
+            summary=summary,
+            keywords=keywords,
+            suggested_units=units,
+            evidence=self.evidence,
+        )
+
+    # --- who is calling -------------------------------------------------------------------------------------
+    def name(self) -> tuple[str | None, str | None]:
+        surname: str | None = None
+        form: str | None = None
+        for doc in (self.t.notes, self.t.caller, self.t.agent):
+            if not doc:
+                continue
+            found = find_name(doc.compact, agent=doc is self.t.agent)
+            if surname is None and found.surname is not None:
+                surname = found.surname
+                self.note("surname", doc, *found.surname_span)
+            if form is None and found.form is not None:
+                form = found.form
+                self.note("form_of_address", doc, *found.form_span)
+        return surname, form
+
+    def phone(self) -> str | None:
+        for doc in (self.t.notes, self.t.caller, self.t.agent):
+            if not doc:
+                continue
+            number = find_phone(doc.compact)
+            if number is not None:
+                self.note("phone", doc, number.start, number.end)
+                return number.number
+        return None
+
+    # --- where ----------------------------------------------------------------------------------------------
+    def place(self) -> tuple[str | None, str | None]:
+        mentions = [(d, m) for d, m in self.places if not _denied_place(d.compact, m)]
+        in_notes = [(d, m) for d, m in mentions if d is self.t.notes and m.place.district]
+        pool = in_notes or [(d, m) for d, m in mentions if m.place.district]
+        if not pool:
+            return None, None
+        rank = {PlaceKind.DISTRICT: 3, PlaceKind.STREET: 2, PlaceKind.LANDMARK: 1}
+        votes: Counter[str] = Counter()
+        for _doc, m in pool:
+            votes[m.place.district or ""] += rank.get(m.place.kind, 0) * 10 + 1
+        best = max(votes.values())
+        # ties: the district mentioned first
+        district = next(m.place.district for _d, m in pool if votes[m.place.district or ""] == best)
+        carrier = next((d, m) for d, m in pool if m.place.district == district)
+        self.note("district", carrier[0], carrier[1].start, carrier[1].end)
+        streets = [(d, m) for d, m in pool if m.place.district == district and m.place.street]
+        streets.sort(key=lambda dm: (dm[1].place.kind is not PlaceKind.STREET, not dm[1].place.explicit))
+        street = None
+        if streets:
+            doc, m = streets[0]
+            street = m.place.street
+            self.note("street", doc, m.start, m.end)
+        return district, street
+
+    def address(self) -> str | None:
+        for doc in self.docs:
+            found = find_address(_without_personal_data(doc.compact), [m for d, m in self.places if d is doc])
+            if found is not None:
+                text, start, end = found
+                self.note("address", doc, start, end)
+                self.evidence_address = doc.compact[start:end]
+                return text
+        return None
+
+    # --- what -----------------------------------------------------------------------------------------------
+    def emergency(self) -> str | None:
+        for service, strong, weak in cues.EMERGENCY_SERVICES:
+            for doc in self.docs:
+                hit = _live_match(doc.compact, strong)
+                if hit is None and weak and not _denied_any(doc.compact, strong):
+                    hit = _live_match(doc.compact, weak)
+                if hit is not None:
+                    self.note("emergency_service", doc, *hit)
+                    self.evidence_emergency = doc.compact[hit[0] : hit[1]]
+                    self.evidence["is_emergency"] = self.evidence["emergency_service"]
+                    return service
+        return None
+
+    def category(self, *, emergency: bool) -> Category | None:
+        sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
+        verdict = classify(sources, emergency=emergency)
+        self.asked = verdict.question
+        if verdict.category is None:
+            return None
+        if verdict.doc is not None:
+            self.note("category", verdict.doc, *verdict.span)
+        elif emergency and "emergency_service" in self.evidence:
+            self.evidence["category"] = self.evidence["emergency_service"]
+        return verdict.category
+
+    def reason(self, service: str | None, district: str | None, street: str | None) -> NotAcceptedReason | None:
+        if service is not None:
+            self.evidence["not_accepted_reason"] = self.evidence.get("emergency_service", "")
+            return NotAcceptedReason.EMERGENCY_SERVICE
+        checks: tuple[tuple[NotAcceptedReason, re.Pattern[str]], ...] = (
+            (NotAcceptedReason.OTHER_LEGAL_CHANNEL, cues.REASON_LITIGATION),
+            (NotAcceptedReason.OTHER_AUTHORITY, cues.REASON_OTHER_AUTHORITY),
+            (NotAcceptedReason.SECRETS_OR_PRIVACY, cues.REASON_SECRETS),
+        )
+        for reason, pattern in checks:
+            for doc in self.docs:
+                hit = _live_match(doc.compact, pattern, allow_past=True)
+                if hit is not None:
+                    self.note("not_accepted_reason", doc, *hit)
+                    return reason
+        outside = self.outside(district, street)
+        if outside is not None:
+            doc, m = outside
+            self.note("not_accepted_reason", doc, m.start, m.end)
+            return NotAcceptedReason.OUTSIDE_JURISDICTION
+        for doc in self.docs:
+            handled = _live_match(doc.compact, cues.REASON_HANDLED, allow_past=True)
+            if handled is not None and cues.REASON_HANDLED_NO_NEWS.search(doc.compact):
+                self.note("not_accepted_reason", doc, *handled)
+                return NotAcceptedReason.ALREADY_HANDLED
+        for doc in self.docs:
+            abuse = cues.REASON_ABUSE.search(doc.compact)
+            chat = _live_match(doc.compact, cues.REASON_NO_REQUEST, allow_past=True)
+            substantive = self.topics() or any(m.place.district for d, m in self.places if d is doc)
+            hit = abuse.span() if abuse else (chat if chat is not None and not substantive else None)
+            if hit is not None:
+                self.note("not_accepted_reason", doc, *hit)
+                return NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST
+        return None
+
+    def outside(self, district: str | None, street: str | None) -> tuple[Doc, Mention] | None:
+        """第13条(一): the matter is in another city — a place outside Changsha is named and nothing in Changsha
+        (no district, street or landmark; not "我们是长沙的"). Where the caller himself works or lives (我在长沙打工)
+        says nothing of where the matter is."""
+        if district is not None or street is not None:
+            return None
+        found = None
+        for doc, m in self.places:
+            if m.place.kind is PlaceKind.CITY and not cues.WHERE_I_LIVE_AFTER.match(doc.compact[m.end : m.end + 4]):
+                return None
+            denied = cues.REASON_OUTSIDE_DENIED_BEFORE.search(doc.compact[max(0, m.start - 2) : m.start])
+            if m.place.kind is PlaceKind.OUTSIDE and found is None and not denied:
+                found = (doc, m)
+        return found
+
+    def anonymity(self) -> bool:
+        for doc in self.docs:
+            if cues.ANONYMITY_DENIED.search(doc.compact):
+                continue
+            match = cues.ANONYMITY.search(doc.compact)
+            if match is not None:
+                self.note("is_anonymous", doc, *match.span())
+                return True
+        return False
+
+    def repeat(self) -> bool:
+        for doc in self.docs:
+            for match in cues.REPEAT.finditer(doc.compact):
+                after = doc.compact[match.end() : match.end() + 8]
+                before = doc.compact[max(0, match.start() - 8) : match.start()]
+                if cues.REPEAT_NOT_THROUGH_AFTER.search(after):
+                    continue
+                if cues.REPEAT_ELSEWHERE_AFTER.search(after) or cues.REPEAT_ELSEWHERE_BEFORE.search(before):
+                    continue  # 打了好几次电话他们都推来推去: calls to someone else, not to the hotline
+                if _negated(doc.compact, match.start()):
+                    continue
+                self.note("is_repeat", doc, *match.span())
+                return True
+        return False
+
+    def topics(self) -> tuple[str, ...]:
+        """The matter in the unit directory's words (夜间施工, 停水 …), computed once."""
+        if self._topics is None:
+            found: list[str] = []
+            patterns: list[re.Pattern[str]] = []
+            for doc in self.docs:
+                for pattern, words in cues.TOPICS:
+                    match = pattern.search(doc.compact)
+                    if match is not None and not _negated(doc.compact, match.start()):
+                        found += [w for w in words if w not in found]
+                        patterns.append(pattern)
+            self._topics = tuple(found)
+            self.topic_patterns = tuple(patterns)
+        return self._topics
+
+    # --- summary, keywords, units ---------------------------------------------------------------------------
+    def summary(
+        self, district: str | None, street: str | None, address: str | None, words: Iterable[str], phone: str | None
+    ) -> str:
+        """One short sentence about the matter: the most specific place, then the clause that says most about it.
+        The caller's number, name and ID number, and the places (fields of their own), are blanked first."""
+        # the caller's words, unless the agent's notes say the matter better (a caller who only said 对对, 你记一下)
+        candidates = [
+            best_clause(self.matter_text(doc, phone), tuple(words), self.topics(), self.topic_patterns)
+            if doc
+            else ("", 0.0)
+            for doc in (self.t.caller, self.t.notes)
+        ]
+        core = max(candidates, key=lambda c: c[1])[0] if any(c[0] for c in candidates) else ""
+        place = next((p for p in (address, street, district) if p), "")
+        if place in core:
+            place = ""
+        summary = f"{place}：{core}" if place and core else (place or core)
+        summary = _cut_at_word(summary, SUMMARY_MAX_CHARS)
+        if summary:
+            self.evidence["summary"] = core
+        return summary
+
+    def matter_text(self, doc: Doc, phone: str | None) -> str:
+        """`doc.compact` with personal data and place names turned into clause breaks, so no clause of the summary
+        carries them and no clause runs across them."""
+        compact = doc.compact
+        chars = list(compact)
+
+        def blank(start: int, end: int) -> None:
+            chars[start:end] = BLANK * (end - start)
+
+        phone_digits = (phone or "").replace("-", "")
+        for run in digit_runs(compact):
+            # a number read out (phone, ID, plate) or any piece of the caller's own number (尾号2345)
+            said_as_number = _SAID_AS_NUMBER.search(compact[max(0, run.start - 4) : run.start])
+            if len(run.digits) >= 6 or (len(run.digits) >= 4 and (run.digits in phone_digits or said_as_number)):
+                blank(run.start, run.end)
+        for pattern in (PERSONAL_NAME, cues.ID_NUMBER):
+            for match in pattern.finditer(compact):
+                blank(*match.span())
+        # district and street are fields of their own and lead the summary: taken out of the words, but without
+        # breaking the clause they sit in (我要投诉宁乡市历经铺街道的一家幼儿园 → 我要投诉一家幼儿园); a landmark
+        # stays, it is often what the matter is about (烈士公园里面厕所太少), and so does a city (在衡阳买的房子)
+        spans = [
+            (m.start, m.end)
+            for d, m in self.places
+            if d is doc
+            and m.place.kind in (PlaceKind.DISTRICT, PlaceKind.STREET)  # not 在长沙工作, 在衡阳买的
+            and not (not m.place.explicit and _FACILITY_AFTER.match(compact, m.end))  # 梅溪湖公园 is a park
+        ]
+        if self.evidence_address:
+            spans += [match.span() for match in re.finditer(re.escape(self.evidence_address), compact)]
+        for start, end in spans:
+            chars[start:end] = [c if c == BLANK else PLACE for c in chars[start:end]]
+        text = "".join(chars)
+        for _ in range(2):  # 我的电话是 <number>, 住在 <place>: the words that only led to what was blanked
+            text = cues.PERSONAL_INTRO_BEFORE_BLANK.sub(lambda m: BLANK * len(m.group()), text)
+            text = cues.PLACE_INTRO_BEFORE_PLACE.sub(lambda m: PLACE * len(m.group()), text)
+        # 我是浏阳市集里街道的 / 在望城金山桥那边: with the place gone, its 这边 and 的 say nothing
+        text = _SELF_INTRO_AT_PLACE.sub("", text)
+        text = re.sub(f"{PLACE}+(这边|那边|这里|那里|这块|那块|一带)?的?", "", text)
+        return text.replace(BLANK, "。")
+
+    def keywords(self, topics: tuple[str, ...], district: str | None, street: str | None) -> tuple[str, ...]:
+        # place names and the address are fields of their own: cut them out before looking for the matter's words
+        parts = []
+        for doc in self.docs:
+            chars = list(_without_personal_data(doc.compact))  # keywords are free text too: no name, no number
+            spans = [(m.start, m.end) for d, m in self.places if d is doc]
+            if self.evidence_address:  # found in the original words: before any place inside it is blanked
+                spans += [m.span() for m in re.finditer(re.escape(self.evidence_address), doc.compact)]
+            for start, end in spans:
+                chars[start:end] = "。" * (end - start)
+            parts.append("".join(chars))
+        text = "。".join(parts)
+        places = {m.place.name for _d, m in self.places} | {district or "", street or ""}
+        words = extract_keywords(text, exclude=places)
+        matched = self.matched_unit_keywords()
+        emergency = [self.evidence_emergency] if self.evidence_emergency else []
+        merged: list[str] = []
+        for word in (*emergency, *topics, *matched, *words):
+            if word and word.casefold() not in {m.casefold() for m in merged}:  # KTV and ktv are one word
+                merged.append(word)
+        if merged:
+            self.evidence["keywords"] = "、".join(merged[:8])
+        return tuple(merged[:8])
+
+    def matched_unit_keywords(self) -> list[str]:
+        """The unit directory's words found in the call (网约车, 绕路) by the suggested units: the hotline's own
+        vocabulary for the matter."""
+        words: list[str] = []
+        for suggestion in self.suggestions:
+            words += [w for w in suggestion.matched_keywords if w not in words]
+        return sorted(words, key=len, reverse=True)[:4]
+
+    def units(
+        self, category: Category | None, district: str | None, topics: tuple[str, ...]
+    ) -> tuple[SuggestedUnit, ...]:
+        if self.directory is None:
+            return ()
+        # the matter is told in the first minutes; the routing's cost grows with the text
+        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in self.docs), *topics])
+        if district is not None and district not in self.directory.districts:
+            district = None
+        try:
+            suggestions = suggest_units(self.directory, category=category, district=district, text=text, limit=3)
+        except AgentDesktopError:  # a directory the routing refuses: no suggestion rather than no pre-fill
+            return ()
+        self.suggestions = suggestions
+        if suggestions:
+            self.evidence["suggested_units"] = "; ".join(
+                f"{s.unit.name}: {'、'.join(s.matched_keywords) or '属地'}"
+                + ("".join(f" ({r})" for r in s.reasons if r.startswith("区域未知")))
+                for s in suggestions
+            )
+        return tuple(SuggestedUnit(s.unit.id, s.unit.name) for s in suggestions)
+
+
+_ADDRESS_SUFFIX = re.compile(
+    r"(小区|社区|家属区|家属院|宿舍|花园|家园|公寓|大厦|新村|新城|村(?![里民子干上])|华庭|华府|名邸|公馆|山庄|雅苑|嘉园|"
+    r"[一二三四五六七八九十百零\d]{1,4}(栋(?![下上])|号楼(?![下上道梯顶])|单元|组))"
+)
+# 路灯/路费/路况… are not roads; the house number is optional
+_ROAD = re.compile(
+    r"([\u4e00-\u9fff]{2,5}?(?:路(?![灯费况线过人途由子边])|大道|巷|街(?!道)))([一二三四五六七八九十百零\d]{1,5}号)?"
+)
+_ROAD_BAD = re.compile(
+    r"(马路|公路|这条路|那条路|修路|走路|一条街|街道$|夜宵一条街|步行街|这里|那里|哪里|这边|那边|一盏|几盏|"
+    r"线路|道路|出路|一路)"
+)
+# 我是<place>的, 我们这里是<place>的 (then a break or 我…): a self-introduction that says only where
+_SELF_INTRO_AT_PLACE = re.compile(
+    f"(我们?|我们?这[里边]|这[里边])是{PLACE}+(这边|那边|这里|那里)?的(?=[,，。]|$|村民|居民|业主|住户|我)"
+)
+# a bare place alias followed by one of these is the name of a facility or estate (梅溪湖公园, 望月湖小区)
+_FACILITY_AFTER = re.compile(
+    r"公园|小区|花园|社区|广场|医院|学校|中学|小学|幼儿园|市场|菜市场|大桥|桥|湖|山|路|街|大道|村"
+)
+_SAID_AS_NUMBER = re.compile("尾号|电话|手机|号码|号是|身份证|证号")
+_NAME_STOP = re.compile(
+    r".*(的|在|住|是|我们|我|那个|这个|了|就|这边|那边|街道|镇|区|县|市|乡|门口|附近|旁边|对面|里面|叫|们|，|,|。|、|边|:|：|;|反映|先生|女士|号)"
+)
+_LIVE_AT = re.compile(r"(小区是|小区叫|住在|(?<![人大老])家在|地址是|地址在)")  # not 人家在搞传销
+_ADDRESS_END = re.compile(
+    r"[。，！？；,!?;:]|我|电话|姓|你|他|她|这边|那边|附近|旁边|门口|楼下|楼上|对面|隔壁|里面|的(?=[^\u4e00-\u9fff]|$)"
+)
+
+
+def find_address(compact: str, mentions: list[Mention]) -> tuple[str, int, int] | None:
+    """The community / residential area / road and number the caller names (without district and street)."""
+    spans: list[tuple[int, int]] = []
+    for match in _ADDRESS_SUFFIX.finditer(compact):
+        window_start = max(0, match.start() - 8)
+        window = compact[window_start : match.start()]
+        stop = _NAME_STOP.match(window)
+        name_start = window_start + (stop.end() if stop else 0)
+        for m in mentions:
+            if m.end == match.start() and _names_the_estate(m):
+                # 望月湖小区 / 梅溪湖花园: a bare place alias right before the suffix is the estate's own name (Vosk
+                # even splits it off: "望月湖 小区"), not the street the caller named before it
+                name_start = min(max(name_start, m.start), m.start)
+                break
+            if m.start < match.start() and m.end > name_start:
+                name_start = max(name_start, m.end)
+        if match.start() - name_start >= 2:
+            spans.append((name_start, match.end()))
+    for match in _ROAD.finditer(compact):
+        start, end = match.span()
+        name = compact[start:end]
+        if _ROAD_BAD.search(name):
+            continue
+        stop = _NAME_STOP.match(compact[start : match.end(1)])
+        if stop is not None:
+            start += stop.end()
+        # a road the gazetteer knows (湘雅路) is a landmark, but with a house number it is the caller's address
+        known = any(m.start <= start and m.end >= match.end(1) for m in mentions)
+        if match.end(1) - start >= 2 and (not known or match.group(2)):
+            spans.append((start, end))
+    if not spans:
+        for match in _LIVE_AT.finditer(compact):
+            rest = compact[match.end() : match.end() + 24]
+            if re.match(r"(的|在)?(哪|什么地方|啥地方|那里|这里)", rest):
+                continue  # 她现在住在哪里: a question, not an address
+            cut = _ADDRESS_END.search(rest)
+            rest_end = match.end() + (cut.start() if cut else len(rest))
+            start = match.end()
+            for m in sorted(mentions, key=lambda m: m.start):
+                # skip the district and street said first (住在开福区…), not a road or landmark that is the address
+                if m.place.kind in (PlaceKind.DISTRICT, PlaceKind.STREET, PlaceKind.CITY) and m.start <= start < m.end:
+                    start = m.end
+            while start < rest_end and compact[start] in "的在":
+                start += 1
+            if rest_end - start >= 2:
+                spans.append((start, rest_end))
+                break
+    if not spans:
+        return None
+    spans.sort()
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1] + 1 and compact[merged[-1][1] : start] not in CLAUSE_END:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    start, end = max(merged, key=lambda s: (s[1] - s[0], -s[0]))
+    return compact[start:end].strip("的，,。"), start, end
+
+
+def _without_personal_data(compact: str) -> str:
+    """`compact` with numbers read out (a phone, 尾号二三四五) and the caller's name (我姓王) turned into commas,
+    same length: neither is ever part of an estate's name (手机尾号二三四五小区, 我姓王小区停水)."""
+    chars = list(compact)
+    for run in digit_runs(compact):
+        if len(run.digits) >= 4:
+            chars[run.start : run.end] = "，" * (run.end - run.start)
+    for match in PERSONAL_NAME.finditer(compact):
+        chars[match.start() : match.end()] = "，" * (match.end() - match.start())
+    return "".join(chars)
+
+
+def _names_the_estate(mention: Mention) -> bool:
+    """A mention that can be the first part of an estate's or road's name: a bare alias (望月湖, not 望月湖街道)
+    or a landmark; a district or street said in full (岳麓区, 望月湖街道) is where the estate is, not its name."""
+    return not mention.place.explicit or mention.place.kind is PlaceKind.LANDMARK
+
+
+def best_clause(
+    compact: str,
+    words: tuple[str, ...],
+    topics: tuple[str, ...] = (),
+    topic_patterns: tuple[re.Pattern[str], ...] = (),
+) -> tuple[str, float]:
+    """The clause that says most about the matter, without fillers: split at punctuation, and text without
+    punctuation (Vosk) into overlapping windows cut between words; score by the matter's keywords and words of a
+    request."""
+    cleaned = cues.FILLERS.sub("", compact)
+    # brackets too: a clause cut inside a bracket would leave it unbalanced (有阿尔茨海默症)今日上午走失)
+    clauses = [c for c in re.split(f"[{re.escape(CLAUSE_END)}()（）【】\\[\\]]", cleaned) if c]
+    pieces: list[str] = []
+    for clause in clauses:
+        pieces += _windows(clause) if len(clause) > 36 else [clause]
+    pieces = [p for p in (_trim(p) for p in pieces) if len(p) >= 2]
+    if not pieces:
+        return "", 0.0
+    topic_words = tuple({w for t in topics for w in (t, t[:2])})
+    keywords = tuple(w for w in words if w not in topic_words)
+
+    def score(piece: str) -> float:
+        return (
+            sum(3.0 for word in topic_words if word in piece)
+            # the clause that tells the topic in the caller's own words (我们这片没电了 is 停电) counts as naming it
+            + sum(3.0 for pattern in topic_patterns if pattern.search(piece))
+            + sum(1.5 for word in keywords if word in piece)
+            + sum(1.0 for word in _MATTER_HINTS if word in piece)
+            + 0.01 * min(len(piece), 30)
+        )
+
+    ranked = sorted(range(len(pieces)), key=lambda i: (-score(pieces[i]), i))
+    chosen = [ranked[0]]
+    if len(ranked) > 1 and len(pieces[ranked[0]]) + len(pieces[ranked[1]]) <= 44 and score(pieces[ranked[1]]) >= 1.5:
+        chosen.append(ranked[1])
+    text = "，".join(_dedupe_overlap([pieces[i] for i in sorted(chosen)]))
+    return _cut_at_word(text, SUMMARY_MAX_CHARS), score(pieces[ranked[0]])
+
+
+def _windows(clause: str, size: int = 32, step: int = 12) -> list[str]:
+    """Overlapping windows of a long clause (a Vosk transcript has no punctuation), each starting and ending
+    between two words so the summary never starts mid-word (道望月湖…)."""
+    bounds = [0]
+    for word in words_of(clause):
+        bounds.append(bounds[-1] + len(word))
+    windows: list[str] = []
+    start_index = 0
+    while start_index < len(bounds) - 1:
+        start = bounds[start_index]
+        end = max((b for b in bounds if b <= start + size), default=start)
+        if end <= start:  # one word longer than a window
+            end = bounds[start_index + 1]
+        window = clause[start:end]
+        if end < len(clause):  # cut before its object: 电表有问题想 / 在哪里补我们
+            window = _WINDOW_TAIL.sub("", window) or window
+        windows.append(window)
+        if end >= len(clause):
+            break
+        start_index = next((i for i, b in enumerate(bounds) if b >= start + step), len(bounds) - 1)
+    return windows
+
+
+_WINDOW_TAIL = re.compile(r"(我想|我要|我们|你们|他们|想|要|我|你|他|她|那|这|就|在|给)+$")
+
+
+def _trim(piece: str) -> str:
+    """Without the connectives a clause cut out of a sentence starts or ends with (也…, …我的)."""
+    return cues.SUMMARY_TRAILING.sub("", cues.SUMMARY_LEADING.sub("", piece))
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut between two words."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for word in words_of(text):
+        if len(kept) + len(word) > limit:
+            break
+        kept += word
+    return kept.rstrip("，：") or text[:limit]
+
+
+def _dedupe_overlap(parts: list[str]) -> list[str]:
+    """Overlapping windows of a Vosk transcript share text: join them without saying it twice."""
+    out: list[str] = []
+    for part in parts:
+        if out:
+            previous = out[-1]
+            overlap = next((k for k in range(min(len(previous), len(part)), 0, -1) if previous.endswith(part[:k])), 0)
+            if overlap:
+                out[-1] = previous + part[overlap:]
+                continue
+        out.append(part)
+    return out
+
+
+_MATTER_HINTS = (
+    "投诉", "举报", "咨询", "建议", "表扬", "批评", "查询", "求助", "反映", "问题", "噪音", "吵", "停", "没有", "不",
+    "乱", "非法", "无证", "怎么", "能不能", "希望",
+)  # fmt: skip
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(cues.NEGATION_BEFORE.search(text[max(0, start - 4) : start]))
+
+
+def _live_match(text: str, pattern: str | re.Pattern[str], *, allow_past: bool = False) -> tuple[int, int] | None:
+    """The first match that is not denied, hypothetical or (unless allowed) in the past."""
+    compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+    for match in compiled.finditer(text):
+        start, end = match.span()
+        if start == end:
+            continue
+        before = text[max(0, start - 14) : start]
+        clause_before = re.split(f"[{re.escape(CLAUSE_END)}]", before)[-1]
+        after = text[end : end + 6]
+        if _negated(text, start):
+            continue
+        if cues.HYPOTHETICAL_BEFORE.search(clause_before[-8:]) or cues.HYPOTHETICAL_AFTER.search(after):
+            continue
+        if not allow_past and (cues.PAST_BEFORE.search(clause_before) or cues.PAST_AFTER.search(after)):
+            continue
+        if cues.NOT_NOW_BEFORE.search(clause_before[-4:]):
+            continue
+        return start, end
+    return None
+
+
+def _denied_any(text: str, pattern: str) -> bool:
+    """True when a word of `pattern` is explicitly denied somewhere (没有着火): its weak words then do not count."""
+    return any(_negated(text, m.start()) for m in re.finditer(pattern, text))
+
+
+def _denied_place(text: str, mention: Mention) -> bool:
+    """不是岳麓区的 / 不在芙蓉区: the caller says where the matter is not."""
+    before = text[max(0, mention.start - 2) : mention.start]
+    return before.endswith(("不是", "不在"))
