@@ -101,6 +101,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     assess.add_argument("file", metavar="FILE", help="orders file (JSON)")
     assess.add_argument("--month", required=True, metavar="YYYY-MM", help="the month, e.g. 2026-10")
     assess.add_argument("--top", type=int, metavar="N", help="only the N units that received most orders")
+    assess.add_argument(
+        "--kb-store", metavar="FILE",
+        help="a seat store whose knowledge base gives each unit's entries published that month (第36条 upkeep)",
+    )
     form = assess.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_true", help="print CSV instead of the report")
     form.add_argument("--json", action="store_true", help="print JSON instead of the report")
@@ -274,7 +278,8 @@ def run_assess(args: argparse.Namespace) -> int:
     orders = load_orders(args.file)
     as_of = last_step(orders)
     zone = config.rules.zone
-    assessments = assess_units(orders, year=year, month=month, zone=zone, as_of=as_of)
+    updates = _knowledge_updates(args.kb_store, year=year, month=month, zone=zone) if args.kb_store else None
+    assessments = assess_units(orders, year=year, month=month, zone=zone, as_of=as_of, knowledge_updates=updates)
     every = len(assessments)
     if args.top is not None:
         assessments = sorted(assessments, key=lambda a: (-a.received, a.unit))[: args.top]
@@ -288,6 +293,22 @@ def run_assess(args: argparse.Namespace) -> int:
         sys.stdout.write(assessment_report_text(assessments))
         print(_assessment_footer(assessments, every=every, as_of=as_of, zone=zone))
     return 0
+
+
+def _knowledge_updates(store_file: str, *, year: int, month: int, zone: tzinfo) -> dict[str, int]:
+    # the seat store is an adapter (SQLAlchemy); imported here so the rest of `orders` stays core-only
+    from agent_desktop.core.knowledge import knowledge_updates  # noqa: PLC0415
+    from sync.kb_index import KnowledgeIndex  # noqa: PLC0415
+    from sync.local_store import LocalStore  # noqa: PLC0415
+
+    path = Path(store_file)
+    if not path.is_file():
+        raise InvalidCommand(f"--kb-store: no seat store at {path}", code="missing_file")
+    store = LocalStore(path)
+    try:
+        return knowledge_updates(KnowledgeIndex(store.engine).entries(), year=year, month=month, zone=zone)
+    finally:
+        store.close()
 
 
 def _assessment_footer(shown: Sequence[UnitAssessment], *, every: int, as_of: datetime | None, zone: tzinfo) -> str:

@@ -27,7 +27,8 @@ from functools import cache
 from typing import Any
 
 from agent_desktop.core.errors import InvalidCommand, PrivacyError
-from agent_desktop.core.work_order import Caller, WorkOrder
+from agent_desktop.core.lifecycle import COMMAND_TYPES, Command, EditFields, open_work_order
+from agent_desktop.core.work_order import Caller, CallLink, Category, Channel, HistoryEntry, Urgency, WorkOrder
 
 _NoneType = type(None)
 
@@ -270,3 +271,140 @@ def _decode_date(raw: Any, path: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise _bad(path, "an ISO 8601 date", raw) from None
+
+
+# --- commands: the form in which a lifecycle step travels (outbox, sync wire, central store) -------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenWorkOrder:
+    """The operation form of `lifecycle.open_work_order`: opening an order is a step a seat takes like any other,
+    so it travels through the outbox and the sync wire as data. The order id travels beside it (in the operation),
+    because every operation names the order it acts on."""
+
+    ACTION: typing.ClassVar[str] = "open"
+
+    channel: Channel
+    caller: Caller | None = None
+    category: Category | None = None
+    description: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    call: CallLink | None = None
+
+    def open(self, order_id: str, actor: Any, now: datetime) -> WorkOrder:
+        """The new order, checked by the core exactly as a local `open_work_order` call would be."""
+        return open_work_order(order_id, channel=self.channel, actor=actor, now=now, caller=self.caller,
+                               category=self.category, description=self.description, urgency=self.urgency,
+                               call=self.call)
+
+
+def command_to_dict(command: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a lifecycle command (or `OpenWorkOrder`): ``{"action": "sign", ...fields}``.
+
+    `EditFields.changes` is written field by field with the work order's own field types, so an edited caller is
+    checked for sealing like a whole order is."""
+    if isinstance(command, OpenWorkOrder):
+        if command.caller is not None:
+            _check_caller_sealed(command.caller, "(new)")
+        encoded = _encode(command, "")
+        return {"action": OpenWorkOrder.ACTION, **encoded}
+    if not isinstance(command, Command) or not dataclasses.is_dataclass(command):
+        raise InvalidCommand(f"expected a lifecycle command, got {type(command).__name__}", code="bad_value")
+    if isinstance(command, EditFields):
+        return {"action": command.action.value, "changes": _encode_changes(command.changes)}
+    encoded = _encode(command, "")
+    assert isinstance(encoded, dict)
+    return {"action": command.action.value, **encoded}
+
+
+def command_from_dict(data: Any) -> Any:
+    """The command `data` describes (as `command_to_dict` writes it). Strict like `work_order_from_dict`: an
+    unknown action or field, a missing field, a wrong type or a naive datetime is `InvalidCommand` naming the path;
+    an anonymous caller with plain personal data is `PrivacyError`."""
+    if not isinstance(data, dict):
+        raise _bad("", "an object (command)", data)
+    action = data.get("action")
+    types_by_action = _command_types()
+    if not isinstance(action, str) or action not in types_by_action:
+        known = ", ".join(sorted(types_by_action))
+        raise InvalidCommand(
+            f"action: expected one of {known}, got {action!r}"[:400],
+            code="unknown_action",
+            details={"path": "action"},
+        )
+    cls = types_by_action[action]
+    fields = {k: v for k, v in data.items() if k != "action"}
+    if action == "edit":
+        unknown = sorted(str(k) for k in fields if k != "changes")
+        if unknown:
+            raise InvalidCommand(f"unknown field(s): {', '.join(unknown)}", code="unknown_field",
+                                 details={"paths": unknown})
+        if "changes" not in fields:
+            raise InvalidCommand("missing field(s): changes", code="missing_field", details={"paths": ["changes"]})
+        return cls(_decode_changes(fields["changes"]))
+    command = _decode_dataclass(cls, fields, "")
+    if isinstance(command, OpenWorkOrder) and command.caller is not None:
+        _check_caller_sealed(command.caller, "(new)")
+    return command
+
+
+def command_action(command: Any) -> str:
+    """The action name of a command or of `OpenWorkOrder` ("open")."""
+    if isinstance(command, OpenWorkOrder):
+        return OpenWorkOrder.ACTION
+    return str(command.action.value)
+
+
+@cache
+def _command_types() -> dict[str, type]:
+    found: dict[str, type] = {action.value: cls for action, cls in COMMAND_TYPES.items()}
+    found[OpenWorkOrder.ACTION] = OpenWorkOrder
+    return found
+
+
+def _work_order_field_hints() -> dict[str, Any]:
+    return {f.name: _hints(WorkOrder)[f.name] for f in dataclasses.fields(WorkOrder)}
+
+
+def _encode_changes(changes: Any) -> dict[str, Any]:
+    if not isinstance(changes, typing.Mapping):
+        raise InvalidCommand("changes: expected a table of field names", code="bad_value")
+    hints = _work_order_field_hints()
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in hints:
+            raise InvalidCommand(f"unknown field(s): changes.{name}", code="unknown_field",
+                                 details={"paths": [f"changes.{name}"]})
+        if isinstance(value, Caller):
+            _check_caller_sealed(value, "(edit)")
+        if name == "category" and isinstance(value, str) and not isinstance(value, Category):
+            # the form may hold the Chinese label; the wire carries the code
+            out[name] = Category.parse(value).value
+            continue
+        out[name] = _encode(value, f"changes.{name}")
+    return out
+
+
+def _decode_changes(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _bad("changes", "an object (field: value)", raw)
+    hints = _work_order_field_hints()
+    unknown = sorted(str(k) for k in raw if k not in hints)
+    if unknown:
+        paths = [f"changes.{k}" for k in unknown]
+        raise InvalidCommand(f"unknown field(s): {', '.join(paths)}", code="unknown_field", details={"paths": paths})
+    changes = {name: _decode(hints[name], value, f"changes.{name}") for name, value in raw.items()}
+    caller = changes.get("caller")
+    if isinstance(caller, Caller):
+        _check_caller_sealed(caller, "(edit)")
+    return changes
+
+
+def history_entry_to_dict(entry: HistoryEntry) -> dict[str, Any]:
+    """One history entry as `work_order_to_dict` writes it inside ``history``. History is append-only, so a store
+    that writes an order at every step can keep the entries it already encoded and encode only the new ones."""
+    if not isinstance(entry, HistoryEntry):
+        raise InvalidCommand(f"expected a HistoryEntry, got {type(entry).__name__}", code="bad_value")
+    encoded = _encode(entry, "history[]")
+    assert isinstance(encoded, dict)
+    return encoded

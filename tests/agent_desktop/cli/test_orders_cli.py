@@ -446,3 +446,42 @@ def test_the_console_script_reports_an_unknown_order_in_one_line(month: Month, t
     )
     assert (done.returncode, done.stdout) == (EXIT_FAILURE, "")
     assert_one_error_line(done.stderr, "no work order 'WO-0'")
+
+
+# --- assess with the knowledge base (第36条 upkeep) -------------------------------------------------------------------
+
+
+def test_assess_with_kb_store_counts_each_units_entries_published_that_month(
+    capsys: pytest.CaptureFixture[str], month: Month, tmp_path: Path
+) -> None:
+    from agent_desktop.core.knowledge import CreateEntry, PublishEntry, SubmitEntry, apply_kb_command
+    from agent_desktop.core.roles import Actor, Role
+    from sync.kb_index import KnowledgeIndex
+    from sync.local_store import LocalStore
+
+    unit = "长沙住房公积金管理中心"
+    author = Actor("gjj", Role.UNIT, unit=unit)
+    reviewer = Actor("sup", Role.SUPERVISOR)
+    entries = []
+    for n, published_at in enumerate((datetime(2026, 10, 12, 10, tzinfo=TZ), datetime(2026, 11, 3, 10, tzinfo=TZ))):
+        written = published_at.replace(day=1)
+        create = CreateEntry(f"gjj-{n}", f"公积金问题{n}?", "答复。", "住房公积金")
+        entry = apply_kb_command(None, create, author, written)
+        entry = apply_kb_command(entry, SubmitEntry(entry.entry_id), author, written)
+        entries.append(apply_kb_command(entry, PublishEntry(entry.entry_id), reviewer, published_at))
+    store = LocalStore(tmp_path / "seat.sqlite3")
+    try:
+        KnowledgeIndex(store.engine).upsert(entries)
+    finally:
+        store.close()
+
+    code, out, _ = run(capsys, month, "orders", "assess", str(month.full), "--month", MONTH, "--json",
+                       "--kb-store", str(tmp_path / "seat.sqlite3"))
+    assert code == EXIT_OK
+    rows = {row["unit"]: row for row in json.loads(out)["units"]}
+    assert rows[unit]["knowledge_entries_updated"] == 1  # October's publication only, not November's
+
+    code, _, err = run(capsys, month, "orders", "assess", str(month.full), "--month", MONTH,
+                       "--kb-store", str(tmp_path / "missing.sqlite3"))
+    assert code == EXIT_FAILURE
+    assert_one_error_line(err, "no seat store")

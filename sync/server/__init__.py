@@ -1,0 +1,1 @@
+"""The central ticket store server: websockets + SQLAlchemy, SQLite or PostgreSQL."""

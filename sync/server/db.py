@@ -1,0 +1,216 @@
+"""The central store's database: its tables (SQLAlchemy Core), the engine for a URL, and the schema migrations.
+
+SQLite (the default, one file in the user's data folder) serves one server process; PostgreSQL
+(``postgresql+psycopg://…``) serves several processes at once. The schema is owned by Alembic: the migration scripts
+ship inside this package (`sync/server/migrations/`), run at every server start and by `agent-desktop server
+migrate`, so a new release upgrades an existing store in place and a fresh store gets the same schema.
+
+Tables
+------
+users        who may connect: role, unit, the sha256 of the token (never the token)
+orders       the current state of every work order (JSON in `core.serialization`'s form) and its version
+changes      the change log: one row per stored operation's result, with a cursor strictly increasing in commit
+             order; it is the version history of every order (and knowledge-base entry) and what clients catch up
+             from. `units` lists the units that may see the row ("|岳麓区|长沙水业集团|"; centre roles see all)
+operations   every operation received exactly once, applied or rejected, with the seat's time and the server's
+             (so a replay gets the same answer, and an audit sees both clocks)
+kb_entries   the current state of every knowledge-base entry
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from agent_desktop.config import default_data_dir
+from agent_desktop.core.errors import SyncError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB_FILE = "central-store.sqlite3"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The NOTIFY channel other server processes listen on; the payload is the newest cursor.
+NOTIFY_CHANNEL = "agent_desktop_changes"
+MIGRATION_LOCK_KEY = 0x12345_0A11_D35D  # beside the writers' lock key (store.ADVISORY_LOCK_KEY)
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("unit", sa.String(128), nullable=True),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("lead_unit", sa.String(128), nullable=True),
+    sa.Column("cursor", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("cursor", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # "order" or "kb"
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("op_id", sa.String(36), nullable=True),
+    sa.Column("units", sa.Text, nullable=True),  # None: every desk may see it (a published KB entry)
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.UniqueConstraint("kind", "entity_id", "version", name="uq_changes_entity_version"),
+)
+
+operations = sa.Table(
+    "operations",
+    metadata,
+    sa.Column("op_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("seat", sa.String(64), nullable=True),
+    sa.Column("base_version", sa.Integer, nullable=True),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),  # the seat's clock
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),  # the server's clock
+    sa.Column("step_at", sa.DateTime(timezone=True), nullable=True),  # the time recorded in the order's history
+    sa.Column("status", sa.String(8), nullable=False),  # "applied" or "rejected"
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("cursor", sa.BigInteger, nullable=True),
+    sa.Column("reject_code", sa.String(64), nullable=True),
+    sa.Column("reject_reason", sa.Text, nullable=True),
+    sa.Column("reject_article", sa.String(64), nullable=True),
+    sa.Column("reject_deadline", sa.String(64), nullable=True),
+    sa.Column("command", sa.Text, nullable=False),
+)
+sa.Index("ix_operations_entity", operations.c.kind, operations.c.entity_id)
+
+kb_entries = sa.Table(
+    "kb_entries",
+    metadata,
+    sa.Column("entry_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("unit", sa.String(128), nullable=True),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("cursor", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+
+def default_db_url() -> str:
+    """The SQLite file in the user's data folder (created with its folder on first use)."""
+    return f"sqlite:///{default_data_dir() / DEFAULT_DB_FILE}"
+
+
+def is_postgres(url: str | sa.URL) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def create_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
+    """An engine for `url` (default: `default_db_url()`). Only SQLite and PostgreSQL via psycopg 3 are supported.
+
+    SQLite gets WAL (readers never block the writer), a busy timeout, foreign keys, and BEGIN IMMEDIATE for every
+    transaction, so the read of the newest cursor and the write of the next happen under one write lock even if a
+    second process opened the same file."""
+    text = url or default_db_url()
+    try:
+        parsed = make_url(text)
+    except ArgumentError as exc:
+        raise SyncError(f"not a database URL: {_safe(text)}", code="bad_db_url") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        _sqlite_pragmas(engine)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise SyncError(
+                f"PostgreSQL URLs must use psycopg 3: postgresql+psycopg://…, not {parsed.drivername}",
+                code="bad_db_url",
+            )
+        return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    raise SyncError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql+psycopg://…",
+                    code="bad_db_url")
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # let SQLAlchemy (not the driver) issue BEGIN, so it can be BEGIN IMMEDIATE (the pysqlite recipe)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across application crashes
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _safe(url: str) -> str:
+    """The URL for messages, without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
+
+
+def safe_url(url: str | sa.URL) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def libpq_conninfo(url: str | sa.URL) -> str:
+    """The libpq connection string of a postgresql+psycopg URL (for psycopg's own async connection)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema to the newest migration; returns the revision now in force."""
+    from alembic import command  # noqa: PLC0415 - alembic is only needed when migrating
+    from alembic.config import Config  # noqa: PLC0415
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # several server processes starting together on a fresh database: one migrates, the others wait
+                # here and then find nothing to do (DDL is transactional on PostgreSQL)
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise SyncError(f"cannot migrate the store at {safe_url(engine.url)}: {_reason(exc)}",
+                        code="db_unavailable") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
