@@ -21,7 +21,7 @@ from panoramisk.ami_protocol import AMIProtocol  # noqa: E402
 
 from telephony.ami.protocol import AmiParser  # noqa: E402
 
-CAPTURE = Path("/work/shared/reference/ami/03_queue_inbound.ami.raw")
+CAPTURE = Path(__file__).resolve().parent.parent / "tests" / "data" / "ami" / "03_queue_inbound.ami.raw"
 
 
 def _chunks(data: bytes, size: int) -> list[bytes]:

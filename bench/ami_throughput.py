@@ -2,7 +2,7 @@
 
 A peer process (pinned to another core when there is one) serves two AMI peers on 127.0.0.1, port 0:
 - a capture replay: banner, Login, then on `BenchFlood` N events of queue calls made from the real Asterisk 20 capture
-  `shared/reference/ami/03_queue_inbound.ami.raw` (each call renumbered: own Uniqueids, channels, recording name), with
+  `tests/data/ami/03_queue_inbound.ami.raw` (each call renumbered: own Uniqueids, channels, recording name), with
   all of its `read = all` noise (VarSet/Newexten/DeviceStateChange), written as fast as TCP takes them;
 - the simulator PBX (`telephony.simulator.SimulatorPbx`) and its flood mode (`start_flood(calls/s, noise/s)`); a
   listener stamps `time.perf_counter_ns()` right after each AgentCalled was written to the session (CLOCK_MONOTONIC is

@@ -1,6 +1,6 @@
 """Reading recorded AMI streams (`*.ami.raw`: bytes Asterisk sent; `*.sent.raw`: bytes the client sent).
 
-The reference captures in shared/reference/ami/ come from a real Asterisk 20.20.1; the tracker replays them and the
+The reference captures in tests/data/ami/ come from a real Asterisk 20.20.1; the tracker replays them and the
 simulator compares its own event sequences with them. A capture may end without the final blank line (the socket closed
 right after `Response: Goodbye`), so the last message is taken at end of file.
 """

@@ -398,3 +398,16 @@ def test_the_console_script_prints_the_due_time_and_the_warning(tmp_path: Path, 
     )
     assert (bad.returncode, bad.stdout) == (1, "")
     assert_one_error_line(bad.stderr, "2026-13-01")
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # the seeded knowledge base as JSON is far more than a pipe buffer (~100 KB); the reader closes after one byte
+    store = tmp_path / "seat.sqlite3"
+    command = f"{sys.executable} -m agent_desktop kb list --json --store {store} | head -c 1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipeError" not in result.stderr

@@ -1,4 +1,4 @@
-"""Replaying the real Asterisk 20 captures (shared/reference/ami) through the tracker gives the right domain events."""
+"""Replaying the real Asterisk 20 captures (tests/data/ami) through the tracker gives the right domain events."""
 
 from __future__ import annotations
 
