@@ -6,10 +6,21 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [rules]      every rule parameter of RULES.md (see `RuleParameters`); a revised measure (第42条) changes this table
     [calendar]   holidays = "overrides.toml"   the holiday overrides file, relative to the config file
     [paths]      data_dir = "..."              where the desktop keeps its data, relative to the config file
+    [ami]        host, port, user, secret_env, secret   how to reach Asterisk's manager interface (`AmiFileConfig`)
+    [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
+    [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang   speech (`AsrFileConfig`)
+    [sync]       url, token_env, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
+    [server]     db, listen                    the central store server (`ServerFileConfig`)
 
 An unknown table or key is an error that names it and the file, so an operator's typo is never silently ignored.
 The environment variable AGENT_DESKTOP_HOLIDAYS names the overrides file over the config file; a command's
 `--holidays` goes over both (`build_calendar(..., holidays_override=...)`).
+
+For the telephony, speech and sync tables the order is: command option > environment variable > config file >
+embedded default; the commands apply the first two, this module the last two. Secrets (the AMI secret, the sync
+token) are best kept in the environment variable the file names (`secret_env`, `token_env`); an AMI `secret` in the
+file is accepted but never appears in a repr or a log. This module builds no adapter object: the CLI converts
+(`agent_desktop/settings.py`), so `config` never imports telephony, asr or sync.
 
 Lives outside `core/`: it reads files and the environment. It imports the core, never an adapter or the UI.
 """
@@ -40,6 +51,11 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "rules": parameter_names(),
         "calendar": frozenset({"holidays"}),
         "paths": frozenset({"data_dir"}),
+        "ami": frozenset({"host", "port", "user", "secret_env", "secret"}),
+        "seat": frozenset({"interface", "queues", "member_name", "after_call_work_s", "hotline_number"}),
+        "asr": frozenset({"model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang"}),
+        "sync": frozenset({"url", "token_env", "seat", "store", "ca_file"}),
+        "server": frozenset({"db", "listen"}),
     }
 )
 
@@ -76,6 +92,65 @@ def config_file_source(path: Path) -> str:
     return f"config file {path}"
 
 
+#: The seat's local store file in the data directory (the same name as `sync.local_store.STORE_FILE_NAME`).
+SEAT_STORE_FILE_NAME = "seat-store.sqlite3"
+#: The central store's SQLite file in the data directory (the same name as `sync.server.db.DEFAULT_DB_FILE`).
+SERVER_DB_FILE_NAME = "central-store.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class AmiFileConfig:
+    """[ami]: the Asterisk manager interface. `secret` (from the file) never shows in repr(); prefer `secret_env`."""
+
+    host: str = "127.0.0.1"
+    port: int = 5038
+    user: str = "desk"
+    secret_env: str = "AGENT_DESKTOP_AMI_SECRET"
+    secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SeatFileConfig:
+    """[seat]: this seat's phone and queues (the values of telephony's `SeatConfig` an operator sets)."""
+
+    interface: str | None = None  # e.g. "PJSIP/1001"; None = not configured (commands then need --interface)
+    queues: tuple[str, ...] = ("hotline",)
+    member_name: str = ""
+    after_call_work_s: float = 30.0
+    hotline_number: str = "12345"
+
+
+@dataclass(frozen=True, slots=True)
+class AsrFileConfig:
+    """[asr]: the speech service (`asr.service.SpeechService`). `model_dir` None = the installed model."""
+
+    model_dir: Path | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 9093
+    advertise_host: str | None = None  # None = listen_host
+    fork_by_uniqueid: bool = False
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncFileConfig:
+    """[sync]: the seat's link to the center. `url` None = no center (offline only); `store` is always resolved."""
+
+    url: str | None = None
+    token_env: str = "AGENT_DESKTOP_SYNC_TOKEN"
+    seat: str | None = None
+    store: Path = field(default_factory=lambda: default_data_dir() / SEAT_STORE_FILE_NAME)
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFileConfig:
+    """[server]: the central store server. `db` is always resolved (default: a SQLite file in the data dir)."""
+
+    db: str = field(default_factory=lambda: f"sqlite:///{default_data_dir() / SERVER_DB_FILE_NAME}")
+    listen: str = "127.0.0.1:8765"
+
+
 @dataclass(frozen=True, slots=True)
 class AppConfig:
     """Everything the desktop is configured with. `sources` says, for every rule parameter, where its value came
@@ -89,6 +164,11 @@ class AppConfig:
     )
     config_path: Path | None = None
     holidays_source: str = SOURCE_DEFAULT
+    ami: AmiFileConfig = field(default_factory=AmiFileConfig)
+    seat: SeatFileConfig = field(default_factory=SeatFileConfig)
+    asr: AsrFileConfig = field(default_factory=AsrFileConfig)
+    sync: SyncFileConfig = field(default_factory=SyncFileConfig)
+    server: ServerFileConfig = field(default_factory=ServerFileConfig)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -135,7 +215,135 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
         sources=sources,
         config_path=config_path,
         holidays_source=holidays_source,
+        ami=_ami_from(_Table(data, "ami", config_path)),
+        seat=_seat_from(_Table(data, "seat", config_path)),
+        asr=_asr_from(_Table(data, "asr", config_path)),
+        sync=_sync_from(_Table(data, "sync", config_path), data_dir),
+        server=_server_from(_Table(data, "server", config_path), data_dir),
     )
+
+
+class _Table:
+    """Typed reads of one table; every error names the file and `table.key`."""
+
+    def __init__(self, data: Mapping[str, Any], name: str, path: Path | None) -> None:
+        self.values = _table(data, name, path)
+        self.name = name
+        self.path = path
+
+    def _bad(self, key: str, what: str, raw: Any) -> ConfigError:
+        shown = "(hidden)" if key == "secret" else repr(raw)
+        return ConfigError(
+            f"{_where(self.path)}: {self.name}.{key} must be {what}, got {shown}",
+            code="bad_value",
+            details={"key": f"{self.name}.{key}", "file": str(self.path)},
+        )
+
+    def text(self, key: str, default: str) -> str:
+        raw = self.values.get(key, default)
+        if not isinstance(raw, str) or not raw.strip():
+            raise self._bad(key, "non-empty text", raw)
+        return raw.strip()
+
+    def optional_text(self, key: str) -> str | None:
+        return self.text(key, "x") if key in self.values else None
+
+    def any_text(self, key: str, default: str) -> str:
+        raw = self.values.get(key, default)
+        if not isinstance(raw, str):
+            raise self._bad(key, "text", raw)
+        return raw
+
+    def port(self, key: str, default: int) -> int:
+        raw = self.values.get(key, default)
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 65535:
+            raise self._bad(key, "a port number (0-65535)", raw)
+        return raw
+
+    def seconds(self, key: str, default: float) -> float:
+        raw = self.values.get(key, default)
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+            raise self._bad(key, "a number of seconds (0 or more)", raw)
+        return float(raw)
+
+    def flag(self, key: str, default: bool) -> bool:
+        raw = self.values.get(key, default)
+        if not isinstance(raw, bool):
+            raise self._bad(key, "true or false", raw)
+        return raw
+
+    def text_list(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self.values.get(key, list(default))
+        if not isinstance(raw, list) or not raw or not all(isinstance(v, str) and v.strip() for v in raw):
+            raise self._bad(key, "a non-empty list of names", raw)
+        return tuple(v.strip() for v in raw)
+
+    def optional_path(self, key: str) -> Path | None:
+        raw = self.values.get(key)
+        return None if raw is None else _path_value(raw, f"{self.name}.{key}", self.path)
+
+
+# read-only default instances: with slots=True the class attributes are descriptors, not the default values
+_DEFAULT_AmiFileConfig = AmiFileConfig()
+_DEFAULT_SeatFileConfig = SeatFileConfig()
+_DEFAULT_AsrFileConfig = AsrFileConfig()
+_DEFAULT_ServerFileConfig_LISTEN = "127.0.0.1:8765"
+
+
+def _ami_from(table: _Table) -> AmiFileConfig:
+    secret = table.values.get("secret")
+    if secret is not None and not isinstance(secret, str):
+        raise table._bad("secret", "text", secret)
+    return AmiFileConfig(
+        host=table.text("host", _DEFAULT_AmiFileConfig.host),
+        port=table.port("port", _DEFAULT_AmiFileConfig.port),
+        user=table.text("user", _DEFAULT_AmiFileConfig.user),
+        secret_env=table.text("secret_env", _DEFAULT_AmiFileConfig.secret_env),
+        secret=secret,
+    )
+
+
+def _seat_from(table: _Table) -> SeatFileConfig:
+    return SeatFileConfig(
+        interface=table.optional_text("interface"),
+        queues=table.text_list("queues", _DEFAULT_SeatFileConfig.queues),
+        member_name=table.any_text("member_name", _DEFAULT_SeatFileConfig.member_name),
+        after_call_work_s=table.seconds("after_call_work_s", _DEFAULT_SeatFileConfig.after_call_work_s),
+        hotline_number=table.text("hotline_number", _DEFAULT_SeatFileConfig.hotline_number),
+    )
+
+
+def _asr_from(table: _Table) -> AsrFileConfig:
+    return AsrFileConfig(
+        model_dir=table.optional_path("model_dir"),
+        listen_host=table.text("listen_host", _DEFAULT_AsrFileConfig.listen_host),
+        listen_port=table.port("listen_port", _DEFAULT_AsrFileConfig.listen_port),
+        advertise_host=table.optional_text("advertise_host"),
+        fork_by_uniqueid=table.flag("fork_by_uniqueid", _DEFAULT_AsrFileConfig.fork_by_uniqueid),
+        lang=table.optional_text("lang"),
+    )
+
+
+def _sync_from(table: _Table, data_dir: Path) -> SyncFileConfig:
+    url = table.optional_text("url")
+    if url is not None and not url.startswith(("ws://", "wss://")):
+        raise table._bad("url", "a ws:// or wss:// address", url)
+    return SyncFileConfig(
+        url=url,
+        token_env=table.text("token_env", "AGENT_DESKTOP_SYNC_TOKEN"),
+        seat=table.optional_text("seat"),
+        store=table.optional_path("store") or data_dir / SEAT_STORE_FILE_NAME,
+        ca_file=table.optional_path("ca_file"),
+    )
+
+
+def _server_from(table: _Table, data_dir: Path) -> ServerFileConfig:
+    listen = table.text("listen", _DEFAULT_ServerFileConfig_LISTEN)
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise table._bad("listen", "HOST:PORT", listen)
+    db = table.optional_text("db") or f"sqlite:///{data_dir / SERVER_DB_FILE_NAME}"
+    return ServerFileConfig(db=db, listen=listen)
 
 
 def build_calendar(config: AppConfig, holidays_override: str | os.PathLike[str] | None = None) -> WorkingDayCalendar:

@@ -7,8 +7,10 @@ and queues with their members (QueueStatus), logs off. Any failure (unreachable,
 permission) is one `agent-desktop: error: ...` line and exit code 1.
 
 The secret may come from the environment variable AGENT_DESKTOP_AMI_SECRET instead of the command line (command lines
-are visible to other users in `ps`); the address and user from AGENT_DESKTOP_AMI and AGENT_DESKTOP_AMI_USER. The
-secret is never printed or logged.
+are visible to other users in `ps`); the address and user from AGENT_DESKTOP_AMI and AGENT_DESKTOP_AMI_USER. Without
+option or variable, the config file's [ami] table is used (host, port, user; the secret from the variable its
+`secret_env` names, else its `secret`), else the defaults 127.0.0.1:5038, user desk. The secret is never printed or
+logged.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_ami_arguments(parser: argparse.ArgumentParser) -> None:
     """--ami / --user / --secret / --timeout, shared with `calls`."""
     parser.add_argument("--ami", metavar="HOST:PORT", default=os.environ.get(ENV_AMI),
-                        help=f"the Asterisk AMI address (default ${ENV_AMI}, port 5038 if omitted)")
+                        help=f"the Asterisk AMI address (default ${ENV_AMI}, else [ami] host/port of the config file)")
     parser.add_argument("--user", metavar="USER", default=os.environ.get(ENV_USER),
-                        help=f"AMI user from manager.conf (default ${ENV_USER})")
+                        help=f"AMI user from manager.conf (default ${ENV_USER}, else [ami] user)")
     parser.add_argument("--secret", metavar="SECRET", default=None,
                         help=f"AMI secret (better: set ${ENV_SECRET}; a command line is visible in ps)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
@@ -64,17 +66,23 @@ def add_ami_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> AmiSettings:
     """AmiSettings from the shared arguments; a missing address/user/secret is a clear TelephonyError."""
+    from agent_desktop.config import load_config  # noqa: PLC0415
+    from agent_desktop.settings import ami_secret  # noqa: PLC0415
     from telephony.ami.connection import AmiSettings, parse_host_port  # noqa: PLC0415 (lazy adapter import)
 
-    if not args.ami:
-        raise TelephonyError(f"no AMI address: give --ami HOST:PORT or set {ENV_AMI}", code="ami_bad_address")
-    host, port = parse_host_port(args.ami)
-    user = args.user
-    if not user:
-        raise TelephonyError(f"no AMI user: give --user or set {ENV_USER}", code="ami_auth_failed")
-    secret = args.secret if args.secret is not None else os.environ.get(ENV_SECRET)
+    # option (whose default is the environment variable) > config file [ami] > embedded default
+    config = load_config(getattr(args, "config", None))
+    if args.ami:
+        host, port = parse_host_port(args.ami)
+    else:
+        host, port = config.ami.host, config.ami.port
+    user = args.user or config.ami.user
+    secret = args.secret if args.secret is not None else ami_secret(config)
     if secret is None:
-        raise TelephonyError(f"no AMI secret: set {ENV_SECRET} (or give --secret)", code="ami_auth_failed")
+        raise TelephonyError(
+            f"no AMI secret: set {ENV_SECRET} or the variable [ami] secret_env names (or give --secret)",
+            code="ami_auth_failed",
+        )
     if args.timeout <= 0:
         raise TelephonyError("--timeout must be positive", code="invalid_timeout")
     options: dict[str, Any] = {

@@ -10,6 +10,9 @@ joined/left, ended, queue membership, pause, after-call work, callback outcome, 
 `time`. It reconnects by itself and resynchronises after a reconnect; connection changes go to stderr. `--interface`
 limits it to one seat's calls (e.g. PJSIP/1001).
 
+Options left out come from the config file: the AMI address/user from [ami], `--interface` and `--hotline-number`
+from [seat] (see `agent_desktop.config`).
+
 `callback` rings the seat's phone (`--interface`), then the caller's number with the hotline's caller ID, and prints
 the outcome: exit 0 when the caller was connected to the agent, 3 when the call was placed but not connected (agent or
 caller busy / no answer / failed), 1 on an error. Secrets: see `agent-desktop ami --help` (AGENT_DESKTOP_AMI_SECRET).
@@ -54,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Print the call tracker's events until Ctrl-C. Reconnects and resynchronises by itself.",
     )
     add_ami_arguments(watch)
-    watch.add_argument("--interface", metavar="IFACE", help="only this seat's calls (e.g. PJSIP/1001)")
+    watch.add_argument("--interface", metavar="IFACE",
+                       help="only this seat's calls, e.g. PJSIP/1001 (default: [seat] interface; none = all calls)")
     watch.add_argument("--queue", action="append", metavar="QUEUE", help="only these queues (repeatable)")
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
     watch.set_defaults(handler=run_watch)
@@ -66,10 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "with the hotline's caller ID. Exit 0 connected, 3 placed but not connected, 1 error.",
     )
     add_ami_arguments(callback)
-    callback.add_argument("--interface", required=True, metavar="IFACE", help="the seat's phone, e.g. PJSIP/1001")
+    callback.add_argument("--interface", metavar="IFACE",
+                          help="the seat's phone, e.g. PJSIP/1001 (default: [seat] interface of the config file)")
     callback.add_argument("--number", required=True, metavar="N", help="the caller's number")
     callback.add_argument("--work-order", metavar="ID", help="work order id (passed to the dialplan as WORK_ORDER)")
-    callback.add_argument("--hotline-number", default="12345", metavar="N", help="caller ID shown (default 12345)")
+    callback.add_argument("--hotline-number", metavar="N",
+                          help="caller ID shown (default: [seat] hotline_number, else 12345)")
     callback.add_argument("--context", default="callback", metavar="CONTEXT",
                           help="dialplan context that dials the caller (default callback)")
     callback.add_argument("--ring-timeout", type=float, default=30.0, metavar="SECONDS",
@@ -81,8 +87,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # watch ----------------------------------------------------------------------------------------------------------------
 def run_watch(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, reconnect_initial=1.0, reconnect_max=30.0)
-    zone = load_config(getattr(args, "config", None)).rules.zone
-    return asyncio.run(watch(settings, interface=args.interface, queues=args.queue, as_json=args.json, zone=zone))
+    config = load_config(getattr(args, "config", None))
+    interface = args.interface or config.seat.interface
+    return asyncio.run(watch(settings, interface=interface, queues=args.queue, as_json=args.json,
+                             zone=config.rules.zone))
 
 
 def _print_event(event: DomainEvent, as_json: bool) -> None:
@@ -137,12 +145,14 @@ async def watch(settings: AmiSettings, *, interface: str | None = None, queues: 
 
 # callback -------------------------------------------------------------------------------------------------------------
 def run_callback(args: argparse.Namespace) -> int:
-    from telephony.control import SeatConfig  # noqa: PLC0415 (lazy adapter import)
+    from agent_desktop.settings import seat_config  # noqa: PLC0415 (imports telephony lazily)
 
     settings = settings_from_args(args, ping_interval=5.0)
-    seat = SeatConfig(interface=args.interface, hotline_number=args.hotline_number, hotline_name=args.hotline_number,
-                      callback_context=args.context, ring_timeout_seconds=args.ring_timeout,
-                      after_call_work_seconds=0)
+    # the options win over [seat]; no after-call pause for a callback placed from the shell
+    seat = seat_config(load_config(getattr(args, "config", None)), interface=args.interface,
+                       hotline_number=args.hotline_number, hotline_name=args.hotline_number,
+                       callback_context=args.context, ring_timeout_seconds=args.ring_timeout,
+                       after_call_work_seconds=0)
     result = asyncio.run(place_callback(settings, seat, args.number, args.work_order))
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))

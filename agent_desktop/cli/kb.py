@@ -87,7 +87,9 @@ def _common(parser: argparse.ArgumentParser, *, at: bool) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     now = _moment(args.at)
-    hits = _with_index(args.store, lambda index: index.search(args.query, now, limit=args.limit, unit=args.unit))
+    hits = _with_index(
+        _store_option(args), lambda index: index.search(args.query, now, limit=args.limit, unit=args.unit)
+    )
     if args.json:
         print(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=2))
         return 0
@@ -105,7 +107,7 @@ def run_search(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     now = _moment(args.at)
     entries = _with_index(
-        args.store, lambda index: index.entries(unit=args.unit, served_at=None if args.all else now)
+        _store_option(args), lambda index: index.entries(unit=args.unit, served_at=None if args.all else now)
     )
     if args.json:
         print(json.dumps([entry_to_dict(e) for e in entries], ensure_ascii=False, indent=2))
@@ -120,7 +122,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    entry = _with_index(args.store, lambda index: index.get(args.entry_id))
+    entry = _with_index(_store_option(args), lambda index: index.get(args.entry_id))
     if entry is None:
         raise InvalidCommand(f"no knowledge entry {args.entry_id!r} in the store", code="unknown_entry")
     if args.json:
@@ -150,13 +152,22 @@ def run_import(args: argparse.Namespace) -> int:
 
     source = Path(args.file).expanduser() if args.file else default_seed_path()
     entries = load_seed_entries(source)
-    with _open_store(args.store) as store:
+    with _open_store(_store_option(args)) as store:
         added = KnowledgeIndex(store.engine).upsert(entries)
     print(f"{source}: {len(entries)} entries read, {added} indexed into {store.path}")
     return 0
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
+
+def _store_option(args: argparse.Namespace) -> str:
+    """--store, else the config file's [sync] store (default: the seat store in the user data folder)."""
+    if args.store:
+        return str(args.store)
+    from agent_desktop.config import load_config  # noqa: PLC0415
+
+    return str(load_config(getattr(args, "config", None)).sync.store)
 
 
 def _open_store(path: str | None) -> Any:

@@ -47,8 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "base with. Without a subcommand it serves.",
     )
     _db_option(server, None)
-    server.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
-                        help=f"address to serve on (default {DEFAULT_LISTEN}; port 0 picks a free one)")
+    server.add_argument("--listen", default=None, metavar="HOST:PORT",
+                        help=f"address to serve on (default: [server] listen of the config file, else "
+                        f"{DEFAULT_LISTEN}; port 0 picks a free one)")
     server.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain: serve wss:// (with --tls-key)")
     server.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     server.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -98,13 +99,15 @@ def _db_option(parser: argparse.ArgumentParser, default: object) -> None:
     # SUPPRESS on the subcommands: `server --db X add-user …` and `server add-user … --db X` both work, and the
     # subcommand's own unset option does not overwrite the group's
     parser.add_argument("--db", metavar="URL", default=default,
-                        help=f"database URL (default: ${ENV_DB}, else a SQLite file in the user data folder)")
+                        help=f"database URL (default: ${ENV_DB}, else [server] db of the config file, else a SQLite "
+                        "file in the user data folder)")
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    from sync.server.db import default_db_url  # noqa: PLC0415 - adapters load only when a command needs them
+    from agent_desktop.config import load_config  # noqa: PLC0415
 
-    return getattr(args, "db", None) or os.environ.get(ENV_DB) or default_db_url()
+    # option > environment > config file [server] db (whose default is the SQLite file in [paths] data_dir)
+    return getattr(args, "db", None) or os.environ.get(ENV_DB) or load_config(getattr(args, "config", None)).server.db
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -189,7 +192,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SyncError("TLS needs both --tls-cert and --tls-key", code="tls_error")
-    host, port = _listen(args.listen)
+    from agent_desktop.config import load_config  # noqa: PLC0415
+
+    host, port = _listen(args.listen or load_config(getattr(args, "config", None)).server.listen)
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None

@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="sync the local store with a center (push the queue, receive changes)",
         description="Connect to the center and sync until interrupted (or, with --until-synced, until done).",
     )
-    run.add_argument("--url", required=True, metavar="URL", help="the center: ws://HOST:PORT or wss://HOST:PORT")
+    run.add_argument("--url", metavar="URL",
+                     help="the center: ws://HOST:PORT or wss://HOST:PORT (default: [sync] url of the config file)")
     run.add_argument("--store", metavar="FILE", help="the local store (default: the user data directory)")
     run.add_argument("--seat", metavar="SEAT", help="this seat's name (for the center's logs)")
     run.add_argument("--token-file", metavar="FILE", help="file holding the token (else AGENT_DESKTOP_SYNC_TOKEN)")
@@ -69,9 +70,9 @@ def _store_path(args: argparse.Namespace) -> Path:
     if args.store:
         return Path(args.store).expanduser()
     from agent_desktop.config import load_config  # noqa: PLC0415
-    from sync.local_store import STORE_FILE_NAME  # noqa: PLC0415
 
-    return load_config(getattr(args, "config", None)).data_dir / STORE_FILE_NAME
+    # [sync] store of the config file; its default is the seat store in [paths] data_dir
+    return load_config(getattr(args, "config", None)).sync.store
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -126,7 +127,16 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    token = _read_token(args.token_file)
+    from agent_desktop.config import load_config  # noqa: PLC0415
+
+    # options win; what they leave out comes from the config file's [sync] table
+    config = load_config(getattr(args, "config", None)).sync
+    args.url = args.url or config.url
+    if not args.url:
+        raise ConfigError("no center: give --url or set [sync] url in the config file", code="missing_url")
+    args.seat = args.seat or config.seat
+    args.ca_file = args.ca_file or (str(config.ca_file) if config.ca_file is not None else None)
+    token = _read_token(args.token_file, config.token_env)
     return asyncio.run(_sync(args, token))
 
 
@@ -162,7 +172,7 @@ def _print_status(status: Any) -> None:
           f"cursor {status.cursor if status.cursor is not None else '-'}{error}", flush=True)
 
 
-def _read_token(token_file: str | None) -> str:
+def _read_token(token_file: str | None, token_env: str = "AGENT_DESKTOP_SYNC_TOKEN") -> str:
     if token_file:
         try:
             token = Path(token_file).expanduser().read_text(encoding="utf-8").strip()
@@ -170,9 +180,11 @@ def _read_token(token_file: str | None) -> str:
             raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}", code="bad_token_file") \
                 from exc
     else:
-        token = os.environ.get("AGENT_DESKTOP_SYNC_TOKEN", "").strip()
+        # AGENT_DESKTOP_SYNC_TOKEN always works; [sync] token_env may name another variable
+        token = (os.environ.get("AGENT_DESKTOP_SYNC_TOKEN", "") or os.environ.get(token_env, "")).strip()
     if not token:
-        raise ConfigError("no sync token: give --token-file or set AGENT_DESKTOP_SYNC_TOKEN", code="missing_token")
+        raise ConfigError(f"no sync token: give --token-file or set AGENT_DESKTOP_SYNC_TOKEN (or {token_env})",
+                          code="missing_token")
     return token
 
 

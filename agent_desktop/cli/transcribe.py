@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from asr.recognition.wav import read_wav  # noqa: PLC0415
 
     audio = read_wav(args.file)
-    model_dir = Path(args.model) if args.model else default_model_dir(load_config(args.config).data_dir)
+    # --model > [asr] model_dir of the config file > the model installed in the data folder; same for --lang
+    config = load_config(args.config)
+    model_dir = Path(args.model) if args.model else (config.asr.model_dir or default_model_dir(config.data_dir))
+    args.lang = args.lang or config.asr.lang
     model = load_model(model_dir, lang=args.lang)
     recognizer = StreamRecognizer(model, lang=args.lang, partial_words=args.partial_words)
     step = audio.sample_rate_hz * CHUNK_MS // 1000 * 2

@@ -135,6 +135,11 @@ def test_environment_names_the_overrides_file_over_the_config_file(
         ("[rules]\nsign_limit_days = 2\n", "sign_limit_days"),
         ("[calendar]\nholiday = 'x.toml'\n", "calendar.holiday"),
         ("[paths]\ncache_dir = 'x'\n", "paths.cache_dir"),
+        ("[ami]\nusername = 'desk'\n", "ami.username"),
+        ("[seat]\nqueue = 'hotline'\n", "seat.queue"),
+        ("[asr]\nmodel = 'vosk'\n", "asr.model"),
+        ("[sync]\ntoken = 'abc'\n", "sync.token"),
+        ("[server]\nport = 8765\n", "server.port"),
     ],
 )
 def test_unknown_keys_are_refused_naming_key_and_file(tmp_path: Path, text: str, key: str) -> None:
@@ -178,6 +183,21 @@ def test_a_config_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
         ("rules = 3\n", "rules must be a table"),
         ("[calendar]\nholidays = 7\n", "calendar.holidays must be a path"),
         ("[paths]\ndata_dir = ''\n", "paths.data_dir must be a path"),
+        ("[ami]\nport = '5038'\n", "ami.port must be a port number"),
+        ("[ami]\nport = 70000\n", "ami.port must be a port number"),
+        ("[ami]\nhost = ''\n", "ami.host must be non-empty text"),
+        ("[ami]\nuser = 5\n", "ami.user must be non-empty text"),
+        ("[seat]\nqueues = 'hotline'\n", "seat.queues must be a non-empty list"),
+        ("[seat]\nqueues = []\n", "seat.queues must be a non-empty list"),
+        ("[seat]\nafter_call_work_s = -1\n", "seat.after_call_work_s must be a number of seconds"),
+        ("[seat]\nafter_call_work_s = true\n", "seat.after_call_work_s must be a number of seconds"),
+        ("[asr]\nlisten_port = true\n", "asr.listen_port must be a port number"),
+        ("[asr]\nfork_by_uniqueid = 'yes'\n", "asr.fork_by_uniqueid must be true or false"),
+        ("[asr]\nmodel_dir = 3\n", "asr.model_dir must be a path"),
+        ("[sync]\nurl = 'http://center'\n", "sync.url must be a ws:// or wss:// address"),
+        ("[sync]\nstore = ''\n", "sync.store must be a path"),
+        ("[server]\nlisten = 'localhost'\n", "server.listen must be HOST:PORT"),
+        ("ami = 'pbx'\n", "ami must be a table"),
     ],
 )
 def test_bad_values_name_the_file(tmp_path: Path, text: str, fragment: str) -> None:
@@ -262,3 +282,134 @@ def test_the_readme_documents_every_rule_parameter_with_its_article() -> None:
         value = getattr(defaults, name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             assert rows[name][1] == str(value), f"README.md gives {name} the default {rows[name][1]}, not {value}"
+
+
+def test_telephony_speech_and_sync_tables_have_embedded_defaults(isolated_dirs: Path) -> None:
+    config = load_config()
+    data_dir = isolated_dirs / "data" / "agent-desktop"
+    assert (config.ami.host, config.ami.port, config.ami.user) == ("127.0.0.1", 5038, "desk")
+    assert config.ami.secret_env == "AGENT_DESKTOP_AMI_SECRET" and config.ami.secret is None
+    assert config.seat.interface is None and config.seat.queues == ("hotline",)
+    assert config.seat.hotline_number == "12345" and config.seat.after_call_work_s == 30.0
+    assert config.asr.model_dir is None and (config.asr.listen_host, config.asr.listen_port) == ("127.0.0.1", 9093)
+    assert config.asr.advertise_host is None and config.asr.fork_by_uniqueid is False and config.asr.lang is None
+    assert config.sync.url is None and config.sync.token_env == "AGENT_DESKTOP_SYNC_TOKEN"
+    # the same files the adapters default to today
+    from sync.local_store import default_store_path
+    from sync.server.db import default_db_url
+
+    assert config.sync.store == default_store_path() == data_dir / "seat-store.sqlite3"
+    assert config.server.db == default_db_url() and config.server.listen == "127.0.0.1:8765"
+
+
+def test_telephony_speech_and_sync_tables_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "desk" / "config.toml",
+        """
+[paths]
+data_dir = "data"
+[ami]
+host = "pbx.example"
+port = 5039
+user = "seat07"
+secret_env = "PBX_SECRET"
+[seat]
+interface = "PJSIP/1007"
+queues = ["hotline", "hotline-en"]
+member_name = "座席07"
+after_call_work_s = 15
+hotline_number = "0731-12345"
+[asr]
+model_dir = "models/vosk-model-cn-0.22"
+listen_host = "0.0.0.0"
+listen_port = 9100
+advertise_host = "10.0.0.7"
+fork_by_uniqueid = true
+lang = "zh"
+[sync]
+url = "wss://center.example:8765"
+token_env = "CENTER_TOKEN"
+seat = "A07"
+ca_file = "/etc/hotline/ca.pem"
+[server]
+db = "postgresql+psycopg://hotline@db/hotline"
+listen = "0.0.0.0:8765"
+""",
+    )
+    config = load_config(path)
+    here = tmp_path / "desk"
+    assert (config.ami.host, config.ami.port, config.ami.user, config.ami.secret_env) == (
+        "pbx.example", 5039, "seat07", "PBX_SECRET")
+    assert config.seat.interface == "PJSIP/1007" and config.seat.queues == ("hotline", "hotline-en")
+    assert config.seat.member_name == "座席07" and config.seat.after_call_work_s == 15.0
+    assert config.seat.hotline_number == "0731-12345"
+    assert config.asr.model_dir == here / "models" / "vosk-model-cn-0.22"
+    assert (config.asr.listen_host, config.asr.listen_port, config.asr.advertise_host) == ("0.0.0.0", 9100, "10.0.0.7")
+    assert config.asr.fork_by_uniqueid is True and config.asr.lang == "zh"
+    assert (config.sync.url, config.sync.token_env, config.sync.seat) == ("wss://center.example:8765", "CENTER_TOKEN",
+                                                                         "A07")
+    assert config.sync.ca_file == Path("/etc/hotline/ca.pem")
+    assert config.sync.store == here / "data" / "seat-store.sqlite3"  # follows [paths] data_dir
+    assert config.server.db == "postgresql+psycopg://hotline@db/hotline" and config.server.listen == "0.0.0.0:8765"
+    with pytest.raises(AttributeError):
+        config.ami.host = "other"  # type: ignore[misc]
+
+
+def test_the_server_db_defaults_into_the_configured_data_dir(tmp_path: Path) -> None:
+    path = write(tmp_path / "config.toml", '[paths]\ndata_dir = "d"\n[sync]\nstore = "seat.db"\n')
+    config = load_config(path)
+    assert config.server.db == f"sqlite:///{tmp_path / 'd' / 'central-store.sqlite3'}"
+    assert config.sync.store == tmp_path / "seat.db"  # relative to the config file, like [paths]
+
+
+def test_an_ami_secret_in_the_file_never_shows(tmp_path: Path) -> None:
+    path = write(tmp_path / "config.toml", '[ami]\nsecret = "s3cr3t-pbx"\n')
+    config = load_config(path)
+    assert config.ami.secret == "s3cr3t-pbx"
+    assert "s3cr3t-pbx" not in repr(config) and "s3cr3t-pbx" not in repr(config.ami)
+    bad = write(tmp_path / "bad.toml", "[ami]\nsecret = 12345678\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert "ami.secret must be text" in caught.value.message and "12345678" not in caught.value.message
+
+
+def test_the_ami_secret_comes_from_the_environment_before_the_file(tmp_path: Path) -> None:
+    from agent_desktop.settings import ami_secret
+
+    config = load_config(write(tmp_path / "config.toml", '[ami]\nsecret_env = "PBX_SECRET"\nsecret = "file"\n'))
+    assert ami_secret(config, {}) == "file"
+    assert ami_secret(config, {"PBX_SECRET": "named"}) == "named"
+    assert ami_secret(config, {"PBX_SECRET": "named", "AGENT_DESKTOP_AMI_SECRET": "standard"}) == "standard"
+    assert ami_secret(load_config(), {}) is None
+
+
+def test_the_adapters_settings_are_built_from_the_config(tmp_path: Path) -> None:
+    from agent_desktop.settings import ami_settings, seat_config
+
+    path = write(tmp_path / "config.toml", '[ami]\nhost = "pbx"\nport = 5039\nuser = "seat07"\n'
+                                           '[seat]\ninterface = "PJSIP/1007"\nqueues = ["q1", "q2"]\n'
+                                           'after_call_work_s = 12\nhotline_number = "96345"\n')
+    config = load_config(path)
+    settings = ami_settings(config, secret="pw", ping_interval=0.0)
+    assert (settings.host, settings.port, settings.username, settings.secret) == ("pbx", 5039, "seat07", "pw")
+    assert settings.ping_interval == 0.0 and "pw" not in repr(settings)
+    seat = seat_config(config)
+    assert seat.interface == "PJSIP/1007" and seat.queues == ("q1", "q2")
+    assert seat.after_call_work_seconds == 12.0 and seat.hotline_number == seat.hotline_name == "96345"
+    assert seat_config(config, interface="PJSIP/1001", hotline_number=None).interface == "PJSIP/1001"
+    with pytest.raises(ConfigError, match="no seat interface"):
+        seat_config(load_config())
+
+
+def test_the_speech_service_options_come_from_asr(tmp_path: Path) -> None:
+    import inspect
+
+    from agent_desktop.settings import speech_service_options
+    from asr.service import SpeechService
+
+    config = load_config(write(tmp_path / "config.toml",
+                               '[asr]\nmodel_dir = "m"\nlisten_port = 9100\nadvertise_host = "10.0.0.7"\n'))
+    options = speech_service_options(config)
+    assert set(options) <= set(inspect.signature(SpeechService).parameters)  # the real names, not guesses
+    assert options["listen_port"] == 9100 and options["advertise_host"] == "10.0.0.7"
+    assert options["model_dir"] == tmp_path / "m"

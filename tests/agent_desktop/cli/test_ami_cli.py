@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,28 @@ async def test_probe_prints_versions_channels_and_queues() -> None:
         assert queue["queue"] == "hotline" and queue["members"][0]["interface"] == "PJSIP/1001"
 
 
+async def test_probe_takes_address_user_and_secret_variable_from_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --ami/--user/--secret: host, port and user come from [ami], the secret from the variable `secret_env`
+    names — and it never shows in the output."""
+    async with SimulatorPbx(SCENARIO) as pbx:
+        config = tmp_path / "config.toml"
+        config.write_text(f'[ami]\nhost = "127.0.0.1"\nport = {pbx.port}\nuser = "desk"\n'
+                          f'secret_env = "MY_PBX_SECRET"\n', encoding="utf-8")
+        monkeypatch.setenv("MY_PBX_SECRET", "desk123")
+        code, out, err = await run_cli("--config", str(config), "ami", "probe", "--json", secret=None)
+        assert code == 0, err
+        report = json.loads(out)
+        assert report["ami"] == f"127.0.0.1:{pbx.port}" and report["user"] == "desk"
+        assert report["asterisk_version"] == "20.20.1"
+        assert "desk123" not in out + err
+
+        # an option still wins over the file: a wrong user from the command line fails the login
+        code, _out, err = await run_cli("--config", str(config), "ami", "probe", "--user", "nobody")
+        assert code == EXIT_FAILURE and "Authentication failed" in err
+
+
 async def test_probe_wrong_secret_is_one_clear_line() -> None:
     async with SimulatorPbx(SCENARIO, auth_failure_delay_s=0.05) as pbx:
         code, out, err = await run_cli("ami", "probe", "--ami", f"127.0.0.1:{pbx.port}", "--user", "desk",
@@ -77,9 +100,10 @@ async def test_probe_unreachable_is_one_clear_line() -> None:
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["ami", "probe", "--user", "desk"], "no AMI address"),
+        # address and user default to [ami] of the config (127.0.0.1:5038, desk): only the secret has no default
+        (["ami", "probe", "--user", "desk"], "no AMI secret"),
         (["ami", "probe", "--ami", "pbx:notaport", "--user", "desk"], "not an AMI address"),
-        (["ami", "probe", "--ami", "127.0.0.1:5038"], "no AMI user"),
+        (["ami", "probe", "--ami", "127.0.0.1:5038"], "no AMI secret"),
         (["ami", "probe", "--ami", "127.0.0.1:5038", "--user", "desk"], "no AMI secret"),
     ],
 )

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 
 from telephony.simulator.scenario import AgentSpec, NumberSpec, PbxSettings, Scenario
 from telephony.simulator.server import SimulatorPbx
@@ -90,3 +91,17 @@ async def test_callback_bad_number_is_refused() -> None:
         code, _out, err = await run_cli("calls", "callback", "--ami", f"127.0.0.1:{pbx.port}", "--user", "desk",
                                         "--interface", IFACE, "--number", "abc")
         assert code == 1 and "not a phone number" in err
+
+
+async def test_callback_takes_the_pbx_and_the_seat_from_the_config_file(tmp_path: Path) -> None:
+    async with SimulatorPbx(SCENARIO) as pbx:
+        config = tmp_path / "config.toml"
+        config.write_text(f'[ami]\nport = {pbx.port}\n[seat]\ninterface = "{IFACE}"\n', encoding="utf-8")
+        code, out, err = await run_cli("--config", str(config), "calls", "callback", "--number", "13800138000")
+        assert code == 0, err
+        assert out.strip() == "callback 13800138000: connected — the agent answered, the caller: ANSWER"
+
+        # without [seat] interface nor --interface the seat's phone is unknown: one clear line, nothing dialled
+        config.write_text(f'[ami]\nport = {pbx.port}\n', encoding="utf-8")
+        code, out, err = await run_cli("--config", str(config), "calls", "callback", "--number", "13800138000")
+        assert code == 1 and out == "" and "no seat interface" in err and err.count("\n") == 1

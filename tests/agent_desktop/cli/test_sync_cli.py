@@ -81,3 +81,41 @@ def test_run_without_a_token_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
     code, _, err = run(capsys, "sync", "run", "--url", "ws://127.0.0.1:9", "--store", str(tmp_path / "s.sqlite3"))
     assert code == EXIT_FAILURE
     assert "no sync token" in err
+
+
+def test_status_uses_the_store_named_in_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No --store: [sync] store of the config file, relative to that file, is the one read (not the data dir)."""
+    fill(tmp_path / "desk" / "seat-a07.sqlite3")
+    config = tmp_path / "desk" / "config.toml"
+    config.write_text('[sync]\nstore = "seat-a07.sqlite3"\n', encoding="utf-8")
+    code, out, _ = run(capsys, "--config", str(config), "sync", "status", "--json")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    assert data["store"] == str(tmp_path / "desk" / "seat-a07.sqlite3")
+    assert data["queue_depth"] == 1 and data["cursor"] == 17
+    assert not (default_data_dir() / STORE_FILE_NAME).exists()
+
+
+def test_run_takes_the_center_from_the_config_file_and_refuses_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "sync", "run", "--store", str(tmp_path / "s.sqlite3"))
+    assert code == EXIT_FAILURE and "no center: give --url or set [sync] url" in err
+
+    config = tmp_path / "config.toml"
+    config.write_text('[sync]\nurl = "ws://127.0.0.1:9"\ntoken_env = "MY_CENTER_TOKEN"\n', encoding="utf-8")
+    code, _, err = run(capsys, "--config", str(config), "sync", "run", "--store", str(tmp_path / "s.sqlite3"))
+    # the url came from the file (no "no center"); the token is looked up in the variable the file names
+    assert code == EXIT_FAILURE and "no sync token" in err and "MY_CENTER_TOKEN" in err
+
+
+def test_server_commands_use_the_database_of_the_config_file(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[server]\ndb = "sqlite:///{tmp_path / "center.sqlite3"}"\n', encoding="utf-8")
+    code, _, err = run(capsys, "--config", str(config), "server", "add-user", "alice", "--role", "agent")
+    assert code == EXIT_OK, err
+    assert (tmp_path / "center.sqlite3").is_file()
+    assert not (default_data_dir() / "central-store.sqlite3").exists()
+    code, out, _ = run(capsys, "--config", str(config), "server", "users")
+    assert code == EXIT_OK and out.startswith("alice\tagent")

@@ -1,0 +1,75 @@
+"""Converters from the loaded configuration (`agent_desktop.config`) to the adapters' own settings objects.
+
+`config` stays free of adapter imports (it is loaded by every command, and the layering keeps it light); the
+composition root — the CLI today, the desktop later — calls these, which import the adapters lazily.
+Precedence: command option > environment variable > config file > embedded default; these functions apply the
+last three for values the caller did not give.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from agent_desktop.config import AppConfig
+
+if TYPE_CHECKING:
+    from telephony.ami.connection import AmiSettings
+    from telephony.control import SeatConfig
+
+#: The environment variable that always holds the AMI secret, whatever `[ami] secret_env` names.
+ENV_AMI_SECRET = "AGENT_DESKTOP_AMI_SECRET"
+
+
+def ami_secret(config: AppConfig, environ: Mapping[str, str] | None = None) -> str | None:
+    """The AMI secret: $AGENT_DESKTOP_AMI_SECRET, else the variable `[ami] secret_env` names, else `[ami] secret`.
+    None when none is set. The value is never logged."""
+    env = os.environ if environ is None else environ
+    for name in (ENV_AMI_SECRET, config.ami.secret_env):
+        value = env.get(name)
+        if value is not None:
+            return value
+    return config.ami.secret
+
+
+def ami_settings(config: AppConfig, *, secret: str, **overrides: Any) -> AmiSettings:
+    """`AmiSettings` for [ami]'s host/port/user and `secret`; `overrides` may set any other field."""
+    from telephony.ami.connection import AmiSettings  # noqa: PLC0415 (lazy adapter import)
+
+    options: dict[str, Any] = {"host": config.ami.host, "port": config.ami.port, "username": config.ami.user}
+    options.update(overrides)
+    return AmiSettings(secret=secret, **options)
+
+
+def seat_config(config: AppConfig, **overrides: Any) -> SeatConfig:
+    """`SeatConfig` from [seat]; `overrides` (e.g. a command's --interface) win. No interface anywhere is an error."""
+    from agent_desktop.core.errors import ConfigError  # noqa: PLC0415
+    from telephony.control import SeatConfig  # noqa: PLC0415 (lazy adapter import)
+
+    seat = config.seat
+    options: dict[str, Any] = {
+        "interface": seat.interface, "queues": seat.queues, "member_name": seat.member_name,
+        "after_call_work_seconds": seat.after_call_work_s, "hotline_number": seat.hotline_number,
+        "hotline_name": seat.hotline_number,
+    }
+    options.update({key: value for key, value in overrides.items() if value is not None})
+    if not options["interface"]:
+        raise ConfigError("no seat interface: give --interface or set [seat] interface in the config file",
+                          code="missing_interface")
+    return SeatConfig(**options)
+
+
+def speech_service_options(config: AppConfig) -> dict[str, Any]:
+    """Keyword arguments of `asr.service.SpeechService(...)` from [asr] (model_dir: [asr] model_dir, else the model
+    installed in the data folder). `fork_by_uniqueid` is not among them: it goes to `attach_fork(by_uniqueid=...)`."""
+    from asr.models import default_model_dir  # noqa: PLC0415 (lazy adapter import)
+
+    asr = config.asr
+    return {
+        "model_dir": asr.model_dir or default_model_dir(config.data_dir),
+        "listen_host": asr.listen_host,
+        "listen_port": asr.listen_port,
+        "advertise_host": asr.advertise_host,
+        "lang": asr.lang,
+    }
