@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 RecognitionListener = Callable[[RecognitionEvent], object]
 DEFAULT_AUDIOSOCKET_PORT = 9093
+DEFAULT_KEEP_TRANSCRIPTS = 100
 
 
 class SpeechService:
@@ -40,6 +42,7 @@ class SpeechService:
         listen_port: int = DEFAULT_AUDIOSOCKET_PORT,
         advertise_host: str | None = None,
         lang: str | None = None,
+        keep_transcripts: int = DEFAULT_KEEP_TRANSCRIPTS,
     ) -> None:
         self._model_dir = Path(model_dir)
         self._lang = lang
@@ -48,7 +51,10 @@ class SpeechService:
         self.server = AudioSocketServer(self.registry, self._sink, host=listen_host, port=listen_port)
         self.model: LoadedModel | None = None
         self._listeners: list[RecognitionListener] = []
-        self._transcribers: dict[str, CallTranscriber] = {}
+        # every call of the day passes through here: keep only the latest finished ones (plus every live one), or a
+        # seat's process would hold each call's transcriber (and its recognizer) until it exits
+        self._keep_transcripts = max(1, keep_transcripts)
+        self._transcribers: OrderedDict[str, CallTranscriber] = OrderedDict()
 
     def add_listener(self, callback: RecognitionListener) -> RecognitionListener:
         self._listeners.append(callback)
@@ -79,7 +85,17 @@ class SpeechService:
         transcriber = CallTranscriber(self.model, call_id=info.call_id, on_event=self._emit, lang=self._lang)
         if info.call_id is not None:
             self._transcribers[info.call_id] = transcriber
+            self._transcribers.move_to_end(info.call_id)
+            self._forget_old_transcripts()
         return transcriber
+
+    def _forget_old_transcripts(self) -> None:
+        excess = len(self._transcribers) - self._keep_transcripts
+        if excess <= 0:
+            return
+        finished = [call_id for call_id, t in self._transcribers.items() if t.done.is_set()][:excess]
+        for call_id in finished:
+            del self._transcribers[call_id]
 
     def _emit(self, event: RecognitionEvent) -> None:
         for callback in list(self._listeners):

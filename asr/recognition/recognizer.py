@@ -100,6 +100,8 @@ class StreamRecognizer:
         events = self._decode(self._flush_resampler())
         self._closed = True
         final = self._final(self._recognizer.FinalResult())
+        # the decoder's state (lattice, feature pipeline) is the big part of a call's memory; the call is over
+        self._recognizer = None
         self.decode_seconds += time.perf_counter() - started
         if final is not None:
             events.append(final)

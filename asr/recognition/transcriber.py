@@ -114,6 +114,10 @@ class CallTranscriber:
         except AsrError as exc:
             self.error = exc
             log.error("speech recognition of call %s stopped: %s", self.call_id, exc.message)
+        except Exception as exc:  # vosk raises bare Exceptions (e.g. creating a recognizer): same end, clear code
+            self.error = AsrError(f"the recognizer failed: {exc}", code="recognizer_failed")
+            self.error.__cause__ = exc
+            log.error("speech recognition of call %s stopped: %s", self.call_id, self.error.message)
         finally:
             self.done.set()
             # unblock a producer waiting on a full queue

@@ -49,6 +49,8 @@ from sync import protocol
 from sync.server import db
 from sync.server.store import MAX_BATCH, CentralStore, ChangeRow, Outcome, Submitted, User, utc_now
 
+_STOP_GRACE_S = 10.0
+
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
@@ -190,9 +192,16 @@ class CentralServer:
             await self._server.wait_closed()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # a cancellation can be lost inside psycopg's async LISTEN (psycopg#1371): a bounded wait keeps stop() from
+        # hanging; a task still running then is abandoned with a warning rather than blocking shutdown forever
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=_STOP_GRACE_S)
+            for task in pending:
+                log.warning("server stop: task %s did not end within %.0f s", task.get_name(), _STOP_GRACE_S)
+            for task in _done:
+                if not task.cancelled():
+                    with contextlib.suppress(Exception):
+                        task.exception()
         self._tasks.clear()
         self._writer_thread.shutdown(wait=True)
         self._reader_threads.shutdown(wait=True)
@@ -394,6 +403,16 @@ class CentralServer:
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
+                continue
+            except Exception as exc:
+                # a defect (not a database failure) must not end this task: every later push of every desk would
+                # wait forever. The transaction was rolled back; the senders reconnect and push again.
+                log.exception("a batch of %d operations failed unexpectedly and was not stored", len(batch))
+                error = SyncError(f"the server could not store this batch: {type(exc).__name__}",
+                                  code="internal_error")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
                 continue
             log.debug("stored a batch of %d operations in %.1f ms", len(batch), (loop.time() - started) * 1000)
             for (_, future), outcome in zip(batch, outcomes, strict=True):

@@ -460,6 +460,23 @@ class _Batch:
         if row is None:
             return None
         if row.status == "applied":
+            # the stored ack carries the entity: answer with it only to whoever may see that entity now (an op_id
+            # travels in change frames, so another unit may know it; the seat that made it always may)
+            actor = item.user.actor(item.seat)
+            if row.kind == "kb":
+                entry = self._current_entry(row.entity_id)
+                if row.user_id != item.user.user_id and not (
+                        entry.entry is not None and _kb().entry_visible_to(entry.entry, actor)):
+                    text = _kb_reject_text(op_id, row.entity_id, code="not_your_entry",
+                                           reason=f"operation {op_id} is not one of yours", version=None, payload=None)
+                    return Outcome(op_id, text, applied=False, code="not_your_entry")
+            else:
+                current = self._current(row.entity_id)
+                if row.user_id != item.user.user_id and not (
+                        current.order is not None and may_see(current.order, actor)):
+                    text = _reject_text(op_id, row.entity_id, code="not_your_order",
+                                        reason=f"order {row.entity_id} is not one of {actor.unit}'s orders")
+                    return Outcome(op_id, text, applied=False, code="not_your_order")
             payload = self.conn.execute(
                 sa.select(db.changes.c.payload).where(db.changes.c.cursor == row.cursor)
             ).scalar_one()
@@ -595,10 +612,18 @@ class _Batch:
             log.exception("knowledge-base operation %s on %s failed", push.op_id, push.entry_id)
             return self._reject_kb(item, push, "internal_error", f"the server could not apply this step: {exc!r}",
                                    current=current, actor=actor, at=at)
+        payload = _dumps(knowledge.entry_to_dict(updated))
+        size = len(payload.encode("utf-8"))
+        if size > MAX_ORDER_BYTES:
+            # as for orders: an entry travels whole in one frame. Its history keeps every reason (up to 1000 records
+            # of 500 characters), so edit/withdraw cycles could otherwise grow it past what any desk can receive
+            return self._reject_kb(item, push, "entry_too_large",
+                                   f"after this step entry {push.entry_id} would be {size} bytes, over the "
+                                   f"{MAX_ORDER_BYTES}-byte limit of one sync frame", current=current, actor=actor,
+                                   at=at)
         version = int(updated.version)
         cursor = self.head + 1
         self.head = cursor
-        payload = _dumps(knowledge.entry_to_dict(updated))
         audience = _kb_audience(updated)
         self.change_rows.append({"cursor": cursor, "kind": "kb", "entity_id": push.entry_id, "version": version,
                                  "op_id": push.op_id, "units": audience.to_text(), "created_at": self.now,

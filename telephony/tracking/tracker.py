@@ -785,9 +785,23 @@ class CallTracker:
             return []
         threeway = msg.get("DestType") == "Threeway"
         call.transferred = call.transferred or not threeway
-        target = _number(_text(msg, "TransferTargetCallerIDNum")) or _number(
-            _text(msg, "SecondTransfererConnectedLineNum")
+        # Usually the seat's phone sends its REFER on the held (original) dialog: our call is the OrigBridge side and
+        # the unit is the TransferTarget. A phone may send it on the consultation dialog instead: then our call is
+        # the SecondBridge side (the caller is the TransferTarget) and the unit is the Transferee.
+        ours_second = (
+            self._by_uniqueid.get(_text(msg, "SecondTransfererUniqueid")) == call.call_id
+            and self._by_uniqueid.get(_text(msg, "OrigTransfererUniqueid")) != call.call_id
         )
+        if ours_second:
+            target = _number(_text(msg, "TransfereeCallerIDNum")) or _number(
+                _text(msg, "OrigTransfererConnectedLineNum")
+            )
+            transferer = _text(msg, "SecondTransfererChannel")
+        else:
+            target = _number(_text(msg, "TransferTargetCallerIDNum")) or _number(
+                _text(msg, "SecondTransfererConnectedLineNum")
+            )
+            transferer = _text(msg, "OrigTransfererChannel")
         return [
             CallTransferred(
                 call_id=call.call_id,
@@ -795,7 +809,7 @@ class CallTracker:
                 time=now,
                 kind="threeway" if threeway else "attended",
                 target=target,
-                transferer_channel=_text(msg, "OrigTransfererChannel"),
+                transferer_channel=transferer,
             )
         ]
 

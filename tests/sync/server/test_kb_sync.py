@@ -3,6 +3,8 @@ may see (seats only what was published), with the same exactly-once and refusal 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from agent_desktop.core import knowledge as kb
 from sync import protocol
 from sync.kb_index import load_seed_entries
@@ -85,3 +87,44 @@ async def test_the_seed_is_imported_once_and_served_to_every_desk(server: Centra
     assert caught.cursor == len(entries)
     await live.close()
     await agent.close()
+
+
+def test_a_kb_step_that_would_make_an_entry_too_big_for_one_frame_is_rejected(tmp_path: Path) -> None:
+    """A unit cycling edit → withdraw with 500-character reasons grows the entry's history without bound (up to
+    1000 records); past one sync frame every desk would refuse the change. The step is refused, nothing stored."""
+    from datetime import UTC, datetime, timedelta
+
+    from agent_desktop.core.roles import Role
+    from sync.server import db
+    from sync.server.store import MAX_ORDER_BYTES, CentralStore, Submitted, User
+
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'central.db'}")
+    db.migrate(engine)
+    store = CentralStore(engine)
+    unit = User("unit-yl", Role.UNIT, LEAD)
+    start = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    steps = iter(range(10_000))
+
+    def apply(command: object) -> object:
+        at = start + timedelta(seconds=next(steps))
+        (outcome,) = store.apply_batch([Submitted(unit, None, protocol.KbPush(protocol.new_op_id(), ENTRY, command, at),
+                                                  at)])
+        return outcome
+
+    assert apply(CREATE).applied
+    version, last = 1, None
+    for n in range(400):
+        edit = kb.EditEntry(ENTRY, CREATE.question, ("答" if n % 2 else "复") * 4000, CREATE.category,
+                            base_version=version)
+        for command in (edit, kb.WithdrawEntry(ENTRY, reason="撤" * 500, base_version=version + 1)):
+            last = apply(command)
+            if not last.applied:
+                break
+            version += 1
+            assert len(last.text.encode("utf-8")) <= protocol.MAX_MESSAGE_BYTES  # every ack fits one frame
+        if not last.applied:
+            break
+    assert last is not None and not last.applied and last.code == "entry_too_large"
+    assert store.head() == version  # the refused step made no change
+    stored = store.changes_after(version - 1)[-1]
+    assert stored.cursor == version and len(stored.text.encode("utf-8")) <= MAX_ORDER_BYTES + 4096

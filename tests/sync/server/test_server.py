@@ -510,3 +510,50 @@ async def test_a_step_that_would_make_an_order_too_big_for_one_frame_is_rejected
     assert late.changes()[-1].version == version and late.error is None
     await agent.close()
     await late.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_an_unexpected_failure_of_one_batch_does_not_stop_the_store_for_everyone(
+        server: CentralServer, tokens: Tokens, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A defect raising something other than SyncError inside the store must end only the affected connections
+    (their seats push again), never the one task that writes for every desk."""
+    agent = await WsClient.open(server.url, tokens.agent)
+    real_apply = server.store.apply_batch
+    calls = []
+
+    def fail_once(batch: object) -> object:
+        calls.append(batch)
+        if len(calls) == 1:
+            raise RuntimeError("a defect in the store")
+        return real_apply(batch)
+
+    monkeypatch.setattr(server.store, "apply_batch", fail_once)
+    op_id = protocol.new_op_id()
+    await agent.send(protocol.Push(op_id, "WO-D", 0, OPEN, datetime.now(UTC)))
+    await asyncio.wait_for(agent.closed.wait(), 10)
+    assert agent.ws.close_code == CloseCode.TRY_AGAIN_LATER
+    assert count(server, db.operations, op_id=op_id) == 0
+    again = await WsClient.open(server.url, tokens.agent)
+    ack = await asyncio.wait_for(again.push("WO-D", OPEN, op_id=op_id), 10)
+    assert isinstance(ack, protocol.Ack) and ack.version == 1 and not ack.duplicate
+    await again.close()
+
+
+async def test_replaying_another_users_applied_op_id_does_not_reveal_an_order_the_unit_may_not_see(
+        server: CentralServer, tokens: Tokens) -> None:
+    """The stored answer of an applied operation carries the order; a unit that learns (or guesses) an op_id of an
+    order it may not see gets no order back, whoever made the operation."""
+    agent = await WsClient.open(server.url, tokens.agent)
+    await agent.push("WO-SECRET", OPEN)
+    dispatch_op = protocol.new_op_id()
+    ack = await agent.push("WO-SECRET", lc.Dispatch(OTHER, ()), base_version=1, op_id=dispatch_op)
+    assert isinstance(ack, protocol.Ack)
+    unit = await WsClient.open(server.url, tokens.unit)  # LEAD: not this order's unit
+    replay = await unit.push("WO-SECRET", lc.Dispatch(OTHER, ()), base_version=1, op_id=dispatch_op)
+    assert not isinstance(replay, protocol.Ack)
+    assert isinstance(replay, protocol.Reject) and replay.order is None and replay.code == "not_your_order"
+    # the seat that made it still gets its ack again
+    again = await agent.push("WO-SECRET", lc.Dispatch(OTHER, ()), base_version=1, op_id=dispatch_op)
+    assert isinstance(again, protocol.Ack) and again.duplicate
+    for client in (agent, unit):
+        await client.close()

@@ -475,3 +475,28 @@ def test_resync_brings_back_a_three_way_call() -> None:
     # The supervisor's view adopts the room as a conference (parties only) and skips nothing.
     sup = CallTracker()
     assert kinds(sup.resync(channels, [], T0)) == ["conference_joined"] * 4
+
+
+def test_attended_transfer_sent_from_the_consultation_leg_names_the_unit_not_the_caller() -> None:
+    """A phone may send its REFER on the consultation dialog: then the seat's original leg is the SecondTransferer,
+    the caller is the TransferTarget and the unit is the Transferee (tech brief §1.7: Transferee is in the
+    OrigBridge). The transfer still belongs to the seat's call, and its target is the unit, never the caller."""
+    call = PjsipCall()
+    tracker = CallTracker(interface=SEAT)
+    feed_all(tracker, call.offered() + call.answered())
+    consult = snap("PJSIP/1001-00000030", "1795702600.30", "1795702600.30", "1001")
+    unit = snap("PJSIP/trunk-00000031", "1795702600.31", "1795702600.30", "96111", "水务")
+    fields = {
+        **{"OrigTransferer" + k: v for k, v in consult.items()},
+        **{"SecondTransferer" + k: v for k, v in call.agent_plain.items()},
+        **{"Transferee" + k: v for k, v in unit.items()},
+        **{"TransferTarget" + k: v for k, v in call.caller.items()},
+    }
+    (attended,) = tracker.feed(ev("AttendedTransfer", fields, Result="Success", DestType="Bridge"), T0)
+    assert isinstance(attended, CallTransferred) and attended.call_id == call.uid
+    assert (attended.kind, attended.target) == ("attended", "96111")
+    assert attended.transferer_channel == call.agent_plain["Channel"]
+    # the unit's consultation channel did not become part of the seat's call
+    (end,) = tracker.feed(ev("Hangup", call.agent_plain, Cause="16"), T0)
+    assert isinstance(end, CallEnded) and end.reason == "transferred"
+    assert tracker.feed(ev("Hangup", consult, Cause="16"), T0) == []
