@@ -6,7 +6,7 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [rules]      every rule parameter of RULES.md (see `RuleParameters`); a revised measure (第42条) changes this table
     [calendar]   holidays = "overrides.toml"   the holiday overrides file, relative to the config file
     [paths]      data_dir = "..."              where the desktop keeps its data, relative to the config file
-    [ami]        host, port, user, secret_env, secret   how to reach Asterisk's manager interface (`AmiFileConfig`)
+    [ami]        host, port, user, secret_env, secret, auth_type   Asterisk's manager interface (`AmiFileConfig`)
     [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
     [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang   speech (`AsrFileConfig`)
     [sync]       url, token_env, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
@@ -51,7 +51,7 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "rules": parameter_names(),
         "calendar": frozenset({"holidays"}),
         "paths": frozenset({"data_dir"}),
-        "ami": frozenset({"host", "port", "user", "secret_env", "secret"}),
+        "ami": frozenset({"host", "port", "user", "secret_env", "secret", "auth_type"}),
         "seat": frozenset({"interface", "queues", "member_name", "after_call_work_s", "hotline_number"}),
         "asr": frozenset({"model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang"}),
         "sync": frozenset({"url", "token_env", "seat", "store", "ca_file"}),
@@ -107,6 +107,7 @@ class AmiFileConfig:
     user: str = "desk"
     secret_env: str = "AGENT_DESKTOP_AMI_SECRET"
     secret: str | None = field(default=None, repr=False)
+    auth_type: str = "md5"  # "md5": challenge login, the secret never crosses the wire; "plain": Secret header
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,12 @@ class _Table:
             raise self._bad(key, "non-empty text", raw)
         return raw.strip()
 
+    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(key, default).lower()
+        if value not in allowed:
+            raise self._bad(key, " or ".join(repr(a) for a in allowed), self.values.get(key))
+        return value
+
     def optional_text(self, key: str) -> str | None:
         return self.text(key, "x") if key in self.values else None
 
@@ -300,6 +307,7 @@ def _ami_from(table: _Table) -> AmiFileConfig:
         user=table.text("user", _DEFAULT_AmiFileConfig.user),
         secret_env=table.text("secret_env", _DEFAULT_AmiFileConfig.secret_env),
         secret=secret,
+        auth_type=table.choice("auth_type", _DEFAULT_AmiFileConfig.auth_type, ("md5", "plain")),
     )
 
 

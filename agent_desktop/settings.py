@@ -37,7 +37,10 @@ def ami_settings(config: AppConfig, *, secret: str, **overrides: Any) -> AmiSett
     """`AmiSettings` for [ami]'s host/port/user and `secret`; `overrides` may set any other field."""
     from telephony.ami.connection import AmiSettings  # noqa: PLC0415 (lazy adapter import)
 
-    options: dict[str, Any] = {"host": config.ami.host, "port": config.ami.port, "username": config.ami.user}
+    options: dict[str, Any] = {
+        "host": config.ami.host, "port": config.ami.port, "username": config.ami.user,
+        "auth_type": config.ami.auth_type,
+    }
     options.update(overrides)
     return AmiSettings(secret=secret, **options)
 

@@ -103,7 +103,7 @@ class CallTemplate:
 
 
 class FloodPeer:
-    """The replay peer: banner, Login/Ping/Logoff answered; `BenchFlood` streams N events of renumbered real calls."""
+    """The replay peer: banner, Challenge/Login/Ping/Logoff answered; `BenchFlood` streams renumbered real calls."""
 
     def __init__(self) -> None:
         messages = read_capture(_capture_path())
@@ -117,7 +117,9 @@ class FloodPeer:
                 for action in parser.feed(data):
                     name, action_id = (action.get("Action") or ""), action.action_id or ""
                     reply = [("Response", "Success"), ("ActionID", action_id)]
-                    if name == "Login":
+                    if name == "Challenge":
+                        writer.write(encode_message([*reply, ("Challenge", "840215763")]))
+                    elif name == "Login":
                         writer.write(encode_message([*reply, ("Message", "Authentication accepted")]))
                     elif name == "Ping":
                         writer.write(encode_message([*reply, ("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}")]))

@@ -62,6 +62,9 @@ def add_ami_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"AMI secret (better: set ${ENV_SECRET}; a command line is visible in ps)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                         help="connect/login/action timeout (default 5)")
+    parser.add_argument("--auth-type", choices=("md5", "plain"), default=None,
+                        help="md5: challenge login, the secret never crosses the wire (default, else [ami] auth_type); "
+                        "plain: the Secret header")
 
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> AmiSettings:
@@ -87,6 +90,7 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> AmiSetting
         raise TelephonyError("--timeout must be positive", code="invalid_timeout")
     options: dict[str, Any] = {
         "connect_timeout": args.timeout, "login_timeout": args.timeout, "action_timeout": args.timeout,
+        "auth_type": getattr(args, "auth_type", None) or config.ami.auth_type,
     }
     options.update(overrides)
     return AmiSettings(host=host, port=port, username=user, secret=secret, **options)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import hashlib
 import inspect
 import itertools
 import logging
@@ -116,6 +117,9 @@ class AmiSettings:
     port: int = 5038  # manager.conf [general] port
     username: str = ""  # manager.conf [user]
     secret: str = field(default="", repr=False)  # never in repr/logs
+    # "md5": Challenge, then Login with Key = md5(challenge + secret), so the secret never crosses the (clear-text)
+    # AMI link and a captured login cannot be replayed; "plain": Login with the Secret header
+    auth_type: str = "md5"
     connect_timeout: float = 5.0  # s, TCP connect
     login_timeout: float = 5.0  # s, Login reply (Asterisk waits 1 s before refusing a wrong secret)
     action_timeout: float = 10.0  # s, default reply timeout of every action
@@ -129,6 +133,11 @@ class AmiSettings:
     drop_events: frozenset[str] = NOISY_EVENTS  # event names dropped before any listener
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES  # larger frames are refused
     logoff_timeout: float = 1.0  # s, polite Logoff on close
+
+    def __post_init__(self) -> None:
+        if self.auth_type not in ("md5", "plain"):
+            raise TelephonyError(f"AMI auth_type must be 'md5' or 'plain', not {self.auth_type!r}",
+                                 code="ami_bad_settings")
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Delay before reconnect attempt `attempt` (0-based): exponential, capped, with jitter."""
@@ -380,13 +389,30 @@ class AmiConnection(Manager):
         if settings.ping_interval > 0:
             self._pinger = asyncio.create_task(self._watch_peer(protocol), name="ami-ping")
 
+    async def _credentials(self, protocol: _GuardedProtocol) -> dict[str, str]:
+        """The Login headers that prove the secret: a challenge answer (md5) or the secret itself (plain)."""
+        settings = self.settings
+        if settings.auth_type == "plain":
+            return {"Secret": settings.secret}
+        reply = await self._send(protocol, "Challenge", {"AuthType": "MD5"}, timeout=settings.login_timeout)
+        challenge = reply.get("Challenge", "")  # type: ignore[union-attr]
+        if (reply.response or "").lower() != "success" or not challenge:  # type: ignore[union-attr]
+            text = reply.get("Message") or "no challenge given"  # type: ignore[union-attr]
+            raise TelephonyError(
+                f"Asterisk AMI refused the MD5 challenge: {text} (set [ami] auth_type = \"plain\" if the PBX only "
+                "takes plain logins)", code="ami_auth_failed", details={"username": settings.username},
+            )
+        key = hashlib.md5((challenge + settings.secret).encode()).hexdigest()  # Asterisk's scheme, not ours to choose
+        return {"AuthType": "MD5", "Key": key}
+
     async def _login(self, protocol: _GuardedProtocol) -> None:
         settings = self.settings
         try:
+            credentials = await self._credentials(protocol)
             reply = await self._send(
                 protocol,
                 "Login",
-                {"Username": settings.username, "Secret": settings.secret, "Events": settings.event_classes},
+                {"Username": settings.username, **credentials, "Events": settings.event_classes},
                 timeout=settings.login_timeout,
             )
         except TelephonyError as exc:

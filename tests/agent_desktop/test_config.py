@@ -373,6 +373,18 @@ def test_an_ami_secret_in_the_file_never_shows(tmp_path: Path) -> None:
     assert "ami.secret must be text" in caught.value.message and "12345678" not in caught.value.message
 
 
+def test_the_ami_login_is_md5_unless_the_file_says_plain(tmp_path: Path) -> None:
+    from agent_desktop.settings import ami_settings
+
+    assert load_config().ami.auth_type == "md5"
+    plain = load_config(write(tmp_path / "config.toml", '[ami]\nauth_type = "PLAIN"\n'))
+    assert plain.ami.auth_type == "plain"
+    assert ami_settings(plain, secret="pw").auth_type == "plain"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path / "bad.toml", '[ami]\nauth_type = "sha1"\n'))
+    assert "ami.auth_type must be 'md5' or 'plain'" in caught.value.message
+
+
 def test_the_ami_secret_comes_from_the_environment_before_the_file(tmp_path: Path) -> None:
     from agent_desktop.settings import ami_secret
 

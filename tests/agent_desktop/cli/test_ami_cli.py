@@ -87,6 +87,17 @@ async def test_probe_wrong_secret_is_one_clear_line() -> None:
         assert pbx.session_count == 0
 
 
+async def test_probe_logs_in_with_a_challenge_by_default_and_plain_on_request() -> None:
+    async with SimulatorPbx(SCENARIO, auth_failure_delay_s=0.05) as pbx:
+        for extra in ((), ("--auth-type", "plain")):
+            code, out, err = await run_cli("ami", "probe", "--ami", f"127.0.0.1:{pbx.port}", "--user", "desk",
+                                           *extra, secret="desk123")
+            assert code == 0 and "Asterisk 20.20.1" in out, err
+        code, _out, err = await run_cli("ami", "probe", "--ami", f"127.0.0.1:{pbx.port}", "--user", "desk",
+                                        "--auth-type", "md5", secret="wrong")
+        assert code == EXIT_FAILURE and "Authentication failed" in err
+
+
 async def test_probe_unreachable_is_one_clear_line() -> None:
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ class PeerConnection:
     number: int
     received: list[AmiMessage] = field(default_factory=list)
     logged_in: bool = False
+    challenge: str = ""
 
     def send(self, data: bytes) -> None:
         if not self.writer.is_closing():
@@ -118,6 +120,12 @@ class FakePeer:
                 await writer.wait_closed()
             self._tasks.discard(task)
 
+    def _proves_secret(self, connection: PeerConnection, message: AmiMessage) -> bool:
+        if (message.get("AuthType") or "").lower() == "md5":
+            expected = hashlib.md5((connection.challenge + self.secret).encode()).hexdigest()
+            return bool(connection.challenge) and message.get("Key") == expected
+        return message.get("Secret") == self.secret
+
     def _answer(self, connection: PeerConnection, message: AmiMessage) -> None:
         name = (message.action or "").lower()
         action_id = message.action_id or ""
@@ -128,8 +136,12 @@ class FakePeer:
                 for data in frames:
                     connection.send(data)
                 return
-        if name == "login":
-            if message.get("Username") == self.username and message.get("Secret") == self.secret:
+        if name == "challenge":
+            connection.challenge = "482913570"
+            connection.send(frame(("Response", "Success"), ("ActionID", action_id),
+                                  ("Challenge", connection.challenge)))
+        elif name == "login":
+            if message.get("Username") == self.username and self._proves_secret(connection, message):
                 connection.logged_in = True
                 connection.send(frame(("Response", "Success"), ("ActionID", action_id),
                                       ("Message", "Authentication accepted")))

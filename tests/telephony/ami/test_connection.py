@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 import threading
@@ -485,6 +486,46 @@ async def test_guard11_credentials_revoked_while_reconnecting_stops_retrying(pee
         assert conn.last_error is not None and conn.last_error.code == "ami_auth_failed"
         with pytest.raises(TimeoutError):
             await wait_until_timeout(lambda: len(peer.connections) > 2, ABSENT)
+
+
+# Login: MD5 challenge by default, plain on request ------------------------------------------------------------------
+async def test_default_login_answers_a_challenge_and_never_sends_the_secret(peer: FakePeer) -> None:
+    async with connection(peer) as conn:
+        await conn.start()
+        (challenge,) = peer.actions("Challenge")
+        (login,) = peer.actions("Login")
+        assert challenge["AuthType"] == "MD5"
+        assert login["AuthType"] == "MD5"
+        assert login["Key"] == hashlib.md5(b"482913570" + b"s3cret").hexdigest()
+        assert "Secret" not in login
+        assert all("s3cret" not in repr(list(m.items())) for c in peer.connections for m in c.received)
+
+
+async def test_plain_login_sends_the_secret_header(peer: FakePeer) -> None:
+    async with connection(peer, auth_type="plain") as conn:
+        await conn.start()
+        assert peer.actions("Challenge") == []
+        (login,) = peer.actions("Login")
+        assert login["Secret"] == "s3cret" and "Key" not in login
+
+
+async def test_a_refused_challenge_is_a_clear_login_error_without_retries(peer: FakePeer) -> None:
+    peer.replies["challenge"] = reply_with(
+        lambda action_id: frame(("Response", "Error"), ("ActionID", action_id), ("Message", "Must specify AuthType")))
+    async with connection(peer) as conn:
+        with pytest.raises(TelephonyError) as info:
+            await conn.start()
+        assert info.value.code == "ami_auth_failed"
+        assert "Must specify AuthType" in str(info.value) and "plain" in str(info.value)
+        assert conn.state is ConnectionState.FAILED
+        with pytest.raises(TimeoutError):
+            await wait_until_timeout(lambda: len(peer.connections) > 1, ABSENT)
+
+
+def test_an_unknown_auth_type_is_refused() -> None:
+    with pytest.raises(TelephonyError) as info:
+        AmiSettings("127.0.0.1", auth_type="sha1")
+    assert info.value.code == "ami_bad_settings"
 
 
 # Filtering and hostile input -----------------------------------------------------------------------------------------
