@@ -521,7 +521,8 @@ class SyncClient:
         with self._store.results() as results:
             for message in batch:
                 if isinstance(message, protocol.Ack):
-                    results.mark_acked(message.op_id, message.version, order=message.order)
+                    results.mark_acked(message.op_id, message.version, order=message.order,
+                                       order_json=message.order_json)
                     settled.append(message.op_id)
                     changed.add(message.order_id)
                 elif isinstance(message, protocol.Reject):

@@ -131,6 +131,10 @@ outbox_table = sa.Table(
     sa.Column("settled_at", sa.String, nullable=True),
     sa.Column("dismissed", sa.Boolean, nullable=False, default=False),  # a rejection the agent has seen
 )
+# An order's pending ops in seq order, read on every ack and rebuild. Without it SQLite picks ix_outbox_state and
+# walks every pending row of the store per ack (O(queue) per ack, O(queue²) to drain a backlog).
+_OUTBOX_PENDING_OF_ORDER = sa.Index("ix_outbox_order_state_seq", outbox_table.c.order_id, outbox_table.c.state,
+                                    outbox_table.c.seq)
 
 sync_state_table = sa.Table(
     "sync_state",
@@ -168,6 +172,13 @@ _SET_SERVER_KEEP_VIEW = orders_table.update().where(_o.order_id == _B("p_order_i
     server_json=_B("p_server"), server_version=_B("p_version"), pending=_B("p_pending"), updated_at=_B("p_at"))
 _FIRST_PENDING_SEQ_OF_ORDER = sa.select(sa.func.min(_x.seq)).where(
     _x.order_id == _B("p_order_id"), _x.state == OperationState.PENDING.value)
+_SELECT_ORDER_ID = sa.select(_o.order_id).where(_o.order_id == _B("p_order_id"))
+_SET_LOCAL_STEP = orders_table.update().where(_o.order_id == _B("p_order_id")).values(
+    local_json=_B("p_local"), pending=True, updated_at=_B("p_at"))
+_INSERT_ORDER = orders_table.insert()
+_INSERT_OP = outbox_table.insert()
+_LAST_SEQ = sa.select(sa.func.coalesce(sa.func.max(_x.seq), 0))
+_LATEST_OP_ID = sa.select(_x.op_id).order_by(_x.seq.desc()).limit(1)
 _GET_STATE = sa.select(_k.value).where(_k.key == _B("p_key"))
 _PUT_STATE = sync_state_table.update().where(_k.key == _B("p_key")).values(value=_B("p_value"))
 _COUNT_PENDING = sa.select(sa.func.count()).select_from(outbox_table).where(
@@ -358,13 +369,13 @@ class LocalStore:
         order = command.open(order_id, actor, now)
         operation = _operation(command, actor, now, 0)
         with self._write() as conn:
-            if conn.execute(sa.select(orders_table.c.order_id).where(orders_table.c.order_id == order_id)).first():
+            if conn.execute(_SELECT_ORDER_ID, {"p_order_id": order_id}).first():
                 raise InvalidCommand(f"work order {order_id} already exists on this seat", code="order_exists",
                                      details={"order_id": order_id})
-            conn.execute(orders_table.insert().values(
-                order_id=order_id, server_json=None, server_version=0, local_json=(text := work_order_to_json(order)),
-                pending=True, conflicts=0, updated_at=_iso(_utcnow()),
-            ))
+            conn.execute(_INSERT_ORDER, {
+                "order_id": order_id, "server_json": None, "server_version": 0,
+                "local_json": (text := work_order_to_json(order)), "pending": True, "conflicts": 0,
+                "updated_at": _iso(_utcnow())})
             self._append_operation(conn, order_id, operation, text)
         return order
 
@@ -379,9 +390,8 @@ class LocalStore:
             current = work_order_from_json(row.local_json)
             updated = lifecycle.apply(current, command, actor, now, self._ctx)
             operation = _operation(command, actor, now, int(row.server_version))
-            conn.execute(orders_table.update().where(orders_table.c.order_id == order_id).values(
-                local_json=(text := work_order_to_json(updated)), pending=True, updated_at=_iso(_utcnow()),
-            ))
+            conn.execute(_SET_LOCAL_STEP, {"p_order_id": order_id, "p_local": (text := work_order_to_json(updated)),
+                                           "p_at": _iso(_utcnow())})
             self._append_operation(conn, order_id, operation, text)
         return updated
 
@@ -436,9 +446,7 @@ class LocalStore:
     def latest_op_id(self) -> str | None:
         """The op id of the operation saved last (the one a step just queued)."""
         with self._read() as conn:
-            return conn.execute(
-                sa.select(outbox_table.c.op_id).order_by(outbox_table.c.seq.desc()).limit(1)
-            ).scalar_one_or_none()
+            return conn.execute(_LATEST_OP_ID).scalar_one_or_none()
 
     def queue_depth(self) -> int:
         with self._read() as conn:
@@ -502,10 +510,10 @@ class LocalStore:
             results.finish()
 
     def mark_acked(self, op_id: str, server_version: int, cursor: int | None = None, *,
-                   order: WorkOrder | Mapping[str, Any] | None = None) -> bool:
+                   order: WorkOrder | Mapping[str, Any] | None = None, order_json: str | None = None) -> bool:
         """See `StoreResults.mark_acked` (one transaction)."""
         with self.results() as results:
-            return results.mark_acked(op_id, server_version, cursor, order=order)
+            return results.mark_acked(op_id, server_version, cursor, order=order, order_json=order_json)
 
     def mark_rejected(self, op_id: str, code: str, text: str, *, order: WorkOrder | Mapping[str, Any] | None = None,
                       server_version: int | None = None) -> bool:
@@ -637,6 +645,8 @@ class LocalStore:
     def _prepare_schema(self) -> None:
         with self._write() as conn:
             metadata.create_all(conn)
+            # a store created before the index existed gets it here (create_all adds indexes only with new tables)
+            _OUTBOX_PENDING_OF_ORDER.create(conn, checkfirst=True)
             version = self._get(conn, _K_SCHEMA)
             if version is None:
                 self._put(conn, _K_SCHEMA, str(SCHEMA_VERSION))
@@ -651,13 +661,12 @@ class LocalStore:
 
     def _append_operation(self, conn: Connection, order_id: str, operation: Mapping[str, Any],
                           result_json: str) -> str:
-        seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(outbox_table.c.seq), 0))).scalar_one()) + 1
+        seq = int(conn.execute(_LAST_SEQ).scalar_one()) + 1
         op_id = str(uuid.uuid4())
-        conn.execute(outbox_table.insert().values(
-            op_id=op_id, seq=seq, order_id=order_id,
-            operation=json.dumps(operation, ensure_ascii=False, allow_nan=False), result_json=result_json,
-            created_at=_iso(_utcnow()), state=OperationState.PENDING.value, dismissed=False,
-        ))
+        conn.execute(_INSERT_OP, {
+            "op_id": op_id, "seq": seq, "order_id": order_id,
+            "operation": json.dumps(operation, ensure_ascii=False, allow_nan=False), "result_json": result_json,
+            "created_at": _iso(_utcnow()), "state": OperationState.PENDING.value, "dismissed": False})
         return op_id
 
     @staticmethod
@@ -690,19 +699,19 @@ class LocalStore:
         ))
         self._rebuild(conn, order_id, server=(work_order_to_json(order), version))
 
-    def _ack_keeps_view(self, conn: Connection, op_row: Any, order_row: Any, server_text: str) -> bool:
-        """Whether acking this op leaves the local view as it is: it was the order's first pending op (the view
-        was built as the old server copy + this op + the rest) and the center's result is, to the character, what
-        this seat computed for it. Then nothing is decoded or replayed: a backlog of k steps on one order is acked
-        in O(k), not O(k²)."""
-        if not order_row.pending or op_row.result_json is None or op_row.result_json != server_text:
-            return False
-        first = conn.execute(_FIRST_PENDING_SEQ_OF_ORDER, {"p_order_id": op_row.order_id}).scalar_one_or_none()
-        return first is None or first > op_row.seq
-
     @staticmethod
-    def _has_pending(conn: Connection, order_id: str) -> bool:
-        return conn.execute(_FIRST_PENDING_SEQ_OF_ORDER, {"p_order_id": order_id}).scalar_one_or_none() is not None
+    def _ack_keeps_view(conn: Connection, op_row: Any, order_row: Any, server_text: str) -> bool | None:
+        """Whether acking this op (already settled in this transaction) leaves the local view as it is: it was the
+        order's first pending op (the view was built as the old server copy + this op + the rest) and the center's
+        result is, to the character, what this seat computed for it. Then nothing is decoded or replayed: a backlog
+        of k steps on one order is acked in O(k), not O(k²). None when it does not; else whether the order still
+        has pending ops (the same read answers both, so the caller need not ask again)."""
+        if not order_row.pending or op_row.result_json is None or op_row.result_json != server_text:
+            return None
+        first = conn.execute(_FIRST_PENDING_SEQ_OF_ORDER, {"p_order_id": op_row.order_id}).scalar_one_or_none()
+        if first is None:
+            return False
+        return True if first > op_row.seq else None
 
     def _replay(self, base: WorkOrder | None, order_id: str, operation: Mapping[str, Any]) -> WorkOrder | None:
         """The order after one queued operation on `base`, as the core computes it (None if it does not apply:
@@ -773,11 +782,12 @@ class StoreResults:
         self._touched = False
 
     def mark_acked(self, op_id: str, server_version: int, cursor: int | None = None, *,
-                   order: WorkOrder | Mapping[str, Any] | None = None) -> bool:
+                   order: WorkOrder | Mapping[str, Any] | None = None, order_json: str | None = None) -> bool:
         """The server applied the operation (once) and its order is at `server_version`. The op leaves the queue
         and its result becomes the server copy: `order` when given, else the op replayed on the old server copy
-        the way the server applies it (`sync.operations`: same core, same actor, same step time). Returns False
-        for an op this store does not know or has already settled (a duplicate ack changes nothing)."""
+        the way the server applies it (`sync.operations`: same core, same actor, same step time). `order_json`,
+        when given, is `order` as the center wrote it (`Ack.order_json`). Returns False for an op this store does
+        not know or has already settled (a duplicate ack changes nothing)."""
         store, conn = self._store, self.conn
         self._touched = True
         if cursor is not None:
@@ -793,12 +803,13 @@ class StoreResults:
             store._rebuild(conn, row.order_id)  # a newer state is already here; the op just leaves the view's queue
             return True
         server_order = _as_order(order)
-        server_text = work_order_to_json(server_order) if server_order is not None else None
-        if server_text is not None and store._ack_keeps_view(conn, row, order_row, server_text):
+        server_text = _server_text(server_order, order_json, row.result_json)
+        still_pending = store._ack_keeps_view(conn, row, order_row, server_text) if server_text is not None else None
+        if still_pending is not None:
             # the center did exactly what this seat did first: the view (server + pending on top) is unchanged
             conn.execute(_SET_SERVER_KEEP_VIEW, {
                 "p_order_id": row.order_id, "p_server": server_text, "p_version": server_version,
-                "p_pending": store._has_pending(conn, row.order_id), "p_at": _iso(_utcnow())})
+                "p_pending": still_pending, "p_at": _iso(_utcnow())})
             return True
         if server_order is None:
             base = work_order_from_json(order_row.server_json) if order_row.server_json else None
@@ -907,6 +918,17 @@ def _operation(command: Any, actor: Actor, now: datetime, base_version: int) -> 
 def _pending(row: Any) -> PendingOperation:
     return PendingOperation(row.op_id, int(row.seq), row.order_id, json.loads(row.operation),
                             datetime.fromisoformat(row.created_at))
+
+
+def _server_text(order: WorkOrder | None, order_json: str | None, computed: str | None) -> str | None:
+    """The canonical text of the center's order. The center's own text, when it is exactly what this seat computed
+    (itself canonical: written by `work_order_to_json`), is that text; encoding the order again, the costliest part
+    of an ack, is left for when they differ."""
+    if order is None:
+        return None
+    if order_json is not None and order_json == computed:
+        return order_json
+    return work_order_to_json(order)
 
 
 def _as_order(order: WorkOrder | Mapping[str, Any] | None) -> WorkOrder | None:

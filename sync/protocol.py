@@ -53,6 +53,7 @@ from agent_desktop.core.serialization import (
     OpenWorkOrder,
     command_from_dict,
     command_to_dict,
+    work_order_dict_to_json,
     work_order_from_dict,
     work_order_to_dict,
 )
@@ -170,6 +171,9 @@ class Ack:
     cursor: int
     order: WorkOrder | None = None
     duplicate: bool = False
+    # `order` as the center wrote it (`work_order_dict_to_json` of the frame's object, after `order` was read from
+    # it): the seat compares it with the text it computed itself and, when equal, need not encode `order` again
+    order_json: str | None = field(default=None, compare=False, repr=False)
 
     type = MessageType.ACK
 
@@ -734,7 +738,9 @@ def _read_ack(f: _Fields) -> Ack:
     raw_order = f.raw("order", default=None)
     f.done()
     order = _read_order(raw_order, "ack", order_id, nullable=True)
-    return Ack(op_id=op_id, order_id=order_id, version=version, cursor=cursor, order=order, duplicate=duplicate)
+    order_json = work_order_dict_to_json(raw_order) if order is not None else None
+    return Ack(op_id=op_id, order_id=order_id, version=version, cursor=cursor, order=order, duplicate=duplicate,
+               order_json=order_json)
 
 
 def _read_reject(f: _Fields) -> Reject:

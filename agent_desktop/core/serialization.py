@@ -21,6 +21,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum, IntEnum, StrEnum
 from functools import cache
@@ -39,21 +40,28 @@ def work_order_to_dict(order: WorkOrder) -> dict[str, Any]:
     if not isinstance(order, WorkOrder):
         raise InvalidCommand(f"expected a WorkOrder, got {type(order).__name__}", code="bad_value")
     _check_caller_sealed(order.caller, order.order_id)
-    encoded = _encode(order, "")
+    encoded = _encode_quickly(order)
     assert isinstance(encoded, dict)
     return encoded
 
 
 def work_order_from_dict(data: Any) -> WorkOrder:
     """The work order `data` describes (as `work_order_to_dict` writes it); anything else is `InvalidCommand`."""
-    order = _decode(WorkOrder, data, "")
+    order = _decode_quickly(WorkOrder, data)
     _check_caller_sealed(order.caller, order.order_id)
     return order
 
 
 def work_order_to_json(order: WorkOrder, *, indent: int | None = None) -> str:
+    return work_order_dict_to_json(work_order_to_dict(order), indent=indent)
+
+
+def work_order_dict_to_json(data: typing.Mapping[str, Any], *, indent: int | None = None) -> str:
+    """The text `work_order_to_json` writes for an order whose dict is `data`. For a dict read from JSON (not
+    necessarily in the canonical form) it is only a cheap text to compare with a canonical one: equal texts mean
+    the same order."""
     # ensure_ascii=False keeps Chinese text readable (and tests that search the text for plain data meaningful)
-    return json.dumps(work_order_to_dict(order), ensure_ascii=False, indent=indent, allow_nan=False)
+    return json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False)
 
 
 def work_order_from_json(text: str | bytes) -> WorkOrder:
@@ -306,13 +314,13 @@ def command_to_dict(command: Any) -> dict[str, Any]:
     if isinstance(command, OpenWorkOrder):
         if command.caller is not None:
             _check_caller_sealed(command.caller, "(new)")
-        encoded = _encode(command, "")
+        encoded = _encode_quickly(command)
         return {"action": OpenWorkOrder.ACTION, **encoded}
     if not isinstance(command, Command) or not dataclasses.is_dataclass(command):
         raise InvalidCommand(f"expected a lifecycle command, got {type(command).__name__}", code="bad_value")
     if isinstance(command, EditFields):
         return {"action": command.action.value, "changes": _encode_changes(command.changes)}
-    encoded = _encode(command, "")
+    encoded = _encode_quickly(command)
     assert isinstance(encoded, dict)
     return {"action": command.action.value, **encoded}
 
@@ -342,7 +350,7 @@ def command_from_dict(data: Any) -> Any:
         if "changes" not in fields:
             raise InvalidCommand("missing field(s): changes", code="missing_field", details={"paths": ["changes"]})
         return cls(_decode_changes(fields["changes"]))
-    command = _decode_dataclass(cls, fields, "")
+    command = _decode_quickly(cls, fields)
     if isinstance(command, OpenWorkOrder) and command.caller is not None:
         _check_caller_sealed(command.caller, "(new)")
     return command
@@ -405,6 +413,243 @@ def history_entry_to_dict(entry: HistoryEntry) -> dict[str, Any]:
     that writes an order at every step can keep the entries it already encoded and encode only the new ones."""
     if not isinstance(entry, HistoryEntry):
         raise InvalidCommand(f"expected a HistoryEntry, got {type(entry).__name__}", code="bad_value")
-    encoded = _encode(entry, "history[]")
+    encoded = _encode_quickly(entry, "history[]")
     assert isinstance(encoded, dict)
     return encoded
+
+
+# --- the fast path ----------------------------------------------------------------------------------------------
+# Every step of a seat, every ack and every change decodes and encodes whole orders, and resolving the type hints
+# per value (typing.get_origin, dataclasses.fields, a path string for every value) cost several times the work
+# itself. So each type gets a reader and a writer built once from its hints, with the same checks but no paths. On
+# any refusal the path-tracking `_decode` / `_encode` above run again on the same value: they are the one source of
+# the error messages (with the path), and the fast functions never accept what they would refuse.
+
+
+class _Refused(Exception):
+    """A fast reader or writer met something it refuses; the slow path says what and where."""
+
+
+_Reader = Callable[[Any], Any]
+_Writer = Callable[[Any], Any]
+
+
+def _decode_quickly(hint: Any, raw: Any) -> Any:
+    try:
+        return _reader(hint)(raw)
+    except (_Refused, InvalidCommand):
+        return _decode(hint, raw, "")  # raises the error with its path
+
+
+def _encode_quickly(value: Any, path: str = "") -> Any:
+    try:
+        return _write(value)
+    except _Refused:
+        return _encode(value, path)  # raises the error with its path
+
+
+@cache
+def _reader(hint: Any) -> _Reader:
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return _union_reader(typing.get_args(hint))
+    if origin is tuple:
+        return _tuple_reader(typing.get_args(hint))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dataclass_reader(hint)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return _enum_reader(hint)
+    return _SCALAR_READERS.get(hint, _refuse)  # an unknown type: the slow path raises its TypeError
+
+
+def _refuse(_raw: Any) -> Any:
+    raise _Refused
+
+
+def _read_none(raw: Any) -> None:
+    if raw is not None:
+        raise _Refused
+
+
+def _read_bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise _Refused
+    return raw
+
+
+def _read_int(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise _Refused
+    return raw
+
+
+def _read_float(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise _Refused
+    return float(raw)
+
+
+def _read_str(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _Refused
+    return raw
+
+
+def _read_datetime(raw: Any) -> datetime:
+    if not isinstance(raw, str):
+        raise _Refused
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _Refused from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _Refused
+    return value
+
+
+def _read_date(raw: Any) -> date:
+    if not isinstance(raw, str):
+        raise _Refused
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _Refused from None
+
+
+_SCALAR_READERS: dict[Any, _Reader] = {
+    _NoneType: _read_none, bool: _read_bool, int: _read_int, float: _read_float, str: _read_str,
+    datetime: _read_datetime, date: _read_date,
+}
+
+
+def _union_reader(options: tuple[Any, ...]) -> _Reader:
+    nullable = _NoneType in options
+    # the options of each JSON kind, in declaration order (as `_decode_union` picks them)
+    by_kind = {kind: [o for o in options if o is not _NoneType and _json_kind(o) == kind]
+               for kind in ("list", "object", "scalar")}
+
+    def read(raw: Any) -> Any:
+        if raw is None and nullable:
+            return None
+        for option in by_kind[_json_kind_of(raw)]:
+            try:
+                return _reader(option)(raw)
+            except (_Refused, InvalidCommand):
+                continue
+        raise _Refused
+
+    return read
+
+
+def _tuple_reader(args: tuple[Any, ...]) -> _Reader:
+    if len(args) == 2 and args[1] is Ellipsis:
+        item_hint = args[0]
+
+        def read_many(raw: Any) -> tuple[Any, ...]:
+            if not isinstance(raw, list):
+                raise _Refused
+            return tuple(map(_reader(item_hint), raw))
+
+        return read_many
+
+    def read_fixed(raw: Any) -> tuple[Any, ...]:
+        if not isinstance(raw, list) or len(raw) != len(args):
+            raise _Refused
+        return tuple(_reader(arg)(item) for arg, item in zip(args, raw, strict=True))
+
+    return read_fixed
+
+
+def _dataclass_reader(cls: type) -> _Reader:
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    known = frozenset(f.name for f in fields)
+    required = frozenset(f.name for f in fields
+                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    readers: dict[str, _Reader] = {}  # filled on first use: a dataclass may (indirectly) contain itself
+
+    def read(raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            raise _Refused
+        keys = raw.keys()
+        if not (required <= keys <= known):
+            raise _Refused
+        if not readers:
+            hints = _hints(cls)
+            readers.update({name: _reader(hints[name]) for name in known})
+        return cls(**{name: readers[name](value) for name, value in raw.items()})
+
+    return read
+
+
+def _enum_reader(cls: type[Enum]) -> _Reader:
+    kind: type = int if issubclass(cls, int) else str
+    members = {member.value: member for member in cls}
+
+    def read(raw: Any) -> Enum:
+        if isinstance(raw, bool) or not isinstance(raw, kind):
+            raise _Refused
+        member = members.get(raw)
+        if member is None:
+            try:
+                return cls(raw)  # an alias or a _missing_ hook
+            except ValueError:
+                raise _Refused from None
+        return member
+
+    return read
+
+
+def _write(value: Any) -> Any:
+    cls = type(value)
+    if cls is str or cls is int or value is None:  # most values of an order: no lookup, no call
+        return value
+    return _writer(cls)(value)
+
+
+@cache
+def _writer(cls: type) -> _Writer:
+    # the order of the checks is `_encode`'s: bool before int, the int and str enums before plain int and str
+    if cls is _NoneType or cls is bool:
+        return _same
+    if issubclass(cls, IntEnum):
+        return int
+    if issubclass(cls, StrEnum):
+        return _enum_value
+    if issubclass(cls, int | float | str):
+        return _same
+    if issubclass(cls, datetime):
+        return _write_datetime
+    if issubclass(cls, date):
+        return cls.isoformat
+    if issubclass(cls, tuple):
+        return _write_tuple
+    if dataclasses.is_dataclass(cls):
+        return _dataclass_writer(cls)
+    return _refuse
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _enum_value(value: Enum) -> Any:
+    return value.value
+
+
+def _write_datetime(value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _Refused
+    return value.isoformat()
+
+
+def _write_tuple(value: tuple[Any, ...]) -> list[Any]:
+    return [_write(item) for item in value]
+
+
+def _dataclass_writer(cls: type) -> _Writer:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def write(value: Any) -> dict[str, Any]:
+        return {name: _write(getattr(value, name)) for name in names}
+
+    return write

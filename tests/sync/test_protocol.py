@@ -376,3 +376,16 @@ def test_batches_are_asked_for_in_the_hello_and_omitted_otherwise() -> None:
     assert "batch_changes" not in protocol.to_dict(plain)
     asking = protocol.Hello(token="t", client_id=CLIENT, batch_changes=True)
     assert protocol.decode_client_message(protocol.encode(asking)).batch_changes is True
+
+
+def test_an_ack_keeps_the_centers_text_of_its_order_for_the_seats_comparison() -> None:
+    from agent_desktop.core.serialization import work_order_to_json
+
+    order = next(m.order for m in server_messages() if isinstance(m, protocol.Ack) and m.order is not None)
+    read = protocol.decode_server_message(protocol.encode(protocol.Ack(OP, order.order_id, 4, 17, order)))
+    assert isinstance(read, protocol.Ack)
+    # what the center writes is the canonical text, so a seat that computed the same order can take it as is
+    assert read.order_json == work_order_to_json(order)
+    assert read == protocol.Ack(OP, order.order_id, 4, 17, order)  # not part of the message's value
+    bare = protocol.decode_server_message(protocol.encode(protocol.Ack(OP, "WO-1", 4, 17, None)))
+    assert isinstance(bare, protocol.Ack) and bare.order_json is None

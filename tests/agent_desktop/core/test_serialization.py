@@ -470,3 +470,59 @@ def test_an_int_is_read_as_a_float_where_a_float_is_expected() -> None:
     value = _decode(_Sample, {"ratio": 1, "pair": [1, "a"]}, "")
     assert value.ratio == 1.0
     assert isinstance(value.ratio, float)
+
+
+def _every_value_replaced(data, replacements):
+    """Copies of `data` with one value (at any depth, lists and objects included) replaced by each replacement."""
+    yield from ((path, r) for r in replacements for path in [()])
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        for path, replacement in _every_value_replaced(value, replacements):
+            yield (key, *path), replacement
+
+
+def _replaced(data, path, replacement):
+    if not path:
+        return replacement
+    copied = copy.copy(data)
+    copied[path[0]] = _replaced(data[path[0]], path[1:], replacement)
+    return copied
+
+
+_WRONG_VALUES = (None, True, 0, 7, -1.5, "", "x", "2024-03-01T09:00:00", "2024-03-01T09:00:00+08:00", "2024-03-01",
+                 [], [1], {}, {"x": 1})
+
+
+def test_the_fast_reader_accepts_and_refuses_exactly_what_the_path_tracking_reader_does() -> None:
+    # work_order_from_dict reads through per-type readers built once and falls back to `_decode` only to word an
+    # error; it must never accept a value `_decode` refuses, nor refuse one it accepts (nor read it differently)
+    from agent_desktop.core.serialization import _check_caller_sealed, _decode
+
+    def slowly(raw):
+        order = _decode(WorkOrder, raw, "")
+        _check_caller_sealed(order.caller, order.order_id)
+        return order
+
+    data = _rich_data()
+    checked = 0
+    for path, replacement in _every_value_replaced(data, _WRONG_VALUES):
+        mutated = _replaced(data, path, replacement)
+        try:
+            expected = slowly(mutated)
+        except (InvalidCommand, PrivacyError) as exc:
+            with pytest.raises(type(exc)) as got:
+                work_order_from_dict(mutated)
+            assert (got.value.code, got.value.message) == (exc.code, exc.message), path
+        else:
+            assert work_order_from_dict(mutated) == expected, path
+            assert work_order_to_dict(expected) == work_order_to_dict(work_order_from_dict(mutated))
+        checked += 1
+    assert checked > 500
+
+
+def test_the_fast_writer_writes_what_the_path_tracking_writer_does() -> None:
+    from agent_desktop.core.serialization import _encode
+
+    for order in (rich_order(), anonymous_order_with_edits()):
+        assert work_order_to_dict(order) == _encode(order, "")
+        assert json.dumps(work_order_to_dict(order)) == json.dumps(_encode(order, ""))

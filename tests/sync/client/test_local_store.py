@@ -259,3 +259,53 @@ def test_an_ack_that_differs_from_the_seats_step_rebuilds_the_view_on_it(store: 
     view = store.get_order("WO-1")
     assert view.history[1] == centers.history[1]  # built on the center's version of the first step
     assert view.street == "望月湖街道" and view.district == "岳麓区"
+
+
+def _server_json(store: LocalStore, order_id: str) -> str:
+    with sqlite3.connect(store.path) as raw:
+        return raw.execute("SELECT server_json FROM orders WHERE order_id = ?", (order_id,)).fetchone()[0]
+
+
+def test_an_ack_takes_the_centers_text_only_when_it_is_what_the_seat_computed(store: LocalStore) -> None:
+    import json
+
+    from agent_desktop.core.serialization import work_order_to_json
+
+    store.apply_remote_change("WO-1", 1, server_side(), cursor=1)
+    first = store.apply_local("WO-1", lc.EditFields({"district": "岳麓区"}), AGENT, T0 + timedelta(minutes=1))
+    second = store.apply_local("WO-1", lc.EditFields({"street": "望月湖街道"}), AGENT, T0 + timedelta(minutes=2))
+    op1, op2 = store.pending_operations()
+    # the center's text of the same order, but not in the canonical form (other key order, other spacing): the
+    # server copy is still written canonically, never as the center's text
+    odd = json.dumps(dict(reversed(list(work_order_to_dict(first).items()))), ensure_ascii=False, indent=1)
+    assert store.mark_acked(op1.op_id, 2, order=first, order_json=odd)
+    assert _server_json(store, "WO-1") == work_order_to_json(first)
+    assert store.get_order("WO-1") == second
+    # the exact text this seat computed: taken as it is, the view kept
+    assert store.mark_acked(op2.op_id, 3, order=second, order_json=work_order_to_json(second))
+    assert _server_json(store, "WO-1") == work_order_to_json(second)
+    assert store.server_copy("WO-1") == (second, 3)
+    assert not store.is_pending("WO-1")
+
+
+def test_an_ack_settles_in_the_index_of_its_orders_pending_ops(store: LocalStore) -> None:
+    # each ack reads the order's pending ops; an index on (order_id, state, seq) keeps that independent of the
+    # length of the whole queue (ix_outbox_state alone made every ack walk every pending op of the store)
+    with store._engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT min(seq) FROM outbox WHERE order_id = ? AND state = ?", ("WO-1", "pending")
+        ).all()
+    assert "ix_outbox_order_state_seq" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_a_store_from_before_the_pending_index_gets_it_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with LocalStore(path) as old:
+        open_ready(old)
+    with sqlite3.connect(path) as raw:
+        raw.execute("DROP INDEX ix_outbox_order_state_seq")
+    with LocalStore(path) as reopened:
+        assert reopened.queue_depth() == 1
+    with sqlite3.connect(path) as raw:
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "ix_outbox_order_state_seq" in names
