@@ -8,6 +8,9 @@ Theory of operation
 * A call is keyed by the caller leg's Linkedid (`call_id`). Other legs join it by Uniqueid (AgentCalled/AgentConnect
   name both legs) or by Linkedid (Local channel halves, dialled legs inherit it), a three-way party by the ConfBridge
   room the call's channels are in.
+* Seats are matched by device (the channel name less its `-sequence` suffix, Local options dropped, Local members
+  learnt from StateInterface). A Local pair optimising itself away hands its role to the channel swapped in
+  (LocalOptimizationBegin/End, BridgeEnter SwapUniqueid), as app_queue does.
 * A channel's `Hangup` is the truth (ami/README fact 1): the call ends when the caller's channel hangs up, when the
   seat's own channel hangs up (a seat with an interface), or when all of the call's channels are gone. AgentComplete,
   which may come late or never, only refines *who* hung up; so do Hangup/SoftHangupRequest, whichever comes first.
@@ -113,6 +116,29 @@ def _pair_base(channel: str) -> str:
     return channel
 
 
+def _device(interface: str) -> str:
+    """A queue member interface or dial string, as the device its channels are named after (casefolded).
+
+    `Local/1001@agents/n` → `local/1001@agents`: a Local interface's options (`/n`, `/j`, `/m`, `/b`) are part of the
+    dial string, never of the channel name (`Local/1001@agents-00000001;1`)."""
+    device = interface.strip().casefold()
+    if device.startswith("local/"):
+        head, sep, options = device.rpartition("/")
+        if sep and "@" in head and options and set(options) <= set("njmb"):
+            device = head
+    return device
+
+
+def _channel_device(channel: str) -> str:
+    """The device a channel belongs to (casefolded): the name without its sequence suffix after the last `-` and
+    without a Local half's `;1`/`;2`. `PJSIP/1001-0000000a`, `SIP/1001-00000001`, `IAX2/1001-12345` → `…/1001`;
+    `PJSIP/agent-1001-0000000a` → `pjsip/agent-1001` (endpoint names may contain dashes, the suffix never does);
+    `DAHDI/1-1` → `dahdi/1`; `Local/1001@agents-00000001;2` → `local/1001@agents`."""
+    name = _pair_base(channel).casefold()
+    head, sep, _suffix = name.rpartition("-")
+    return head if sep and "/" in head else name
+
+
 def _is_fork_name(channel: str) -> bool:
     return channel[:12].lower() == _FORK_PREFIX
 
@@ -174,6 +200,13 @@ class _Call:
     held: set[str] = field(default_factory=set)
     conference: str = ""
     conference_members: set[str] = field(default_factory=set)
+    member_answered: bool = False  # the queue's DialEnd ANSWER to one of the rung member legs
+    answered_elsewhere: bool = False  # ... and that leg was not offered to this tracker (another seat took it)
+    refused: set[str] = field(default_factory=set)  # rung seat legs that answered BUSY (the phone declined)
+    # Local channel optimisation: the halves optimising away, by Uniqueid or pair base (their hangups end nothing and
+    # blame nobody) and, until the swap is seen, the channel (Uniqueid, name) taking each leg's place (Source*).
+    optimized: set[str] = field(default_factory=set)
+    swaps: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -190,6 +223,9 @@ class CallTracker:
     def __init__(self, interface: str | None = None, queues: Iterable[str] | None = None) -> None:
         self._interface = interface.strip() if interface and interface.strip() else None
         self._iface_cf = self._interface.casefold() if self._interface else ""
+        # Devices that are this seat: its interface and, learnt from QueueMember* StateInterface, queue members that
+        # ring it through a Local channel (`Local/1001@agents/n` with StateInterface PJSIP/1001).
+        self._seat_devices: set[str] = {_device(self._interface)} if self._interface else set()
         self._queues = frozenset(queues) if queues is not None else None
         self._calls: dict[str, _Call] = {}
         self._by_uniqueid: dict[str, str] = {}
@@ -222,6 +258,11 @@ class CallTracker:
             "Unhold": self._on_unhold,
             "MusicOnHoldStart": self._on_moh_start,
             "MusicOnHoldStop": self._on_moh_stop,
+            "QueueCallerAbandon": self._on_queue_caller_abandon,
+            "LocalOptimizationBegin": self._on_local_optimization_begin,
+            "LocalOptimizationEnd": self._on_local_optimization_end,
+            "BridgeEnter": self._on_bridge_enter,
+            "Rename": self._on_rename,
             "BlindTransfer": self._on_blind_transfer,
             "AttendedTransfer": self._on_attended_transfer,
             "ConfbridgeJoin": self._on_confbridge_join,
@@ -294,6 +335,9 @@ class CallTracker:
         self.stats["resyncs"] += 1
         events: list[DomainEvent] = []
         try:
+            for item in queue_members:  # Local members ringing this seat's phone, before the channels are matched
+                if item.get("Event") == "QueueMember":
+                    self._learn_seat_alias(item)
             events.extend(self._resync_channels(channels, now))
             events.extend(self._resync_queues(queue_members, now))
         except Exception as exc:  # same promise as feed(): never raise on what the PBX sent
@@ -372,19 +416,31 @@ class CallTracker:
         return self._queues is None or queue in self._queues
 
     def _is_seat_channel(self, channel: str) -> bool:
-        """Is this channel the seat's phone? `PJSIP/1001` matches `PJSIP/1001-0000000a`, not `PJSIP/10010-...`."""
+        """Is this channel the seat's phone? `PJSIP/1001` matches `PJSIP/1001-0000000a`, not `PJSIP/10010-...` nor
+        `PJSIP/1001-2-0000000a` (another endpoint whose name has a dash); a Local member's channels match its
+        interface without the options (`Local/1001@agents/n` ↔ `Local/1001@agents-00000001;1`)."""
         if self._interface is None:
             return True
         name = channel.casefold()
-        n = len(self._iface_cf)
-        return name.startswith(self._iface_cf) and (len(name) == n or name[n] in "-;/")
+        if name == self._iface_cf or name.startswith(self._iface_cf + "/"):
+            return True  # a dial string (OriginateResponse Channel of a failed Originate)
+        return _channel_device(name) in self._seat_devices
 
     def _seat_matches(self, interface_field: str, channel: str) -> bool:
         if self._interface is None:
             return True
-        if interface_field and interface_field.casefold() == self._iface_cf:
+        if interface_field and _device(interface_field) in self._seat_devices:
             return True
         return bool(channel) and self._is_seat_channel(channel)
+
+    def _learn_seat_alias(self, msg: Message) -> None:
+        """A queue member whose StateInterface is the seat's phone is the seat (a Local channel member)."""
+        if self._interface is None:
+            return
+        state = _text(msg, "StateInterface")
+        interface = _text(msg, "Interface") or _text(msg, "Location")
+        if state and interface and _device(state) == _device(self._interface) and len(self._seat_devices) < 64:
+            self._seat_devices.add(_device(interface))
 
     def _call_of(self, msg: Message, prefix: str = "") -> _Call | None:
         """The call a channel snapshot belongs to, attaching the channel by its Linkedid if needed."""
@@ -425,6 +481,8 @@ class CallTracker:
         base = call.bases.get(uid) or _pair_base(channel)
         if uid == call.caller_uniqueid or (base and base == _pair_base(call.caller_channel)):
             return Party.CALLER
+        if uid == call.call_id and call.direction == "inbound":
+            return Party.CALLER  # the Linkedid's origin: the trunk channel of a caller that reached Queue() via Local
         if uid == call.agent_uniqueid or uid in call.offered_agents or base in call.agent_bases:
             return Party.AGENT
         if self._interface is not None and channel and self._is_seat_channel(channel):
@@ -563,7 +621,13 @@ class CallTracker:
         if legs is None:
             return []
         _uid, dest_uid = legs
+        events: list[DomainEvent] = []
         call = self._call_of(msg)
+        if call is not None and call.state == "answered" and call.transferred and self._interface is not None:
+            # Transferred into a queue that rings this seat again before its own leg's Hangup arrived: the seat's
+            # first conversation ends here (transferred), the new offer is a new call on the screen.
+            events.append(self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="transferred"))
+            call = None
         if call is None:
             call = self._new_call(msg, now)
             call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
@@ -573,12 +637,14 @@ class CallTracker:
             self.stats["duplicate"] += 1
             return []
         self._add_agent_leg(call, msg)
-        return [self._offer(call, msg, now)]
+        return [*events, self._offer(call, msg, now)]
 
     @staticmethod
     def _requeue(call: _Call) -> None:
         call.state, call.answered_at, call.transferred, call.complete_reason = "offered", None, False, ""
         call.first_hangup = None
+        call.member_answered = call.answered_elsewhere = False
+        call.refused.clear()
         call.offered_agents.clear()
         call.ringing_agents.clear()
         call.agent_uniqueid = call.agent_channel = ""
@@ -610,6 +676,9 @@ class CallTracker:
         if call is None or call.state == "answered" or dest_uid not in call.offered_agents:
             return []
         if self._interface is not None:
+            # app_queue sends AgentRingNoAnswer for a busy/declining phone too, after its DialEnd BUSY.
+            if dest_uid in call.refused:
+                return [self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="rejected")]
             return [self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason="not_answered")]
         call.offered_agents.discard(dest_uid)
         call.ringing_agents.discard(dest_uid)
@@ -751,6 +820,105 @@ class CallTracker:
             return []
         return [CallResumed(call_id=call.call_id, caller=call.caller, time=now, party=party, channel=channel)]
 
+    # ------------------------------------------------------------------ abandon, Local channels, renames
+
+    def _on_queue_caller_abandon(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # The caller gave up (it also comes when the caller hangs up just as a member answered). app_queue sends it
+        # after hanging up the rung legs, so it mostly matters when no HangupRequest told us first.
+        call = self._call_of(msg)
+        if call is not None and call.state != "answered" and call.first_hangup is None:
+            call.first_hangup = (Party.CALLER, _pair_base(call.caller_channel))
+        return []
+
+    def _on_local_optimization_begin(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        """A Local pair (a queue member `Local/1001@agents` dialling the phone, a caller arriving through a Local
+        channel) optimises itself away: the channel bridged to its far half (`Source*`) takes the place of the near
+        half in the call's bridge, then both halves hang up. app_queue follows the same swap (its later AgentComplete
+        names the new channel); so do we, or the halves' hangups would end the call right after the answer."""
+        one, two = _text(msg, "LocalOneUniqueid"), _text(msg, "LocalTwoUniqueid")
+        source = (_text(msg, "SourceUniqueid"), _text(msg, "SourceChannel"))
+        for uid in (one, two):
+            call = self._calls.get(self._by_uniqueid.get(uid, ""))
+            if call is None:
+                continue
+            call.optimized.update(u for u in (one, two) if u)
+            if source[0] and (uid in (call.agent_uniqueid, call.caller_uniqueid) or uid in call.conference_members):
+                call.swaps[uid] = source
+        return []
+
+    def _on_local_optimization_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        one, two = _text(msg, "LocalOneUniqueid"), _text(msg, "LocalTwoUniqueid")
+        for uid in (one, two):
+            call = self._calls.get(self._by_uniqueid.get(uid, ""))
+            if call is None or (uid not in call.swaps and uid not in call.optimized):
+                continue
+            if msg.get("Success") == "Yes":
+                if uid in call.swaps:
+                    self._apply_swap(call, uid)
+            else:  # the optimisation failed: the halves stay in the call
+                call.swaps.pop(uid, None)
+                call.optimized.discard(one)
+                call.optimized.discard(two)
+        return []
+
+    def _on_bridge_enter(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # `SwapUniqueid`: the channel this one replaces in the bridge. For a Local half that is the optimisation's
+        # move-swap (even if LocalOptimizationBegin/End were filtered out): the new channel takes over its role. An
+        # attended transfer swaps the target in for the (non-Local) transferer: that is a transfer, not a new agent.
+        old_uid, uid = _text(msg, "SwapUniqueid"), _text(msg, "Uniqueid")
+        if not old_uid or not uid:
+            return []
+        call = self._calls.get(self._by_uniqueid.get(old_uid, ""))
+        if call is None or uid in self._dead:
+            return []
+        if old_uid not in call.optimized and not call.bases.get(old_uid, "").startswith("Local/"):
+            return []
+        call.swaps[old_uid] = (uid, _text(msg, "Channel"))
+        self._apply_swap(call, old_uid)
+        return []
+
+    def _apply_swap(self, call: _Call, old_uid: str) -> None:
+        new_uid, new_channel = call.swaps.pop(old_uid, ("", ""))
+        if not new_uid or new_uid in self._dead or new_uid == old_uid:
+            return
+        # It leaves quietly: its hangup ends nothing; nor does its Local partner's (a bare BridgeEnter swap names
+        # only this half), so the pair's base is remembered too.
+        call.optimized.add(old_uid)
+        old_base = call.bases.get(old_uid, "")
+        if old_base.startswith("Local/") and old_base != _pair_base(new_channel):
+            call.optimized.add(old_base)
+        self._attach(call, new_uid, new_channel)
+        if old_uid == call.agent_uniqueid:
+            call.agent_uniqueid, call.agent_channel = new_uid, new_channel or call.agent_channel
+            call.offered_agents.add(new_uid)
+            if new_channel:
+                call.agent_bases.add(_pair_base(new_channel))
+        elif old_uid == call.caller_uniqueid:
+            call.caller_uniqueid, call.caller_channel = new_uid, new_channel or call.caller_channel
+        if old_uid in call.conference_members:
+            call.conference_members.discard(old_uid)
+            call.conference_members.add(new_uid)
+        for key in (old_uid, "moh:" + old_uid):
+            if key in call.held:
+                call.held.discard(key)
+                call.held.add(key.replace(old_uid, new_uid))
+
+    def _on_rename(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # A masquerade renames a channel (its Uniqueid stays): keep the names used for parties and seat matching.
+        uid, new_name = _text(msg, "Uniqueid"), _text(msg, "Newname")
+        if not uid or not new_name:
+            return []
+        chan = self._channels.get(uid)
+        if chan is not None:
+            chan.name = new_name
+        call = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if call is not None:
+            if uid == call.agent_uniqueid:
+                call.agent_channel = new_name
+            if uid == call.caller_uniqueid:
+                call.caller_channel = new_name
+        return []
+
     def _transfer_call(self, msg: Message, prefixes: tuple[str, ...]) -> _Call | None:
         for prefix in prefixes:
             call = self._call_of(msg, prefix)
@@ -889,14 +1057,26 @@ class CallTracker:
     def _on_hangup_request(self, msg: Message, now: datetime) -> list[DomainEvent]:
         call = self._call_of(msg)
         uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
-        if call is not None and call.first_hangup is None and not self._stops_ringing(call, uid):
-            call.first_hangup = (self._party_of(call, uid, channel), call.bases.get(uid) or _pair_base(channel))
+        if call is not None and call.first_hangup is None:
+            party = self._party_of(call, uid, channel)
+            if self._blames(call, uid, party):
+                call.first_hangup = (party, call.bases.get(uid) or _pair_base(channel))
         return []
 
     @staticmethod
-    def _stops_ringing(call: _Call, uid: str) -> bool:
-        """A rung agent leg going away before the answer (ring timeout, answered elsewhere) hangs up nobody."""
-        return call.state != "answered" and uid in call.offered_agents
+    def _blames(call: _Call, uid: str, party: Party) -> bool:
+        """Does this channel going away say who ended the call? Not a Local half optimising itself away, and before
+        a queue call is answered only the caller's (an abandon): rung legs stop ringing (timeout, answered
+        elsewhere) and, with ringall, other seats' phones share the caller's Linkedid, and none of them ended the
+        call (a seat declining is told by its DialEnd BUSY or Hangup cause instead)."""
+        if uid in call.optimized or call.bases.get(uid) in call.optimized:
+            return False
+        if call.direction == "inbound" and call.state != "answered":
+            return party is Party.CALLER
+        # Anyone else (a unit) only ends a call they are in: a three-way call, or a transfer's target. Otherwise it
+        # is another seat's ringall leg going away late (a Local member's ;2 half and phone hang up after the
+        # answer) and must not be blamed for the end of this call.
+        return party is not Party.UNIT or bool(call.conference) or call.transferred or call.direction != "inbound"
 
     def _on_hangup(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid = _text(msg, "Uniqueid")
@@ -909,13 +1089,15 @@ class CallTracker:
         call = self._call_of(msg)
         channel = _text(msg, "Channel")
         events: list[DomainEvent] = []
+        if call is not None and uid in call.swaps:
+            self._apply_swap(call, uid)  # the optimisation's end was not seen: its halves' hangups complete it
         if call is not None and uid in call.conference_members:
             # Hung up inside the room and the ConfbridgeLeave was lost or comes late: report the leave now.
             events.extend(self._on_confbridge_leave(msg, now))
             if call.call_id not in self._calls:
                 call = None  # that leave ended the seat's call
         party = self._party_of(call, uid, channel) if call is not None else Party.SYSTEM
-        if call is not None and call.first_hangup is None and not self._stops_ringing(call, uid):
+        if call is not None and call.first_hangup is None and self._blames(call, uid, party):
             call.first_hangup = (party, call.bases.get(uid) or _pair_base(channel))
         _bounded_add(self._dead, uid, None, _MAX_DEAD)
         self._channels.pop(uid, None)
@@ -966,14 +1148,17 @@ class CallTracker:
                 hangup_by = Party(call.complete_reason)
             else:
                 hangup_by = trigger
-            if not answered and hangup_by is Party.AGENT and cause not in (17, 21):
+            declined = cause in (17, 21) or bool(call.refused)
+            if not answered and hangup_by is Party.AGENT and (not declined or self._elsewhere(call)):
                 hangup_by = Party.SYSTEM  # the ring stopped (timeout, answered elsewhere); the seat did not reject it
         if not reason:
             if not answered:
                 if hangup_by is Party.CALLER:
                     reason = "abandoned"
-                elif cause == 26:
+                elif cause == 26 or self._elsewhere(call):
                     reason = "answered_elsewhere"
+                elif hangup_by is Party.AGENT:
+                    reason = "rejected"  # the seat's phone declined the call (busy, 486/603)
                 else:
                     reason = "not_answered"
             elif call.transferred:
@@ -997,6 +1182,10 @@ class CallTracker:
             queue=call.queue,
             talk_time_s=(now - call.answered_at).total_seconds() if call.answered_at else None,
         )
+
+    def _elsewhere(self, call: _Call) -> bool:
+        """A ringall call answered by another seat (no cause 26 unless the queue runs with option C)."""
+        return self._interface is not None and call.answered_elsewhere
 
     def _forget(self, call: _Call) -> None:
         self._calls.pop(call.call_id, None)
@@ -1048,6 +1237,14 @@ class CallTracker:
         ]
 
     def _on_dial_begin(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        src = self._calls.get(self._by_uniqueid.get(_text(msg, "Uniqueid"), ""))
+        if src is not None and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
+            # A Local member's ;2 half dials the seat's phone: that channel is the agent too (its hangup is the
+            # agent's, and it may replace the Local pair in the bridge).
+            dest_uid, dest = _text(msg, "DestUniqueid"), _text(msg, "DestChannel")
+            if dest_uid and dest:
+                src.agent_bases.add(_pair_base(dest))
+                self._attach(src, dest_uid, dest)
         if self._interface is None:
             return []
         src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
@@ -1082,7 +1279,28 @@ class CallTracker:
             )
         ]
 
+    def _queue_dial_end(self, msg: Message) -> bool:
+        """The queue's DialEnd to a member leg (the caller's channel dialled it). Ringall: the winner's ANSWER comes
+        first, then CANCEL for every other leg; without an answer, CANCEL means the caller left (hung up or pressed
+        an exit digit); BUSY means the member's phone declined. Returns whether it was one."""
+        uid = _text(msg, "Uniqueid")
+        call = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if call is None or call.direction != "inbound" or uid != call.caller_uniqueid or call.state == "answered":
+            return False
+        dest_uid, status = _text(msg, "DestUniqueid"), _text(msg, "DialStatus")
+        if status == "ANSWER":
+            call.member_answered = True
+            call.answered_elsewhere = dest_uid not in call.offered_agents
+        elif dest_uid in call.offered_agents:
+            if status == "BUSY":
+                call.refused.add(dest_uid)
+            elif status == "CANCEL" and not call.member_answered and call.first_hangup is None:
+                call.first_hangup = (Party.CALLER, _pair_base(call.caller_channel))
+        return True
+
     def _on_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        if self._queue_dial_end(msg):
+            return []
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
         if call is None or call.direction != "outbound" or call.caller_uniqueid != dest_uid or call.state == "answered":
@@ -1146,6 +1364,7 @@ class CallTracker:
         if not queue or not interface:
             self._anomaly(f"malformed:{msg.get('Event')}")
             return None
+        self._learn_seat_alias(msg)
         if not self._queue_ok(queue) or not self._seat_matches(interface, ""):
             return None
         return queue, interface, _text(msg, "MemberName") or _text(msg, "Name")
@@ -1178,6 +1397,8 @@ class CallTracker:
         reason = _text(msg, "PausedReason") or _text(msg, "Reason") if paused else ""
         queue, interface, member_name = key
         member = self._members.setdefault((queue, interface), _Member())
+        if paused and member.paused and msg.get("PausedReason") is None and msg.get("Reason") is None:
+            reason = member.reason  # an event without the header (pre-13 Asterisk, a resync list) changes nothing
         if member.paused is paused and member.reason == reason:
             return []
         first_sight = member.paused is None
@@ -1185,19 +1406,27 @@ class CallTracker:
         acw = paused and reason.strip().casefold() in _ACW_REASONS
         events: list[DomainEvent] = []
         call_id, caller = self._last_call
+        # After-call work is the seat's, not a queue's: a QueuePause without Queue pauses the member in every queue
+        # (one QueueMemberPause each), so it starts with the first queue and ends with the last.
+        in_acw_elsewhere = any(
+            m.in_acw for (q, i), m in self._members.items() if i == interface and q != queue
+        )
         if member.in_acw and not acw:
             member.in_acw = False
-            events.append(
-                AfterCallWorkEnded(call_id=call_id, caller=caller, time=now, queue=queue, interface=interface)
-            )
+            if not in_acw_elsewhere:
+                events.append(
+                    AfterCallWorkEnded(call_id=call_id, caller=caller, time=now, queue=queue, interface=interface)
+                )
             if not paused:
                 return events  # ready again: the end of after-call work says it all
         if acw:
             if not member.in_acw:
                 member.in_acw = True
-                events.append(
-                    AfterCallWorkStarted(call_id=call_id, caller=caller, time=now, queue=queue, interface=interface)
-                )
+                if not in_acw_elsewhere:
+                    events.append(
+                        AfterCallWorkStarted(call_id=call_id, caller=caller, time=now, queue=queue,
+                                             interface=interface)
+                    )
             return events
         if first_sight and not paused:
             return events  # "not paused" is the default: nothing changed that a screen must hear about
