@@ -457,6 +457,7 @@ class AmiConnection(Manager):
         if self._supervisor is not None:
             raise TelephonyError("AMI connection already started", code="ami_already_started")
         self._closing = False
+        self._set_state(ConnectionState.CONNECTING)  # the status bar shows "connecting" while the PBX is not up yet
         self._supervisor = asyncio.create_task(self._supervise(initial=True), name="ami-supervisor")
         return self._supervisor
 

@@ -595,9 +595,11 @@ async def test_start_in_background_waits_for_a_late_pbx() -> None:
     late = FakePeer()
     try:
         await wait_until(lambda: conn.last_error is not None, what="a failed attempt")
+        assert states == [ConnectionState.CONNECTING]
         late._server = await asyncio.start_server(late._serve, "127.0.0.1", port)
-        await wait_until(lambda: conn.connected, what="connected once the PBX is up")
-        assert states[-1] is ConnectionState.CONNECTED
+        # `connected` turns true at the login; the state follows once the session's filters are set
+        await wait_until(lambda: states[-1] is ConnectionState.CONNECTED, what="connected once the PBX is up")
+        assert conn.connected and states == [ConnectionState.CONNECTING, ConnectionState.CONNECTED]
     finally:
         await conn.aclose()
         await late.stop()
