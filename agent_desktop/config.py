@@ -8,7 +8,7 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [paths]      data_dir = "..."              where the desktop keeps its data, relative to the config file
     [ami]        host, port, user, secret_env, secret, auth_type   Asterisk's manager interface (`AmiFileConfig`)
     [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
-    [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang   speech (`AsrFileConfig`)
+    [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang, frames_per_chunk
     [sync]       url, token_env, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
     [server]     db, listen                    the central store server (`ServerFileConfig`)
 
@@ -53,7 +53,9 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "paths": frozenset({"data_dir"}),
         "ami": frozenset({"host", "port", "user", "secret_env", "secret", "auth_type"}),
         "seat": frozenset({"interface", "queues", "member_name", "after_call_work_s", "hotline_number"}),
-        "asr": frozenset({"model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang"}),
+        "asr": frozenset({
+            "model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang", "frames_per_chunk",
+        }),
         "sync": frozenset({"url", "token_env", "seat", "store", "ca_file"}),
         "server": frozenset({"db", "listen"}),
     }
@@ -131,6 +133,7 @@ class AsrFileConfig:
     advertise_host: str | None = None  # None = listen_host
     fork_by_uniqueid: bool = False
     lang: str | None = None
+    frames_per_chunk: int | None = None  # the decoder's look-ahead (asr.recognition.tuning); None = as the model ships
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +255,12 @@ class _Table:
             raise self._bad(key, " or ".join(repr(a) for a in allowed), self.values.get(key))
         return value
 
+    def optional_count(self, key: str) -> int | None:
+        raw = self.values.get(key)
+        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0):
+            raise self._bad(key, "a whole number above 0", raw)
+        return raw
+
     def optional_text(self, key: str) -> str | None:
         return self.text(key, "x") if key in self.values else None
 
@@ -329,6 +338,7 @@ def _asr_from(table: _Table) -> AsrFileConfig:
         advertise_host=table.optional_text("advertise_host"),
         fork_by_uniqueid=table.flag("fork_by_uniqueid", _DEFAULT_AsrFileConfig.fork_by_uniqueid),
         lang=table.optional_text("lang"),
+        frames_per_chunk=table.optional_count("frames_per_chunk"),
     )
 
 

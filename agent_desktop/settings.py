@@ -75,4 +75,5 @@ def speech_service_options(config: AppConfig) -> dict[str, Any]:
         "listen_port": asr.listen_port,
         "advertise_host": asr.advertise_host,
         "lang": asr.lang,
+        "frames_per_chunk": asr.frames_per_chunk,
     }

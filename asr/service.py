@@ -19,6 +19,7 @@ from asr.fork import ActionSender, AudioFork, ForkTarget
 from asr.recognition.events import FinalResult, RecognitionEvent
 from asr.recognition.model import LoadedModel, load_model
 from asr.recognition.transcriber import CallTranscriber
+from asr.recognition.tuning import DEFAULT_FRAMES_PER_CHUNK
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class SpeechService:
 
     `listen_host`/`listen_port` is where the AudioSocket server listens; `advertise_host` is the address Asterisk
     must connect to (the seat PC's address as the PBX sees it), by default the listening address.
+    `frames_per_chunk` is the decoder's look-ahead (`asr.recognition.tuning`; None = as the model ships), applied
+    through a tuned view of the model folder in `cache_dir` (default: the user's cache directory).
     """
 
     def __init__(
@@ -43,9 +46,13 @@ class SpeechService:
         advertise_host: str | None = None,
         lang: str | None = None,
         keep_transcripts: int = DEFAULT_KEEP_TRANSCRIPTS,
+        frames_per_chunk: int | None = DEFAULT_FRAMES_PER_CHUNK,
+        cache_dir: str | Path | None = None,
     ) -> None:
         self._model_dir = Path(model_dir)
         self._lang = lang
+        self._frames_per_chunk = frames_per_chunk
+        self._cache_dir = cache_dir
         self._advertise_host = advertise_host or listen_host
         self.registry = CallRegistry()
         self.server = AudioSocketServer(self.registry, self._sink, host=listen_host, port=listen_port)
@@ -63,7 +70,12 @@ class SpeechService:
     async def start(self) -> None:
         """Load the model (AsrError with a clear code if it cannot be) and start listening."""
         loop = asyncio.get_running_loop()
-        self.model = await loop.run_in_executor(None, lambda: load_model(self._model_dir, lang=self._lang))
+        self.model = await loop.run_in_executor(
+            None,
+            lambda: load_model(
+                self._model_dir, lang=self._lang, frames_per_chunk=self._frames_per_chunk, cache_dir=self._cache_dir
+            ),
+        )
         await self.server.start()
 
     async def stop(self) -> None:

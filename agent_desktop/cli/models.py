@@ -6,7 +6,8 @@
 
 `install` unpacks a downloaded model (.zip, .tar.gz or a folder) into the user's data directory under
 models/NAME after checking the archive is safe and the layout complete; `list` shows the installed ones;
-`check` loads a model folder with Vosk and reports its sample rate, size and rescoring parts. Nothing is ever
+`check` loads a model folder with Vosk as the product does (through its tuned view, see
+asr/recognition/tuning.py) and reports its sample rate, size, rescoring parts and decoder setting. Nothing is ever
 downloaded: models are installed from files the operator brings.
 """
 
@@ -101,7 +102,12 @@ def run_check(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     loaded = load_model(args.folder)
-    report = {**loaded.layout.to_json(), "load_s": round(time.perf_counter() - started, 2), "loads": True}
+    report = {
+        **loaded.layout.to_json(),
+        "load_s": round(time.perf_counter() - started, 2),
+        "loads": True,
+        "frames_per_chunk": loaded.frames_per_chunk,  # the decoder setting the product loads it with
+    }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:

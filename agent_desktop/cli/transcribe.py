@@ -1,6 +1,6 @@
 """`agent-desktop transcribe`: recognise a WAV file the way a call is recognised, and say how fast.
 
-    agent-desktop transcribe FILE.wav [--model DIR] [--lang zh] [--partial-words] [--json]
+    agent-desktop transcribe FILE.wav [--model DIR] [--lang zh] [--partial-words] [--frames-per-chunk N] [--json]
 
 The file (16-bit PCM mono, any rate from 4 to 192 kHz) is fed in 20 ms chunks, as the AudioSocket fork delivers
 a call, through the same resampler and recognizer. Partial results (the guess so far) and final results (with
@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--partial-words", action="store_true", help="word timings in partial results too (they then come later)"
     )
+    parser.add_argument(
+        "--frames-per-chunk",
+        type=int,
+        metavar="N",
+        help="the decoder's look-ahead in 10 ms frames, a multiple of the model's frame-subsampling factor "
+        "(default: [asr] frames_per_chunk, else as the model ships; 0 = as the model ships; 9 = low latency)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)
 
@@ -50,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     model_dir = Path(args.model) if args.model else (config.asr.model_dir or default_model_dir(config.data_dir))
     args.lang = args.lang or config.asr.lang
-    model = load_model(model_dir, lang=args.lang)
+    # --frames-per-chunk > [asr] frames_per_chunk > as the model ships (0 on the command line also means that)
+    frames_per_chunk = config.asr.frames_per_chunk if args.frames_per_chunk is None else args.frames_per_chunk or None
+    model = load_model(model_dir, lang=args.lang, frames_per_chunk=frames_per_chunk)
     recognizer = StreamRecognizer(model, lang=args.lang, partial_words=args.partial_words)
     step = audio.sample_rate_hz * CHUNK_MS // 1000 * 2
     events = []
@@ -72,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         "model": str(model.layout.path),
         "sample_rate_hz": audio.sample_rate_hz,
         "model_rate_hz": model.sample_rate_hz,
+        "frames_per_chunk": model.frames_per_chunk,
         "audio_s": round(audio.duration_s, 3),
         "processing_s": round(elapsed, 3),
         "rtf": round(rtf, 3),

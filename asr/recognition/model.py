@@ -2,6 +2,8 @@
 
 A model is only ever loaded from a folder (`vosk.Model(model_path=...)`): `Model(model_name=...)` and
 `Model(lang=...)` download from alphacephei.com, which a seat PC on the hotline's network must never do.
+By default the product loads a tuned view of the folder (`asr.recognition.tuning`: the same files, with a shorter
+`--frames-per-chunk` in conf/model.conf for lower latency); the folder itself is never modified.
 
 Layout (Vosk "v2", vosk-api src/model.cc): `am/final.mdl`, `conf/mfcc.conf`, `conf/model.conf`, and a graph:
 either `graph/HCLG.fst` (static) or `graph/HCLr.fst` + `graph/Gr.fst` (dynamic, small models). `ivector/` is
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_desktop.core.errors import AsrError
+from asr.recognition.tuning import DEFAULT_FRAMES_PER_CHUNK, check_model_setting, tuned_model_view
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +122,15 @@ def guess_lang(folder: Path) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class LoadedModel:
-    """A loaded Vosk model and what we know about it. `vosk_model` is shared by all recognizers (thread-safe)."""
+    """A loaded Vosk model and what we know about it. `vosk_model` is shared by all recognizers (thread-safe).
+
+    `layout` describes the operator's folder; `vosk_path` is what Vosk loaded (a tuned view of it, or the folder
+    itself); `frames_per_chunk` the --frames-per-chunk the view sets (None: the model's own setting)."""
 
     layout: ModelLayout
     vosk_model: Any
+    frames_per_chunk: int | None = None
+    vosk_path: Path | None = None
 
     @property
     def sample_rate_hz(self) -> int:
@@ -133,35 +141,58 @@ class LoadedModel:
         return self.layout.lang
 
 
-_cache: dict[Path, LoadedModel] = {}
+_cache: dict[tuple[Path, int | None], LoadedModel] = {}
 _cache_lock = threading.Lock()
 
 
-def load_model(path: str | Path, *, lang: str | None = None) -> LoadedModel:
-    """Load the model in `path` once per process; later calls with the same folder return the same object.
+def load_model(
+    path: str | Path,
+    *,
+    lang: str | None = None,
+    frames_per_chunk: int | None = DEFAULT_FRAMES_PER_CHUNK,
+    cache_dir: str | Path | None = None,
+) -> LoadedModel:
+    """Load the model in `path` once per process; later calls with the same folder (and setting) return the same
+    object. `frames_per_chunk` (None = as the model ships) is applied through a tuned view kept in `cache_dir`
+    (default: the user's cache directory); when no view can be made there the model is loaded as it is, with a warning.
 
-    AsrError codes: `model_missing`, `model_incomplete` (layout), `model_broken` (Vosk refused to load it)."""
+    AsrError codes: `model_missing`, `model_incomplete` (layout), `model_broken` (Vosk refused to load it),
+    `bad_frames_per_chunk`."""
     layout = inspect_model_dir(path)
     if lang is not None:
         layout = _with_lang(layout, lang)
+    if frames_per_chunk is not None:
+        check_model_setting(layout.path, frames_per_chunk)  # before the cache: 9.0 == 9 as a key
+    key = (layout.path, frames_per_chunk)
     with _cache_lock:
-        cached = _cache.get(layout.path)
+        cached = _cache.get(key)
         if cached is not None:
-            return cached if lang is None or cached.lang == lang else LoadedModel(layout, cached.vosk_model)
+            if lang is None or cached.lang == lang:
+                return cached
+            return LoadedModel(layout, cached.vosk_model, cached.frames_per_chunk, cached.vosk_path)
+        vosk_path, applied = layout.path, None
+        if frames_per_chunk is not None:
+            try:
+                vosk_path = tuned_model_view(layout.path, frames_per_chunk, Path(cache_dir) if cache_dir else None)
+                applied = frames_per_chunk
+            except (OSError, UnicodeDecodeError) as exc:
+                log.warning("speech model %s is used without --frames-per-chunk=%s (higher latency): cannot make its "
+                            "tuned view: %s", layout.path, frames_per_chunk, exc)
         import vosk  # noqa: PLC0415 — heavy native library, loaded only when a model is
 
         vosk.SetLogLevel(-1)  # Kaldi logs to stderr by default; our own log says what matters
-        log.info("loading speech model %s", layout.path)
+        log.info("loading speech model %s%s", layout.path,
+                 f" (--frames-per-chunk={applied}, from {vosk_path})" if applied is not None else "")
         try:
-            vosk_model = vosk.Model(model_path=str(layout.path))
+            vosk_model = vosk.Model(model_path=str(vosk_path))
         except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
             raise AsrError(
                 f"Vosk could not load the model in {layout.path}: {exc}",
                 code="model_broken",
                 details={"path": str(layout.path)},
             ) from exc
-        loaded = LoadedModel(layout, vosk_model)
-        _cache[layout.path] = loaded
+        loaded = LoadedModel(layout, vosk_model, applied, vosk_path)
+        _cache[key] = loaded
         return loaded
 
 

@@ -180,6 +180,7 @@ def test_check_loads_the_model_and_reports_it(korean_model, korean_model_dir: Pa
     report = json.loads(out)
     assert report["loads"] and report["sample_rate_hz"] == 16000
     assert report["has_rescore"] is False and report["has_rnnlm"] is False and report["size_bytes"] > 50_000_000
+    assert report["frames_per_chunk"] == korean_model.frames_per_chunk is None
 
 
 def test_check_of_a_broken_model_is_one_error_line(tmp_path: Path, capsys) -> None:
