@@ -96,6 +96,8 @@ def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
                 for match in pattern.finditer(text):
                     if _negated(text, match.start()):
                         continue
+                    if category in _ASKING and cues.REPORTED_QUESTION_BEFORE.search(_before(text, match, 10)):
+                        continue
                     hedged = category is Category.REPORT and cues.HEDGE_BEFORE.search(_before(text, match, 10))
                     add(category, weight * boost * (0.5 if hedged else 1.0), doc, *match.span())
         _acts(text, doc, boost, add)
@@ -111,6 +113,26 @@ def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
         _w, doc, start, end = best[category]
         return Verdict(category, dict(scores), doc, (start, end), asked)
     return Verdict(category, dict(scores), question=asked)
+
+
+_ASKING = (Category.CONSULTATION, Category.QUERY)  # the categories a question decides
+# praise and criticism judge what has been done; a suggestion is not among them (我建议你们快点派消防车来)
+RETROSPECTIVE = (Category.PRAISE, Category.CRITICISM)
+
+
+def retrospective_intent(sources: Sequence[Source]) -> tuple[Doc, int, int] | None:
+    """The caller says he calls to praise or criticise (我要表扬, 要批评一下): the fire, the fall or the theft he
+    tells of is the story behind it, not an emergency happening now."""
+    for source in sources:
+        text = source.doc.compact
+        for category in RETROSPECTIVE:
+            for word in cues.EXPLICIT_WORDS[category]:
+                for match in re.finditer(re.escape(word), text):
+                    before = text[max(0, match.start() - _LOOKBEHIND) : match.start()]
+                    intent = cues.INTENT_BEFORE.search(before) or cues.NOTES_LABEL_BEFORE.search(before)
+                    if intent and not cues.NEGATION_BEFORE.search(before) and not cues.QUESTION_ABOUT.search(before):
+                        return source.doc, *match.span()
+    return None
 
 
 def _explicit_words(
@@ -153,6 +175,10 @@ def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:
     asks = cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)) or cues.STATUS_QUESTION.search(text)
     if own is not None and status is not None and asks:
         add(Category.QUERY, cues.OWN_STATUS_WEIGHT * boost, doc, *status)
+    # 查询 of an earlier call's progress (我上周反映过…, 现在处理得怎么样了)
+    progress = _live(cues.PROGRESS_ASKED, text)
+    if progress is not None and cues.REPEAT.search(text):
+        add(Category.QUERY, cues.EARLIER_CASE_WEIGHT * boost, doc, *progress)
     # 投诉: the caller himself is harmed
     harm = _live(cues.HARM_TO_ME, text)
     if harm is not None and cues.PARTY.search(text):

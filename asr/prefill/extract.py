@@ -21,7 +21,7 @@ from agent_desktop.core.errors import AgentDesktopError
 from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
 from agent_desktop.core.work_order import Category, NotAcceptedReason
 from asr.prefill import cues
-from asr.prefill.category import Source, classify
+from asr.prefill.category import Source, classify, retrospective_intent
 from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
 from asr.prefill.keywords import extract_keywords, words_of
 from asr.prefill.names import PERSONAL_NAME, find_name
@@ -230,6 +230,8 @@ class _Extraction:
 
     # --- what -----------------------------------------------------------------------------------------------
     def emergency(self) -> str | None:
+        if retrospective_intent([Source(doc, notes=doc is self.t.notes) for doc in self.docs]) is not None:
+            return None  # a call to praise or criticise tells of an emergency that is over
         for service, strong, weak in cues.EMERGENCY_SERVICES:
             for doc in self.docs:
                 hit = _live_match(doc.compact, strong)
@@ -352,7 +354,13 @@ class _Extraction:
         The caller's number, name and ID number, and the places (fields of their own), are blanked first."""
         # the caller's words, unless the agent's notes say the matter better (a caller who only said 对对, 你记一下)
         candidates = [
-            best_clause(self.matter_text(doc, phone), tuple(words), self.topics(), self.topic_patterns)
+            best_clause(
+                self.matter_text(doc, phone),
+                tuple(words),
+                self.topics(),
+                self.topic_patterns,
+                decisive=(self.evidence_emergency,) if self.evidence_emergency else (),
+            )
             if doc
             else ("", 0.0)
             for doc in (self.t.caller, self.t.notes)
@@ -487,6 +495,8 @@ _SAID_AS_NUMBER = re.compile("尾号|电话|手机|号码|号是|身份证|证�
 _NAME_STOP = re.compile(
     r".*(的|在|住|是|我们|我|那个|这个|了|就|这边|那边|街道|镇|区|县|市|乡|门口|附近|旁边|对面|里面|叫|们|，|,|。|、|边|:|：|;|反映|先生|女士|号)"
 )
+# 一个小区 / 那个老小区: any estate, not its name (the name often follows: 叫砂子塘小区)
+_GENERIC_NAME = re.compile(r"(一|这|那|某|哪|我们|我家)?(个|家|座)?(老|新|旧|破|大|小)?$")
 _LIVE_AT = re.compile(r"(小区是|小区叫|住在|(?<![人大老])家在|地址是|地址在)")  # not 人家在搞传销
 _ADDRESS_END = re.compile(
     r"[。，！？；,!?;:]|我|电话|姓|你|他|她|这边|那边|附近|旁边|门口|楼下|楼上|对面|隔壁|里面|的(?=[^\u4e00-\u9fff]|$)"
@@ -509,7 +519,7 @@ def find_address(compact: str, mentions: list[Mention]) -> tuple[str, int, int] 
                 break
             if m.start < match.start() and m.end > name_start:
                 name_start = max(name_start, m.end)
-        if match.start() - name_start >= 2:
+        if match.start() - name_start >= 2 and not _GENERIC_NAME.match(compact, name_start, match.start()):
             spans.append((name_start, match.end()))
     for match in _ROAD.finditer(compact):
         start, end = match.span()
@@ -576,10 +586,12 @@ def best_clause(
     words: tuple[str, ...],
     topics: tuple[str, ...] = (),
     topic_patterns: tuple[re.Pattern[str], ...] = (),
+    *,
+    decisive: tuple[str, ...] = (),
 ) -> tuple[str, float]:
     """The clause that says most about the matter, without fillers: split at punctuation, and text without
     punctuation (Vosk) into overlapping windows cut between words; score by the matter's keywords and words of a
-    request."""
+    request. `decisive` words (what made it an emergency: 追尾, 着火) name the matter as much as a topic."""
     cleaned = cues.FILLERS.sub("", compact)
     # brackets too: a clause cut inside a bracket would leave it unbalanced (有阿尔茨海默症)今日上午走失)
     clauses = [c for c in re.split(f"[{re.escape(CLAUSE_END)}()（）【】\\[\\]]", cleaned) if c]
@@ -595,6 +607,7 @@ def best_clause(
     def score(piece: str) -> float:
         return (
             sum(3.0 for word in topic_words if word in piece)
+            + sum(3.0 for word in decisive if word in piece)
             # the clause that tells the topic in the caller's own words (我们这片没电了 is 停电) counts as naming it
             + sum(3.0 for pattern in topic_patterns if pattern.search(piece))
             + sum(1.5 for word in keywords if word in piece)

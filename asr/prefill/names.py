@@ -45,7 +45,8 @@ PERSONAL_NAME = re.compile(
     r"|我叫" + _SURNAME_RE + r"[\u4e00-\u9fff]{1,2}"
     r"|" + _SURNAME_RE + r"(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅)"
 )
-_SAYS_SURNAME = re.compile(r"(我|本人|免贵|鄙人|您好我|你好我)?姓")
+# typed notes name the caller in the third person: 来电人姓廖, 市民姓王
+_SAYS_SURNAME = re.compile(r"(我|本人|免贵|鄙人|您好我|你好我|来电人|来电者|市民|诉求人|其)?姓")
 _NOT_SURNAME_AFTER = re.compile(r"^(什么|啥|名|氏)")
 
 

@@ -30,6 +30,12 @@ _LABEL_RE = re.compile(
     r"^\s*(?P<label>" + "|".join(re.escape(x) for x in AGENT_LABELS + CALLER_LABELS) + r")\s*[:：]\s*",
     re.IGNORECASE,
 )
+# a turn typed on the same line as the one before (坐席：您好。市民：我要投诉…): the label after a sentence end or a
+# space starts a new line, so it is read like a label at the start of one
+_INLINE_LABEL_RE = re.compile(
+    r"(?<=[。！？!?；;…\"” \t])(?=(?:" + "|".join(re.escape(x) for x in AGENT_LABELS + CALLER_LABELS) + r")\s*[:：])",
+    re.IGNORECASE,
+)
 _SPACE_RE = re.compile(r"[^\S\n]+")
 CLAUSE_END = "。，！？；,.!?;、…"
 
@@ -95,7 +101,7 @@ def split_speakers(text: str) -> tuple[str, str]:
     agent: list[str] = []
     current = caller
     agent_labels = {x.casefold() for x in AGENT_LABELS}
-    for line in text.splitlines():
+    for line in _INLINE_LABEL_RE.sub("\n", text).splitlines():
         match = _LABEL_RE.match(line)
         words = line
         if match:
