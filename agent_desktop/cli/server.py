@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     users.set_defaults(handler=run_users)
 
     disable = commands.add_parser("disable-user", help="refuse a user's token (or accept it again with --enable)",
-                                  description="Disable a user: their token is refused from the next connection on.")
+                                  description="Disable a user: their token is refused, their open connections closed.")
     disable.add_argument("name", metavar="NAME")
     disable.add_argument("--enable", action="store_true", help="enable the user again")
     _db_option(disable, argparse.SUPPRESS)

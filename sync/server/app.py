@@ -47,7 +47,7 @@ from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.core.roles import Actor
 from sync import protocol
 from sync.server import db
-from sync.server.store import MAX_BATCH, CentralStore, ChangeRow, Outcome, Submitted, User, utc_now
+from sync.server.store import MAX_BATCH, CentralStore, ChangeRow, Outcome, Submitted, User, hash_token, utc_now
 
 _STOP_GRACE_S = 10.0
 
@@ -126,6 +126,7 @@ class _Connection:
     client_id: str
     resume_from: int
     batch_changes: bool
+    token_sha256: str
     answers: asyncio.Queue[asyncio.Future[Outcome] | str] = field(
         default_factory=lambda: asyncio.Queue(MAX_IN_FLIGHT))
 
@@ -136,8 +137,9 @@ class CentralServer:
     def __init__(self, db_url: str | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  ssl_context: ssl.SSLContext | None = None, run_migrations: bool = True,
                  ctx: RuleContext | None = None, clock: Callable[[], datetime] = utc_now,
-                 hello_timeout_s: float = HELLO_TIMEOUT_S) -> None:
+                 hello_timeout_s: float = HELLO_TIMEOUT_S, access_check_s: float = POLL_INTERVAL_S) -> None:
         self.hello_timeout_s = hello_timeout_s
+        self.access_check_s = access_check_s
         self.db_url = db_url or db.default_db_url()
         self.host = host
         self._port = port
@@ -152,7 +154,7 @@ class CentralServer:
         self._server: Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._poke = asyncio.Event()
-        self._connections: set[ServerConnection] = set()
+        self._connections: dict[ServerConnection, _Connection] = {}
 
     @property
     def port(self) -> int:
@@ -174,6 +176,7 @@ class CentralServer:
         self._feed = ChangeFeed(await self._in_reader(self.store.head))
         self._tasks.append(asyncio.create_task(self._write_loop(), name="store-writer"))
         self._tasks.append(asyncio.create_task(self._feed_loop(), name="change-feed"))
+        self._tasks.append(asyncio.create_task(self._access_loop(), name="access-check"))
         if self.store.is_postgres:
             self._tasks.append(asyncio.create_task(self._listen_loop(), name="pg-listen"))
         self._server = await serve(
@@ -231,7 +234,7 @@ class CentralServer:
             return
         if connection is None:
             return
-        self._connections.add(ws)
+        self._connections[ws] = connection
         tasks = [
             asyncio.create_task(self._read_loop(ws, connection)),
             asyncio.create_task(self._answer_loop(ws, connection)),
@@ -253,7 +256,7 @@ class CentralServer:
             await ws.close(CloseCode.TRY_AGAIN_LATER if failed else CloseCode.NORMAL_CLOSURE,
                            "store unavailable, reconnect and push again" if failed else "")
         finally:
-            self._connections.discard(ws)
+            self._connections.pop(ws, None)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -298,7 +301,7 @@ class CentralServer:
                 code="cursor_ahead", message=f"resume cursor {resume_from} is ahead of this store; resending all")))
             resume_from = 0
         connection = _Connection(user, user.actor(hello.seat), hello.seat, hello.client_id, resume_from,
-                                 hello.batch_changes)
+                                 hello.batch_changes, hash_token(hello.token))
         log.info("%s (%s%s) connected from %s, seat %s, resuming after %d", user.user_id, user.role.value,
                  f", {user.unit}" if user.unit else "", peer, hello.seat or "-", hello.resume_from)
         return connection
@@ -436,6 +439,27 @@ class CentralServer:
                     self._feed.extend(rows)
             except SyncError as exc:
                 log.warning("cannot read the change log: %s", exc)
+
+    async def _access_loop(self) -> None:
+        """A disabled user, or one whose token was replaced, loses its open connections within a check interval, not
+        only at its next connection: a leaked token or a unit account closed at once must stop receiving orders."""
+        while True:
+            await asyncio.sleep(self.access_check_s)
+            sessions = {(c.user.user_id, c.token_sha256) for c in self._connections.values()}
+            try:
+                revoked = await self._in_reader(self.store.revoked, sessions)
+            except SyncError as exc:
+                log.warning("cannot check the connected users: %s", exc)
+                continue
+            for ws, connection in list(self._connections.items()):
+                if (connection.user.user_id, connection.token_sha256) in revoked:
+                    log.warning("closing %s's connection: the user was disabled or given a new token",
+                                connection.user.user_id)
+                    with contextlib.suppress(ConnectionClosed):
+                        await ws.send(protocol.encode(protocol.Error(
+                            code="token_revoked", message="this account was disabled or its token replaced",
+                            fatal=True)))
+                        await ws.close(CloseCode.POLICY_VIOLATION, "token_revoked")
 
     async def _listen_loop(self) -> None:
         """LISTEN for other processes' commits (PostgreSQL); reconnects after a failure."""

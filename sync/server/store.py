@@ -211,7 +211,7 @@ class CentralStore:
         return token
 
     def set_disabled(self, user_id: str, disabled: bool) -> None:
-        """Disable (or enable again) a user: a disabled user's token is refused at the next connection."""
+        """Disable (or enable again) a user: its token is refused, and running servers close its open connections."""
         try:
             with self.engine.begin() as conn:
                 updated = conn.execute(db.users.update().where(db.users.c.user_id == user_id)
@@ -236,6 +236,20 @@ class CentralStore:
         if row is None or row.disabled:
             return None
         return User(row.user_id, Role(row.role), row.unit)
+
+    def revoked(self, sessions: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Of `sessions` ((user id, sha256 of the token it authenticated with)), those whose access ended since: the
+        user was disabled or removed, or given a new token (`add-user --replace`)."""
+        if not sessions:
+            return set()
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(db.users.c.user_id, db.users.c.token_sha256)
+                                    .where(db.users.c.user_id.in_(sorted({user for user, _ in sessions})))
+                                    .where(db.users.c.disabled.is_(False))).all()
+        except SQLAlchemyError as exc:
+            raise _db_error("check the connected users", exc) from exc
+        return sessions - {(r.user_id, r.token_sha256) for r in rows}
 
     def list_users(self) -> list[tuple[User, bool]]:
         """Every user with whether it is disabled."""

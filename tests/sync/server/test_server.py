@@ -20,7 +20,7 @@ from sync.server import db
 from sync.server.app import CentralServer, _batches
 from tests.agent_desktop.core.lifecycle_fixtures import walk
 from tests.sync.server.conftest import LEAD, OTHER, Tokens
-from tests.sync.server.wsclient import WsClient
+from tests.sync.server.wsclient import TIMEOUT, WsClient
 
 OPEN = OpenWorkOrder(Channel.PHONE, category=Category.COMPLAINT, description="小区夜间施工噪音扰民")
 
@@ -557,3 +557,36 @@ async def test_replaying_another_users_applied_op_id_does_not_reveal_an_order_th
     assert isinstance(again, protocol.Ack) and again.duplicate
     for client in (agent, unit):
         await client.close()
+
+
+async def test_disabling_a_user_or_replacing_its_token_closes_its_open_connections(db_url: str) -> None:
+    central = CentralServer(db_url, access_check_s=0.05)
+    await central.start()
+    try:
+        store = central.store
+        disabled_token = store.add_user("agent-d", "agent")
+        replaced_token = store.add_user("agent-r", "agent")
+        kept_token = store.add_user("agent-k", "agent")
+        disabled = await WsClient.open(central.url, disabled_token)
+        replaced = await WsClient.open(central.url, replaced_token)
+        kept = await WsClient.open(central.url, kept_token)
+        assert disabled.welcome and replaced.welcome and kept.welcome
+
+        store.set_disabled("agent-d", True)
+        new_token = store.add_user("agent-r", "agent", replace=True)
+        for client in (disabled, replaced):
+            error = await client.wait_for(lambda m: isinstance(m, protocol.Error))
+            assert error.code == "token_revoked" and error.fatal
+            await asyncio.wait_for(client.closed.wait(), TIMEOUT)
+            assert client.ws.close_code == CloseCode.POLICY_VIOLATION  # 1008: the seat stops, it does not retry
+        assert not kept.closed.is_set()  # everyone else carries on
+        await kept.send(protocol.Ping(nonce=41))
+        assert (await kept.wait_for(lambda m: isinstance(m, protocol.Pong))).nonce == 41
+        again = await WsClient.open(central.url, new_token)  # the new token works
+        assert again.welcome is not None
+        await asyncio.sleep(0.2)  # a few access checks later it is still connected
+        assert not again.closed.is_set()
+        for client in (kept, again):
+            await client.close()
+    finally:
+        await central.stop()
