@@ -2,12 +2,13 @@
 
     agent-desktop models install ARCHIVE_OR_DIR [--name NAME] [--replace] [--json]
     agent-desktop models list [--json]
-    agent-desktop models check DIR [--json]
+    agent-desktop models check [DIR] [--json]
 
 `install` unpacks a downloaded model (.zip, .tar.gz or a folder) into the user's data directory under
 models/NAME after checking the archive is safe and the layout complete; `list` shows the installed ones;
-`check` loads a model folder with Vosk as the product does (through its tuned view, see
-asr/recognition/tuning.py) and reports its sample rate, size, rescoring parts and decoder setting. Nothing is ever
+`check` loads a model folder (default: the one the desk uses, `[asr] model_dir` or the installed model) with Vosk as
+the product does (with `[asr] frames_per_chunk` through its tuned view, see asr/recognition/tuning.py) and reports its
+sample rate, size, rescoring parts and decoder setting. Nothing is ever
 downloaded: models are installed from files the operator brings.
 """
 
@@ -50,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="load a model folder and report what it is",
         description="Load a Vosk model folder and report its sample rate, size and rescoring/rnnlm parts.",
     )
-    check.add_argument("folder", metavar="DIR", help="the model folder")
+    check.add_argument("folder", metavar="DIR", nargs="?", default=None,
+                       help="the model folder (default: [asr] model_dir, else the installed model)")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=run_check)
 
@@ -98,10 +100,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from asr.models import default_model_dir  # noqa: PLC0415
     from asr.recognition.model import load_model  # noqa: PLC0415
 
+    config = load_config(getattr(args, "config", None))
+    folder = args.folder or config.asr.model_dir or default_model_dir(config.data_dir)
     started = time.perf_counter()
-    loaded = load_model(args.folder)
+    loaded = load_model(folder, frames_per_chunk=config.asr.frames_per_chunk)
     report = {
         **loaded.layout.to_json(),
         "load_s": round(time.perf_counter() - started, 2),

@@ -183,6 +183,19 @@ def test_check_loads_the_model_and_reports_it(korean_model, korean_model_dir: Pa
     assert report["frames_per_chunk"] == korean_model.frames_per_chunk is None
 
 
+def test_check_without_a_folder_takes_the_desks_model_and_decoder_setting(
+    tmp_path: Path, korean_model_dir: Path, capsys
+) -> None:
+    code, _out, err = run(capsys, "models", "check")  # nothing configured, nothing installed
+    assert code == EXIT_FAILURE and "no speech model installed" in err
+    config = tmp_path / "config.toml"
+    config.write_text(f'[asr]\nmodel_dir = "{korean_model_dir}"\nframes_per_chunk = 9\n', encoding="utf-8")
+    code, out, err = run(capsys, "--config", str(config), "models", "check", "--json")
+    assert code == EXIT_OK, err
+    report = json.loads(out)
+    assert report["path"] == str(korean_model_dir.resolve()) and report["frames_per_chunk"] == 9
+
+
 def test_check_of_a_broken_model_is_one_error_line(tmp_path: Path, capsys) -> None:
     folder = fake_model(tmp_path)
     code, out, err = run(capsys, "models", "check", str(folder))
