@@ -11,8 +11,8 @@ Korean clips (tests/data/asr/; or --wav FILE) resampled once to 8 kHz and repeat
   threads decode at once.
 - product RTF: the same 8 kHz audio sent as AudioSocket 0x10 frames over TCP (unpaced, TCP back-pressure only) to
   the AudioSocket server → soxr resampler → recognizer on the call's thread, until the last final result; the model
-  loaded as the product loads it (its tuned view with --frames-per-chunk, `asr.recognition.tuning`; reported as
-  `frames_per_chunk`, `--frames-per-chunk 0` = untuned).
+  loaded as the product loads it (as it ships by default; with --frames-per-chunk N through its tuned view,
+  `asr.recognition.tuning`; reported as `frames_per_chunk`).
   One stream, then two concurrent streams (each stream's own RTF is reported). Each figure is the best of --repeat
   runs, bare and product interleaved so CPU noise from other processes hits both alike.
 - partial latency: the audio sent at real-time pace (20 ms frames) through the product path; for each word of the
@@ -330,7 +330,7 @@ def main() -> int:
     parser.add_argument("--live-seconds", type=float, default=40.0,
                         help="audio length for the real-time run (40 s: about 60 words for the latency)")
     parser.add_argument("--frames-per-chunk", type=int, default=DEFAULT_FRAMES_PER_CHUNK or 0,
-                        help="the product path's decoder look-ahead (default: the product's setting; 0 = untuned)")
+                        help="the product path's decoder look-ahead (default: as the model ships; 9 = low latency)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each RTF measurement (best is kept)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

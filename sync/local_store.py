@@ -700,7 +700,7 @@ class LocalStore:
         self._rebuild(conn, order_id, server=(work_order_to_json(order), version))
 
     @staticmethod
-    def _ack_keeps_view(conn: Connection, op_row: Any, order_row: Any, server_text: str) -> bool | None:
+    def _pending_if_view_kept(conn: Connection, op_row: Any, order_row: Any, server_text: str) -> bool | None:
         """Whether acking this op (already settled in this transaction) leaves the local view as it is: it was the
         order's first pending op (the view was built as the old server copy + this op + the rest) and the center's
         result is, to the character, what this seat computed for it. Then nothing is decoded or replayed: a backlog
@@ -709,9 +709,9 @@ class LocalStore:
         if not order_row.pending or op_row.result_json is None or op_row.result_json != server_text:
             return None
         first = conn.execute(_FIRST_PENDING_SEQ_OF_ORDER, {"p_order_id": op_row.order_id}).scalar_one_or_none()
-        if first is None:
-            return False
-        return True if first > op_row.seq else None
+        if first is not None and first <= op_row.seq:
+            return None  # an earlier step of this order is still pending: the view was not built on this one first
+        return first is not None
 
     def _replay(self, base: WorkOrder | None, order_id: str, operation: Mapping[str, Any]) -> WorkOrder | None:
         """The order after one queued operation on `base`, as the core computes it (None if it does not apply:
@@ -804,7 +804,8 @@ class StoreResults:
             return True
         server_order = _as_order(order)
         server_text = _server_text(server_order, order_json, row.result_json)
-        still_pending = store._ack_keeps_view(conn, row, order_row, server_text) if server_text is not None else None
+        still_pending = (store._pending_if_view_kept(conn, row, order_row, server_text)
+                         if server_text is not None else None)
         if still_pending is not None:
             # the center did exactly what this seat did first: the view (server + pending on top) is unchanged
             conn.execute(_SET_SERVER_KEEP_VIEW, {

@@ -495,25 +495,24 @@ def _read_str(raw: Any) -> str:
     return raw
 
 
-def _read_datetime(raw: Any) -> datetime:
+def _read_iso(parse: Callable[[str], Any], raw: Any) -> Any:
     if not isinstance(raw, str):
         raise _Refused
     try:
-        value = datetime.fromisoformat(raw)
+        return parse(raw)
     except ValueError:
         raise _Refused from None
+
+
+def _read_datetime(raw: Any) -> datetime:
+    value = _read_iso(datetime.fromisoformat, raw)
     if value.tzinfo is None or value.utcoffset() is None:
         raise _Refused
     return value
 
 
 def _read_date(raw: Any) -> date:
-    if not isinstance(raw, str):
-        raise _Refused
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _Refused from None
+    return _read_iso(date.fromisoformat, raw)
 
 
 _SCALAR_READERS: dict[Any, _Reader] = {

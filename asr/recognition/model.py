@@ -2,8 +2,8 @@
 
 A model is only ever loaded from a folder (`vosk.Model(model_path=...)`): `Model(model_name=...)` and
 `Model(lang=...)` download from alphacephei.com, which a seat PC on the hotline's network must never do.
-By default the product loads a tuned view of the folder (`asr.recognition.tuning`: the same files, with a shorter
-`--frames-per-chunk` in conf/model.conf for lower latency); the folder itself is never modified.
+With a `frames_per_chunk` setting (off by default) it loads a tuned view of the folder (`asr.recognition.tuning`: the
+same files, with a shorter `--frames-per-chunk` in conf/model.conf for lower latency); the folder is never modified.
 
 Layout (Vosk "v2", vosk-api src/model.cc): `am/final.mdl`, `conf/mfcc.conf`, `conf/model.conf`, and a graph:
 either `graph/HCLG.fst` (static) or `graph/HCLr.fst` + `graph/Gr.fst` (dynamic, small models). `ivector/` is

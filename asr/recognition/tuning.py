@@ -8,10 +8,11 @@ decodes in chunks of 24 frames (measured: the Korean model's untuned output, par
 `--frames-per-chunk=24` and differs from 20 or 21). Measured with that model on 95–130 words of the test clips
 (audio time, no I/O; docs/speech.md, "Latency"): median word-end → first partial 626–639 ms at 24 frames, 573 at 12,
 502–512 at 9, 486–554 at 6 and 3, every decile about 100 ms lower at 9 than at 24; CPU per second of audio +9 % at
-12, +12 % at 9, +14 % at 6. 9 is the product's default: below it the gain is lost in the noise while the cost rises.
-What is recognised changes too (probably through the online i-vector, taken at chunk ends): 28–29 % of the words of
-24 espeak clips differ from the untuned model's, against 3–4 % between two runs of one setting; better or worse
-cannot be told on synthetic speech (4 of the 5 words the tests assert survive): to be checked on real calls.
+12, +12 % at 9, +14 % at 6. 9 is the setting offered (`[asr] frames_per_chunk = 9`): below it the gain is lost in
+the noise while the cost rises. It is off by default because what is recognised changes too (probably through the
+online i-vector, taken at chunk ends): 28–29 % of the words of 24 espeak clips differ from the untuned model's,
+against 3–4 % between two runs of one setting; better or worse cannot be told on synthetic speech (4 of the 5 words
+the tests assert survive): to be checked on real calls first.
 
 How: a folder in the user's cache directory holding a `conf/model.conf` with the option set, and links to
 everything else of the model (`am/`, `graph/`, `ivector/`, the other conf files...). Chosen over writing the option
