@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent_desktop.config import AppConfig
@@ -63,14 +64,15 @@ def seat_config(config: AppConfig, **overrides: Any) -> SeatConfig:
     return SeatConfig(**options)
 
 
-def speech_service_options(config: AppConfig) -> dict[str, Any]:
-    """Keyword arguments of `asr.service.SpeechService(...)` from [asr] (model_dir: [asr] model_dir, else the model
-    installed in the data folder). `fork_by_uniqueid` is not among them: it goes to `attach_fork(by_uniqueid=...)`."""
+def speech_service_options(config: AppConfig, *, model_dir: Path | None = None) -> dict[str, Any]:
+    """Keyword arguments of `asr.service.SpeechService(...)` from [asr] (model_dir: the argument, else [asr]
+    model_dir, else the model installed in the data folder). `fork_by_uniqueid` is not among them: it goes to
+    `attach_fork(by_uniqueid=...)`."""
     from asr.models import default_model_dir  # noqa: PLC0415 (lazy adapter import)
 
     asr = config.asr
     return {
-        "model_dir": asr.model_dir or default_model_dir(config.data_dir),
+        "model_dir": model_dir or asr.model_dir or default_model_dir(config.data_dir),
         "listen_host": asr.listen_host,
         "listen_port": asr.listen_port,
         "advertise_host": asr.advertise_host,

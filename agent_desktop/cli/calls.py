@@ -1,6 +1,7 @@
 """`agent-desktop calls`: follow and place calls through AMI from the operator's shell.
 
     agent-desktop calls watch --ami HOST:PORT --user USER [--interface IFACE] [--queue Q ...] [--json]
+                              [--transcribe [--model DIR] [--listen HOST:PORT]]
     agent-desktop calls callback --ami HOST:PORT --user USER --interface IFACE --number N
                                  [--work-order ID] [--hotline-number 12345] [--context callback] [--json]
 
@@ -9,6 +10,11 @@ joined/left, ended, queue membership, pause, after-call work, callback outcome, 
 (Ctrl-C, exit 0). With `--json` each event is one JSON object per line with at least `event`, `call_id`, `caller` and
 `time`. It reconnects by itself and resynchronises after a reconnect; connection changes go to stderr. `--interface`
 limits it to one seat's calls (e.g. PJSIP/1001).
+
+With `--transcribe` it also does what the desk does while a call goes on: each answered call's caller-only audio is
+forked to a local AudioSocket listener (`[asr]` listen/advertise address, or `--listen`), recognised with the Vosk
+model (`--model`, else `[asr] model_dir` or the installed one), and printed as `partial` / `final` events; after each
+final result the work order's pre-fill from the call's transcript so far is printed as a `prefill` event.
 
 Options left out come from the config file: the AMI address/user from [ami], `--interface` and `--hotline-number`
 from [seat] (see `agent_desktop.config`).
@@ -61,6 +67,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="only this seat's calls, e.g. PJSIP/1001 (default: [seat] interface; none = all calls)")
     watch.add_argument("--queue", action="append", metavar="QUEUE", help="only these queues (repeatable)")
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    watch.add_argument("--transcribe", action="store_true",
+                       help="fork each answered call's audio, recognise it and pre-fill the work order")
+    watch.add_argument("--model", metavar="DIR", help="Vosk model folder (default: [asr] model_dir, else installed)")
+    watch.add_argument("--listen", metavar="HOST:PORT",
+                       help="AudioSocket listener for the fork (default: [asr] listen_host:listen_port)")
     watch.set_defaults(handler=run_watch)
 
     callback = commands.add_parser(
@@ -89,12 +100,32 @@ def run_watch(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, reconnect_initial=1.0, reconnect_max=30.0)
     config = load_config(getattr(args, "config", None))
     interface = args.interface or config.seat.interface
+    speech = _speech_options(args, config) if args.transcribe else None
     return asyncio.run(watch(settings, interface=interface, queues=args.queue, as_json=args.json,
-                             zone=config.rules.zone))
+                             zone=config.rules.zone, speech=speech))
+
+
+def _speech_options(args: argparse.Namespace, config: Any) -> dict[str, Any]:
+    """`SpeechService` options from [asr], with --model and --listen winning; `by_uniqueid` for the fork."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from agent_desktop.settings import speech_service_options  # noqa: PLC0415 (imports asr lazily)
+
+    options = speech_service_options(config, model_dir=Path(args.model) if args.model else None)
+    if args.listen:
+        host, sep, port = args.listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or int(port) > 65535:
+            raise TelephonyError(f"not an AudioSocket address (HOST:PORT): {args.listen!r}", code="bad_address")
+        options.update(listen_host=host, listen_port=int(port))
+    options["by_uniqueid"] = config.asr.fork_by_uniqueid
+    return options
 
 
 def _print_event(event: DomainEvent, as_json: bool) -> None:
-    data = event.to_json()
+    _print_record(event.to_json(), as_json)
+
+
+def _print_record(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         line = json.dumps(data, ensure_ascii=False)
     else:
@@ -106,9 +137,10 @@ def _print_event(event: DomainEvent, as_json: bool) -> None:
 
 
 async def watch(settings: AmiSettings, *, interface: str | None = None, queues: list[str] | None = None,
-                as_json: bool = False, zone: tzinfo = UTC) -> int:
+                as_json: bool = False, zone: tzinfo = UTC, speech: dict[str, Any] | None = None) -> int:
     """Run until SIGINT/SIGTERM (exit 0) or until the PBX refuses the login (TelephonyError). Event times are
-    given in `zone` (the hotline's, from the configuration), as the seats read them."""
+    given in `zone` (the hotline's, from the configuration), as the seats read them. `speech`: `SpeechService`
+    options (plus `by_uniqueid`) to fork, recognise and pre-fill each answered call (`--transcribe`)."""
     from telephony.ami.connection import ConnectionState  # noqa: PLC0415 (lazy adapter import)
     from telephony.service import TelephonyService  # noqa: PLC0415
 
@@ -126,6 +158,7 @@ async def watch(settings: AmiSettings, *, interface: str | None = None, queues: 
 
     service.add_listener(lambda event: _print_event(event, as_json))
     service.add_state_listener(on_state)
+    speech_service = await _start_speech(service, speech, as_json, zone) if speech is not None else None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -138,9 +171,42 @@ async def watch(settings: AmiSettings, *, interface: str | None = None, queues: 
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
         await service.aclose()
+        if speech_service is not None:
+            await speech_service.stop()
     if failure:
         raise failure[0]
     return 0
+
+
+async def _start_speech(telephony: Any, options: dict[str, Any], as_json: bool, zone: tzinfo) -> Any:
+    """The desk's speech path beside the watch: the model loaded, the AudioSocket listener up, every answered call
+    forked to it; recognition events and, after each final result, the pre-fill of the call so far are printed."""
+    from agent_desktop.resources import load_unit_directory  # noqa: PLC0415
+    from asr.prefill import prefill  # noqa: PLC0415
+    from asr.recognition.events import FinalResult  # noqa: PLC0415
+    from asr.service import SpeechService  # noqa: PLC0415
+
+    options = dict(options)
+    by_uniqueid = bool(options.pop("by_uniqueid", False))
+    speech = SpeechService(**options)
+    directory = load_unit_directory()
+
+    def on_recognition(event: Any) -> None:
+        now = datetime.now(zone).isoformat()
+        _print_record({**event.to_json(), "caller": "", "time": now}, as_json)
+        if isinstance(event, FinalResult) and event.call_id:
+            text = " ".join(final.text for final in speech.transcript(event.call_id))
+            fields = prefill(text, directory=directory).to_json()
+            _print_record({"event": "prefill", "call_id": event.call_id, "caller": "", "time": now, **fields},
+                          as_json)
+
+    speech.add_listener(on_recognition)
+    await speech.start()
+    fork = speech.attach_fork(telephony.send_action, by_uniqueid=by_uniqueid)
+    telephony.add_listener(fork.on_call_event)
+    print(f"agent-desktop: AudioSocket listening on {speech.server.host}:{speech.server.port}, model "
+          f"{speech.model.layout.path}", file=sys.stderr, flush=True)
+    return speech
 
 
 # callback -------------------------------------------------------------------------------------------------------------

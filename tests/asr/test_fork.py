@@ -189,3 +189,57 @@ async def test_speech_service_wires_model_server_fork_and_listeners(korean_model
         assert service.transcript("nobody") == []
     finally:
         await service.stop()
+
+
+async def test_calls_watch_transcribe_forks_recognises_and_prefills_answered_calls(korean_model_dir) -> None:
+    """The whole desk path as an operator runs it: `calls watch --transcribe` against the simulator PBX."""
+    import json
+    import os
+    import signal
+    import sys
+
+    from telephony.simulator.scenario import AgentSpec, NumberSpec, PbxSettings, Scenario
+    from telephony.simulator.server import SimulatorPbx
+
+    scenario = Scenario(
+        pbx=PbxSettings(member_timeout_s=2.0, retry_s=0.05),
+        agents=(AgentSpec(name="agent1", interface="PJSIP/1001", ring_s=0.05, logged_in=True),),
+        numbers=(NumberSpec("13800138000", answer_after_s=0.05),),
+    )
+
+    async def line(stream: asyncio.StreamReader) -> str:
+        raw = await asyncio.wait_for(stream.readline(), 60)
+        assert raw, "the process ended early"
+        return raw.decode()
+
+    async with SimulatorPbx(scenario, audio_speed=1.0) as pbx:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "agent_desktop", "calls", "watch", "--ami", f"127.0.0.1:{pbx.port}",
+            "--user", "desk", "--interface", "PJSIP/1001", "--json", "--transcribe",
+            "--model", str(korean_model_dir), "--listen", "127.0.0.1:0",
+            env={**os.environ, "AGENT_DESKTOP_AMI_SECRET": "desk123"},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            assert process.stderr is not None and process.stdout is not None
+            while "AudioSocket listening" not in await line(process.stderr):
+                pass
+            # the clip, then the caller hangs up: the stream's end gives the final result
+            pbx.place_call("13800138000", "王女士", talk_s=4, audio=CLIP_8K)
+            records: list[dict[str, Any]] = []
+            while not {"prefill", "call_ended"} <= {r["event"] for r in records}:
+                records.append(json.loads(await line(process.stdout)))
+            kinds = [r["event"] for r in records]
+            assert kinds.index("call_answered") < kinds.index("final") < kinds.index("prefill")
+            call_id = records[kinds.index("call_answered")]["call_id"]
+            finals = [r for r in records if r["event"] == "final"]
+            assert all(r["call_id"] == call_id for r in finals)
+            assert CLIP_WORDS[CLIP_8K] <= {w["word"] for r in finals for w in r["words"]}
+            prefilled = records[kinds.index("prefill")]
+            assert prefilled["call_id"] == call_id and "category" in prefilled and "evidence" in prefilled
+            process.send_signal(signal.SIGINT)
+            assert await asyncio.wait_for(process.wait(), 30) == 0
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()

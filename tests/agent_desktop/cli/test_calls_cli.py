@@ -105,3 +105,10 @@ async def test_callback_takes_the_pbx_and_the_seat_from_the_config_file(tmp_path
         config.write_text(f'[ami]\nport = {pbx.port}\n', encoding="utf-8")
         code, out, err = await run_cli("--config", str(config), "calls", "callback", "--number", "13800138000")
         assert code == 1 and out == "" and "no seat interface" in err and err.count("\n") == 1
+
+
+async def test_watch_transcribe_with_a_bad_listen_address_is_one_clear_line() -> None:
+    code, out, err = await run_cli("calls", "watch", "--ami", "127.0.0.1:5038", "--user", "desk", "--transcribe",
+                                   "--model", "/nonexistent", "--listen", "nowhere")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "not an AudioSocket address" in err
