@@ -57,6 +57,14 @@ class CallAnswered(DeskEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingStarted(DeskEvent):
+    """MixMonitor started after the answer; the file is linked to the call's order."""
+
+    call_id: str
+    recording: str
+
+
+@dataclass(frozen=True, slots=True)
 class CallHeld(DeskEvent):
     call_id: str
 

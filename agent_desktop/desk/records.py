@@ -43,6 +43,8 @@ class DraftRecord:
     transcript_source: TranscriptSource = TranscriptSource.RECOGNIZER
     order_state: OrderState | None = None  # the order was saved (受理中) and edited since
     offered_at: datetime | None = None
+    answered_at: datetime | None = None
+    recording: str | None = None  # the MixMonitor file, linked to the order when it is saved
 
 
 def check_sealed(record: DraftRecord) -> None:
@@ -95,6 +97,8 @@ def draft_to_dict(record: DraftRecord) -> dict[str, Any]:
         "transcript_source": record.transcript_source.value,
         "order_state": record.order_state.value if record.order_state else None,
         "offered_at": record.offered_at.isoformat() if record.offered_at else None,
+        "answered_at": record.answered_at.isoformat() if record.answered_at else None,
+        "recording": record.recording,
         "form": [
             {
                 "field": e.field.value,
@@ -154,6 +158,8 @@ def draft_from_dict(data: Any) -> DraftRecord:
             transcript_source=TranscriptSource(data["transcript_source"]),
             order_state=OrderState(data["order_state"]) if data["order_state"] else None,
             offered_at=_moment(data["offered_at"]) if data["offered_at"] else None,
+            answered_at=_moment(data["answered_at"]) if data["answered_at"] else None,
+            recording=data["recording"] if isinstance(data["recording"], str) else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidCommand(f"a stored draft is malformed: {exc!r}", code="bad_draft") from exc

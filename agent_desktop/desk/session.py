@@ -325,7 +325,8 @@ def _record(call: Call, now: datetime) -> DraftRecord:
         draft_id=call.order_id, call_id=call.call_id, saved_at=now, call_state=call.state, form=call.form,
         anonymous=call.anonymous, number=call.pop.number, name=call.pop.name, phone_key=call.pop.phone_key,
         end_reason=call.end_reason, finals=call.transcript.finals, transcript_source=call.transcript.source,
-        order_state=call.order_state, offered_at=call.offered_at,
+        order_state=call.order_state, offered_at=call.offered_at, answered_at=call.answered_at,
+        recording=call.recording,
     )
 
 
@@ -414,6 +415,13 @@ def _answered(state: DeskState, e: ev.CallAnswered, now: datetime) -> Result:
                          recording=e.recording)
     return _move(state, e.call_id, CallEventKind.ANSWERED, e, now, answered_at=now,
                  recording=e.recording or call.recording, unsaved=True)[0], []
+
+
+def _recording(state: DeskState, e: ev.RecordingStarted, now: datetime) -> Result:
+    call = state.find(e.call_id)
+    if call is None or not call.state.is_live:
+        return _anomaly(state, e.call_id, call.state if call else CallState.ENDED, e, now), []
+    return _put(state, _changed(call, recording=e.recording)), []
 
 
 def _held(state: DeskState, e: ev.CallHeld, now: datetime) -> Result:
@@ -873,11 +881,12 @@ def _restore(state: DeskState, e: ev.RestoreDraft, now: datetime) -> Result:
             state, _ = _mark_anonymous(state, ev.MarkAnonymous(live.call_id), now)
             live = state.call(live.call_id)
         call = _changed(live, order_id=record.draft_id, form=record.form, transcript=transcript,
-                        order_state=record.order_state, restored=True, pop=replace(live.pop, anonymous=pop.anonymous))
+                        order_state=record.order_state, restored=True, recording=live.recording or record.recording)
     else:
         state_was = record.call_state
         call = Call(record.call_id, record.draft_id, CallState.ENDED, record.offered_at or record.saved_at, pop=pop,
-                    transcript=transcript, form=record.form, answered_at=record.saved_at, ended_at=now,
+                    transcript=transcript, form=record.form, answered_at=record.answered_at,
+                    recording=record.recording, ended_at=now,
                     end_reason=record.end_reason or (EndReason.LOST if state_was.is_live else EndReason.OTHER),
                     order_state=record.order_state, unsaved=True, restored=True, last_autosave_at=now)
     intents: list[DeskIntent] = [LookUpCaller(call.call_id, pop.phone_key)] if pop.phone_key else []
@@ -894,6 +903,7 @@ _HANDLERS: dict[type, Callable[[DeskState, Any, datetime], Result]] = {
     ev.CallOffered: _offered,
     ev.CallRinging: _ringing,
     ev.CallAnswered: _answered,
+    ev.RecordingStarted: _recording,
     ev.CallHeld: _held,
     ev.CallResumed: _resumed,
     ev.CallTransferred: _transferred,

@@ -334,6 +334,7 @@ def test_a_crash_mid_call_brings_the_typed_draft_back_on_the_next_start(tmp_path
     store = LocalStore(path)
     drafts = DraftStore(store, CIPHER)
     seat = seat_with_call_in(CallState.TALKING)
+    seat(ev.RecordingStarted(CALL, "q-1.wav"))
     seat(_suggest((F.DISTRICT, "岳麓区")))
     seat(ev.EditField(CALL, F.DESCRIPTION, "楼上漏水三天了,物业不管"))
     seat(ev.EditField(CALL, F.CATEGORY, "投诉"))
@@ -355,11 +356,12 @@ def test_a_crash_mid_call_brings_the_typed_draft_back_on_the_next_start(tmp_path
     assert call.field(F.DESCRIPTION).value == "楼上漏水三天了,物业不管"
     assert call.field(F.DESCRIPTION).origin is ValueOrigin.TYPED
     assert call.field(F.DISTRICT).suggestion.value == "岳麓区" and call.field(F.DISTRICT).value is None
-    assert call.pop.shown_number == NUMBER
+    assert call.pop.shown_number == NUMBER and call.recording == "q-1.wav"
     done = after(ev.DispatchOrder(CALL, LEAD))
     carry_out(after.intents, store, drafts)
     assert DeleteDraft(order_id) in done and drafts.draft_ids() == []
-    assert store.get_order(order_id).description == "楼上漏水三天了,物业不管"
+    order = store.get_order(order_id)
+    assert order.description == "楼上漏水三天了,物业不管" and order.calls[0].recording == "q-1.wav"
 
 
 def test_a_declined_restore_deletes_the_draft_and_an_unknown_one_is_refused() -> None:
