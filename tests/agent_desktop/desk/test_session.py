@@ -390,3 +390,32 @@ def test_a_restored_draft_joins_its_call_when_the_call_outlived_the_crash() -> N
     assert call.state is CallState.TALKING and call.field(F.DESCRIPTION).value == "还在通话"
     assert call.anonymous and call.pop.shown_number == "138****8000"
     assert not [t for t in _strings(after.state) if NUMBER in t]
+
+
+def test_an_anonymous_callers_order_saved_then_edited_is_not_re_sealed_for_nothing(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "seat.sqlite3")
+    drafts = DraftStore(store, CIPHER)
+    seat = seat_with_call_in(CallState.TALKING)
+    seat(ev.MarkAnonymous(CALL))
+    seat(ev.EditField(CALL, F.CATEGORY, "举报"))
+    seat(ev.EditField(CALL, F.DESCRIPTION, "小区违建"))
+    seat(ev.SaveDraft(CALL))
+    seat(ev.EditField(CALL, F.DESCRIPTION, "小区违建,三层"))
+    seat(ev.Tick(), after_s=6)
+    carry_out(seat.intents, store, drafts)
+    order_id = seat.call.order_id
+    # the sealed caller differs from the saved one in its nonces only: no caller edit, only the description
+    [edit, _] = [i for i in seat(ev.SaveDraft(CALL)) if isinstance(i, ApplyOrderCommand | DeleteDraft)]
+    assert edit.command == lc.EditFields({"description": "小区违建,三层"})
+
+    # the same draft after a crash: the session no longer holds the saved order; the step is checked on a probe
+    after = Seat(at=seat.now)
+    after(drafts_found(drafts))
+    after(ev.RestoreDraft(order_id))
+    assert after.call.order_state is OrderState.INTAKE
+    done = after(ev.DispatchOrder(CALL, LEAD))
+    assert not [i for i in done if isinstance(i, OpenOrder)]
+    assert "caller" not in done[0].command.changes and done[1].command == lc.Dispatch(LEAD)
+    carry_out(done, store, drafts)
+    order = store.get_order(order_id)
+    assert order.state is OrderState.DISPATCHED and order.description == "小区违建,三层"
