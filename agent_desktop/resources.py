@@ -25,6 +25,7 @@ from agent_desktop.core.serialization import work_order_from_dict
 
 ENV_RESOURCES = "AGENT_DESKTOP_RESOURCES"
 UNIT_DIRECTORY_FILE = Path("units") / "changsha_units.json"
+SIMULATION_MATTERS_FILE = Path("simulation") / "matters.json"
 
 
 def resources_dir() -> Path:
@@ -37,6 +38,11 @@ def resources_dir() -> Path:
 
 def default_unit_directory_path() -> Path:
     return resources_dir() / UNIT_DIRECTORY_FILE
+
+
+def simulation_matters_path() -> Path:
+    """The matter templates of the simulated month (`agent_desktop.simulation.matters` reads and checks them)."""
+    return resources_dir() / SIMULATION_MATTERS_FILE
 
 
 def load_unit_directory(path: str | os.PathLike[str] | None = None) -> UnitDirectory:

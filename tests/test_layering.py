@@ -329,3 +329,52 @@ def test_ui_checker_accepts(source: str) -> None:
 def test_adapter_checker(source: str, refused: bool) -> None:
     found = imports_of(source, "telephony.ami", where="telephony_sample.py")
     assert bool(adapter_violations(found)) is refused
+
+
+# --- the seat session (agent_desktop/desk): pure, above the core, below every front end ----------------------
+
+DESK = REPO / "agent_desktop" / "desk"
+# besides everything the core may not import: no files, clocks or threads either (time is passed in)
+DESK_NO_IO = ("os", "pathlib", "io", "shutil", "sqlite3", "threading", "subprocess", "time", "tempfile")
+
+
+def desk_violations(found: list[Import]) -> list[Violation]:
+    out: list[Violation] = []
+    for imp in found:
+        name = imp.module
+        hit = _within(name, CORE_FORBIDDEN + DESK_NO_IO)
+        if hit is not None:
+            out.append(Violation(imp.where, imp.line, name, f"the seat session is pure: no {hit}"))
+        elif not (name.split(".")[0] in sys.stdlib_module_names or name == "__future__"
+                  or _within(name, ("agent_desktop.core", "agent_desktop.desk"))):
+            out.append(Violation(imp.where, imp.line, name,
+                                 "the seat session imports the standard library and agent_desktop.core only"))
+    return out
+
+
+def test_the_seat_session_is_pure() -> None:
+    found = list(package_imports(DESK))
+    assert any(imp.module.startswith("agent_desktop.core.lifecycle") for imp in found)
+    violations = desk_violations(found)
+    assert not violations, "\n".join(map(str, violations))
+
+
+@pytest.mark.parametrize(
+    ("source", "refused"),
+    [
+        ("import asyncio", True),
+        ("from PySide6.QtCore import Signal", True),
+        ("from telephony.service import TelephonyService", True),
+        ("from sync.drafts import DraftStore", True),
+        ("import sqlalchemy", True),
+        ("from pathlib import Path", True),
+        ("import time", True),
+        ("from agent_desktop import config", True),
+        ("from agent_desktop.core.lifecycle import apply", False),
+        ("from agent_desktop.desk.calls import CallState", False),
+        ("from dataclasses import dataclass, replace", False),
+    ],
+)
+def test_desk_checker(source: str, refused: bool) -> None:
+    found = imports_of(source, "agent_desktop.desk.sample", where="desk_sample.py")
+    assert bool(desk_violations(found)) is refused

@@ -8,7 +8,7 @@ central store exist.
 
 An orders file is JSON, `{"orders": [...]}`, each order as `serialization.work_order_to_dict` writes it (one order
 per line when `simulate` writes it); `units suggest --rules-from` reads the same files. `simulate` builds a
-month through the real lifecycle (see `agent_desktop.cli.simulation`), sealing anonymous callers with the field
+month through the real lifecycle (see `agent_desktop.simulation.month`), sealing anonymous callers with the field
 key in the data folder (`[paths] data_dir`, file `field.key`, created on first use). Warnings and the assessment
 judge the orders as they stand in the file, so `--at` may not lie before the file's last step: to see the month
 at an earlier moment, simulate it with `--until`. Times without an offset are hotline time (the `timezone` rule
@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from agent_desktop.cli.rules import parse_moment
-from agent_desktop.cli.simulation import parse_month, plan_month, simulate_month, state_counts
 from agent_desktop.config import build_calendar, load_config
 from agent_desktop.core.assessment import (
     UnitAssessment,
@@ -43,6 +42,7 @@ from agent_desktop.core.privacy import FieldCipher, display_caller
 from agent_desktop.core.serialization import work_order_from_dict, work_order_to_dict
 from agent_desktop.core.work_order import Channel, HistoryEntry, OrderState, Urgency, WorkOrder
 from agent_desktop.resources import load_unit_directory, read_json_file
+from agent_desktop.simulation.month import parse_month, plan_month, simulate_month, state_counts
 
 PROG = "agent-desktop"
 FIELD_KEY_FILE = "field.key"

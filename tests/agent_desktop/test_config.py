@@ -268,8 +268,9 @@ def test_resources_dir_falls_back_to_the_checkout_without_the_resources_module(
     assert config_module.default_holidays_path() == SHIPPED_OVERRIDES
 
 
-def test_the_readme_documents_every_rule_parameter_with_its_article() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_configuration_doc_documents_every_rule_parameter_with_its_article() -> None:
+    doc = REPO / "docs" / "configuration.md"
+    readme = doc.read_text(encoding="utf-8")
     rows = {
         cells[0].strip("` "): cells
         for line in readme.splitlines()
@@ -277,11 +278,11 @@ def test_the_readme_documents_every_rule_parameter_with_its_article() -> None:
     }
     defaults = RuleParameters()
     for name, article, _ in RuleParameters.describe_fields():
-        assert name in rows, f"README.md's [rules] table lacks {name}"
-        assert rows[name][2] == article, f"README.md gives {name} the article {rows[name][2]}, not {article}"
+        assert name in rows, f"{doc.name}'s [rules] table lacks {name}"
+        assert rows[name][2] == article, f"{doc.name} gives {name} the article {rows[name][2]}, not {article}"
         value = getattr(defaults, name)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            assert rows[name][1] == str(value), f"README.md gives {name} the default {rows[name][1]}, not {value}"
+            assert rows[name][1] == str(value), f"{doc.name} gives {name} the default {rows[name][1]}, not {value}"
 
 
 def test_telephony_speech_and_sync_tables_have_embedded_defaults(isolated_dirs: Path) -> None:

@@ -25,7 +25,6 @@ import pytest
 
 from agent_desktop.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 from agent_desktop.cli.orders import load_orders
-from agent_desktop.cli.simulation import anonymous_phones, plan_month
 from agent_desktop.core.assessment import CSV_COLUMNS, assess_units
 from agent_desktop.core.early_warning import Severity, WarningKind, compute_warnings
 from agent_desktop.core.privacy import mask_phone
@@ -33,6 +32,7 @@ from agent_desktop.core.rule_parameters import RuleParameters
 from agent_desktop.core.serialization import work_order_from_dict, work_order_to_dict
 from agent_desktop.core.work_order import OrderState, SealedValue, WorkOrder
 from agent_desktop.resources import load_unit_directory
+from agent_desktop.simulation.month import anonymous_phones, plan_month
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH, COUNT, SEED = "2026-10", 300, 1

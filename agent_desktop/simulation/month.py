@@ -1,7 +1,8 @@
 """A simulated month of work orders for `agent-desktop orders simulate`: what the demo and an operator look at until
 the desktop and the central store exist.
 
-Owns the matter templates of a Changsha month, the plan of who calls when (`plan_month`), and the walk of every
+Owns the plan of who calls when (`plan_month`) over the matter templates of a Changsha month (`matters`, data in
+`resources/simulation/matters.json`), and the walk of every
 order through the real lifecycle (`simulate_month`). Orders are built only by `lifecycle.open_work_order` and
 `lifecycle.apply`, never by hand, so a simulated order is one the rules allow; a step the rules refuse (a window
 closed, a late rating) is part of life: the walk catches `TransitionRefused` and takes another path.
@@ -9,7 +10,7 @@ closed, a late rating) is part of life: the walk catches `TransitionRefused` and
 Theory of operation:
 - `plan_month` draws, from one `random.Random(seed)`, every intake of the month: when it comes in, by which
   channel, from whom (a pool of callers, some anonymous, a few who keep calling about the same matter), about
-  what (`MATTERS`, or a matter the hotline does not accept, `REFUSALS`), plus two incidents that bring several
+  what (a `Matter`, or a matter the hotline does not accept, a `Refusal`), plus two incidents that bring several
   similar calls from one street within hours (hot spots) and two sessions where a unit's leader answers on site
   (第29–30条). The plan depends on (year, month, count, seed) only: the same arguments give the same plan.
 - `simulate_month` walks each order with its own `random.Random(f"{seed}/{index}")`, step by step, in time
@@ -22,7 +23,8 @@ Theory of operation:
 - Anonymous callers (第15条) are sealed with the given `FieldCipher` before their order is opened; their plain
   numbers exist only in the plan (`anonymous_phones`, for tests), never in an order.
 
-Lives outside `core/`: a tool of the CLI. Imports the core only; no I/O, no clock (time is the plan's).
+Lives outside `core/` and outside the CLI, which only prints what it returns. Imports the core and the templates
+(read once from `resources/`); no other I/O, no clock (time is the plan's).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from agent_desktop.core.work_order import (
     WorkOrder,
 )
 from agent_desktop.core.working_days import WorkingDayCalendar
+from agent_desktop.simulation.matters import Matter, Refusal, matters, refusals
 
 MAX_COUNT = 20_000
 OFFICE_OPEN = time(8, 30)  # units and the center; the close is the rule parameter `office_close`
@@ -67,134 +70,6 @@ WATCH_EVERY = timedelta(minutes=30)  # the deadline watcher that opens overdue s
 
 C = Category
 
-
-@dataclass(frozen=True, slots=True)
-class Matter:
-    """One kind of matter the hotline takes: the caller's words (variants), where, and what the unit reports.
-    `kb` is the knowledge-base entry (ref, answer) a seat can answer it from on line (第16条(一))."""
-
-    key: str
-    category: Category
-    district: str
-    street: str
-    texts: tuple[str, ...]
-    result: str
-    emergency: bool = False
-    kb: tuple[str, str] | None = None
-    hot: bool = False  # an incident that brings many calls from one street (停水, 施工噪音)
-
-
-MATTERS: tuple[Matter, ...] = (
-    Matter("停水", C.HELP, "岳麓区", "望月湖街道",
-           ("小区已经停水两天了，没有看到任何停水通知", "家里突然停水，水压也很低，请尽快恢复供水",
-            "整栋楼停水一天了，老人孩子生活很不方便"),
-           "管网抢修完毕，已恢复供水并张贴停水通知", hot=True),
-    Matter("夜宵油烟", C.COMPLAINT, "天心区", "坡子街街道",
-           ("楼下夜宵摊油烟和噪音很大，每天营业到凌晨两点", "烧烤店油烟直排，窗户都不敢开"),
-           "已约谈经营者，责令加装油烟净化设施并限时收摊"),
-    Matter("电梯故障", C.COMPLAINT, "雨花区", "东塘街道",
-           ("小区电梯经常故障停运，上周还困过人，物业一直不处理", "电梯维保不到位，三天两头停运"),
-           "已督促物业联系维保单位更换主板，电梯恢复运行"),
-    Matter("施工噪音", C.COMPLAINT, "开福区", "四方坪街道",
-           ("旁边工地夜间施工，晚上十一点后还在打桩，噪音扰民", "工地半夜施工噪音太大，孩子没法睡觉",
-            "夜间施工噪声扰民，已经连续一周了"),
-           "已责令施工单位停止夜间施工，违规行为已立案查处", hot=True),
-    Matter("拖欠工资", C.HELP, "芙蓉区", "五里牌街道",
-           ("公司已经拖欠三个月工资，老板一直不发", "装修公司拖欠工资两个月，讨薪无门"),
-           "劳动监察大队已约谈企业，工资已足额支付"),
-    Matter("入学学位", C.CONSULTATION, "岳麓区", "咸嘉湖街道",
-           ("咨询孩子明年上小学的入学划片和学位政策", "想了解小学入学报名需要准备什么材料"),
-           "已电话告知入学划片范围和报名材料",
-           kb=("KB-EDU-0012", "小学入学按户籍和房产划片，报名材料为户口簿、房产证明和预防接种证，详见区教育局公告")),
-    Matter("公积金提取", C.CONSULTATION, "长沙县", "星沙街道",
-           ("咨询提取住房公积金付房租需要哪些材料", "公积金提取还房贷怎么办理"),
-           "已告知提取条件和所需材料",
-           kb=("KB-HF-0031", "租房提取凭身份证和租赁备案证明在公积金中心网厅或APP办理，每年可提取一次")),
-    Matter("路灯损坏", C.HELP, "望城区", "高塘岭街道",
-           ("路灯坏了一个多月没人修，晚上出行很不安全", "小区门口一排路灯都不亮了"),
-           "已安排路灯所更换灯具，路灯恢复照明"),
-    Matter("占道经营", C.COMPLAINT, "雨花区", "侯家塘街道",
-           ("小区门口流动摊贩占道经营，人行道都被堵了", "菜市场外面摊贩占道，早上根本走不过去"),
-           "已开展专项整治，摊贩已劝离并纳入日常巡查"),
-    Matter("飞线充电", C.REPORT, "天心区", "金盆岭街道",
-           ("楼道里有人给电动车飞线充电，存在火灾隐患", "有住户从楼上拉电线下来给电动车充电"),
-           "已现场清除飞线并对住户进行消防安全教育"),
-    Matter("燃气泄漏", C.HELP, "开福区", "伍家岭街道",
-           ("家里燃气管道漏气，闻到很重的煤气味", "楼道里燃气味很重，怀疑燃气泄漏"),
-           "抢修人员已到场关阀检漏，更换老化软管", emergency=True),
-    Matter("过期食品", C.REPORT, "芙蓉区", "定王台街道",
-           ("超市在卖过期食品，生产日期被重新贴过", "便利店货架上的牛奶已经过期了还在卖"),
-           "执法人员已现场检查，下架涉事商品并立案调查"),
-    Matter("公交候车亭", C.SUGGESTION, "岳麓区", "岳麓街道",
-           ("建议在公交站增设候车亭和遮雨棚", "建议这条线路的公交站加装遮雨棚"),
-           "已纳入年度候车亭建设计划"),
-    Matter("医保备案", C.CONSULTATION, "浏阳市", "淮川街道",
-           ("咨询医保异地就医备案怎么办理", "想问一下异地就医备案后报销比例是多少"),
-           "已告知备案渠道和报销政策",
-           kb=("KB-MI-0007", "异地就医备案可通过国家医保服务平台APP或湘医保小程序线上办理，即时生效")),
-    Matter("违章搭建", C.REPORT, "宁乡市", "玉潭街道",
-           ("有人在农村耕地上违章搭建房屋", "邻居在自家院子里违章搭建了三层楼"),
-           "已下达限期拆除通知书，违建已拆除"),
-    Matter("不动产证", C.COMPLAINT, "雨花区", "砂子塘街道",
-           ("买的房子交房一年了不动产证还没办下来", "开发商一直不给办不动产证"),
-           "已督促开发商补齐资料，不动产证正在办理中"),
-    Matter("垃圾清运", C.COMPLAINT, "天心区", "青园街道",
-           ("小区垃圾清运不及时，垃圾堆了好几天臭味很大", "垃圾站好几天没人清运，蚊蝇很多"),
-           "已调整清运频次为每日两次，垃圾已清理"),
-    Matter("道路积水", C.HELP, "开福区", "清水塘街道",
-           ("暴雨后道路积水严重，车辆无法通行", "下雨后路口积水到膝盖，排水口堵了"),
-           "已疏通排水管网，积水已排除"),
-    Matter("表扬社区", C.PRAISE, "岳麓区", "观沙岭街道",
-           ("表扬社区工作人员热心帮助独居老人", "感谢社区网格员帮忙办理了残疾证"),
-           "已将表扬转达社区并通报表扬"),
-    Matter("公交司机", C.CRITICISM, "芙蓉区", "火星街道",
-           ("公交车司机态度恶劣，不按站停车", "公交车到站不停，司机还骂人"),
-           "已对涉事司机进行批评教育并扣减绩效"),
-    Matter("社保记录", C.QUERY, "长沙县", "泉塘街道",
-           ("查询个人社保缴费记录和缴费年限", "想查一下这几年的社保缴费记录"),
-           "已告知查询渠道并协助打印缴费记录",
-           kb=("KB-SI-0021", "社保缴费记录可在湖南智慧人社APP或各级社保经办大厅自助终端查询打印")),
-    Matter("渣土撒漏", C.COMPLAINT, "望城区", "丁字湾街道",
-           ("渣土车沿路撒漏，扬尘很大", "渣土车晚上拉土撒了一路，路面全是泥"),
-           "已对渣土运输企业处罚并责令清扫路面"),
-    Matter("物业停车费", C.COMPLAINT, "雨花区", "圭塘街道",
-           ("小区物业乱收停车费，收费标准没有公示", "物业突然把停车费涨了一倍"),
-           "已责令物业公示收费标准并退还多收费用"),
-    Matter("变压器停电", C.HELP, "天心区", "南托街道",
-           ("小区变压器冒烟，整栋楼停电了", "变压器着火后整个小区停电"),
-           "抢修人员已更换变压器，恢复供电", emergency=True),
-    Matter("宽带断网", C.COMPLAINT, "开福区", "湘雅路街道",
-           ("家里宽带断网三天了，报修后电信一直没人来修", "光猫一直红灯，宽带报修没人上门"),
-           "已上门更换光猫，宽带恢复"),
-    Matter("网约车绕路", C.COMPLAINT, "芙蓉区", "朝阳街道",
-           ("网约车司机故意绕路多收费", "网约车司机绕路，车费比平时多了一倍"),
-           "已责令平台退还多收车费并处理司机"),
-    Matter("井盖缺失", C.HELP, "岳麓区", "银盆岭街道",
-           ("小区门口马路上井盖缺失，很危险", "人行道上井盖没了，晚上容易掉下去"),
-           "已设置围挡并补装井盖", emergency=True),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A matter the hotline does not accept (第13条), with the reason the seat gives."""
-
-    key: str
-    text: str
-    reason: NotAcceptedReason
-    category: Category | None = None
-    district: str | None = None
-
-
-REFUSALS: tuple[Refusal, ...] = (
-    Refusal("外地事项", "咨询湘潭市的社保转移政策", NotAcceptedReason.OUTSIDE_JURISDICTION, C.CONSULTATION),
-    Refusal("火警", "楼下饭店着火了，冒了很多烟", NotAcceptedReason.EMERGENCY_SERVICE, C.HELP, "开福区"),
-    Refusal("他人隐私", "要求查询邻居家的电话和住址", NotAcceptedReason.SECRETS_OR_PRIVACY, C.QUERY),
-    Refusal("无实质诉求", "来电无具体诉求，反复辱骂坐席", NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST),
-    Refusal("诉讼中", "对法院一审判决不服，要求热线改判", NotAcceptedReason.OTHER_AUTHORITY, C.COMPLAINT),
-    Refusal("信访途径", "已向信访部门反映的征收补偿问题，要求热线再处理", NotAcceptedReason.OTHER_LEGAL_CHANNEL,
-            C.COMPLAINT, "雨花区"),
-)
 
 _SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏" \
             "薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊"
@@ -348,10 +223,10 @@ def _channel(rng: random.Random) -> Channel:
 def _regular_intake(rng: random.Random, people: _People, at: datetime) -> Intake:
     matter: Matter | Refusal
     if rng.random() < 0.07:
-        matter = rng.choice(REFUSALS)
+        matter = rng.choice(refusals())
         text = matter.text
     else:
-        matter = rng.choice(MATTERS)
+        matter = rng.choice(matters())
         text = rng.choice(matter.texts)
     return Intake(at, _channel(rng), people.new(), matter, text)
 
@@ -359,7 +234,7 @@ def _regular_intake(rng: random.Random, people: _People, at: datetime) -> Intake
 def _incidents(rng: random.Random, people: _People, start: datetime, end: datetime) -> list[Intake]:
     """Two incidents (a burst main, a night of pile driving) that bring 5–7 calls from one street within hours."""
     out: list[Intake] = []
-    for matter in rng.sample([m for m in MATTERS if m.hot], 2):
+    for matter in rng.sample([m for m in matters() if m.hot], 2):
         first = _random_time(rng, start, end - timedelta(hours=8))
         for _ in range(rng.randint(5, 7)):
             at = min(end, first + timedelta(minutes=rng.randrange(6 * 60)))
@@ -378,7 +253,7 @@ def _leader_sessions(rng: random.Random, people: _People, start: datetime, end: 
     for unit_id, day in zip(LEADER_UNITS, rng.sample(weekdays, len(LEADER_UNITS)), strict=True):
         opens = day.replace(hour=9, minute=30)
         for _ in range(rng.randint(4, 6)):
-            matter = rng.choice([m for m in MATTERS if not m.emergency])
+            matter = rng.choice([m for m in matters() if not m.emergency])
             at = opens + timedelta(seconds=rng.randrange(2 * 3600))
             out.append(Intake(at, Channel.PHONE, people.new(), matter, rng.choice(matter.texts), leader_unit=unit_id))
     return out
@@ -391,7 +266,7 @@ def _repeat_callers(
     out: list[Intake] = []
     for _ in range(how_many):
         person = people.new()
-        matter = rng.choice([m for m in MATTERS if m.category in (C.COMPLAINT, C.HELP) and not m.emergency])
+        matter = rng.choice([m for m in matters() if m.category in (C.COMPLAINT, C.HELP) and not m.emergency])
         first = _random_time(rng, start, start + timedelta(days=12))
         for call in range(rng.randint(3, 4)):
             later = round(call * rng.uniform(2, 6) * 86400) + 60 * rng.randrange(600)
