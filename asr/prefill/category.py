@@ -77,7 +77,7 @@ class Verdict:
     question: bool = False  # the caller asked something (the default for a call without any cue)
 
 
-def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
+def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False) -> Verdict:
     scores: Counter[Category] = Counter()
     best: dict[Category, tuple[float, Doc, int, int]] = {}
 
@@ -104,6 +104,8 @@ def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
         asked = asked or bool(cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)))
     if emergency:
         scores[Category.HELP] += cues.EXPLICIT_WEIGHT / 2
+    elif urgent:  # a danger nobody is blamed for yet (a burst main, a gas smell): a difficulty to be solved
+        scores[Category.HELP] += cues.URGENT_HELP_WEIGHT
     if not scores:
         return Verdict(None, {}, question=asked)
     category, score = max(scores.items(), key=lambda kv: (kv[1], -CATEGORY_ORDER.index(kv[0])))
