@@ -803,7 +803,7 @@ def _denied_place(text: str, mention: Mention) -> bool:
 # 我有两个事 … 第二个 / 还有一个事 / 顺便问一下: several matters in one call. The first decides the category (the
 # others go in the summary), unless the caller says which one is the main one (主要是想投诉…).
 _NEXT_MATTER = re.compile(
-    r"第二(个|件|点)|另外(一)?(个|件)(事|问题)|还有(一)?(个|件)(事|问题)|顺便(问|说|反映|提)|再(问|说)(一下|个)|还想问|另外问"
+    r"第二(个|件|点)(?!月|星期|礼拜|小时|钟头|年|人|孩子|小孩|儿子|女儿|楼|单元)|另外(一)?(个|件)(事|问题)|还有(一)?(个|件)(事|问题)|顺便(问|说|反映|提)|再(问|说)(一下|个)|还想问|另外问"
 )
 _MAIN_MATTER = re.compile(r"主要(是)?(想|要|就是)?")
 _FIRST_MATTER_MIN_CHARS = 8

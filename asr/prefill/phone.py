@@ -45,7 +45,7 @@ _JOIN_WRONG_AFTER = re.compile(r"不是|不对")
 _MAX_JOIN = 8
 # the owner of a number said right before it: someone else's (老板的电话) or the caller's own (我的电话)
 _OTHERS_NUMBER_BEFORE = re.compile(
-    r"(他|她|他们|老板|负责人|房东|经理|师傅|司机|对方|物业|公司|商家|店家|店里|老师|包工头|名片|牌子|广告|中介|"
+    r"(?<!我)(?<!我的)(?<!我们)(他|她|他们|老板|负责人|房东|经理|师傅|司机|对方|物业|公司|商家|店家|店里|老师|包工头|名片|牌子|广告|中介|"
     r"工头|厂里|单位|那个人|这个人|那家)(姓[\u4e00-\u9fff]{1,2}?)?(上|上面)?(的|写的|留的|印的)?(电话|手机|号码|联系方式)"
 )
 _OWN_NUMBER_BEFORE = re.compile(r"我(的|家|屋里|本人)?(电话|手机|号码|联系方式)|(打|联系|找)我|本人")
@@ -158,24 +158,30 @@ def find_phone(compact: str) -> PhoneNumber | None:
             continue
         previous, context, others = candidates[-1]
         bare = previous.number.replace("-", "")
-        if not (_corrects(compact, previous, run) and len(run.digits) < len(bare)):
+        if len(run.digits) >= len(bare) or len(compact[previous.end : run.start]) > _MIN_CORRECTION_CONTEXT:
             continue
         head = bool(_HEAD_HINT.search(compact[previous.end : run.start]))
         wrong: str | None = None
         right = run.digits
         end = run.end
         following = runs[index + 1] if index + 1 < len(runs) else None
-        if following is not None and len(following.digits) == len(run.digits):
-            join = compact[run.end : following.start]
-            if len(join) <= _MAX_JOIN and (_JOIN_WRONG_AFTER.search(join) or _JOIN_RIGHT_AFTER.search(join)):
-                # two parts of the same length: one is what he said wrong, the other what he meant
-                if _JOIN_WRONG_AFTER.search(join):
-                    wrong, right = following.digits, run.digits
-                else:
-                    wrong, right = run.digits, following.digits
-                head = head or bool(_HEAD_HINT.search(join))
-                end = following.end
-                skip.add(index + 1)
+        join = compact[run.end : following.start] if following is not None else ""
+        if following is not None and len(following.digits) == len(run.digits) and len(join) <= _MAX_JOIN and (
+            _JOIN_WRONG_AFTER.search(join) or _JOIN_RIGHT_AFTER.search(join)
+        ):
+            # two parts of the same length: one is what he said wrong, the other what he meant ("不是A是B",
+            # "中间是B不是A")
+            if _JOIN_WRONG_AFTER.search(join):
+                wrong, right = following.digits, run.digits
+            elif not _corrects(compact, previous, run):
+                continue  # "…是四五 是吧": no word of correction at all
+            else:
+                wrong, right = run.digits, following.digits
+            head = head or bool(_HEAD_HINT.search(join))
+            end = following.end
+            skip.add(index + 1)
+        elif not _corrects(compact, previous, run):
+            continue
         corrected = _replace_part(bare, wrong, right, head)
         if previous.number.startswith(f"{_AREA_CODE}-"):
             corrected = f"{_AREA_CODE}-{corrected[4:]}"

@@ -1,0 +1,146 @@
+"""General causes of misses on calls nobody had tuned on (issue 14; blind7 was studied, blind8 kept blind): each
+shown on sentences that are in no set. Callers correct part of a number or give someone else's; ask for
+confidentiality as Changsha callers say it; meet every reason of 第13条 in plain words; describe a crime in
+progress without naming it; tell several matters in one call."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_desktop.core.work_order import Category, NotAcceptedReason
+from agent_desktop.resources import load_unit_directory
+from asr.prefill import prefill
+
+C = Category
+R = NotAcceptedReason
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        # the tail, with 两位 counting the digits that follow (it is not a 2)
+        ("电话 是 一 五 八 零 七 三 一 六 六 二 九 哦 说 错 了 最后 两 位 是 九 二", "15807316692"),
+        # the head
+        ("电话 一 八 六 七 三 一 零 五 五 三 八 不 对 开头 是 一 三 六 后面 都 一样", "13673105538"),
+        # "不是 A 是 B": A is replaced where it was said
+        ("我 的 手机 一 三 九 七 四 八 八 二 零 一 六 不 是 八 八 二 是 八 六 二", "13974862016"),
+        # "是 B 不是 A", in the middle
+        ("号码 一 三 七 八 七 三 一 二 三 四 五 中间 是 四 四 不 是 二 三", "13787314445"),
+        # read back the same: no change
+        ("电话 一 三 七 八 七 三 一 二 三 四 五 我 再 念 一 遍 一 三 七 八 七 三 一 二 三 四 五", "13787312345"),
+    ],
+)
+def test_a_caller_who_corrects_part_of_his_number(text: str, phone: str) -> None:
+    result = prefill(text)
+    assert result.phone == phone, result.evidence
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("包工头 姓 刘 电话 是 一 三 八 七 三 一 零 九 九 八 八 你们 打 给 他 问 一下", None),
+        ("房东 的 电话 一 五 二 七 三 一 一 二 二 三 三 我 的 电话 是 一 八 九 七 三 一 四 四 五 五 六", "18973144556"),
+        ("牌子 上 写 的 电话 一 七 七 七 三 一 零 零 零 一 二 你们 可以 打 这个", None),
+        # the caller's own work number, and a relative he gives for the callback, are his
+        ("我 单位 电话 是 八 四 五 二 一 三 七 六", "0731-84521376"),
+        ("你们 打 我 儿子 的 电话 一 三 五 七 四 八 零 零 一 二 三", "13574800123"),
+    ],
+)
+def test_someone_elses_number_is_not_the_callback_number(text: str, phone: str | None) -> None:
+    assert prefill(text).phone == phone
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "莫 把 我 的 名字 讲 出去 啊 他们 认得 我",
+        "这个 事 你们 帮 我 保 个 密 啊",
+        "你们 莫 讲 是 我 反映 的",
+        "不要 让 人家 晓得 是 我 打 的 电话",
+        "我 的 电话 莫 登记 啊 怕 他 找 上 门",
+    ],
+)
+def test_confidentiality_as_changsha_callers_ask_for_it(text: str) -> None:
+    result = prefill(f"我们 隔壁 那个 厂 晚上 偷偷 排 废水 {text}")
+    assert result.is_anonymous, result.evidence
+
+
+def test_a_caller_who_does_not_mind_being_named_is_not_anonymous() -> None:
+    result = prefill("我 举报 那个 养鸡场 往 河 里 排 粪水 我 不 怕 他 晓得 你们 直接 讲 是 我 反映 的")
+    assert not result.is_anonymous
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # (三) privacy of others, and a business's secrets
+        ("你们 帮 我 查 一下 隔壁 那个 女 的 叫 什么 名字 在 哪里 上班", R.SECRETS_OR_PRIVACY),
+        ("我 想 查 一下 我 前夫 的 银行 流水 看 他 到底 有 好多 钱", R.SECRETS_OR_PRIVACY),
+        ("你们 能 不 能 告诉 我 对面 那 家 公司 的 客户 名单 跟 进货 价", R.SECRETS_OR_PRIVACY),
+        # (四) harassing the agent, or nothing to ask
+        ("妹子 你 有 男朋友 冇 你 声音 好 好听", R.UNLAWFUL_OR_NO_REQUEST),
+        ("冇 么子 事 就是 想 跟 你 聊 下 天", R.UNLAWFUL_OR_NO_REQUEST),
+        # (七) the army's ground, a cadre's corruption (the discipline commission's)
+        ("我们 旁边 武警 的 营区 天天 晚上 十 点 还 在 那里 喊 口号 吹 哨子 好 吵", R.OTHER_AUTHORITY),
+        ("我 要 举报 我们 镇 上 的 一 个 干部 把 扶贫 的 钱 拿 去 给 自己 屋里 用 了", R.OTHER_AUTHORITY),
+    ],
+)
+def test_reasons_of_article_13_in_plain_words(text: str, reason: NotAcceptedReason) -> None:
+    assert prefill(text).not_accepted_reason is reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我 要 投诉 那个 司机 他 叫 什么 名字 我 不 知道 车牌 我 记 了",  # not asking for his name
+        "我们 物业 主任 收 了 我们 的 钱 不 办事",  # a company's manager, not a public official
+        "可以 加 个 微信 发 照片 给 你们 吗 我们 小区 路灯 坏 了 一 个 月",  # a way to send photos
+    ],
+)
+def test_words_near_a_reason_do_not_make_one(text: str) -> None:
+    assert prefill(text).not_accepted_reason is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有 个 人 在 撬 我 隔壁 屋 的 门 撬 了 好 一阵 了 我 从 窗户 里 看 到 的",
+        "地铁 上 有 个 男 的 把 手 伸 到 一 个 老人家 的 口袋 里 去 了 现在 还 在 车厢 里",
+    ],
+)
+def test_a_crime_in_progress_told_without_its_name_is_for_110(text: str) -> None:
+    result = prefill(text)
+    assert result.emergency_service == "110"
+    assert result.category is C.HELP
+    assert result.not_accepted_reason is R.EMERGENCY_SERVICE
+
+
+def test_secretly_is_not_stealing() -> None:
+    assert prefill("我们 那边 有 个 厂 在 偷偷 排 污水 到 河 里").emergency_service is None
+
+
+def test_the_first_of_several_matters_decides_and_routes() -> None:
+    directory = load_unit_directory()
+    result = prefill(
+        "我 有 两 个 事 第一 个 是 物业 每 个 月 多 收 我们 三十 块 钱 的 电梯 费 也 不 说 清楚 "
+        "第二 个 就是 想 问 一下 公积金 能 不 能 提取 出来 还 房贷",
+        directory=directory,
+    )
+    assert result.category is C.COMPLAINT
+    assert result.suggested_units[0].id == "city_housing"
+    assert "物业" in result.summary
+    assert "公积金" in result.keywords  # the other matter is not lost
+    main_later = prefill("我 打 电话 主要 是 想 投诉 楼下 的 麻将 馆 吵 到 半夜 顺便 问 一下 老年卡 在 哪里 办")
+    assert main_later.category is C.COMPLAINT
+
+
+def test_a_consultation_about_a_problem_is_a_consultation() -> None:
+    result = prefill("我 想 问 一下 屋里 热水器 打 不 着 火 是 什么 原因 是 不 是 要 换 电池")
+    assert result.category is C.CONSULTATION
+
+
+def test_a_bus_line_is_not_an_address() -> None:
+    result = prefill("我 想 表扬 一下 三 零 二 路 公交 的 司机 他 等 了 我 屋里 老人家 好 久")
+    assert result.address is None
+    assert "公交" in result.summary
+    assert prefill("我 住 在 八一 路 二十 号 楼下 天天 有 人 乱 停 车").address == "八一路二十号"
