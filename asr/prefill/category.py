@@ -96,6 +96,8 @@ def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False
                 for match in pattern.finditer(text):
                     if _negated(text, match.start()):
                         continue
+                    if match.group() in cues.CUT_WORDS and cues.FUTURE_BEFORE.search(_before(text, match, 6)):
+                        continue  # 明天要停水: announced, not yet a difficulty
                     if category in _ASKING and cues.REPORTED_QUESTION_BEFORE.search(_before(text, match, 10)):
                         continue
                     hedged = category is Category.REPORT and cues.HEDGE_BEFORE.search(_before(text, match, 10))

@@ -78,7 +78,8 @@ CATEGORY_CUES: Final[dict[Category, tuple[Cue, ...]]] = {
         (r"(怎么|为什么)\S{0,4}(还|一直)?没(有)?(到账|收到|下来|批下来|办好)|到账了?没|(办|做)好了?没(有)?|"
          r"(?<!知道)有没有(办好|到账|下来|批)", 3.0),
         (STATUS_QUESTION_PATTERN, 2.5),
-        (r"上不上班|开不开门|几点(上班|下班|开门|关门)|(办公|上班|开放|营业)时间(是)?(几点|多少|什么时候|怎么)|"
+        (r"(停|要停)到(几点|什么时候|哪天)|什么时候(来水|来电|来气|恢复|通水|通电)|几点(来水|来电|恢复)|(是)?真的(吗|吧|不)|"
+         r"上不上班|开不开门|几点(上班|下班|开门|关门)|(办公|上班|开放|营业)时间(是)?(几点|多少|什么时候|怎么)|"
          r"电话是多少|电话号码是多少|地址在哪", 3.0),
         (r"(上班|开门|营业|办公|开放)(吗|不)|(24|二十四)小时(的)?(吗|营业|办公|开放|服务|有人)", 2.0),
         (r"单号|工单号|工单编号", 1.5),
@@ -196,6 +197,9 @@ CRITICISM_WEIGHT: Final = 4.0
 # 我问她要带什么材料: a question the caller retells (to the clerk), not one he asks the hotline
 REPORTED_QUESTION_BEFORE: Final = re.compile(r"问(了|过)?(她|他|他们|人家|工作人员|窗口|医生|老师)\S{0,6}$")
 # a report asserts an unlawful act; "不知道是不是在偷偷烧" only suspects one (half weight)
+# 明天要停水 / 通知说下周停电: a cut announced for later is no difficulty yet (a question about it is a 查询)
+FUTURE_BEFORE: Final = re.compile(r"(明天|后天|下周|下个?星期|下个?月|将|将要|计划|准备|通知|通知说|要)\S{0,2}$")
+CUT_WORDS: Final = frozenset(("停水", "断水", "停电", "断电", "停气", "断气"))
 HEDGE_BEFORE: Final = re.compile(r"(不知道是不是|是不是|好像|可能|估计|也许)\S{0,4}$")
 # 查询: the caller's own specific case …
 OWN_CASE: Final = re.compile(
@@ -211,7 +215,7 @@ OWN_STATUS_WEIGHT: Final = 2.5
 # 查询 of an earlier call: the caller says he reported it before (REPEAT) and asks how far it has got. The matter
 # words that follow describe the old case (噪音扰民, 路灯不亮), not a new grievance, so the act outweighs them.
 PROGRESS_ASKED: Final = re.compile(
-    r"进度|进展|处理到哪|到哪一步|办到哪|(到|转到|在)哪个部门|(办|处理|弄)到什么程度|有没有(结果|回复|答复)|"
+    r"派(给|到)(了)?(哪个|什么|哪)(单位|部门|里)|交给(了)?(谁|哪个)|(哪个|什么)(单位|部门)(在)?(处理|管|负责)|进度|进展|处理到哪|到哪一步|办到哪|(到|转到|在)哪个部门|(办|处理|弄)到什么程度|有没有(结果|回复|答复)|"
     r"(处理|办|弄)得?怎么样了?|(有|给)(回复|答复|结果)(了)?(没有|没|吗)|(单子|工单)\S{0,6}(怎么样|哪里|哪一步|处理)"
 )
 EARLIER_CASE_WEIGHT: Final = 8.0
@@ -232,7 +236,7 @@ GREETING_QUESTION: Final = re.compile(
 )
 # a question: a general one is a consultation when nothing else says what the call is
 QUESTION: Final = re.compile(
-    r"[？?]|(吗|呢)(?=$|[,.!;，。！；])|(?<!没有|没见|不管|不知)什么(?!都|也)|哪(里|儿|个|些|天)|"
+    r"[？?]|(吗|呢)(?=$|[,.!;，。！；])|(?<!没有|没见|不管|不知)(?<!没)什么(?!都|也)|哪(里|儿|个|些|天)|"
     r"多少|多久|多长时间|第几|怎么|如何|能不能|可不可以|是不是|有没有|要不要|上不上|(了|好)(没有|没)(?=$|[,.!?;])"
 )
 # 投诉 needs someone who did the harm: a unit, a business, a neighbour (harm with nobody to blame is a 求助)
@@ -247,7 +251,7 @@ EMERGENCY_SERVICES: Final[tuple[tuple[str, str, str], ...]] = (
     # (service, strong, weak) — the order is the priority when several are heard (a burning car is a fire)
     (
         "119",
-        r"着火|起火|失火|火灾|烧起来|烧着了|烧到|大火|火很大|火好大|火势|电梯\S{0,6}困|困在电梯|被困\S{0,4}电梯|关在电梯|电梯\S{0,16}(里面|里头)\S{0,8}出不来",
+        r"着火|火苗|火光|明火|火舌|(蹿|窜)(出)?火|起火|失火|火灾|烧起来|烧着了|烧到|大火|火很大|火好大|火势|电梯\S{0,6}困|困在电梯|被困\S{0,4}电梯|关在电梯|电梯\S{0,16}(里面|里头)\S{0,8}出不来",
         r"冒烟|浓烟|好大的烟|烟好大|烟很大|被困",
     ),
     (
@@ -333,7 +337,7 @@ REPEAT: Final = re.compile(
     r"(上次|上回|上个月|上周|之前|以前)(我|我们)?(也|就|都)?(反映|投诉|打电话|打过|说过|来电)|"
     r"(多次|再次|又一次|一再|反复)(反映|投诉|打电话|来电)|一直在?(反映|投诉)|第[二三四五2-5]次(打|来电|反映)|"
     r"(\d+年|\d+月|[一二三四五六七八九十]+月|去年|前年|上个?月|上个?星期|上周|之前|以前|上次|上回|前几天|前段时间|"
-    r"前(一|两|二|三|几)个?(星期|月|周))\S{0,4}(反映|投诉|举报|报)(过)?的|还是那个事|还是上次|又打来|答复过|回复过|我(的|上次的|之前的)(投诉|工单|诉求)|你们(之前|上次)?给我(打|回)过电话"
+    r"前(一|两|二|三|几)个?(星期|月|周))\S{0,4}(反映|投诉|举报|报)(过)?的|还是那个事|还是上次|又打来|答复过|回复过|(在你们这里|在你们这|在12345|在热线|给你们|跟你们)\S{0,4}(登记|反映|报|说|打)(了|过)|(上次|之前|以前)(你们)?给我(答复|回复)(了|过)|我(的|上次的|之前的)(投诉|工单|诉求)|你们(之前|上次)?给我(打|回)过电话"
 )
 # 打了好几次都打不进: attempts that never reached the hotline report nothing
 REPEAT_NOT_THROUGH_AFTER: Final = re.compile(r"^\S{0,3}(打不进|打不通|没打通|没人接|占线|没接通)")
@@ -381,7 +385,8 @@ REASON_SECRETS: Final = re.compile(  # (三)
     r"(给我|告诉我|提供|发我)"
 )
 REASON_HANDLED: Final = re.compile(  # (六)
-    r"(已经|都)(答复|回复)过|(已经|都)(处理|办理|办)(完|好|结)|已经办结|处理完毕|已经给(了)?(我)?(答复|结果)"
+    r"(已经|都)(答复|回复)过|(已经|都)(处理|办理|办)(完|好|结)|已经办结|处理完毕|已经给(了)?(我)?(答复|结果)|"
+    r"(上次|之前|以前|已经)\S{0,4}给(了)?我(答复|回复)(了|过)|(说|讲)\S{0,6}已经处理了"
 )
 REASON_HANDLED_NO_NEWS: Final = re.compile(
     r"没有(什么)?新(的)?(情况|理由|证据)|还是不满意|还是那个事|就是不服|还是不服"

@@ -530,7 +530,7 @@ class _Extraction:
 
 
 _ADDRESS_SUFFIX = re.compile(
-    r"(小区|社区|家属区|家属院|宿舍|花园|家园|公寓|大厦|新村|新城|村(?![里民子干上])|华庭|华府|名邸|公馆|山庄|雅苑|嘉园|"
+    r"(小区|社区|家属区|家属院|宿舍|花园|家园|公寓|大厦|新村|新城|村(?![里民子干上])|华庭|华府|名邸|公馆|山庄|雅苑|嘉园|苑|"
     r"[一二三四五六七八九十百零\d]{1,4}(栋(?![下上])|号楼(?![下上道梯顶])|单元|组))"
 )
 # 路灯/路费/路况… are not roads; the house number is optional
@@ -803,7 +803,7 @@ def _denied_place(text: str, mention: Mention) -> bool:
 # 我有两个事 … 第二个 / 还有一个事 / 顺便问一下: several matters in one call. The first decides the category (the
 # others go in the summary), unless the caller says which one is the main one (主要是想投诉…).
 _NEXT_MATTER = re.compile(
-    r"第二(个|件|点)(?!月|星期|礼拜|小时|钟头|年|人|孩子|小孩|儿子|女儿|楼|单元)|另外(一)?(个|件)(事|问题)|还有(一)?(个|件)(事|问题)|顺便(问|说|反映|提)|再(问|说)(一下|个)|还想问|另外问"
+    r"第二(个|件|点)(?!月|星期|礼拜|小时|钟头|年|人|孩子|小孩|儿子|女儿|楼|单元)|(哦|噢|对了|另外)还有|还有就是|另外(一)?(个|件)(事|问题)|还有(一)?(个|件)(事|问题)|顺便(问|说|反映|提)|再(问|说)(一下|个)|还想问|另外问"
 )
 _MAIN_MATTER = re.compile(r"主要(是)?(想|要|就是)?")
 _FIRST_MATTER_MIN_CHARS = 8

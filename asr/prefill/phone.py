@@ -45,11 +45,11 @@ _JOIN_WRONG_AFTER = re.compile(r"不是|不对")
 _MAX_JOIN = 8
 # the owner of a number said right before it: someone else's (老板的电话) or the caller's own (我的电话)
 _OTHERS_NUMBER_BEFORE = re.compile(
-    r"(?<!我)(?<!我的)(?<!我们)(他|她|他们|老板|负责人|房东|经理|师傅|司机|对方|物业|公司|商家|店家|店里|老师|包工头|名片|牌子|广告|中介|"
-    r"工头|厂里|单位|那个人|这个人|那家)(姓[\u4e00-\u9fff]{1,2}?)?(上|上面)?(的|写的|留的|印的)?(电话|手机|号码|联系方式)"
+    r"((他|她|他们|老板|负责人|房东|经理|师傅|司机|对方|物业|商家|店家|老师|包工头|名片|牌子|广告|中介|工头|那个人|这个人|那家)|"
+    r"(?<!我)(?<!我的)(?<!我们)(?<!我们的)(公司|单位|厂里|店里))(姓[\u4e00-\u9fff]{1,2}?)?(上|上面)?(的|写的|留的|印的)?(电话|手机|号码|联系方式)"
 )
 _OWN_NUMBER_BEFORE = re.compile(r"我(的|家|屋里|本人)?(电话|手机|号码|联系方式)|(打|联系|找)我|本人")
-_OTHERS_NUMBER_AFTER = re.compile(r"^\S{0,6}(打|联系|找|问)(给)?(他|她|他们|这个人|那个人|老板|负责人)")
+_OTHERS_NUMBER_AFTER = re.compile(r"^\S{0,10}(打|拨|联系|找|问|钓)\S{0,6}?(他|她|这个人|那个人|老板|负责人)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,3 +144,43 @@ def test_a_bus_line_is_not_an_address() -> None:
     assert result.address is None
     assert "公交" in result.summary
     assert prefill("我 住 在 八一 路 二十 号 楼下 天天 有 人 乱 停 车").address == "八一路二十号"
+
+
+# Causes found on blind8 after its final measurement (fixed afterwards, checked on blind9):
+
+
+def test_a_fire_told_by_its_flames_is_for_119() -> None:
+    result = prefill("对面 仓库 屋顶 上 有 火苗 窜 出来 了")
+    assert result.emergency_service == "119"
+    assert prefill("那个 厂 的 烟囱 天天 冒 黑烟 熏 得 我们 窗户 都 不 敢 开").emergency_service is None
+
+
+def test_a_cut_announced_for_later_asked_about_is_a_query() -> None:
+    result = prefill("我 看到 通知 说 后天 要 停电 一 天 是 真的 吗 要 停 到 几 点")
+    assert result.category is C.QUERY
+    assert prefill("我们 这里 停电 停 了 一 上午 了 冰箱 里 的 东西 都 要 坏 了").category is C.HELP
+
+
+def test_a_matter_registered_before_asked_after_is_a_repeat_query() -> None:
+    result = prefill("我 前 几 天 在 你们 这里 登记 了 小区 垃圾 没 人 清 的 事 想 问 一下 派 给 哪个 部门 了")
+    assert result.is_repeat
+    assert result.category is C.QUERY
+
+
+def test_an_answer_given_before_without_new_facts_is_reason_6() -> None:
+    result = prefill("上 次 你们 给 我 回复 了 说 那个 棚子 已经 处理 了 我 还是 不 服 也 没 什么 新 情况")
+    assert result.not_accepted_reason is R.ALREADY_HANDLED
+    assert result.is_repeat
+
+
+def test_by_the_way_starts_another_matter() -> None:
+    result = prefill("我 想 问 一下 退休 以后 医保 还 要 不要 交 哦 还有 楼下 路灯 坏 了 一 个 月 没 人 修 你 记 下")
+    assert result.category is C.CONSULTATION
+
+
+def test_an_estate_named_yuan_is_an_address() -> None:
+    assert prefill("我们 天心 区 翠竹苑 的 电梯 坏 了 一 个 礼拜").address == "翠竹苑"
+
+
+def test_a_number_on_someone_elses_card_is_not_the_callers() -> None:
+    assert prefill("他 给 我 的 名片 上 电话 是 一 三 九 零 七 三 一 八 八 六 六").phone is None
