@@ -272,6 +272,10 @@ class _Extraction:
             return False  # praise for a repair done, criticism of one done late: over
         for doc in self.docs:
             hit = _live_match(doc.compact, cues.URGENT)
+            if hit is None:  # begun in the past (昨晚刮风…) and still a danger (还在冒火花)
+                past = _live_match(doc.compact, cues.URGENT, allow_past=True)
+                if past is not None and cues.STILL_AFTER.match(doc.compact, past[1]):
+                    hit = past
             if hit is None:
                 cut = _live_match(doc.compact, cues.URGENT_CUT)
                 dependent = _live_match(doc.compact, cues.URGENT_DEPENDENT) if cut is not None else None

@@ -184,3 +184,46 @@ def test_an_estate_named_yuan_is_an_address() -> None:
 
 def test_a_number_on_someone_elses_card_is_not_the_callers() -> None:
     assert prefill("他 给 我 的 名片 上 电话 是 一 三 九 零 七 三 一 八 八 六 六").phone is None
+
+
+# Causes found on blind9 after its final measurement (fixed afterwards; no unseen set has measured them):
+
+
+def test_choking_and_smashing_told_as_seen_are_emergencies() -> None:
+    assert prefill("我 崽 吃 果冻 卡 住 了 喉咙 脸 都 发紫 了").emergency_service == "120"
+    assert prefill("有 个 人 拿 石头 在 砸 我们 店 的 玻璃 门 现在 还 在 砸").emergency_service == "110"
+
+
+def test_a_danger_that_began_last_night_and_goes_on_is_urgent() -> None:
+    result = prefill("昨天 晚上 打 雷 把 路边 的 电线 打 断 了 掉 下来 现在 还在 冒 火花")
+    assert result.is_urgent and not result.is_emergency
+    assert not prefill("昨天 晚上 路边 的 电线 断 了 掉 下来 今天 早上 已经 修 好 了").is_urgent
+
+
+def test_sewage_coming_up_into_a_home_is_urgent() -> None:
+    assert prefill("下水道 堵 了 污水 从 我 家 卫生间 地漏 里 往 上 冒 出来 流 得 满屋 都 是").is_urgent
+
+
+def test_hide_my_name_asks_for_confidentiality() -> None:
+    assert prefill("有 人 在 河 边 偷偷 倒 垃圾 你们 把 我 的 名字 藏 起来 啊").is_anonymous
+
+
+def test_where_the_caller_studies_does_not_make_a_matter_local() -> None:
+    result = prefill("我 在 长沙 读 大学 户口 在 株洲 想 问 一下 株洲 的 居民 医保 在 哪里 交")
+    assert result.not_accepted_reason is R.OUTSIDE_JURISDICTION
+
+
+def test_where_a_relatives_lover_lives_is_private() -> None:
+    result = prefill("帮 我 查 一下 我 儿媳 在 外面 认识 的 那个 男 的 住 在 哪里")
+    assert result.not_accepted_reason is R.SECRETS_OR_PRIVACY
+
+
+def test_a_long_if_only_is_a_suggestion() -> None:
+    result = prefill("要是 能 把 社区 医院 周末 打 疫苗 的 时间 往 后 延 一 个 钟头 就 好 了 上班 的 人 赶 不 上")
+    assert result.category is C.SUGGESTION
+
+
+def test_an_answer_given_to_me_twice_is_reason_6_and_an_earlier_order_is_a_repeat() -> None:
+    result = prefill("你们 已经 给 我 回复 过 好 几 次 了 我 就是 不 服 也 没 什么 新 的 东西")
+    assert result.not_accepted_reason is R.ALREADY_HANDLED
+    assert prefill("我 要 批评 你们 上 次 派 的 工单 根本 没 人 管").is_repeat
