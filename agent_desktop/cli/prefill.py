@@ -4,7 +4,7 @@
     agent-desktop prefill --file transcript.txt [--json]
 
 Prints the suggested fields — category, surname, form_of_address, phone, district, street, address,
-is_anonymous, is_emergency, emergency_service, not_accepted_reason, is_repeat, summary, keywords,
+is_anonymous, is_emergency, emergency_service, not_accepted_reason, is_repeat, is_urgent, summary, keywords,
 suggested_units — with `evidence` (field → the words it came from). `--json` prints exactly one JSON object
 with those keys; without it a table in Chinese. The unit directory is the shipped one under the resources folder
 (AGENT_DESKTOP_RESOURCES) unless `--directory` names one.
@@ -36,6 +36,7 @@ _LABELS = (
     ("emergency_service", "转接专线"),
     ("not_accepted_reason", "不予受理"),
     ("is_repeat", "重复来电"),
+    ("is_urgent", "紧急(第16条)"),  # the order's urgency flag; is_emergency is a transfer to 110/119/120/122
     ("summary", "诉求摘要"),
     ("keywords", "关键词"),
     ("suggested_units", "建议责任单位"),

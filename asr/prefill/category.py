@@ -77,7 +77,7 @@ class Verdict:
     question: bool = False  # the caller asked something (the default for a call without any cue)
 
 
-def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
+def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False) -> Verdict:
     scores: Counter[Category] = Counter()
     best: dict[Category, tuple[float, Doc, int, int]] = {}
 
@@ -96,6 +96,8 @@ def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
                 for match in pattern.finditer(text):
                     if _negated(text, match.start()):
                         continue
+                    if match.group() in cues.CUT_WORDS and cues.FUTURE_BEFORE.search(_before(text, match, 6)):
+                        continue  # 明天要停水: announced, not yet a difficulty
                     if category in _ASKING and cues.REPORTED_QUESTION_BEFORE.search(_before(text, match, 10)):
                         continue
                     hedged = category is Category.REPORT and cues.HEDGE_BEFORE.search(_before(text, match, 10))
@@ -104,6 +106,8 @@ def classify(sources: Sequence[Source], *, emergency: bool) -> Verdict:
         asked = asked or bool(cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)))
     if emergency:
         scores[Category.HELP] += cues.EXPLICIT_WEIGHT / 2
+    elif urgent:  # a danger nobody is blamed for yet (a burst main, a gas smell): a difficulty to be solved
+        scores[Category.HELP] += cues.URGENT_HELP_WEIGHT
     if not scores:
         return Verdict(None, {}, question=asked)
     category, score = max(scores.items(), key=lambda kv: (kv[1], -CATEGORY_ORDER.index(kv[0])))

@@ -7,6 +7,11 @@ give; then the caller's words; the agent's spoken turns only for the caller's na
 
 Words that are denied (没有着火, 不是投诉), hypothetical (万一着火, 火灾隐患) or past (去年出过车祸) do not count as
 what is happening now. See `cues.py` for the words and their weights.
+
+Two kinds of "urgent" are kept apart: `is_emergency` is a matter for the emergency lines (110/119/120/122, 第13条
+(二): the call is transferred, not accepted); `is_urgent` is a matter the hotline itself accepts and must have a
+unit act on within hours (第16条 紧急: a burst main flooding a road, a gas smell, a power cut for a patient on
+home oxygen). `Prefill.urgency` is the value the work order's 紧急 flag takes.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from agent_desktop.core.errors import AgentDesktopError
 from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
-from agent_desktop.core.work_order import Category, NotAcceptedReason
+from agent_desktop.core.work_order import Category, NotAcceptedReason, Urgency
 from asr.prefill import cues
 from asr.prefill.category import Source, classify, retrospective_intent
 from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
@@ -30,7 +35,7 @@ from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
 
 FIELDS = (
     "category", "surname", "form_of_address", "phone", "district", "street", "address", "is_anonymous",
-    "is_emergency", "emergency_service", "not_accepted_reason", "is_repeat", "summary", "keywords",
+    "is_emergency", "emergency_service", "not_accepted_reason", "is_repeat", "is_urgent", "summary", "keywords",
     "suggested_units",
 )  # fmt: skip
 SUMMARY_MAX_CHARS = 60
@@ -63,10 +68,17 @@ class Prefill:
     emergency_service: str | None = None  # "110" / "119" / "120" / "122"
     not_accepted_reason: NotAcceptedReason | None = None
     is_repeat: bool = False
+    is_urgent: bool = False  # 第16条 紧急: the hotline acts within hours (never together with is_emergency)
     summary: str = ""
     keywords: tuple[str, ...] = ()
     suggested_units: tuple[SuggestedUnit, ...] = ()
     evidence: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def urgency(self) -> Urgency:
+        """The work order's urgency flag (紧急, 第16条) as this pre-fill suggests it: an emergency for 110/119/120/122
+        is transferred, not accepted, so only `is_urgent` makes an order 紧急."""
+        return Urgency.EMERGENCY if self.is_urgent else Urgency.NORMAL
 
     def to_json(self) -> dict[str, Any]:
         """One JSON object with exactly the field names of the issue, plus `evidence` (field → source words).
@@ -84,6 +96,7 @@ class Prefill:
             "emergency_service": self.emergency_service,
             "not_accepted_reason": int(self.not_accepted_reason) if self.not_accepted_reason is not None else None,
             "is_repeat": self.is_repeat,
+            "is_urgent": self.is_urgent,
             "summary": self.summary,
             "keywords": list(self.keywords),
             "suggested_units": [{"id": u.id, "name": u.name} for u in self.suggested_units],
@@ -112,10 +125,16 @@ class _Extraction:
         self.evidence: dict[str, str] = {}
         self.evidence_address = ""
         self.evidence_emergency = ""
+        self.evidence_urgent = ""
+        self.evidence_judged = ""  # 表扬/批评/建议: the words that say so, right before whom or what they judge
         self.suggestions: list[UnitSuggestion] = []
         # the caller's words and the notes are what the matter is about; the notes come first in trust
         self.docs: tuple[Doc, ...] = tuple(d for d in (transcript.notes, transcript.caller) if d)
         self.places: list[tuple[Doc, Mention]] = [(doc, m) for doc in self.docs for m in gazetteer.scan(doc.compact)]
+        # several matters in one call: where the first one (which decides category, summary and routing) ends
+        self.matter_end: dict[int, int] = {
+            id(d): end for d in self.docs if d is not transcript.notes and (end := _first_matter_end(d)) is not None
+        }
         self._topics: tuple[str, ...] | None = None
         self.topic_patterns: tuple[re.Pattern[str], ...] = ()  # the cues that found the topics (没电了 → 停电)
         self.asked = False  # the caller asked a question (set by `category`)
@@ -132,7 +151,8 @@ class _Extraction:
         district, street = self.place()
         address = self.address()
         service = self.emergency()
-        category = self.category(emergency=service is not None)
+        urgent = service is None and self.urgent()
+        category = self.category(emergency=service is not None, urgent=urgent)
         reason = self.reason(service, district, street)
         if reason is NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST:
             category = None  # abuse or idle talk: there is no matter to classify
@@ -161,6 +181,7 @@ class _Extraction:
             emergency_service=service,
             not_accepted_reason=reason,
             is_repeat=is_repeat,
+            is_urgent=urgent,
             summary=summary,
             keywords=keywords,
             suggested_units=units,
@@ -244,14 +265,42 @@ class _Extraction:
                     return service
         return None
 
-    def category(self, *, emergency: bool) -> Category | None:
+    def urgent(self) -> bool:
+        """第16条 紧急 (see the module doc): a danger happening now that a unit must see to within hours."""
         sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
-        verdict = classify(sources, emergency=emergency)
+        if retrospective_intent(sources) is not None:
+            return False  # praise for a repair done, criticism of one done late: over
+        for doc in self.docs:
+            hit = _live_match(doc.compact, cues.URGENT)
+            if hit is None:  # begun in the past (昨晚刮风…) and still a danger (还在冒火花)
+                past = _live_match(doc.compact, cues.URGENT, allow_past=True)
+                if past is not None and cues.STILL_AFTER.match(doc.compact, past[1]):
+                    hit = past
+            if hit is None:
+                cut = _live_match(doc.compact, cues.URGENT_CUT)
+                dependent = _live_match(doc.compact, cues.URGENT_DEPENDENT) if cut is not None else None
+                if cut is not None and dependent is not None:
+                    hit = (min(cut[0], dependent[0]), max(cut[1], dependent[1]))
+            if hit is not None:
+                self.note("is_urgent", doc, *hit)
+                self.evidence_urgent = doc.compact[hit[0] : hit[1]]
+                return True
+        return False
+
+    def category(self, *, emergency: bool, urgent: bool = False) -> Category | None:
+        sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
+        first = [Source(self.first_matter(s.doc), notes=s.notes) for s in sources]
+        verdict = classify(first, emergency=emergency, urgent=urgent)
+        if verdict.category is None and first != sources:  # the first matter says nothing of its kind
+            verdict = classify(sources, emergency=emergency, urgent=urgent)
         self.asked = verdict.question
         if verdict.category is None:
             return None
         if verdict.doc is not None:
             self.note("category", verdict.doc, *verdict.span)
+            said = verdict.doc.compact[verdict.span[0] : verdict.span[1]]
+            if verdict.category in _JUDGED and said in cues.EXPLICIT_WORDS[verdict.category]:
+                self.evidence_judged = said  # 表扬一下106路公交的女司机: what follows is what is judged
         elif emergency and "emergency_service" in self.evidence:
             self.evidence["category"] = self.evidence["emergency_service"]
         return verdict.category
@@ -276,6 +325,11 @@ class _Extraction:
             doc, m = outside
             self.note("not_accepted_reason", doc, m.start, m.end)
             return NotAcceptedReason.OUTSIDE_JURISDICTION
+        for doc in self.docs:
+            hit = _live_match(doc.compact, cues.REASON_DISCIPLINE, allow_past=True)
+            if hit is not None:
+                self.note("not_accepted_reason", doc, *hit)
+                return NotAcceptedReason.OTHER_AUTHORITY
         for doc in self.docs:
             handled = _live_match(doc.compact, cues.REASON_HANDLED, allow_past=True)
             if handled is not None and cues.REASON_HANDLED_NO_NEWS.search(doc.compact):
@@ -331,19 +385,17 @@ class _Extraction:
                 return True
         return False
 
+    def first_matter(self, doc: Doc) -> Doc:
+        """`doc` cut to its first matter when the caller tells several (see `_NEXT_MATTER`), else `doc`."""
+        end = self.matter_end.get(id(doc))
+        if end is None:
+            return doc
+        return Doc(original=doc.original, compact=doc.compact[:end], index=doc.index[:end])
+
     def topics(self) -> tuple[str, ...]:
         """The matter in the unit directory's words (夜间施工, 停水 …), computed once."""
         if self._topics is None:
-            found: list[str] = []
-            patterns: list[re.Pattern[str]] = []
-            for doc in self.docs:
-                for pattern, words in cues.TOPICS:
-                    match = pattern.search(doc.compact)
-                    if match is not None and not _negated(doc.compact, match.start()):
-                        found += [w for w in words if w not in found]
-                        patterns.append(pattern)
-            self._topics = tuple(found)
-            self.topic_patterns = tuple(patterns)
+            self._topics, self.topic_patterns = _topics_in(self.docs)
         return self._topics
 
     # --- summary, keywords, units ---------------------------------------------------------------------------
@@ -355,11 +407,12 @@ class _Extraction:
         # the caller's words, unless the agent's notes say the matter better (a caller who only said 对对, 你记一下)
         candidates = [
             best_clause(
-                self.matter_text(doc, phone),
+                self.matter_text(doc, phone, upto=self.matter_end.get(id(doc))),
                 tuple(words),
-                self.topics(),
+                # the hotline's own words for the matter (the routing's: 公交, 物业) name it as a topic does
+                (*self.topics(), *(w for w in self.matched_unit_keywords() if w not in self.topics())),
                 self.topic_patterns,
-                decisive=(self.evidence_emergency,) if self.evidence_emergency else (),
+                decisive=tuple(w for w in (self.evidence_emergency, self.evidence_urgent, self.evidence_judged) if w),
             )
             if doc
             else ("", 0.0)
@@ -375,7 +428,7 @@ class _Extraction:
             self.evidence["summary"] = core
         return summary
 
-    def matter_text(self, doc: Doc, phone: str | None) -> str:
+    def matter_text(self, doc: Doc, phone: str | None, *, upto: int | None = None) -> str:
         """`doc.compact` with personal data and place names turned into clause breaks, so no clause of the summary
         carries them and no clause runs across them."""
         compact = doc.compact
@@ -407,7 +460,7 @@ class _Extraction:
             spans += [match.span() for match in re.finditer(re.escape(self.evidence_address), compact)]
         for start, end in spans:
             chars[start:end] = [c if c == BLANK else PLACE for c in chars[start:end]]
-        text = "".join(chars)
+        text = "".join(chars)[:upto]  # of several matters, the first
         for _ in range(2):  # 我的电话是 <number>, 住在 <place>: the words that only led to what was blanked
             text = cues.PERSONAL_INTRO_BEFORE_BLANK.sub(lambda m: BLANK * len(m.group()), text)
             text = cues.PLACE_INTRO_BEFORE_PLACE.sub(lambda m: PLACE * len(m.group()), text)
@@ -431,7 +484,10 @@ class _Extraction:
         places = {m.place.name for _d, m in self.places} | {district or "", street or ""}
         words = extract_keywords(text, exclude=places)
         matched = self.matched_unit_keywords()
+        # what made it an emergency or urgent names the matter (a long urgent phrase is no keyword)
         emergency = [self.evidence_emergency] if self.evidence_emergency else []
+        if self.evidence_urgent and len(self.evidence_urgent) <= 6:
+            emergency.append(self.evidence_urgent)
         merged: list[str] = []
         for word in (*emergency, *topics, *matched, *words):
             if word and word.casefold() not in {m.casefold() for m in merged}:  # KTV and ktv are one word
@@ -453,8 +509,14 @@ class _Extraction:
     ) -> tuple[SuggestedUnit, ...]:
         if self.directory is None:
             return ()
-        # the matter is told in the first minutes; the routing's cost grows with the text
-        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in self.docs), *topics])
+        # the matter is told in the first minutes; the routing's cost grows with the text. Of several matters the
+        # first decides (its unit leads); the others' words stay in the keywords.
+        if self.matter_end:
+            docs = tuple(self.first_matter(doc) for doc in self.docs)
+            topics = _topics_in(docs)[0]
+        else:
+            docs = self.docs
+        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in docs), *topics])
         if district is not None and district not in self.directory.districts:
             district = None
         try:
@@ -472,7 +534,7 @@ class _Extraction:
 
 
 _ADDRESS_SUFFIX = re.compile(
-    r"(小区|社区|家属区|家属院|宿舍|花园|家园|公寓|大厦|新村|新城|村(?![里民子干上])|华庭|华府|名邸|公馆|山庄|雅苑|嘉园|"
+    r"(小区|社区|家属区|家属院|宿舍|花园|家园|公寓|大厦|新村|新城|村(?![里民子干上])|华庭|华府|名邸|公馆|山庄|雅苑|嘉园|苑|"
     r"[一二三四五六七八九十百零\d]{1,4}(栋(?![下上])|号楼(?![下上道梯顶])|单元|组))"
 )
 # 路灯/路费/路况… are not roads; the house number is optional
@@ -524,7 +586,7 @@ def find_address(compact: str, mentions: list[Mention]) -> tuple[str, int, int] 
     for match in _ROAD.finditer(compact):
         start, end = match.span()
         name = compact[start:end]
-        if _ROAD_BAD.search(name):
+        if _ROAD_BAD.search(name) or _bus_line(compact, match):
             continue
         stop = _NAME_STOP.match(compact[start : match.end(1)])
         if stop is not None:
@@ -561,6 +623,25 @@ def find_address(compact: str, mentions: list[Mention]) -> tuple[str, int, int] 
             merged.append([start, end])
     start, end = max(merged, key=lambda s: (s[1] - s[0], -s[0]))
     return compact[start:end].strip("的，,。"), start, end
+
+
+# 一零六路 / 三十二路 公交: a bus line, not a road (八一路 and 五一路 are roads: a line needs three numerals, or
+# 公交/车/司机 after it, or 坐/搭/等 before it)
+_BUS_LINE_NUMBER = re.compile(r"[零一二三四五六七八九十百幺两\d]+路$")
+_BUS_AFTER = re.compile(r"(公交|车|的车|大巴|巴士|的司机|司机|末班|首班)")
+_BUS_BEFORE = re.compile(r"(坐|搭|乘|等|上了|那趟|这趟)$")
+
+
+def _bus_line(compact: str, match: re.Match[str]) -> bool:
+    number = _BUS_LINE_NUMBER.search(match.group(1))
+    if number is None or match.group(2):
+        return False
+    line_start = match.start(1) + number.start()
+    return (
+        len(number.group()) >= 4
+        or bool(_BUS_AFTER.match(compact, match.end(1)))
+        or bool(_BUS_BEFORE.search(compact[max(0, line_start - 2) : line_start]))
+    )
 
 
 def _without_personal_data(compact: str) -> str:
@@ -721,3 +802,39 @@ def _denied_place(text: str, mention: Mention) -> bool:
     """不是岳麓区的 / 不在芙蓉区: the caller says where the matter is not."""
     before = text[max(0, mention.start - 2) : mention.start]
     return before.endswith(("不是", "不在"))
+
+
+# 我有两个事 … 第二个 / 还有一个事 / 顺便问一下: several matters in one call. The first decides the category (the
+# others go in the summary), unless the caller says which one is the main one (主要是想投诉…).
+_NEXT_MATTER = re.compile(
+    r"第二(个|件|点)(?!月|星期|礼拜|小时|钟头|年|人|孩子|小孩|儿子|女儿|楼|单元)|(哦|噢|对了|另外)还有|还有就是|另外(一)?(个|件)(事|问题)|还有(一)?(个|件)(事|问题)|顺便(问|说|反映|提)|再(问|说)(一下|个)|还想问|另外问"
+)
+_MAIN_MATTER = re.compile(r"主要(是)?(想|要|就是)?")
+_FIRST_MATTER_MIN_CHARS = 8
+
+
+_JUDGED = (Category.PRAISE, Category.CRITICISM, Category.SUGGESTION)
+
+
+def _first_matter_end(doc: Doc) -> int | None:
+    """Where the first of several matters ends in the caller's words (see `_NEXT_MATTER`), or None for one."""
+    text = doc.compact
+    nxt = _NEXT_MATTER.search(text)
+    if nxt is None or nxt.start() < _FIRST_MATTER_MIN_CHARS:
+        return None
+    if _MAIN_MATTER.search(text, nxt.end()):
+        return None  # the main matter is named after another: the whole call decides
+    return nxt.start()
+
+
+def _topics_in(docs: Iterable[Doc]) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    """The matter in the unit directory's words (夜间施工, 停水 …) and the cues that found them."""
+    found: list[str] = []
+    patterns: list[re.Pattern[str]] = []
+    for doc in docs:
+        for pattern, words in cues.TOPICS:
+            match = pattern.search(doc.compact)
+            if match is not None and not _negated(doc.compact, match.start()):
+                found += [w for w in words if w not in found]
+                patterns.append(pattern)
+    return tuple(found), tuple(patterns)

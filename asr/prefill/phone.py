@@ -7,8 +7,12 @@ not digits read one by one, so they break a run.
 
 A run of digits is a mobile number (11 digits, 1[3-9]…), a Changsha landline (0731 + 8 digits, written
 0731-8xxxxxxx) or, said right after 电话/号码/座机, the 8 digits of a landline without the area code. A caller
-who corrects himself ("…六八五 哦 不对 最后是六八七") replaces the tail of the number he just said, or the whole
-number when he says it again.
+who corrects himself replaces part of the number he just said: the tail ("…六八五 哦 不对 最后是六八七",
+"最后两位是零八" — 两位 counts digits, it is not one), the head ("开头是一五九"), or the part he names
+("不是一八九 是一五九", "是四四 不是四五"); or the whole number when he says it again.
+
+A number that belongs to someone else (老板的电话, 负责人电话是…, 名片上的电话, 你们可以打他的) is not the
+caller's callback number, however it is said: the caller's own number is his, and without one there is none.
 """
 
 from __future__ import annotations
@@ -31,6 +35,21 @@ _PHONE_CONTEXT = re.compile(r"电话|号码|手机|座机|联系方式|联系我
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _AREA_CODE = "0731"
 _MIN_CORRECTION_CONTEXT = 12
+# 两位 / 三个数: a count of digits, not a digit
+_COUNT_AFTER = re.compile(r"位|个数|个号")
+# where in the number the corrected part goes
+_HEAD_HINT = re.compile(r"开头|前面|前[一二两三四五六七1-7]位|头[一二两三四五六七1-7]?位?|第一位")
+# "不是A是B" (A wrong, B right) / "是B不是A" (B right, A wrong): what joins the two parts says which is which
+_JOIN_RIGHT_AFTER = re.compile(r"是|改成|换成|应该是|改为")
+_JOIN_WRONG_AFTER = re.compile(r"不是|不对")
+_MAX_JOIN = 8
+# the owner of a number said right before it: someone else's (老板的电话) or the caller's own (我的电话)
+_OTHERS_NUMBER_BEFORE = re.compile(
+    r"((他|她|他们|老板|负责人|房东|经理|师傅|司机|对方|物业|商家|店家|老师|包工头|名片|牌子|广告|中介|工头|那个人|这个人|那家)|"
+    r"(?<!我)(?<!我的)(?<!我们)(?<!我们的)(公司|单位|厂里|店里))(姓[\u4e00-\u9fff]{1,2}?)?(上|上面)?(的|写的|留的|印的)?(电话|手机|号码|联系方式)"
+)
+_OWN_NUMBER_BEFORE = re.compile(r"我(的|家|屋里|本人)?(电话|手机|号码|联系方式)|(打|联系|找)我|本人")
+_OTHERS_NUMBER_AFTER = re.compile(r"^\S{0,10}(打|拨|联系|找|问|钓)\S{0,6}?(他|她|这个人|那个人|老板|负责人)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +74,8 @@ def digit_runs(compact: str) -> list[DigitRun]:
     gap = 0
     for position, char in enumerate(compact):
         digit = DIGITS.get(char)
+        if digit is not None and _COUNT_AFTER.match(compact, position + 1):
+            digit = None  # 最后两位是零八: 两 counts the digits that follow
         if digit is not None:
             if not digits:
                 start = position
@@ -90,30 +111,83 @@ def _corrects(compact: str, previous: PhoneNumber, run: DigitRun) -> bool:
     return len(between) <= _MIN_CORRECTION_CONTEXT and bool(_CORRECTION.search(between))
 
 
+def _others(compact: str, run: DigitRun) -> bool:
+    """The number is said as someone else's (老板电话是…, …你们可以打他的)."""
+    before = compact[max(0, run.start - 12) : run.start]
+    owners = [(m.end(), False) for m in _OWN_NUMBER_BEFORE.finditer(before)]
+    owners += [(m.end(), True) for m in _OTHERS_NUMBER_BEFORE.finditer(before)]
+    if owners:
+        nearest = max(end for end, _others in owners)
+        return all(others for end, others in owners if end == nearest)  # the owner said nearest to the number
+    return bool(_OTHERS_NUMBER_AFTER.match(compact[run.end : run.end + 10]))
+
+
+def _replace_part(number: str, wrong: str | None, right: str, head: bool) -> str:
+    """`number` with a part corrected: `wrong` replaced by `right` where it occurs (the first occurrence when the
+    caller said 开头, else the last), or without `wrong` the head or the tail replaced by `right`."""
+    if wrong is not None and len(wrong) == len(right) and wrong in number:
+        at = number.find(wrong) if head else number.rfind(wrong)
+        return number[:at] + right + number[at + len(wrong) :]
+    if head:
+        return right + number[len(right) :]
+    return number[: len(number) - len(right)] + right
+
+
 def find_phone(compact: str) -> PhoneNumber | None:
     """The caller's callback number in compact text, or None. Prefers a number said right after 电话/号码…;
-    otherwise the last one said (a caller repeats or corrects the number he means)."""
+    otherwise the last one said (a caller repeats or corrects the number he means). Someone else's number is
+    never the caller's."""
     runs = digit_runs(compact)
-    candidates: list[tuple[PhoneNumber, bool]] = []
-    for run in runs:
+    candidates: list[tuple[PhoneNumber, bool, bool]] = []  # (number, said after 电话…, someone else's)
+    skip: set[int] = set()
+    for index, run in enumerate(runs):
+        if index in skip:
+            continue
         number = _as_number(run, compact)
         if number is not None:
             context = bool(_PHONE_CONTEXT.search(compact[max(0, run.start - 12) : run.start]))
+            others = _others(compact, run)
             if candidates and _corrects(compact, candidates[-1][0], run):
                 # the caller says the whole number again after "不对": it replaces the one he just said
-                context = context or candidates.pop()[1]
-            candidates.append((PhoneNumber(number, run.start, run.end), context))
+                _previous, previous_context, previous_others = candidates.pop()
+                context = context or previous_context
+                others = others and previous_others
+            candidates.append((PhoneNumber(number, run.start, run.end), context, others))
             continue
         if not candidates:
             continue
-        previous, context = candidates[-1]
+        previous, context, others = candidates[-1]
         bare = previous.number.replace("-", "")
-        if _corrects(compact, previous, run) and len(run.digits) < len(bare):
-            corrected = bare[: len(bare) - len(run.digits)] + run.digits
-            if previous.number.startswith(f"{_AREA_CODE}-"):
-                corrected = f"{_AREA_CODE}-{corrected[4:]}"
-            candidates[-1] = (PhoneNumber(corrected, previous.start, run.end), context)
-    if not candidates:
+        if len(run.digits) >= len(bare) or len(compact[previous.end : run.start]) > _MIN_CORRECTION_CONTEXT:
+            continue
+        head = bool(_HEAD_HINT.search(compact[previous.end : run.start]))
+        wrong: str | None = None
+        right = run.digits
+        end = run.end
+        following = runs[index + 1] if index + 1 < len(runs) else None
+        join = compact[run.end : following.start] if following is not None else ""
+        if following is not None and len(following.digits) == len(run.digits) and len(join) <= _MAX_JOIN and (
+            _JOIN_WRONG_AFTER.search(join) or _JOIN_RIGHT_AFTER.search(join)
+        ):
+            # two parts of the same length: one is what he said wrong, the other what he meant ("不是A是B",
+            # "中间是B不是A")
+            if _JOIN_WRONG_AFTER.search(join):
+                wrong, right = following.digits, run.digits
+            elif not _corrects(compact, previous, run):
+                continue  # "…是四五 是吧": no word of correction at all
+            else:
+                wrong, right = run.digits, following.digits
+            head = head or bool(_HEAD_HINT.search(join))
+            end = following.end
+            skip.add(index + 1)
+        elif not _corrects(compact, previous, run):
+            continue
+        corrected = _replace_part(bare, wrong, right, head)
+        if previous.number.startswith(f"{_AREA_CODE}-"):
+            corrected = f"{_AREA_CODE}-{corrected[4:]}"
+        candidates[-1] = (PhoneNumber(corrected, previous.start, end), context, others)
+    own = [(c, context) for c, context, others in candidates if not others]
+    if not own:
         return None
-    with_context = [c for c, context in candidates if context]
-    return with_context[-1] if with_context else candidates[-1][0]
+    with_context = [c for c, context in own if context]
+    return with_context[-1] if with_context else own[-1][0]

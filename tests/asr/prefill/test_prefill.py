@@ -366,9 +366,15 @@ def test_where_the_caller_works_does_not_make_a_matter_local() -> None:
     assert prefill("我 在 深圳 交 了 五 年 的 社保 现在 回 长沙 了 怎么 转 回来").not_accepted_reason is None
 
 
-def test_a_smell_of_gas_is_for_the_fire_brigade() -> None:
+def test_a_smell_of_gas_is_urgent_for_the_hotline_and_a_fire_is_for_the_fire_brigade() -> None:
+    """Issue 14: a gas smell is 第16条 紧急 (the gas company on site within hours), not a 119 emergency;
+    once something burns it is 119 (transferred) and no longer the hotline's urgent order."""
     result = prefill("我 们 这 个 楼 里 面 有 一 股 很 浓 的 煤气 味 不 知道 哪 家 漏 气 了")
-    assert result.emergency_service == "119"
+    assert result.emergency_service is None and not result.is_emergency
+    assert result.is_urgent and result.evidence["is_urgent"] == "煤气 味"
+    burning = prefill("我 们 楼 里 面 有 股 煤气 味 现在 厨房 着火 了")
+    assert burning.emergency_service == "119"
+    assert not burning.is_urgent
 
 
 def test_abuse_has_no_category() -> None:
