@@ -13,7 +13,8 @@ Conversation (client → server ⇢ server → client)::
 
     hello(token, seat, client_id, resume_from[, batch_changes]) ⇢  welcome(user, role, unit, cursor, time)
                                                                 ⇢  change / kb_change / changes[…] …, caught_up(cursor)
-    push(op_id, order_id, base_version, command, made_at)       ⇢  ack(op_id, version, cursor, order)
+    push(op_id, order_id, base_version, command, made_at        ⇢  ack(op_id, version, cursor, order)
+         [, synced_at])
                                                                    | reject(op_id, code, reason, article, order)
                                                                 ⇢  change (to every client allowed to see the order)
     kb_push(op_id, entry_id, command, made_at)                  ⇢  kb_ack(…, entry) | kb_reject(…, entry)

@@ -459,7 +459,7 @@ class _Batch:
         self.first_new_cursor = self.head + 1
         self.now = store.clock()
         self.orders: dict[str, _Current] = {}
-        self.answers: dict[str, Outcome] = {}  # op_id → outcome, for replays within the batch
+        self.answers: dict[str, tuple[str, Outcome]] = {}  # op_id → (user id, outcome), for replays within the batch
         self.operation_rows: list[dict[str, Any]] = []
         self.change_rows: list[dict[str, Any]] = []
         self.order_rows: dict[str, dict[str, Any]] = {}
@@ -501,14 +501,17 @@ class _Batch:
     def apply(self, item: Submitted) -> Outcome:
         message = item.message
         op_id = message.op_id
-        replay = self.answers.get(op_id) or self._stored_answer(item)
+        if op_id in self.answers:  # pushed twice within one batch
+            first_user, outcome = self.answers[op_id]
+            return outcome if first_user == item.user.user_id else self._foreign_op_answer(item)
+        replay = self._stored_answer(item)
         if replay is not None:
             return replay
         if isinstance(message, protocol.KbPush):
             outcome = self._apply_kb(item, message)
         else:
             outcome = self._apply_order(item, message)
-        self.answers[op_id] = outcome
+        self.answers[op_id] = (item.user.user_id, outcome)
         return outcome
 
     # --- replays ---

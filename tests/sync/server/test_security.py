@@ -27,7 +27,8 @@ from sync.client import Backoff, SyncClient
 from sync.local_store import LocalStore
 from sync.server import db
 from sync.server.app import CentralServer
-from tests.sync.server.conftest import LEAD, Tokens
+from sync.server.store import Submitted, User
+from tests.sync.server.conftest import LEAD, OTHER, Tokens
 from tests.sync.server.wsclient import WsClient, kb_push
 
 PHONE = "13987654321"
@@ -507,3 +508,19 @@ async def test_a_command_nested_deeper_than_the_documented_limit_is_refused(serv
     assert error.code == "bad_json" and "32" in error.message and not error.fatal
     assert isinstance(await agent.push("WO-N", OPEN), protocol.Ack)  # the connection goes on
     await agent.close()
+
+
+async def test_another_users_op_id_in_the_same_batch_tells_nothing_either(server: CentralServer,
+                                                                          tokens: Tokens) -> None:
+    agent = await WsClient.open(server.url, tokens.agent)
+    await dispatched(agent, "WO-SECRET-8")
+    await agent.close()
+    lead = User("unit-yl", Role.UNIT, LEAD)
+    water = User("unit-water", Role.UNIT, OTHER)
+    op_id = protocol.new_op_id()
+    now = datetime.now(UTC)
+    first = Submitted(lead, None, protocol.Push(op_id, "WO-SECRET-8", 2, lc.RequestReturn("区住建局职责"), now), now)
+    copy = Submitted(water, None, protocol.Push(op_id, "WO-MINE", 1, lc.Sign(), now), now)
+    own, foreign = await asyncio.to_thread(server.store.apply_batch, [first, copy])  # arriving together
+    assert "WO-SECRET-8" in own.text and "区住建局职责" not in foreign.text
+    assert "WO-SECRET-8" not in foreign.text and json.loads(foreign.text)["code"] == "not_your_order"
