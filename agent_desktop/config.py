@@ -38,6 +38,7 @@ from typing import Any
 import platformdirs
 
 from agent_desktop.core.errors import ConfigError
+from agent_desktop.core.privacy import check_secret_file
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_names, rule_parameters_from_mapping
 from agent_desktop.core.working_days import WorkingDayCalendar, load_overrides
 
@@ -69,6 +70,17 @@ def default_config_path() -> Path:
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def read_token_file(path: str | os.PathLike[str]) -> str:
+    """The sync token held in `path` (one line). A token file group or others may read is refused, like the field
+    key file (`ConfigError` code `file_permissions`): whoever reads the token acts as its user."""
+    token_file = Path(path).expanduser()
+    check_secret_file(token_file, "the token file")
+    try:
+        return token_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}", code="bad_token_file") from exc
 
 
 def default_holidays_path() -> Path | None:

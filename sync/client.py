@@ -54,6 +54,7 @@ from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import command_from_dict
 from sync import protocol
 from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
+from sync.wire_log import wire_log
 
 logger = logging.getLogger(__name__)
 
@@ -355,6 +356,7 @@ class SyncClient:
             ping_interval=self._ping_interval_s,
             ping_timeout=self._ping_interval_s,
             close_timeout=2,
+            logger=wire_log("websockets.client"),  # its frame log at DEBUG would show the hello's token
         ) as ws:
             session = _Session(ws)
             self._session = session
@@ -631,7 +633,7 @@ def _echo(raw: str | bytes, seen: set[str]) -> _Echo | None:
 def _push_message(op: PendingOperation) -> str:
     command = command_from_dict(dict(op.command))
     push = protocol.Push(op_id=op.op_id, order_id=op.order_id, base_version=int(op.operation.get("base_version", 0)),
-                         command=command, made_at=op.at)
+                         command=command, made_at=op.at, synced_at=op.synced_at)
     return protocol.encode(push)
 
 

@@ -72,8 +72,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent_desktop.core import lifecycle
-from agent_desktop.core.errors import AgentDesktopError, InvalidCommand, SyncError
+from agent_desktop.core.errors import AgentDesktopError, ConfigError, InvalidCommand, SyncError
 from agent_desktop.core.lifecycle import Command, RuleContext
+from agent_desktop.core.privacy import narrow_file, private_file, private_folder
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.serialization import (
     OpenWorkOrder,
@@ -222,6 +223,13 @@ class PendingOperation:
     def command(self) -> Mapping[str, Any]:
         return self.operation["command"]
 
+    @property
+    def synced_at(self) -> datetime | None:
+        """When the seat had last synced before the step (its own clock), never after the step itself; the centre
+        refuses a step dated before it."""
+        text = self.operation.get("synced_at")
+        return min(datetime.fromisoformat(text), self.at) if text else None
+
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
@@ -309,10 +317,16 @@ class LocalStore:
         self._path = Path(path).expanduser()
         self._ctx = ctx or RuleContext.default()
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
+            # callers' personal data: an owner-only folder when new, an owner-only file (its -wal and -shm too)
+            private_folder(self._path.parent)
+            private_file(self._path, "the seat's store")
+            for suffix in ("-wal", "-shm"):
+                narrow_file(self._path.with_name(self._path.name + suffix), "the seat's store journal")
         except OSError as exc:
             raise SyncError(f"cannot create the folder of the local store {self._path}: {exc}",
                             code="store_unavailable") from exc
+        except ConfigError as exc:
+            raise SyncError(exc.message, code="file_permissions") from exc
         self._engine = _sqlite_engine(self._path, synchronous)
         self._write_lock = threading.Lock()
         self._commits = 0  # write transactions committed by this process
@@ -663,6 +677,9 @@ class LocalStore:
                           result_json: str) -> str:
         seq = int(conn.execute(_LAST_SEQ).scalar_one()) + 1
         op_id = str(uuid.uuid4())
+        synced_at = self._get(conn, _K_LAST_SYNC)
+        if synced_at is not None:  # the centre refuses a step dated before the seat's last sync (issue 15)
+            operation = {**operation, "synced_at": synced_at}
         conn.execute(_INSERT_OP, {
             "op_id": op_id, "seq": seq, "order_id": order_id,
             "operation": json.dumps(operation, ensure_ascii=False, allow_nan=False), "result_json": result_json,

@@ -3,17 +3,18 @@ ticket store. Pure: values in, values out, no sockets.
 
 Every message is one websocket text frame holding one JSON object with a ``"type"``. Reading is strict, because
 the other end may be broken or hostile: the frame's size is checked before it is parsed, the JSON may not hold
-NaN/Infinity or repeated keys (nesting is bounded by json's recursion limit, and the readers walk only as deep as
-the message's types go), every field is checked for its type, size, enum value and format (UUIDs in their
-canonical form, aware ISO 8601 times), unknown fields and unknown types are refused. Anything wrong is a
-`SyncError` whose `code` says what (see `ERROR_CODES`), so the receiving side can log it and answer with an
-`Error` (or, for a push whose envelope is readable but whose command is not, a `Reject` of that operation).
+NaN/Infinity or repeated keys, nor nest deeper than `MAX_DEPTH` (checked on the text before it is parsed), every
+field is checked for its type, size, enum value and format (UUIDs in their canonical form, aware ISO 8601
+times), unknown fields and unknown types are refused. Anything wrong is a `SyncError` whose `code` says what
+(see `ERROR_CODES`), so the receiving side can log it and answer with an `Error` (or, for a push whose envelope is
+readable but whose command is not, a `Reject` of that operation).
 
 Conversation (client → server ⇢ server → client)::
 
     hello(token, seat, client_id, resume_from[, batch_changes]) ⇢  welcome(user, role, unit, cursor, time)
                                                                 ⇢  change / kb_change / changes[…] …, caught_up(cursor)
-    push(op_id, order_id, base_version, command, made_at)       ⇢  ack(op_id, version, cursor, order)
+    push(op_id, order_id, base_version, command, made_at        ⇢  ack(op_id, version, cursor, order)
+         [, synced_at])
                                                                    | reject(op_id, code, reason, article, order)
                                                                 ⇢  change (to every client allowed to see the order)
     kb_push(op_id, entry_id, command, made_at)                  ⇢  kb_ack(…, entry) | kb_reject(…, entry)
@@ -45,9 +46,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import accumulate
 from typing import Any
 
 from agent_desktop.core.errors import AgentDesktopError, PrivacyError, SyncError
+from agent_desktop.core.privacy import check_sealed_caller
 from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import (
     OpenWorkOrder,
@@ -57,7 +60,7 @@ from agent_desktop.core.serialization import (
     work_order_from_dict,
     work_order_to_dict,
 )
-from agent_desktop.core.work_order import WorkOrder
+from agent_desktop.core.work_order import Caller, WorkOrder
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -70,6 +73,9 @@ MAX_TOKEN_CHARS = 512
 MAX_NAME_CHARS = 64  # user ids, seats
 MAX_UNIT_CHARS = 128
 MAX_TEXT_CHARS = 4000  # reject reasons, error messages
+# The deepest a real message nests is a change batch's order history (about 8 levels); json itself would go to the
+# interpreter's recursion limit (about 1000), which costs memory and time on a hostile frame for nothing.
+MAX_DEPTH = 32
 
 _ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}")
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -87,6 +93,7 @@ ERROR_CODES = frozenset(
         "unsupported_protocol",  # hello with a version this server does not speak
         "bad_command",  # a push whose command is not a valid lifecycle command (details carry op_id)
         "not_sealed",  # personal data of an anonymous caller in plain text
+        "bad_seal",  # a "sealed" value that is not: no token of the field cipher, or a mask that is not a mask
     }
 )
 
@@ -145,13 +152,16 @@ class Welcome:
 class Push:
     """One operation from the outbox. `command` is a lifecycle command object or `OpenWorkOrder`; `made_at` is
     when the step was taken at the seat (the server decides how far to trust it, see the server's docs);
-    `base_version` the order version the seat had when it took the step (0 for opening)."""
+    `base_version` the order version the seat had when it took the step (0 for opening); `synced_at` when the seat
+    had last heard from the centre before it took the step (its own clock; None when it never had), which the step
+    cannot be older than."""
 
     op_id: str
     order_id: str
     base_version: int
     command: Any
     made_at: datetime
+    synced_at: datetime | None = None
 
     type = MessageType.PUSH
 
@@ -344,8 +354,11 @@ def to_dict(message: Message) -> dict[str, Any]:
                 "unit": m.unit, "server_cursor": m.server_cursor,
                 "server_time": _aware(m.server_time, "server_time").isoformat()}
     if kind is MessageType.PUSH:
-        return {"type": kind.value, "op_id": m.op_id, "order_id": m.order_id, "base_version": m.base_version,
+        data = {"type": kind.value, "op_id": m.op_id, "order_id": m.order_id, "base_version": m.base_version,
                 "command": command_to_dict(m.command), "made_at": _aware(m.made_at, "made_at").isoformat()}
+        if m.synced_at is not None:  # only when known, so a push without it reads as before
+            data["synced_at"] = _aware(m.synced_at, "synced_at").isoformat()
+        return data
     if kind is MessageType.ACK:
         return {"type": kind.value, "op_id": m.op_id, "order_id": m.order_id, "version": m.version,
                 "cursor": m.cursor, "duplicate": m.duplicate, "order": _order_dict(m.order)}
@@ -471,6 +484,8 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
                         code="message_too_big", details={"size": size})
     try:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+        if _nests_deeper(text, MAX_DEPTH):
+            raise SyncError(f"message nests deeper than {MAX_DEPTH} levels", code="bad_json")
         data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except SyncError:
         raise
@@ -501,6 +516,19 @@ def _decode(raw: str | bytes, accepted: frozenset[MessageType]) -> Message:
         # json.loads bounds nesting by the interpreter's recursion limit, and the readers walk only as deep as the
         # message's types go; this is the backstop for a frame nested just under json's limit
         raise SyncError("message nests too deeply", code="bad_json") from exc
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether the JSON text opens more than `limit` objects and lists inside each other (strings, where brackets
+    mean nothing, left out). Cheap: a frame with fewer opening brackets than the limit is not looked at further."""
+    if text.count("{") + text.count("[") <= limit:
+        return False
+    brackets = _BRACKET.findall(_JSON_STRING.sub("", text))
+    return max(accumulate(1 if b in "[{" else -1 for b in brackets), default=0) > limit
 
 
 def _refuse_constant(name: str) -> Any:
@@ -587,9 +615,11 @@ class _Fields:
             raise self._bad(name, expected, value)
         return value
 
-    def time(self, name: str) -> datetime:
+    def time(self, name: str, *, default: Any = ...) -> Any:
         expected = "an ISO 8601 date and time with UTC offset"
-        value = self.raw(name, expected=expected)
+        value = self.raw(name, default=default, expected=expected)
+        if value is None and default is None:
+            return None
         if not isinstance(value, str) or len(value) > 64:
             raise self._bad(name, expected, value)
         try:
@@ -679,17 +709,33 @@ def _read_push(f: _Fields) -> Push:
     order_id = _order_id(f)
     base_version = f.integer("base_version")
     made_at = f.time("made_at")
+    synced_at = f.time("synced_at", default=None)
     raw_command = f.raw("command", expected="an object (command)")
     f.done()
     try:
         command = command_from_dict(raw_command)
+        caller = caller_of(command)
+        if caller is not None:
+            # proven sealed before anything stores or shows it: a token of the field cipher and a mask of it
+            check_sealed_caller(caller)
     except PrivacyError as exc:
-        raise SyncError(f"push {op_id}: {exc.message}", code="not_sealed",
+        code = "bad_seal" if exc.code == "bad_seal" else "not_sealed"
+        raise SyncError(f"push {op_id}: {exc.message}", code=code,
                         details={"op_id": op_id, "order_id": order_id}) from exc
     except AgentDesktopError as exc:
         raise SyncError(f"push {op_id}: bad command: {exc.message}", code="bad_command",
                         details={"op_id": op_id, "order_id": order_id, "reason": exc.code}) from exc
-    return Push(op_id=op_id, order_id=order_id, base_version=base_version, command=command, made_at=made_at)
+    return Push(op_id=op_id, order_id=order_id, base_version=base_version, command=command, made_at=made_at,
+                synced_at=synced_at)
+
+
+def caller_of(command: Any) -> Caller | None:
+    """The caller a command brings in (opening, or an edit of the caller), if any."""
+    if isinstance(command, OpenWorkOrder):
+        return command.caller
+    changes = getattr(command, "changes", None)
+    caller = changes.get("caller") if isinstance(changes, Mapping) else None
+    return caller if isinstance(caller, Caller) else None
 
 
 def _order_id(f: _Fields) -> str:

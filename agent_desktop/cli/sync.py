@@ -174,11 +174,9 @@ def _print_status(status: Any) -> None:
 
 def _read_token(token_file: str | None, token_env: str = "AGENT_DESKTOP_SYNC_TOKEN") -> str:
     if token_file:
-        try:
-            token = Path(token_file).expanduser().read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}", code="bad_token_file") \
-                from exc
+        from agent_desktop.config import read_token_file  # noqa: PLC0415
+
+        token = read_token_file(token_file)  # refused when others may read it
     else:
         # AGENT_DESKTOP_SYNC_TOKEN always works; [sync] token_env may name another variable
         token = (os.environ.get("AGENT_DESKTOP_SYNC_TOKEN", "") or os.environ.get(token_env, "")).strip()

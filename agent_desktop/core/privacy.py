@@ -26,6 +26,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import stat
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +65,9 @@ _KEY_ID_INFO = b"agent-desktop/v1/key-id"
 
 # A key file is one line of base64; anything much longer is not a key file.
 _KEY_FILE_MAX_BYTES = 1024
+# A sealed personal field: a name, a number or an address of at most a few hundred characters, in UTF-8 and base64
+MAX_CIPHERTEXT_CHARS = 4096
+MAX_MASK_CHARS = 64
 
 PERSONAL_FIELDS: tuple[str, ...] = Caller.PERSONAL_FIELDS
 
@@ -286,6 +290,79 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# --- owner-only files: the stores hold callers' personal data, token files a credential -------------------------
+
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_folder(folder: Path) -> None:
+    """Create `folder` (and its parents) with the last one owner-only. A folder that already exists is left as it is
+    (it may be one the user chose, shared on purpose), with a warning when others may enter it."""
+    try:
+        folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True)
+    except FileExistsError:
+        if os.name == "posix" and folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) & 0o077:
+            logger.warning("the folder %s is open to group or others (mode %03o); the files in it are owner-only, "
+                           "but `chmod 700 %s` keeps even their names private", folder,
+                           stat.S_IMODE(folder.stat().st_mode), folder)
+        return
+    folder.chmod(PRIVATE_FOLDER_MODE)  # a umask may have taken the owner's own bits away
+
+
+def private_file(path: Path, what: str) -> None:
+    """Make `path` an owner-only file before a database opens it: created empty with mode 0600 when missing (SQLite
+    gives its -wal and -shm files the mode of the database), narrowed to 0600 with a warning when others may read
+    it, refused (`ConfigError`, code `file_permissions`) when it cannot be narrowed."""
+    if os.name != "posix":
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        os.close(os.open(path, flags, PRIVATE_FILE_MODE))
+        return
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"cannot create {what} {path}: {exc.strerror or exc}", code="file_permissions") from exc
+    narrow_file(path, what)
+
+
+def narrow_file(path: Path, what: str) -> None:
+    """An existing file others may access: narrowed to 0600 with a warning; refused when that fails."""
+    if os.name != "posix":
+        return
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot read the permissions of {what} {path}: {exc.strerror or exc}",
+                          code="file_permissions") from exc
+    if not mode & 0o077:
+        return
+    try:
+        path.chmod(PRIVATE_FILE_MODE)
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} is accessible to group or others (mode {mode:03o}) and cannot be made "
+                          f"owner-only: {exc.strerror or exc}; run `chmod 600 {path}`",
+                          code="file_permissions") from exc
+    logger.warning("%s %s was accessible to group or others (mode %03o); it is now owner-only (600)", what, path, mode)
+
+
+def check_secret_file(path: Path, what: str) -> None:
+    """Refuse (`ConfigError`, code `file_permissions`) a file holding a secret that group or others may access, as
+    the field key file is refused: a secret others can read is no longer one."""
+    if os.name != "posix":
+        return
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return  # the reader reports a missing or unreadable file in its own words
+    if mode & 0o077:
+        raise ConfigError(f"{what} {path} is accessible to group or others (mode {mode:03o}); run `chmod 600 {path}`",
+                          code="file_permissions")
+
+
 # --- sealing ----------------------------------------------------------------------------------------------
 
 
@@ -309,6 +386,82 @@ def open_sealed(cipher: FieldCipher, value: SealedValue, *, order_id: str, field
     if not isinstance(value, SealedValue):
         raise InvalidCommand(f"the {field} to open is not a sealed value", code="not_sealed")
     return cipher.decrypt(value.ciphertext, order_id=order_id, field=field)
+
+
+# The shapes `masks` produces, field by field: a sealed value whose mask has none of them was not made by `seal` (a
+# plain number or name posing as a mask would be shown on every screen as it is).
+_MASK_SHAPES: dict[str, re.Pattern[str]] = {
+    "phone": re.compile(r"1\d{2}\*{4}\d{4}|0[12]\d\*{3,}\d{4}|0[03-9]\d{2}\*{2,}\d{4}|(\*+)(\d{0,4})"),
+    "name": re.compile(r"\*|\S\*{1,2}|\S.\*{2,}"),
+    "id_number": re.compile(r"(\S{0,3}?)(\*+)(\S{0,4}?)"),
+    "address": re.compile(r"(?:[^\d\s]{1,6}[省市区县])?\*{4}"),
+}
+
+
+def is_mask_shape(field: str, masked: str) -> bool:
+    """Whether `masked` has the shape of a mask `masks` makes for `field` (138****8000, 张*, 430***********1234,
+    岳麓区****): never a whole number, name or ID number."""
+    shape = _MASK_SHAPES.get(field)
+    if shape is None or not isinstance(masked, str) or not masked or len(masked) > MAX_MASK_CHARS:
+        return False
+    match = shape.fullmatch(masked)
+    if match is None:
+        return False
+    if field == "phone" and match.group(1) is not None:
+        return len(match.group(2)) <= len(match.group(1))  # short numbers keep at most half of their digits
+    if field == "id_number":
+        return len(match.group(1)) + len(match.group(3)) <= len(match.group(2))
+    return True
+
+
+def is_token_shape(ciphertext: str) -> bool:
+    """Whether `ciphertext` is a well-formed token of `FieldCipher`: version prefix, urlsafe base64 of a nonce, at
+    least one byte and the tag, within `MAX_CIPHERTEXT_CHARS`."""
+    if not isinstance(ciphertext, str) or len(ciphertext) > MAX_CIPHERTEXT_CHARS:
+        return False
+    version, sep, body = ciphertext.partition(":")
+    if not sep or version != CIPHERTEXT_VERSION:
+        return False
+    try:
+        raw = base64.b64decode(body.encode("ascii"), altchars=b"-_", validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return False
+    return len(raw) > NONCE_BYTES + TAG_BYTES and base64.urlsafe_b64encode(raw).decode("ascii") == body
+
+
+def check_sealed_value(value: SealedValue, *, field: str, order_id: str | None = None,
+                       cipher: FieldCipher | None = None) -> None:
+    """Refuse (`PrivacyError`, code `bad_seal`) a sealed value that is not proven sealed: its ciphertext must be a
+    token of the field cipher and its mask a mask of `field`; with the `cipher` (and the order it was sealed for) it
+    must also open, and its mask must be the mask of what it holds. The messages name the field and the problem,
+    never the value."""
+    _check_personal_field(field)
+    if not isinstance(value, SealedValue):
+        raise PrivacyError(f"the sealed {field} is not a sealed value", code="bad_seal", details={"field": field})
+    if not is_token_shape(value.ciphertext):
+        raise PrivacyError(f"the sealed {field} is not a token of the field cipher (第15条)", code="bad_seal",
+                           details={"field": field, "problem": "ciphertext"})
+    if not is_mask_shape(field, value.masked):
+        raise PrivacyError(f"the mask of the sealed {field} is not a mask (第15条)", code="bad_seal",
+                           details={"field": field, "problem": "mask"})
+    if cipher is None or order_id is None:
+        return
+    try:
+        plaintext = cipher.decrypt(value.ciphertext, order_id=order_id, field=field)
+    except PrivacyError as exc:
+        raise PrivacyError(f"the sealed {field} of order {order_id} does not open with the field key", code="bad_seal",
+                           details={"field": field, "problem": "cannot_open"}) from exc
+    if mask_field(field, plaintext) != value.masked:
+        raise PrivacyError(f"the mask of the sealed {field} is not the mask of its value", code="bad_seal",
+                           details={"field": field, "problem": "mask_mismatch"})
+
+
+def check_sealed_caller(caller: Caller, *, order_id: str | None = None, cipher: FieldCipher | None = None) -> None:
+    """`check_sealed_value` for every sealed personal field of `caller`."""
+    for name in PERSONAL_FIELDS:
+        value = getattr(caller, name)
+        if isinstance(value, SealedValue):
+            check_sealed_value(value, field=name, order_id=order_id, cipher=cipher)
 
 
 def seal_caller(caller: Caller, cipher: FieldCipher, order_id: str) -> Caller:
@@ -345,7 +498,8 @@ def display_caller(caller: Caller) -> dict[str, str]:
         if value is None:
             shown[name] = ""
         elif isinstance(value, SealedValue):
-            shown[name] = value.masked
+            # a mask that is not one (a forged sealed value) is masked again rather than shown as it is
+            shown[name] = value.masked if is_mask_shape(name, value.masked) else mask_field(name, value.masked)
         elif caller.is_anonymous:
             shown[name] = mask_field(name, value)  # not sealed yet: still never shown plain
         else:

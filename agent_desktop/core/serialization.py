@@ -29,6 +29,7 @@ from typing import Any
 
 from agent_desktop.core.errors import InvalidCommand, PrivacyError
 from agent_desktop.core.lifecycle import COMMAND_TYPES, Command, EditFields, open_work_order
+from agent_desktop.core.validation import shown_value
 from agent_desktop.core.work_order import Caller, CallLink, Category, Channel, HistoryEntry, Urgency, WorkOrder
 
 _NoneType = type(None)
@@ -126,9 +127,7 @@ def _where(path: str) -> str:
 
 
 def _bad(path: str, expected: str, raw: Any) -> InvalidCommand:
-    shown = repr(raw)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
+    shown = shown_value(path, raw)  # a caller's values are personal data: named, never shown
     return InvalidCommand(
         f"{_where(path)}: expected {expected}, got {shown}",
         code="bad_value",

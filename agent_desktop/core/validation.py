@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -22,12 +23,53 @@ from agent_desktop.core.errors import InvalidCommand
 # Longer than any real work order's description or note; bounds what one command can make the history copy.
 MAX_TEXT_CHARS = 20_000
 
+# Each text field gets a limit that fits its meaning, by its name (the last part of its path: `call.recording`,
+# `request_return.reason`, `changes.caller.phone.masked`): identifiers from the PBX and the directory are short, a
+# recording is a file name, what a person writes (a reason, a note, a report) is a paragraph or a few. Without them
+# a unit could push a reason or recording names so long that the order reaches the size of one sync frame and the
+# centre's own steps on it are refused (issue 15).
+TEXT_LIMITS: Mapping[str, int] = {
+    "uniqueid": 64, "linkedid": 64, "record_id": 64, "kb_answer_ref": 128,
+    "recording": 255,  # a file name (NAME_MAX)
+    "evidence": 500,  # a recording name, a DTMF log, an SMS reply
+    "lead_unit": 128, "co_units": 128, "unit": 128, "handled_by": 128, "keywords": 64,
+    "district": 64, "street": 64, "form_of_address": 16, "phone_key": 64,
+    "name": 64, "phone": 32, "id_number": 32, "address": 500,  # plain for callers who are not anonymous
+    "ciphertext": 4096, "masked": 64,  # the sealed form (privacy.MAX_CIPHERTEXT_CHARS, MAX_MASK_CHARS)
+    "reason": 1000, "note": 1000, "how": 1000, "basis": 1000, "outcome": 1000, "text": 2000,
+    "statement": 2000, "process": 2000, "result": 2000, "plan": 2000,
+    "answer": 5000, "description": 5000,
+}
+# Repeated items a command carries, counted as the regulation needs them: a few units, a handful of evidence.
+COUNT_LIMITS: Mapping[str, int] = {"co_units": 10, "evidence": 20, "keywords": 20}
+
+_LAST_NAME = re.compile(r"([A-Za-z_]+)(?:\[\d*\])*$")
+# a path through a caller: its values are personal data, never repeated in an error (第15条)
+_PERSONAL_PATH = re.compile(r"(?:^|\.)caller(?:$|[.\[])")
+
+
+def field_name(path: str) -> str:
+    """The field a path ends at: `file_appeal.evidence[2]` → `evidence`."""
+    match = _LAST_NAME.search(path)
+    return match.group(1) if match else path
+
+
+def is_personal_path(path: str) -> bool:
+    """Whether `path` leads into a caller (name, phone, ID number, address and their sealed forms)."""
+    return _PERSONAL_PATH.search(path) is not None
+
+
+def shown_value(path: str, value: Any) -> str:
+    """A value as an error may show it: never a caller's (personal data), at most 60 characters of anything else."""
+    if is_personal_path(path):
+        return f"a {type(value).__name__} (not shown: personal data)"
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
 
 def bad_value(path: str, expected: str, value: Any) -> InvalidCommand:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return InvalidCommand(f"{path} must be {expected}, got {shown}", code="bad_value", details={"field": path})
+    return InvalidCommand(f"{path} must be {expected}, got {shown_value(path, value)}", code="bad_value",
+                          details={"field": path})
 
 
 @functools.cache
@@ -80,9 +122,10 @@ def _plain(value: Any, hint: type, path: str) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise bad_value(path, "text", value)
-        if len(value) > MAX_TEXT_CHARS:
-            raise InvalidCommand(f"{path} is longer than {MAX_TEXT_CHARS} characters", code="too_long",
-                                 details={"field": path})
+        limit = TEXT_LIMITS.get(field_name(path), MAX_TEXT_CHARS)
+        if len(value) > limit:
+            raise InvalidCommand(f"{path} is longer than {limit} characters", code="too_long",
+                                 details={"field": path, "limit": limit})
         return value
     if hint is bool:
         if not isinstance(value, bool):
@@ -152,6 +195,10 @@ def _union(value: Any, options: tuple[Any, ...], path: str) -> Any:
 def _tuple(value: Any, args: tuple[Any, ...], path: str) -> tuple[Any, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
         raise bad_value(path, "a list", value)
+    limit = COUNT_LIMITS.get(field_name(path))
+    if limit is not None and len(value) > limit:
+        raise InvalidCommand(f"{path} has {len(value)} items, at most {limit} allowed", code="too_many",
+                             details={"field": path, "limit": limit})
     if len(args) == 2 and args[1] is Ellipsis:
         items = tuple(normalise(item, args[0], f"{path}[{i}]") for i, item in enumerate(value))
     else:

@@ -10,6 +10,10 @@ One process: a websockets 17 server (new asyncio API) whose connections each run
   then the in-memory tail of recent changes — and sends the changes this user may see, then `caught_up`, then live
   changes as they come.
 
+A user whose operations are rejected at a high rate is slowed down, told once (`slowed_down`) and reported
+(`sync.server.throttle`). Both ends give websockets a logger that never writes a token or a frame's content
+(`sync.wire_log`).
+
 The writer is one task per process draining a queue: whatever pushes are waiting (up to `MAX_BATCH`) are applied
 in one transaction on a dedicated thread (group commit), then answered. The feed keeps the recent tail of the change
 log in memory, gap-free in cursor order: after a local commit it appends the new rows when they follow its head,
@@ -44,10 +48,13 @@ from websockets.http11 import Request, Response
 
 from agent_desktop.core.errors import SyncError
 from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.core.privacy import FieldCipher
 from agent_desktop.core.roles import Actor
 from sync import protocol
 from sync.server import db
 from sync.server.store import MAX_BATCH, CentralStore, ChangeRow, Outcome, Submitted, User, hash_token, utc_now
+from sync.server.throttle import REJECT_BURST, REJECT_RATE, RejectionThrottle
+from sync.wire_log import wire_log
 
 _STOP_GRACE_S = 10.0
 
@@ -61,6 +68,10 @@ FEED_TAIL = 5_000  # recent changes kept in memory (a few KiB each) for live fan
 CATCH_UP_PAGE = 1000
 POLL_INTERVAL_S = 2.0
 MAX_IN_FLIGHT = 1000  # pushes of one connection awaiting their answer before its reader waits
+# told once when a user's rejections start slowing its pushes down (sync.server.throttle); the connection goes on
+_SLOWED_DOWN = protocol.encode(protocol.Error(
+    code="slowed_down", message="too many of your operations were rejected; the centre handles your next ones "
+    "more slowly until the rate falls"))
 
 
 def tls_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
@@ -137,7 +148,9 @@ class CentralServer:
     def __init__(self, db_url: str | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  ssl_context: ssl.SSLContext | None = None, run_migrations: bool = True,
                  ctx: RuleContext | None = None, clock: Callable[[], datetime] = utc_now,
-                 hello_timeout_s: float = HELLO_TIMEOUT_S, access_check_s: float = POLL_INTERVAL_S) -> None:
+                 hello_timeout_s: float = HELLO_TIMEOUT_S, access_check_s: float = POLL_INTERVAL_S,
+                 cipher: FieldCipher | None = None, reject_burst: float = REJECT_BURST,
+                 reject_rate: float = REJECT_RATE) -> None:
         self.hello_timeout_s = hello_timeout_s
         self.access_check_s = access_check_s
         self.db_url = db_url or db.default_db_url()
@@ -146,7 +159,8 @@ class CentralServer:
         self.ssl_context = ssl_context
         self.run_migrations = run_migrations
         self.engine = db.create_engine(self.db_url)
-        self.store = CentralStore(self.engine, ctx=ctx, clock=clock)
+        self.store = CentralStore(self.engine, ctx=ctx, clock=clock, cipher=cipher)
+        self.throttle = RejectionThrottle(burst=reject_burst, rate=reject_rate)
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self._reader_threads = ThreadPoolExecutor(4, thread_name_prefix="store-reader")
         self._queue: asyncio.Queue[tuple[Submitted, asyncio.Future[Outcome]]] | None = None
@@ -182,6 +196,7 @@ class CentralServer:
         self._server = await serve(
             self._handle, self.host, self._port, ssl=self.ssl_context, process_request=self._process_request,
             max_size=TRANSPORT_MAX_BYTES, server_header="agent-desktop-central-store", compression=None,
+            logger=wire_log("websockets.server"),  # its frame log at DEBUG would show the hello's token
         )
         log.info("central store serving on %s (database %s)", self.url, db.safe_url(self.db_url))
 
@@ -222,7 +237,8 @@ class CentralServer:
             return _json_response(http.HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable", "db": "down"})
         feed_head = self._feed.head if self._feed else 0
         return _json_response(http.HTTPStatus.OK, {"status": "ok", "cursor": head, "fed_cursor": feed_head,
-                                                   "connections": len(self._connections)})
+                                                   "connections": len(self._connections),
+                                                   "users_slowed_down": self.throttle.slowed_users})
 
     # --- connections ------------------------------------------------------------------------------------------
 
@@ -315,6 +331,10 @@ class CentralServer:
     async def _read_loop(self, ws: ServerConnection, connection: _Connection) -> None:
         assert self._queue is not None
         async for raw in ws:
+            delay = self.throttle.delay(connection.user.user_id)
+            if delay > 0:
+                # a user whose operations are rejected at a high rate waits before each further message is handled
+                await asyncio.sleep(delay)
             try:
                 message = protocol.decode_client_message(raw)
             except SyncError as exc:
@@ -333,19 +353,23 @@ class CentralServer:
                     code="unexpected_hello", message="this connection is already authenticated")))
 
     async def _refused_message(self, ws: ServerConnection, connection: _Connection, exc: SyncError) -> None:
+        # the message names fields and problems, never a personal value (core.validation.shown_value)
         log.warning("refused a message from %s (%s): %s: %s", connection.user.user_id, _peer(ws), exc.code,
                     exc.message[:300])
+        slowed = self.throttle.rejected(connection.user.user_id)
         op_id = exc.details.get("op_id")
-        if exc.code in ("bad_command", "not_sealed") and op_id and "order_id" in exc.details:
+        if exc.code in ("bad_command", "not_sealed", "bad_seal") and op_id and "order_id" in exc.details:
             # the envelope is good: answer the operation itself, so the seat can drop it from its outbox
             text = protocol.encode(protocol.Reject(op_id=op_id, order_id=exc.details["order_id"], code=exc.code,
                                                    reason=exc.message))
-        elif exc.code in ("bad_command", "not_sealed") and op_id and "entry_id" in exc.details:
+        elif exc.code in ("bad_command", "not_sealed", "bad_seal") and op_id and "entry_id" in exc.details:
             text = protocol.encode(protocol.KbReject(op_id=op_id, entry_id=exc.details["entry_id"], code=exc.code,
                                                      reason=exc.message))
         else:
             text = protocol.encode(protocol.error_for(exc))
         await connection.answers.put(text)
+        if slowed:
+            await connection.answers.put(_SLOWED_DOWN)
 
     async def _answer_loop(self, ws: ServerConnection, connection: _Connection) -> None:
         while True:
@@ -357,6 +381,8 @@ class CentralServer:
             # the client reconnects and pushes again, which is safe because operations are idempotent
             outcome = await item
             await ws.send(outcome.text)
+            if not outcome.applied and self.throttle.rejected(connection.user.user_id):
+                await ws.send(_SLOWED_DOWN)
 
     async def _send_loop(self, ws: ServerConnection, connection: _Connection, cursor: int) -> None:
         assert self._feed is not None

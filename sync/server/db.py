@@ -12,8 +12,9 @@ orders       the current state of every work order (JSON in `core.serialization`
 changes      the change log: one row per stored operation's result, with a cursor strictly increasing in commit
              order; it is the version history of every order (and knowledge-base entry) and what clients catch up
              from. `units` lists the units that may see the row ("|岳麓区|长沙水业集团|"; centre roles see all)
-operations   every operation received exactly once, applied or rejected, with the seat's time and the server's
-             (so a replay gets the same answer, and an audit sees both clocks)
+operations   every operation received exactly once, applied or rejected, with the seat's time, its last sync before
+             the step and the server's time (so a replay gets the same answer, and an audit sees every clock); an
+             applied one with its command, a rejected one with the sha256 of its command and a short excerpt
 kb_entries   the current state of every knowledge-base entry
 """
 
@@ -30,7 +31,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from agent_desktop.config import default_data_dir
-from agent_desktop.core.errors import SyncError
+from agent_desktop.core.errors import ConfigError, SyncError
+from agent_desktop.core.privacy import narrow_file, private_file, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ operations = sa.Table(
     sa.Column("base_version", sa.Integer, nullable=True),
     sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),  # the seat's clock
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),  # the server's clock
+    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True),  # the seat's last sync before the step
     sa.Column("step_at", sa.DateTime(timezone=True), nullable=True),  # the time recorded in the order's history
     sa.Column("status", sa.String(8), nullable=False),  # "applied" or "rejected"
     sa.Column("version", sa.Integer, nullable=True),
@@ -99,7 +102,8 @@ operations = sa.Table(
     sa.Column("reject_reason", sa.Text, nullable=True),
     sa.Column("reject_article", sa.String(64), nullable=True),
     sa.Column("reject_deadline", sa.String(64), nullable=True),
-    sa.Column("command", sa.Text, nullable=False),
+    sa.Column("command", sa.Text, nullable=False),  # whole when applied; an excerpt when rejected
+    sa.Column("command_sha256", sa.String(64), nullable=True),  # of the whole command as received
 )
 sa.Index("ix_operations_entity", operations.c.kind, operations.c.entity_id)
 
@@ -130,7 +134,9 @@ def create_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
 
     SQLite gets WAL (readers never block the writer), a busy timeout, foreign keys, and BEGIN IMMEDIATE for every
     transaction, so the read of the newest cursor and the write of the next happen under one write lock even if a
-    second process opened the same file."""
+    second process opened the same file. Its file holds the personal data of callers who are not anonymous: it is
+    created owner-only (its -wal and -shm files take its mode), in an owner-only folder when that is new, and an
+    existing one others may read is narrowed with a warning (refused when it cannot be)."""
     text = url or default_db_url()
     try:
         parsed = make_url(text)
@@ -140,7 +146,7 @@ def create_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(database).expanduser())
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         _sqlite_pragmas(engine)
         return engine
@@ -153,6 +159,18 @@ def create_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
         return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     raise SyncError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql+psycopg://…",
                     code="bad_db_url")
+
+
+def _private_sqlite_file(path: Path) -> None:
+    try:
+        private_folder(path.parent)
+        private_file(path, "the central store")
+        for suffix in ("-wal", "-shm"):
+            narrow_file(path.with_name(path.name + suffix), "the central store's journal")
+    except OSError as exc:
+        raise SyncError(f"cannot prepare the central store {path}: {exc.strerror or exc}", code="bad_db_url") from exc
+    except ConfigError as exc:
+        raise SyncError(exc.message, code="file_permissions") from exc
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

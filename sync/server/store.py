@@ -10,7 +10,10 @@ reject), never a second application.
 
 Authority: the step is checked by `core.lifecycle.apply` with the Actor the server built from the authenticated
 user (its role and unit from the users table, the seat from the hello), never with anything the client claims.
-A unit may act only on orders it may see (`operations.may_see`), whatever the core would allow.
+A unit may act only on orders it may see (`operations.may_see`), whatever the core would allow; an order it may not
+see and one that does not exist are refused alike, and another user's operation id tells nothing of that operation.
+A step dated before it can have been taken is refused (`operations.check_step_time`); the last part of an order's
+size is the centre's (`operations.size_limit`). Of a rejected operation only a bounded record is kept.
 
 Cursor order: every write transaction first takes a global lock (PostgreSQL: a transaction-level advisory lock,
 SQLite: BEGIN IMMEDIATE), then numbers its changes max(cursor)+1, …, so changes commit in cursor order without gaps
@@ -37,6 +40,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from agent_desktop.core.errors import AgentDesktopError, SyncError, TransitionRefused
 from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.core.privacy import FieldCipher, check_sealed_caller
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.serialization import (
     command_to_dict,
@@ -46,7 +50,15 @@ from agent_desktop.core.serialization import (
 )
 from agent_desktop.core.work_order import HistoryEntry, WorkOrder
 from sync import protocol
-from sync.operations import MAX_CLOCK_SKEW, apply_operation, audience_units, may_see, step_time
+from sync.operations import (
+    MAX_CLOCK_SKEW,
+    apply_operation,
+    audience_units,
+    check_step_time,
+    may_see,
+    size_limit,
+    step_time,
+)
 from sync.server import db
 
 log = logging.getLogger(__name__)
@@ -58,6 +70,12 @@ MAX_BATCH = 256
 # An order travels whole in one frame (change, ack): leave room for the envelope around it.
 MAX_ORDER_BYTES = protocol.MAX_MESSAGE_BYTES - 4096
 _ORDER_CACHE_SIZE = 4096
+_FIRST_SEEN_CACHE_SIZE = 65_536
+# What is kept of a rejected operation: its id, who and when, the reason (capped), the sha256 of the whole command
+# and an excerpt of it with the caller left out. A rejected command is never applied, so keeping it whole would only
+# let a user fill the disk (issue 15: 300 rejected 200,000-character pushes grew SQLite by 61 MB).
+REJECTED_EXCERPT_CHARS = 500
+REJECTED_REASON_CHARS = 1000
 
 
 def hash_token(token: str) -> str:
@@ -169,10 +187,17 @@ class CentralStore:
     at a time in a process (the server's writer)."""
 
     def __init__(self, engine: Engine, *, ctx: RuleContext | None = None,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, cipher: FieldCipher | None = None) -> None:
         self.engine = engine
         self.ctx = ctx or RuleContext.default()
         self.clock = clock
+        # the field key, when this store holds it: a sealed value must then also open and match its mask
+        self.cipher = cipher
+        # (order id, user id) → when the centre stored the first version of the order that user received from
+        # others: no step of that user on the order can be older. It never changes once known.
+        self._first_seen: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        # order id → its committed versions in order: (by whom, for whom, when stored), read once and then extended
+        self._versions: OrderedDict[str, list[tuple[str | None, Audience, datetime]]] = OrderedDict()
         self.is_postgres = engine.dialect.name == "postgresql"
         # decoded orders by (order_id, version): a busy order is decoded once, not at every step
         self._orders: OrderedDict[tuple[str, int], WorkOrder] = OrderedDict()
@@ -361,6 +386,13 @@ class CentralStore:
             raise _db_error("store operations", exc) from exc
         for order_id, version, order in work.decoded:
             self._remember(order_id, version, order)
+        for order_id, made in work.made.items():
+            known = self._versions.setdefault(order_id, [])
+            if len(known) == work.committed_versions.get(order_id, -1):  # else read from the log when needed
+                known.extend(made)
+            self._versions.move_to_end(order_id)
+        while len(self._versions) > _ORDER_CACHE_SIZE:
+            self._versions.popitem(last=False)
         return outcomes
 
     def order_payload(self, order: WorkOrder) -> str:
@@ -427,7 +459,7 @@ class _Batch:
         self.first_new_cursor = self.head + 1
         self.now = store.clock()
         self.orders: dict[str, _Current] = {}
-        self.answers: dict[str, Outcome] = {}  # op_id → outcome, for replays within the batch
+        self.answers: dict[str, tuple[str, Outcome]] = {}  # op_id → (user id, outcome), for replays within the batch
         self.operation_rows: list[dict[str, Any]] = []
         self.change_rows: list[dict[str, Any]] = []
         self.order_rows: dict[str, dict[str, Any]] = {}
@@ -435,6 +467,10 @@ class _Batch:
         self.entry_rows: dict[str, dict[str, Any]] = {}
         self.decoded: list[tuple[str, int, WorkOrder]] = []
         self.stored_ops: dict[str, Any] = {}
+        # when the centre stored the order versions this batch's steps are based on (the floor of their times)
+        self.known_at: dict[tuple[str, int], datetime] = {}
+        self.made: dict[str, list[tuple[str | None, Audience, datetime]]] = {}  # versions made in this batch
+        self.committed_versions: dict[str, int] = {}  # order id → its version before this batch
 
     def prefetch(self, batch: Sequence[Submitted]) -> None:
         """Read what the batch's operations need in two queries (stored answers, current orders) instead of two per
@@ -452,18 +488,30 @@ class _Batch:
                 self.orders[row.order_id] = _Current(order, row.version, row.payload, exists_in_db=True)
             for order_id in order_ids:
                 self.orders.setdefault(order_id, _Current(None, 0, None, exists_in_db=False))
+                self.committed_versions[order_id] = self.orders[order_id].version
+            bases = list({(m.order_id, m.base_version) for m in (item.message for item in batch)
+                          if isinstance(m, protocol.Push) and m.base_version > 0})
+            if bases:
+                c = db.changes.c
+                rows = self.conn.execute(sa.select(c.entity_id, c.version, c.created_at)
+                                         .where(c.kind == "order")
+                                         .where(sa.tuple_(c.entity_id, c.version).in_(bases)))
+                self.known_at.update({(r.entity_id, r.version): _aware(r.created_at) for r in rows})
 
     def apply(self, item: Submitted) -> Outcome:
         message = item.message
         op_id = message.op_id
-        replay = self.answers.get(op_id) or self._stored_answer(item)
+        if op_id in self.answers:  # pushed twice within one batch
+            first_user, outcome = self.answers[op_id]
+            return outcome if first_user == item.user.user_id else self._foreign_op_answer(item)
+        replay = self._stored_answer(item)
         if replay is not None:
             return replay
         if isinstance(message, protocol.KbPush):
             outcome = self._apply_kb(item, message)
         else:
             outcome = self._apply_order(item, message)
-        self.answers[op_id] = outcome
+        self.answers[op_id] = (item.user.user_id, outcome)
         return outcome
 
     # --- replays ---
@@ -473,6 +521,10 @@ class _Batch:
         row = self.stored_ops.get(op_id)
         if row is None:
             return None
+        if row.user_id != item.user.user_id and not self._may_see_stored(item, row):
+            # another user's operation id (op ids travel in change frames): nothing of that operation — its order,
+            # its reason — is told; the answer names only what this push named
+            return self._foreign_op_answer(item)
         if row.status == "applied":
             # the stored ack carries the entity: answer with it only to whoever may see that entity now (an op_id
             # travels in change frames, so another unit may know it; the seat that made it always may)
@@ -513,6 +565,31 @@ class _Batch:
                             version=current.version if shown else None, payload=current.payload if shown else None)
         return Outcome(op_id, text, applied=False, code=row.reject_code)
 
+    def _may_see_stored(self, item: Submitted, row: Any) -> bool:
+        """Whether the stored operation's entity is the one this push names and its sender may see it now."""
+        message = item.message
+        actor = item.user.actor(item.seat)
+        if row.kind == "kb":
+            if not isinstance(message, protocol.KbPush) or message.entry_id != row.entity_id:
+                return False
+            entry = self._current_entry(row.entity_id)
+            return entry.entry is not None and bool(_kb().entry_visible_to(entry.entry, actor))
+        if not isinstance(message, protocol.Push) or message.order_id != row.entity_id:
+            return False
+        current = self._current(row.entity_id)
+        return current.order is not None and may_see(current.order, actor)
+
+    def _foreign_op_answer(self, item: Submitted) -> Outcome:
+        message = item.message
+        op_id = message.op_id
+        reason = f"operation {op_id} is not one of yours"
+        if isinstance(message, protocol.KbPush):
+            text = _kb_reject_text(op_id, message.entry_id, code="not_your_entry", reason=reason, version=None,
+                                   payload=None)
+            return Outcome(op_id, text, applied=False, code="not_your_entry")
+        text = _reject_text(op_id, message.order_id, code="not_your_order", reason=reason)
+        return Outcome(op_id, text, applied=False, code="not_your_order")
+
     # --- work orders ---
 
     def _current(self, order_id: str) -> _Current:
@@ -526,15 +603,23 @@ class _Batch:
                 order = self.store._decode(order_id, row.version, row.payload)
                 current = _Current(order, row.version, row.payload, exists_in_db=True)
             self.orders[order_id] = current
+            self.committed_versions[order_id] = current.version
         return current
 
     def _apply_order(self, item: Submitted, push: protocol.Push) -> Outcome:
         current = self._current(push.order_id)
         actor = item.user.actor(item.seat)
-        if current.order is not None and not may_see(current.order, actor):
-            # a unit acting on another unit's order: refused whatever the step, and nothing about the order leaks
+        if actor.role is Role.UNIT and (current.order is None or not may_see(current.order, actor)):
+            # a unit acting on another unit's order, or on none: refused alike whatever the step, so a unit learns
+            # neither which order ids exist nor anything about the order
             return self._reject(item, push, "not_your_order",
                                 f"order {push.order_id} is not one of {actor.unit}'s orders", hide_order=True)
+        try:
+            self._check_seals(push)
+            check_step_time(push.made_at, self.now, synced_at=push.synced_at,
+                            base_known_at=self._base_known_at(push, current, actor))
+        except AgentDesktopError as exc:
+            return self._reject(item, push, exc.code, exc.message, article=getattr(exc, "article", None))
         at = step_time(push.made_at, self.now, current.order)
         try:
             updated = apply_operation(current.order, push.order_id, push.command, actor=actor, now=at,
@@ -550,12 +635,14 @@ class _Batch:
                                 at=at)
         payload = self.store.order_payload(updated)
         size = len(payload.encode("utf-8"))
-        if size > MAX_ORDER_BYTES:
+        limit = size_limit(actor, MAX_ORDER_BYTES)
+        if size > limit:
             # every desk must be able to receive the order in one frame; a step that would grow it beyond that
-            # (e.g. a long text edited again and again: history keeps every version) is refused, not stored
+            # (e.g. a long text edited again and again: history keeps every version) is refused, not stored. The
+            # last part of the frame is the centre's, so no unit or seat can leave it unable to act on the order
             return self._reject(item, push, "order_too_large",
                                 f"after this step order {push.order_id} would be {size} bytes, over the "
-                                f"{MAX_ORDER_BYTES}-byte limit of one sync frame", at=at)
+                                f"{limit}-byte limit for a {actor.role.value}'s step", at=at)
         version = current.version + 1
         cursor = self.head + 1
         self.head = cursor
@@ -569,6 +656,8 @@ class _Batch:
                                           "_exists": current.exists_in_db}
         self.operation_rows.append(self._operation_row(item, "applied", at=at, version=version, cursor=cursor))
         self.orders[push.order_id] = _Current(updated, version, payload, exists_in_db=current.exists_in_db)
+        self.known_at[(push.order_id, version)] = self.now
+        self.made.setdefault(push.order_id, []).append((item.user.user_id, audience, self.now))
         self.decoded.append((push.order_id, version, updated))
         change = ChangeRow(cursor, "order", push.order_id, version, audience,
                            change_text(cursor, "order", push.order_id, version=version, op_id=push.op_id,
@@ -577,6 +666,43 @@ class _Batch:
                          duplicate=False)
         return Outcome(push.op_id, text, applied=True, change=change)
 
+    def _check_seals(self, push: protocol.Push) -> None:
+        """With the field key: every sealed value the step brings in must open for this order and field, and carry
+        the mask of what it holds (the wire reader has already checked their form)."""
+        if self.store.cipher is None:
+            return
+        caller = protocol.caller_of(push.command)
+        if caller is not None:
+            check_sealed_caller(caller, order_id=push.order_id, cipher=self.store.cipher)
+
+    def _base_known_at(self, push: protocol.Push, current: _Current, actor: Actor) -> datetime | None:
+        """The earliest the step can have been taken, by the centre's clock: not before the user received the order
+        from others (a unit, when it was dispatched to it), nor before the version the seat says it acted on was
+        stored. None when the user made every version itself (a seat's offline chain: open, edit, dispatch)."""
+        floors = []
+        if 0 < push.base_version <= current.version and (push.order_id, push.base_version) in self.known_at:
+            floors.append(self.known_at[(push.order_id, push.base_version)])
+        if current.order is not None:
+            first = self._first_seen_at(push.order_id, actor)
+            if first is not None:
+                floors.append(first)
+        return max(floors, default=None)
+
+    def _first_seen_at(self, order_id: str, actor: Actor) -> datetime | None:
+        key = (order_id, actor.user_id)
+        cache = self.store._first_seen
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        versions = [*self._committed_versions(order_id), *self.made.get(order_id, ())]
+        found = next((at for user_id, audience, at in versions
+                      if user_id != actor.user_id and audience.admits(actor)), None)
+        if found is not None:
+            cache[key] = found
+            while len(cache) > _FIRST_SEEN_CACHE_SIZE:
+                cache.popitem(last=False)
+        return found
+
     def _reject(self, item: Submitted, push: protocol.Push, code: str, reason: str, *, article: str | None = None,
                 deadline: str | None = None, at: datetime | None = None, hide_order: bool = False) -> Outcome:
         code = code if protocol.is_code(code) else "refused"
@@ -584,7 +710,7 @@ class _Batch:
         version = current.version if current and current.order is not None and not hide_order else None
         payload = current.payload if current and not hide_order else None
         row = self._operation_row(item, "rejected", at=at)
-        row.update(reject_code=code, reject_reason=reason[: protocol.MAX_TEXT_CHARS], reject_article=article,
+        row.update(reject_code=code, reject_reason=reason[:REJECTED_REASON_CHARS], reject_article=article,
                    reject_deadline=deadline)
         self.operation_rows.append(row)
         log.info("rejected %s %s on %s by %s: %s (%s)", push.op_id, push.action, push.order_id, item.user.user_id,
@@ -592,6 +718,27 @@ class _Batch:
         text = _reject_text(push.op_id, push.order_id, code=code, reason=reason, article=article, deadline=deadline,
                             version=version, payload=payload)
         return Outcome(push.op_id, text, applied=False, code=code)
+
+    def _committed_versions(self, order_id: str) -> list[tuple[str | None, Audience, datetime]]:
+        """The order's versions committed before this batch (by whom, for whom, when stored): from the store's
+        memory, with what other processes added since read from the change log."""
+        committed = self.committed_versions[order_id]  # set when the order was read (`_current`, `prefetch`)
+        cache = self.store._versions
+        known = cache.get(order_id, [])
+        if len(known) < committed:
+            c, o = db.changes.c, db.operations.c
+            rows = self.conn.execute(
+                sa.select(c.created_at, c.units, o.user_id)
+                .select_from(db.changes.outerjoin(db.operations, o.op_id == c.op_id))
+                .where(c.kind == "order").where(c.entity_id == order_id).where(c.version > len(known))
+                .order_by(c.version))
+            known = known + [(r.user_id, Audience.from_text(r.units), _aware(r.created_at)) for r in rows]
+            cache[order_id] = known
+        if order_id in cache:
+            cache.move_to_end(order_id)
+            while len(cache) > _ORDER_CACHE_SIZE:
+                cache.popitem(last=False)
+        return known[:committed]
 
     # --- knowledge base ---
 
@@ -615,9 +762,19 @@ class _Batch:
         at = push.made_at if push.made_at <= self.now + MAX_CLOCK_SKEW else self.now  # as for orders (step_time)
         if current.entry is not None:
             at = max(at, current.entry.updated_at)
+        try:
+            # the upkeep of the knowledge base counts in a unit's monthly assessment (第36条): not backdatable either
+            check_step_time(push.made_at, self.now)
+        except AgentDesktopError as exc:
+            return self._reject_kb(item, push, exc.code, exc.message, current=current, actor=actor, at=None)
         if getattr(push.command, "entry_id", push.entry_id) != push.entry_id:
             return self._reject_kb(item, push, "bad_command", f"the command is for entry "
                                    f"{push.command.entry_id}, not {push.entry_id}", current=current, actor=actor, at=at)
+        if (current.entry is not None and not knowledge.entry_visible_to(current.entry, actor)
+                and not isinstance(push.command, knowledge.CreateEntry)):
+            # another unit's draft: answered as if there were no such entry, so neither it nor its unit is told
+            return self._reject_kb(item, push, "unknown_entry", f"no knowledge entry {push.entry_id!r} to "
+                                   f"{push.command.action.value}", current=current, actor=actor, at=at)
         try:
             updated = knowledge.apply_kb_command(current.entry, push.command, actor, at)
         except AgentDesktopError as exc:
@@ -660,7 +817,7 @@ class _Batch:
         code = code if protocol.is_code(code) else "refused"
         shown = current.entry is not None and _kb().entry_visible_to(current.entry, actor)
         row = self._operation_row(item, "rejected", at=at)
-        row.update(reject_code=code, reject_reason=reason[: protocol.MAX_TEXT_CHARS])
+        row.update(reject_code=code, reject_reason=reason[:REJECTED_REASON_CHARS])
         self.operation_rows.append(row)
         log.info("rejected knowledge-base %s on %s by %s: %s (%s)", push.op_id, push.entry_id, item.user.user_id,
                  code, reason[:200])
@@ -675,14 +832,19 @@ class _Batch:
             kind, entity_id, action = "kb", message.entry_id, str(message.command.action.value)
             base_version = getattr(message.command, "base_version", None)
             command = _kb().kb_command_to_dict(message.command)
+            synced_at = None
         else:
             kind, entity_id, action = "order", message.order_id, message.action
             base_version, command = message.base_version, command_to_dict(message.command)
+            synced_at = message.synced_at
+        full = _dumps(command)
+        text = rejected_excerpt(command) if status == "rejected" else full
         return {"op_id": message.op_id, "kind": kind, "entity_id": entity_id, "action": action,
                 "user_id": item.user.user_id, "seat": item.seat, "base_version": base_version,
-                "made_at": message.made_at, "received_at": item.received_at, "step_at": at, "status": status,
-                "version": version, "cursor": cursor, "reject_code": None, "reject_reason": None,
-                "reject_article": None, "reject_deadline": None, "command": _dumps(command)}
+                "made_at": message.made_at, "received_at": item.received_at, "synced_at": synced_at, "step_at": at,
+                "status": status, "version": version, "cursor": cursor, "reject_code": None, "reject_reason": None,
+                "reject_article": None, "reject_deadline": None, "command": text,
+                "command_sha256": hashlib.sha256(full.encode("utf-8")).hexdigest()}
 
     def flush(self) -> None:
         if self.operation_rows:
@@ -707,6 +869,23 @@ class _Batch:
             statement = table.update().where(table.c[key] == sa.bindparam(f"b_{key}")).values(
                 {c: sa.bindparam(c) for c in columns})
             self.conn.execute(statement, [{**{c: r[c] for c in columns}, f"b_{key}": r[key]} for r in old])
+
+
+def rejected_excerpt(command: dict[str, Any]) -> str:
+    """What is kept of a rejected command: its JSON, the caller left out (personal data is kept only with an order
+    that holds it), cut to `REJECTED_EXCERPT_CHARS`."""
+    shown = dict(command)
+    if "caller" in shown:
+        shown["caller"] = "(withheld)"
+    changes = shown.get("changes")
+    if isinstance(changes, dict) and "caller" in changes:
+        shown["changes"] = {**changes, "caller": "(withheld)"}
+    return _dumps(shown)[:REJECTED_EXCERPT_CHARS]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time read back from the database: SQLite returns it without its zone (it was written in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _kb() -> Any:

@@ -11,14 +11,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_desktop.core import lifecycle as lc
-from agent_desktop.core.errors import InvalidCommand, PrivacyError, SyncError
+from agent_desktop.core.errors import InvalidCommand, PrivacyError, SyncError, TransitionRefused
 from agent_desktop.core.privacy import FieldCipher, seal_caller
 from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import OpenWorkOrder, command_from_dict, command_to_dict
-from agent_desktop.core.work_order import Caller, CallLink, Category, Channel, OrderState, Urgency
+from agent_desktop.core.work_order import Caller, CallLink, Category, Channel, OrderState, SealedValue, Urgency
 from sync import protocol
 from sync.kb_index import load_seed_entries
-from sync.operations import MAX_CLOCK_SKEW, apply_operation, audience_units, may_see, step_time
+from sync.operations import (
+    MAX_CLOCK_SKEW,
+    MAX_STEP_AGE,
+    ORDER_COUNT_LIMITS,
+    apply_operation,
+    audience_units,
+    check_step_time,
+    may_see,
+    size_limit,
+    step_time,
+)
 from tests.agent_desktop.core.lifecycle_fixtures import (
     AGENT,
     CTX,
@@ -197,9 +207,11 @@ def _push(**changes: object) -> str:
         ('{"type": "ping", "type": "pong"}', "bad_json"),
         (b"\xc3\x28", "bad_json"),
         ("[" * 100_000 + "]" * 100_000, "bad_json"),
+        # nesting deeper than MAX_DEPTH (32) is refused before the text is parsed
         (json.dumps({"type": "ping", "x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}),
-         "bad_field"),
-        ('{"type": "push", "command": ' + "[" * 900 + "]" * 900 + "}", "bad_field"),
+         "bad_json"),
+        ('{"type": "push", "command": ' + "[" * 900 + "]" * 900 + "}", "bad_json"),
+        (json.dumps({"type": "ping", "x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}), "bad_field"),
         ("42", "bad_message"),
         ('"ping"', "bad_message"),
         ('{"nonce": 1}', "bad_message"),
@@ -389,3 +401,73 @@ def test_an_ack_keeps_the_centers_text_of_its_order_for_the_seats_comparison() -
     assert read == protocol.Ack(OP, order.order_id, 4, 17, order)  # not part of the message's value
     bare = protocol.decode_server_message(protocol.encode(protocol.Ack(OP, "WO-1", 4, 17, None)))
     assert isinstance(bare, protocol.Ack) and bare.order_json is None
+
+
+# --- issue 15 ---------------------------------------------------------------------------------------------------
+
+
+def test_a_step_older_than_what_the_centre_can_check_is_refused_as_backdated() -> None:
+    now = T0 + timedelta(days=30)
+    check_step_time(now - timedelta(days=3), now)  # offline for days: fine
+    for made_at, options in [
+        (now - MAX_STEP_AGE - timedelta(seconds=1), {}),
+        (now - timedelta(hours=2), {"base_known_at": now - timedelta(hours=1)}),  # before its base existed
+        (now - timedelta(hours=2), {"synced_at": now - timedelta(hours=1)}),  # before the seat's last sync
+        (now, {"synced_at": now + timedelta(hours=1)}),  # a last sync in the centre's future
+    ]:
+        with pytest.raises(TransitionRefused) as refused:
+            check_step_time(made_at, now, **options)
+        assert refused.value.code == "backdated" and refused.value.article == "第14条"
+    check_step_time(now - timedelta(hours=1, seconds=-1) - MAX_CLOCK_SKEW, now, base_known_at=now - timedelta(hours=1))
+
+
+def test_the_centre_keeps_room_in_every_order_for_its_own_steps() -> None:
+    centre = size_limit(SUPERVISOR, 100_000)
+    assert centre == 100_000 and size_limit(UNIT_LEAD, 100_000) == size_limit(AGENT, 100_000) < centre
+
+
+def test_an_order_cannot_link_more_calls_than_the_limit() -> None:
+    order, _ = walk(OrderState.SIGNED)
+    limit = ORDER_COUNT_LIMITS["calls"]
+    for i in range(limit - len(order.calls)):
+        order = apply_operation(order, order.order_id, lc.LinkCall(CallLink(f"1.{i}")), actor=UNIT_LEAD,
+                                now=order.history[-1].at, ctx=CTX)
+    with pytest.raises(InvalidCommand) as refused:
+        apply_operation(order, order.order_id, lc.LinkCall(CallLink("1.x")), actor=UNIT_LEAD,
+                        now=order.history[-1].at, ctx=CTX)
+    assert refused.value.code == "too_many"
+
+
+def test_a_push_with_a_forged_sealed_value_is_refused_without_the_value() -> None:
+    phone = "13987654321"
+    for sealed in (SealedValue(phone, phone), SealedValue("v1:" + "A" * 40, phone),
+                   SealedValue(FieldCipher.generate().encrypt(phone, order_id="WO-1", field="phone"), phone)):
+        caller = {"phone": {"ciphertext": sealed.ciphertext, "masked": sealed.masked}, "is_anonymous": True}
+        for command in ({"action": "open", "channel": "phone", "caller": caller},
+                        {"action": "edit", "changes": {"caller": caller}}):
+            with pytest.raises(SyncError) as refused:
+                protocol.decode_client_message(_push(command=command))
+            assert refused.value.code == "bad_seal" and phone not in refused.value.message
+    good = sealed_caller("WO-1")
+    message = protocol.decode_client_message(_push(command=command_to_dict(OpenWorkOrder(Channel.PHONE, caller=good))))
+    assert message.command.caller == good
+
+
+def test_the_last_sync_travels_with_a_push_only_when_known() -> None:
+    made = T0 + timedelta(hours=1)
+    plain = protocol.Push(OP, "WO-1", 0, OpenWorkOrder(Channel.PHONE), made)
+    assert "synced_at" not in protocol.encode(plain)
+    with_sync = protocol.Push(OP, "WO-1", 0, OpenWorkOrder(Channel.PHONE), made, synced_at=T0)
+    assert protocol.decode_client_message(protocol.encode(with_sync)) == with_sync
+
+
+def test_nesting_is_refused_beyond_the_documented_depth_whatever_the_strings_hold() -> None:
+    assert protocol.MAX_DEPTH == 32
+    inside_strings = json.dumps({"type": "ping", "nonce": 1})[:-1] + ', "x": "' + "[" * 100 + '"}'
+    with pytest.raises(SyncError) as refused:  # brackets inside a string do not count: refused for the field
+        protocol.decode_client_message(inside_strings)
+    assert refused.value.code == "bad_field"
+    escaped = '{"type": "ping", "x": "\\"' + "[" * 100 + '"}'
+    with pytest.raises(SyncError) as refused:
+        protocol.decode_client_message(escaped)
+    assert refused.value.code == "bad_field"

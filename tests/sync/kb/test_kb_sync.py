@@ -111,11 +111,12 @@ async def test_review_flow_reaches_the_seats_search(server: CentralServer, token
         submitted = await kb_push(fund, "hf-new", SubmitEntry("hf-new", base_version=1))
         assert isinstance(submitted, protocol.KbAck) and submitted.version == 2
 
-        # refusals: another unit, an agent, a stale version — each a kb_reject with the core's code
+        # refusals: another unit, an agent, a stale version — each a kb_reject; to those who may not see the
+        # entry yet it is as if there were none (issue 15: nothing about another unit's draft is told)
         foreign = await kb_push(water, "hf-new", WithdrawEntry("hf-new"))
-        assert isinstance(foreign, protocol.KbReject) and foreign.code == "access_refused"
+        assert isinstance(foreign, protocol.KbReject) and foreign.code == "unknown_entry"
         by_agent = await kb_push(watcher, "hf-new", PublishEntry("hf-new"))
-        assert isinstance(by_agent, protocol.KbReject) and by_agent.code == "role_not_allowed"
+        assert isinstance(by_agent, protocol.KbReject) and by_agent.code == "unknown_entry"
         stale = await kb_push(supervisor, "hf-new", PublishEntry("hf-new", base_version=1))
         assert isinstance(stale, protocol.KbReject) and stale.code == "stale_version"
 

@@ -146,8 +146,11 @@ async def test_illegal_transitions_are_rejected_with_the_rule(server: CentralSer
     early = await unit.push("WO-I", lc.RequestReturn("不属于本单位职责"), base_version=2)  # before signing it
     assert isinstance(early, protocol.Reject) and early.code == "wrong_state"
     assert early.version == 2 and early.order is not None and early.order.state is OrderState.DISPATCHED
-    missing = await unit.push("WO-NONE", lc.Sign(), base_version=3)
+    missing = await agent.push("WO-NONE", lc.Sign(), base_version=3)
     assert isinstance(missing, protocol.Reject) and missing.code == "order_not_found" and missing.order is None
+    # a unit is told the same of an order that does not exist as of another unit's (issue 15)
+    missing = await unit.push("WO-NONE", lc.Sign(), base_version=3)
+    assert isinstance(missing, protocol.Reject) and missing.code == "not_your_order" and missing.order is None
     twice = await agent.push("WO-I", OPEN)
     assert isinstance(twice, protocol.Reject) and twice.code == "order_exists"
     # nothing was changed by the refusals
@@ -495,8 +498,8 @@ async def test_a_step_that_would_make_an_order_too_big_for_one_frame_is_rejected
     agent = await WsClient.open(server.url, tokens.agent)
     await agent.push("WO-BIG", OPEN)
     version, answers = 1, []
-    for n in range(12):  # each edit keeps the old 15,000-character text in the history too
-        answer = await agent.push("WO-BIG", lc.EditFields({"description": f"{n}" + "很长的描述" * 3000}),
+    for n in range(30):  # each edit keeps the old 5,000-character text in the history too
+        answer = await agent.push("WO-BIG", lc.EditFields({"description": (f"{n}" + "很长的描述" * 1000)[:5000]}),
                                   base_version=version)
         answers.append(answer)
         if isinstance(answer, protocol.Reject):
