@@ -287,12 +287,52 @@ class CallbackOutcome(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SurveyResult(DomainEvent):
-    """The caller's satisfaction survey answer (UserEvent Survey with Result, after the DTMF digit)."""
+    """The caller's satisfaction survey answer (UserEvent Survey with Result, after the DTMF digit). `caller` and
+    `work_order` come from the survey's Originate (its ActionID, then its Uniqueid), never only from the event's
+    `Caller:`, which Asterisk leaves empty when the Originate set no caller ID."""
 
     EVENT: ClassVar[str] = "survey_result"
 
     result: str = ""
     digits: str = ""  # DTMF digits the caller pressed on that channel
+    work_order: str = ""  # the order the survey was placed for ("" if the Originate was not ours)
+    action_id: str = ""  # the survey Originate's ActionID, when known
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConferencePartyUnreachable(DomainEvent):
+    """The unit rung into the call's three-way room did not come (its Originate with Application ConfBridge failed):
+    the caller and the agent stay in the room."""
+
+    EVENT: ClassVar[str] = "conference_unreachable"
+
+    conference: str = ""
+    party: Party = Party.UNIT
+    number: str = field(default="", repr=False)
+    outcome: OriginateOutcome = OriginateOutcome.FAILED
+    reason_code: int | None = None  # OriginateResponse Reason
+    action_id: str = ""
+    channel: str = ""
+
+
+class StrandedReason(enum.StrEnum):
+    """Why the seat's leg is left with nobody to talk to."""
+
+    HELD_CALLER_HUNG_UP = "held_caller_hung_up"  # the caller hung up on hold; the agent's leg waits in hold-agent
+    ALONE_IN_CONFERENCE = "alone_in_conference"  # everyone else left the three-way room
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatLegStranded(DomainEvent):
+    """The seat's leg is parked in the dialplan (hold-agent's Wait, a ConfBridge room) and nobody else is left: Asterisk
+    will not end it by itself, the phone stays up and the queue member stays "In use". The telephony service hangs it
+    up when it is its own seat's."""
+
+    EVENT: ClassVar[str] = "seat_leg_stranded"
+
+    channel: str = ""
+    uniqueid: str = ""
+    reason: StrandedReason = StrandedReason.HELD_CALLER_HUNG_UP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -335,4 +375,6 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     AfterCallWorkEnded,
     CallbackOutcome,
     SurveyResult,
+    ConferencePartyUnreachable,
+    SeatLegStranded,
 )

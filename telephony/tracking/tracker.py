@@ -32,6 +32,7 @@ Caller numbers and names are never logged (they are in the events, for the scree
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from telephony.tracking.events import (
     CallTransferred,
     ConferencePartyJoined,
     ConferencePartyLeft,
+    ConferencePartyUnreachable,
     DomainEvent,
     LiveCall,
     OriginateOutcome,
@@ -59,6 +61,8 @@ from telephony.tracking.events import (
     PauseStateChanged,
     QueueMembershipChanged,
     RecordingStarted,
+    SeatLegStranded,
+    StrandedReason,
     SurveyResult,
 )
 
@@ -77,6 +81,14 @@ _MAX_CHANNELS = 50_000  # channel records kept (a truncated stream must not grow
 _MAX_DEAD = 20_000  # Uniqueids known to have hung up
 _MAX_ENDED = 2_000  # recently ended calls (survey results and late AgentComplete still find them)
 _MAX_DIGITS = 32
+# Live calls followed at once. A PBX that reports answers and never the ends (a truncated or filtered stream) must not
+# grow memory for ever: past this the oldest call is dropped (reported as ended, reason STALE); the periodic resync
+# drops the ones Asterisk no longer has long before that.
+_MAX_CALLS = 5_000
+STALE = "no longer tracked (too many live calls)"
+_DIALLED = re.compile(r"^[^/]+/(\+?[0-9]{3,})@")
+_OCTAL = frozenset("01234567")
+_C_UNESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 Message = Mapping[str, str]
 
@@ -89,6 +101,39 @@ def _text(msg: Message, key: str) -> str:
 def _number(value: str) -> str:
     """Caller ID number/name as Asterisk prints it: `<unknown>` means empty."""
     return "" if value == _UNKNOWN else value
+
+
+def _name(value: str) -> str:
+    """A caller name as shown: `<unknown>` is empty, and Asterisk's C escapes in channel snapshots (`\\"`, `\\\\`,
+    `\\n`, octal bytes such as `\\347\\216\\213` for 王) are undone."""
+    value = _number(value)
+    if "\\" not in value:
+        return value
+    out = bytearray()
+    i, n = 0, len(value)
+    while i < n:
+        char = value[i]
+        if char != "\\" or i + 1 == n:
+            out += char.encode("utf-8")
+            i += 1
+            continue
+        nxt = value[i + 1]
+        if nxt in _OCTAL:
+            j = i + 1
+            while j < n and j < i + 4 and value[j] in _OCTAL:
+                j += 1
+            out.append(int(value[i + 1 : j], 8) & 0xFF)
+            i = j
+            continue
+        out += _C_UNESCAPES.get(nxt, nxt).encode("utf-8")
+        i += 2
+    return out.decode("utf-8", errors="replace")
+
+
+def _dialled_number(channel: str) -> str:
+    """`Local/13900139000@outbound-00000010;1` or a dial string `PJSIP/13900139000@trunk` → the number dialled."""
+    match = _DIALLED.match(channel)
+    return match.group(1) if match else ""
 
 
 def _int(value: str) -> int | None:
@@ -166,6 +211,24 @@ class _Channel:
 
 
 @dataclass(slots=True)
+class _Expected:
+    """An Originate this desk sent (call control told us before sending it): what it was for."""
+
+    number: str = ""  # the number dialled (a survey's citizen, a three-way call's unit)
+    work_order: str = ""  # the order a survey was placed for
+    room: str = ""  # a three-way call's ConfBridge room (the unit's Originate)
+
+
+@dataclass(slots=True)
+class _Originated:
+    """An answered Originate's first channel: a survey's result on it is tied to these."""
+
+    number: str
+    work_order: str
+    action_id: str
+
+
+@dataclass(slots=True)
 class _QueueWait:
     queue: str
     position: int | None
@@ -207,6 +270,10 @@ class _Call:
     # blame nobody) and, until the swap is seen, the channel (Uniqueid, name) taking each leg's place (Source*).
     optimized: set[str] = field(default_factory=set)
     swaps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    leaving: set[str] = field(default_factory=set)  # pair bases whose hangup was requested (or one half hung up)
+    # The agent's leg left the call's bridge while the caller stayed: call control parked it in the dialplan (hold-agent
+    # or a ConfBridge room), where nothing ends it when the caller hangs up.
+    agent_parked: bool = False
 
 
 @dataclass(slots=True)
@@ -237,9 +304,12 @@ class CallTracker:
         self._members: dict[tuple[str, str], _Member] = {}
         self._rooms: dict[str, str] = {}  # ConfBridge room -> call_id
         self._seat_legs: OrderedDict[str, None] = OrderedDict()  # Uniqueids of legs originated to this seat's phone
-        self._expected_originates: OrderedDict[str, None] = OrderedDict()  # ActionIDs of this seat's Originates
+        self._expected_originates: OrderedDict[str, _Expected] = OrderedDict()  # this desk's Originates
+        self._originated: OrderedDict[str, _Originated] = OrderedDict()  # Uniqueid -> an answered Originate's use
+        self._room_hints: OrderedDict[str, str] = OrderedDict()  # Exten a call's leg was redirected to -> call_id
         self._reported: OrderedDict[str, None] = OrderedDict()  # Originate ActionIDs and surveys already reported
         self._last_call: tuple[str, str] = ("", "")  # (call_id, caller) of the seat's last ended call
+        self._evicted: list[DomainEvent] = []  # calls dropped by the _MAX_CALLS bound, reported after the handler
         self.stats: Counter[str] = Counter()
         self.anomalies: Counter[str] = Counter()
         self._handlers: dict[str, Callable[[Message, datetime], list[DomainEvent]]] = {
@@ -262,6 +332,7 @@ class CallTracker:
             "LocalOptimizationBegin": self._on_local_optimization_begin,
             "LocalOptimizationEnd": self._on_local_optimization_end,
             "BridgeEnter": self._on_bridge_enter,
+            "BridgeLeave": self._on_bridge_leave,
             "Rename": self._on_rename,
             "BlindTransfer": self._on_blind_transfer,
             "AttendedTransfer": self._on_attended_transfer,
@@ -319,6 +390,9 @@ class CallTracker:
             log.debug("call tracker failure detail", exc_info=True)
             return []
         self.stats["handled"] += 1
+        if self._evicted:
+            events = [*self._evicted, *events]
+            self._evicted.clear()
         for event in events:
             self.stats[event.EVENT] += 1
             log.debug("call tracker: %s call_id=%s", event.EVENT, event.call_id)
@@ -338,8 +412,10 @@ class CallTracker:
             for item in queue_members:  # Local members ringing this seat's phone, before the channels are matched
                 if item.get("Event") == "QueueMember":
                     self._learn_seat_alias(item)
-            events.extend(self._resync_channels(channels, now))
+            events.extend(self._resync_channels(channels, now, self._member_devices(queue_members)))
             events.extend(self._resync_queues(queue_members, now))
+            events.extend(self._evicted)
+            self._evicted.clear()
         except Exception as exc:  # same promise as feed(): never raise on what the PBX sent
             self._anomaly("resync_error")
             log.warning("call tracker resync failed on a malformed list (%s)", type(exc).__name__)
@@ -348,12 +424,13 @@ class CallTracker:
             self.stats[event.EVENT] += 1
         return events
 
-    def expect_originate(self, action_id: str) -> None:
+    def expect_originate(self, action_id: str, *, number: str = "", work_order: str = "", room: str = "") -> None:
         """Attribute the OriginateResponse with this ActionID to this seat even if its Channel does not name the
-        seat's interface (call control registers its callbacks here; a failed Originate reports only its dial
-        string)."""
+        seat's interface (call control registers its Originates here; a failed Originate reports only its dial
+        string). `number` and `work_order` tie a survey's result to its citizen and order whatever the UserEvent
+        says; `room` marks a three-way call's unit, reported as the room's party, never as a callback."""
         if action_id:
-            _bounded_add(self._expected_originates, action_id, None, _MAX_ENDED)
+            _bounded_add(self._expected_originates, action_id, _Expected(number, work_order, room), _MAX_ENDED)
 
     def note_recording(self, channel: str, recording: str, now: datetime) -> list[DomainEvent]:
         """Call control started MixMonitor on `channel` (name or Uniqueid) with this file: remember it for the call
@@ -496,7 +573,7 @@ class CallTracker:
         call = _Call(
             call_id=call_id,
             caller=_number(_text(msg, prefix + "CallerIDNum")),
-            caller_name=_number(_text(msg, prefix + "CallerIDName")),
+            caller_name=_name(_text(msg, prefix + "CallerIDName")),
             caller_uniqueid=uid,
             caller_channel=_text(msg, prefix + "Channel"),
             offered_at=now,
@@ -507,6 +584,11 @@ class CallTracker:
         self._by_linkedid[call_id] = call_id
         self._attach(call, uid, call.caller_channel)
         self._ended.pop(call_id, None)
+        while len(self._calls) > _MAX_CALLS:
+            oldest = next(iter(self._calls.values()))
+            self._anomaly("stale_call_dropped")
+            self._evicted.append(
+                self._end(oldest, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason=STALE))
         return call
 
     def _add_agent_leg(self, call: _Call, msg: Message) -> None:
@@ -791,6 +873,10 @@ class CallTracker:
         call = self._call_of(msg)
         if call is None:
             return []
+        if (call.bases.get(uid) or _pair_base(channel)) in call.leaving:
+            # The held caller hung up: the music stops because the channel goes, nothing resumed (live-2026-12/14).
+            call.held.discard("moh:" + uid)
+            return []
         return self._hold_off(call, "moh:" + uid, now, self._other_side(self._party_of(call, uid, channel)), channel)
 
     @staticmethod
@@ -866,6 +952,9 @@ class CallTracker:
         # move-swap (even if LocalOptimizationBegin/End were filtered out): the new channel takes over its role. An
         # attended transfer swaps the target in for the (non-Local) transferer: that is a transfer, not a new agent.
         old_uid, uid = _text(msg, "SwapUniqueid"), _text(msg, "Uniqueid")
+        joined = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if joined is not None and uid == joined.agent_uniqueid:
+            joined.agent_parked = False  # back with the caller (resume) or in a new bridge
         if not old_uid or not uid:
             return []
         call = self._calls.get(self._by_uniqueid.get(old_uid, ""))
@@ -875,6 +964,22 @@ class CallTracker:
             return []
         call.swaps[old_uid] = (uid, _text(msg, "Channel"))
         self._apply_swap(call, old_uid)
+        return []
+
+    def _on_bridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # After a Redirect, BridgeLeave already shows where the leg went (Context/Exten): for a three-way call that
+        # is the room, which names the call before anyone joined it (the unit's Originate may fail first).
+        uid = _text(msg, "Uniqueid")
+        call = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if call is None:
+            return []
+        exten = _text(msg, "Exten")
+        if exten:
+            _bounded_add(self._room_hints, exten, call.call_id, _MAX_ENDED)
+        base = call.bases.get(uid) or _pair_base(_text(msg, "Channel"))
+        caller_base = call.bases.get(call.caller_uniqueid) or _pair_base(call.caller_channel)
+        if uid == call.agent_uniqueid and base not in call.leaving and caller_base not in call.leaving:
+            call.agent_parked = True  # the caller is not hanging up: call control moved the agent's leg away
         return []
 
     def _apply_swap(self, call: _Call, old_uid: str) -> None:
@@ -1017,7 +1122,7 @@ class CallTracker:
                 party=self._party_of(call, uid, channel),
                 channel=channel,
                 number=_number(_text(msg, "CallerIDNum")),
-                name=_number(_text(msg, "CallerIDName")),
+                name=_name(_text(msg, "CallerIDName")),
                 admin=msg.get("Admin") == "Yes",
             )
         ]
@@ -1041,12 +1146,21 @@ class CallTracker:
                 number=_number(_text(msg, "CallerIDNum")),
             )
         ]
+        if uid != call.agent_uniqueid and call.agent_uniqueid and call.conference_members == {call.agent_uniqueid}:
+            # Nobody else is left (the unit never came, then the caller hung up): ConfBridge keeps the agent's leg
+            # in the room for as long as the phone stays up (live-2026-12/13).
+            events.append(self._stranded(call, now, StrandedReason.ALONE_IN_CONFERENCE))
         if self._interface is not None and uid == call.agent_uniqueid:
             # The seat left the three-way call (kicked or hung up); the caller and the unit talk on without us.
             events.append(
                 self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="left_conference")
             )
         return events
+
+    @staticmethod
+    def _stranded(call: _Call, now: datetime, reason: StrandedReason) -> SeatLegStranded:
+        return SeatLegStranded(call_id=call.call_id, caller=call.caller, time=now, channel=call.agent_channel,
+                               uniqueid=call.agent_uniqueid, reason=reason)
 
     def _on_confbridge_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
         self._rooms.pop(_text(msg, "Conference"), None)
@@ -1057,6 +1171,8 @@ class CallTracker:
     def _on_hangup_request(self, msg: Message, now: datetime) -> list[DomainEvent]:
         call = self._call_of(msg)
         uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        if call is not None:
+            call.leaving.add(call.bases.get(uid) or _pair_base(channel))
         if call is not None and call.first_hangup is None:
             party = self._party_of(call, uid, channel)
             if self._blames(call, uid, party):
@@ -1097,6 +1213,8 @@ class CallTracker:
             if call.call_id not in self._calls:
                 call = None  # that leave ended the seat's call
         party = self._party_of(call, uid, channel) if call is not None else Party.SYSTEM
+        if call is not None:
+            call.leaving.add(call.bases.get(uid) or _pair_base(channel))
         if call is not None and call.first_hangup is None and self._blames(call, uid, party):
             call.first_hangup = (party, call.bases.get(uid) or _pair_base(channel))
         _bounded_add(self._dead, uid, None, _MAX_DEAD)
@@ -1114,6 +1232,10 @@ class CallTracker:
         caller_gone = uid == call.caller_uniqueid and call.direction != "conference"
         seat_gone = self._interface is not None and seat_leg
         if caller_gone or seat_gone or not call.uniqueids:
+            agent = call.agent_uniqueid
+            if caller_gone and call.agent_parked and agent in call.uniqueids and agent not in call.conference_members:
+                # Hold is a Redirect: the agent's leg waits in hold-agent (Wait) and Asterisk will not end it.
+                events.append(self._stranded(call, now, StrandedReason.HELD_CALLER_HUNG_UP))
             events.append(self._end(call, now, hangup_by=None, cause=cause, cause_text=cause_text, trigger=party))
         else:
             if self._interface is None and call.state != "answered" and uid in call.offered_agents:
@@ -1203,8 +1325,12 @@ class CallTracker:
     def _on_originate_response(self, msg: Message, now: datetime) -> list[DomainEvent]:
         channel = _text(msg, "Channel")
         action_id = _text(msg, "ActionID")
-        expected = self._expected_originates.pop(action_id, False) is None
-        if self._interface is not None and not expected and not self._is_seat_channel(channel):
+        expected = self._expected_originates.pop(action_id, None)
+        room = expected.room if expected is not None else ""
+        if not room and _text(msg, "Application").casefold() == "confbridge":
+            room = _text(msg, "Data").split(",")[0].strip()
+        call = self._calls.get(self._rooms.get(room) or self._room_hints.get(room, "")) if room else None
+        if self._interface is not None and expected is None and call is None and not self._is_seat_channel(channel):
             self.stats["other_seat"] += 1
             return []
         if action_id and ("originate:" + action_id) in self._reported:
@@ -1217,10 +1343,32 @@ class CallTracker:
         if msg.get("Response") == "Failure" and outcome is OriginateOutcome.ANSWERED:
             outcome = OriginateOutcome.FAILED
         uid = _number(_text(msg, "Uniqueid"))
-        if uid and outcome is OriginateOutcome.ANSWERED and self._interface is not None:
-            _bounded_add(self._seat_legs, uid, None, _MAX_ENDED)
         exten = _text(msg, "Exten")
-        number = exten if _looks_like_number(exten) else _number(_text(msg, "CallerIDNum"))
+        number = (expected.number if expected is not None else "") or (
+            exten if _looks_like_number(exten) else _number(_text(msg, "CallerIDNum"))) or _dialled_number(channel)
+        if room:
+            # A three-way call's unit (live-2026-12/03, 13): its joining is the room's ConfbridgeJoin; a failure is
+            # the room's unreachable party, never a callback.
+            if outcome is OriginateOutcome.ANSWERED:
+                return []
+            return [
+                ConferencePartyUnreachable(
+                    call_id=call.call_id if call else f"originate:{action_id}" if action_id else "",
+                    caller=call.caller if call else "",
+                    time=now,
+                    conference=room,
+                    number=_dialled_number(channel) or number,
+                    outcome=outcome,
+                    reason_code=reason,
+                    action_id=action_id,
+                    channel=channel,
+                )
+            ]
+        if uid and outcome is OriginateOutcome.ANSWERED:
+            if self._interface is not None:
+                _bounded_add(self._seat_legs, uid, None, _MAX_ENDED)
+            work_order = expected.work_order if expected is not None else ""
+            _bounded_add(self._originated, uid, _Originated(number, work_order, action_id), _MAX_ENDED)
         chan = self._channels.get(uid) if uid else None
         call_id = (chan.linkedid if chan and chan.linkedid else uid) or (f"originate:{action_id}" if action_id else "")
         return [
@@ -1263,6 +1411,10 @@ class CallTracker:
             number = _text(msg, "Exten")
         call = self._new_call(msg, now, direction="outbound", prefix="Dest")
         call.caller, call.caller_name = number, ""
+        # The callback context's MixMonitor runs on the seat's leg: Asterisk names the file on that channel
+        # (ChanVariable of DialBegin, or the MixMonitorStart before it), as the absolute path (live-2026-12/04b).
+        seat_chan = self._channels.get(src_uid)
+        call.recording = _chan_variable(msg, "MIXMONITOR_FILENAME") or (seat_chan.recording if seat_chan else None)
         call.agent_uniqueid, call.agent_channel = src_uid, _text(msg, "Channel")
         call.agent_bases.add(_pair_base(call.agent_channel))
         call.interface = self._interface
@@ -1329,18 +1481,24 @@ class CallTracker:
     def _on_user_event(self, msg: Message, now: datetime) -> list[DomainEvent]:
         if msg.get("UserEvent") != "Survey":
             return []
-        linkedid = _text(msg, "Linkedid") or _text(msg, "Uniqueid")
+        uid = _text(msg, "Uniqueid")
+        linkedid = _text(msg, "Linkedid") or uid
+        # Tied to the survey's Originate first (its Uniqueid is the channel that runs the survey): Asterisk's
+        # `Caller:` is empty when the Originate set no caller ID (live-2026-12/06).
+        origin = self._originated.get(uid) or self._originated.get(linkedid)
         live = self._calls.get(self._by_linkedid.get(linkedid, ""))
-        if self._interface is not None and live is None and linkedid not in self._ended:
+        ours = origin is not None and bool(origin.action_id) and ("originate:" + origin.action_id) in self._reported
+        if self._interface is not None and live is None and linkedid not in self._ended and not ours:
             self.stats["other_seat"] += 1
             return []
-        key = f"survey:{linkedid}:{_text(msg, 'Uniqueid')}"
+        key = f"survey:{linkedid}:{uid}"
         if key in self._reported:
             self.stats["duplicate"] += 1
             return []
         _bounded_add(self._reported, key, None, _MAX_ENDED)
-        chan = self._channels.get(_text(msg, "Uniqueid"))
-        caller = _number(_text(msg, "Caller")) or _number(_text(msg, "CallerIDNum"))
+        chan = self._channels.get(uid)
+        caller = (origin.number if origin else "") or _number(_text(msg, "Caller")) or _number(
+            _text(msg, "CallerIDNum"))
         return [
             SurveyResult(
                 call_id=linkedid,
@@ -1348,6 +1506,8 @@ class CallTracker:
                 time=now,
                 result=_text(msg, "Result"),
                 digits=chan.digits if chan else "",
+                work_order=origin.work_order if origin else "",
+                action_id=origin.action_id if origin else "",
             )
         ]
 
@@ -1465,7 +1625,20 @@ class CallTracker:
 
     # ------------------------------------------------------------------ resync
 
-    def _resync_channels(self, channels: Sequence[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+    def _member_devices(self, queue_members: Sequence[Mapping[str, str]]) -> frozenset[str]:
+        """Devices of every queue member in a QueueStatus list (interface and StateInterface): a seat's phone."""
+        devices: set[str] = set()
+        for item in queue_members:
+            if item.get("Event") == "QueueMember":
+                for key in ("Interface", "Location", "StateInterface"):
+                    value = _text(item, key)
+                    if value:
+                        devices.add(_device(value))
+        return frozenset(devices)
+
+    def _resync_channels(
+        self, channels: Sequence[Mapping[str, str]], now: datetime, member_devices: frozenset[str] = frozenset()
+    ) -> list[DomainEvent]:
         live: dict[str, Mapping[str, str]] = {}
         for item in channels:
             uid = _text(item, "Uniqueid")
@@ -1523,26 +1696,46 @@ class CallTracker:
                 rooms.setdefault(_text(item, "ApplicationData").split(",")[0], []).append(item)
         for room, members in rooms.items():
             if room and room not in self._rooms and not any(_text(m, "Uniqueid") in self._by_uniqueid for m in members):
-                events.extend(self._adopt_room(room, members, now))
+                events.extend(self._adopt_room(room, members, now, member_devices))
         return events
 
-    def _adopt_room(self, room: str, members: list[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+    def _adopt_room(
+        self, room: str, members: list[Mapping[str, str]], now: datetime, member_devices: frozenset[str]
+    ) -> list[DomainEvent]:
         """A live room: after call control's dual Redirect the caller and the seat share the caller's Linkedid, and
-        the caller's leg is the one whose Uniqueid is that Linkedid."""
-        seat = [m for m in members if self._interface is not None and self._is_seat_channel(_text(m, "Channel"))]
-        if self._interface is not None and not seat:
-            return []  # another seat's three-way call
+        the caller's leg is the one whose Uniqueid is that Linkedid. The seat's leg shows the caller's number and
+        Linkedid too, so it is told by its device: this seat's, or (a supervisor's view) any queue member's."""
+        if self._interface is not None:
+            seat = [m for m in members if self._is_seat_channel(_text(m, "Channel"))]
+            if not seat:
+                return []  # another seat's three-way call
+        else:
+            seat = [m for m in members if _channel_device(_text(m, "Channel")) in member_devices]
         others = [m for m in members if m not in seat]
-        if not others:
-            return []
-        caller = next((m for m in others if _text(m, "Uniqueid") == _text(m, "Linkedid")), others[0])
+        seat_links = {_text(m, "Linkedid") for m in seat}
+        caller = next((m for m in others if _text(m, "Uniqueid") in seat_links), None) or next(
+            (m for m in others if _text(m, "Uniqueid") == _text(m, "Linkedid")), None)
+        if caller is None and others:
+            caller = others[0]
+        if caller is None:
+            # Only the seat's leg is left in the room (the caller hung up while the unit never came): it is no call
+            # any more, and nothing but a hangup frees the phone (live-2026-12/13).
+            events: list[DomainEvent] = []
+            for leg in seat:
+                events.append(SeatLegStranded(
+                    call_id=_text(leg, "Linkedid"), caller=_number(_text(leg, "CallerIDNum")), time=now,
+                    channel=_text(leg, "Channel"), uniqueid=_text(leg, "Uniqueid"),
+                    reason=StrandedReason.ALONE_IN_CONFERENCE,
+                ))
+            return events
         call = self._new_call(caller, now, direction="inbound" if seat else "conference")
         call.state, call.answered_at, call.conference = "answered", now, room
         if seat:
             call.agent_uniqueid, call.agent_channel = _text(seat[0], "Uniqueid"), _text(seat[0], "Channel")
-            call.agent_bases.add(_pair_base(call.agent_channel))
+            call.agent_bases.update(_pair_base(_text(m, "Channel")) for m in seat)
+            call.agent_parked = True
             call.interface = self._interface or ""
-        events: list[DomainEvent] = []
+        events = []
         if seat:  # the seat's screen needs the call itself back, not only its parties
             events += [self._offer(call, {}, now, resynced=True), self._answered(call, now, resynced=True)]
         self._rooms[room] = call.call_id
