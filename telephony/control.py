@@ -14,9 +14,12 @@ Every operation is a short, documented sequence of AMI actions that a stock Aste
 |                    | re-INVITE, the desktop parks both legs in dialplan and bridges them back.                    |
 | blind transfer     | BlindTransfer (Channel = the agent's channel = transferer, Context, Exten)                   |
 | three-way          | dual Redirect caller+agent → conference context (ConfBridge(room)), then Originate           |
-|                    | Local/<unit>@outbound Application=ConfBridge Data=room; the agent leaves with ConfbridgeKick |
+|                    | Local/<unit>@outbound Application=ConfBridge Data=room,bridge profile,user profile (the      |
+|                    | hotline's quiet profiles, as the conf context); the agent leaves with ConfbridgeKick         |
 | callback           | Originate Channel=<seat interface> Context=callback Exten=<number> CallerID=<hotline>        |
 |                    | Async=true; outcome from OriginateResponse (agent leg) then DialEnd (the caller's leg)       |
+| survey             | Originate Channel=Local/<number>@outbound Context=survey Exten=s CallerID=<number>            |
+|                    | Variable=WORK_ORDER; the result (UserEvent Survey) is tied to the Originate's ActionID       |
 | recording          | MixMonitor (Channel, File, Options); StopMixMonitor                                          |
 
 Each call returns a result or raises `TelephonyError` with a specific code (`queue_login_failed`, `pause_failed`,
@@ -49,6 +52,7 @@ __all__ = [
     "CallControl",
     "CallbackResult",
     "SeatConfig",
+    "SurveyCall",
     "ThreeWayResult",
 ]
 
@@ -92,9 +96,14 @@ class SeatConfig:
     hold_context: str = "hold"  # dialplan: exten s → MusicOnHold (the held caller)
     hold_agent_context: str = "hold-agent"  # dialplan: exten s → Wait (the agent's phone while holding)
     transfer_context: str = "transfer"  # dialplan: exten <number> → Dial out (blind transfer)
-    conference_context: str = "conf"  # dialplan: exten <room> → ConfBridge(room)
+    conference_context: str = "conf"  # dialplan: exten <room> → ConfBridge(room,bridge profile,user profile)
+    # confbridge.conf profiles of the three-way room: the unit joins with them too (Originate Application=ConfBridge),
+    # or ConfBridge's default user profile plays join/leave sounds to the caller (live-2026-12/03).
+    conference_bridge_profile: str = "hotline_bridge"
+    conference_user_profile: str = "hotline_user"
     outbound_context: str = "outbound"  # dialplan: exten <number> → Dial out (three-way unit leg, Local channel)
     callback_context: str = "callback"  # dialplan: exten <number> → set hotline caller ID, Dial out
+    survey_context: str = "survey"  # dialplan: exten s → the survey question, UserEvent Survey
     after_call_work_seconds: float = 30.0  # automatic pause after each answered call; 0 = none
     ring_timeout_seconds: float = 30.0  # how long the agent's phone / the unit rings on an Originate
     customer_answer_seconds: float = 45.0  # callback: after the agent answered, wait for the caller's DialEnd
@@ -141,6 +150,18 @@ class CallbackResult:
 
 
 @dataclass(frozen=True)
+class SurveyCall:
+    """A survey call placed: `outcome` of its Originate (answered, busy, no_answer, …); the citizen's answer comes
+    later as the tracker's `survey_result` with this `action_id`, `number` and `work_order`."""
+
+    action_id: str
+    number: str
+    work_order: str
+    outcome: str
+    uniqueid: str | None = None
+
+
+@dataclass(frozen=True)
 class ThreeWayResult:
     room: str
     unit_number: str
@@ -164,12 +185,13 @@ class CallControl:
         connection: AmiActions,
         seat: SeatConfig,
         *,
-        on_originate: Callable[[str], None] | None = None,
+        on_originate: Callable[..., None] | None = None,
         clock: Callable[[], datetime] | None = None,
     ):
         self.connection = connection
         self.seat = seat
-        #: called with the ActionID before each Originate is sent (the tracker's expect_originate)
+        #: called with the ActionID before each Originate is sent (the tracker's expect_originate); a survey's adds
+        #: `number=` and `work_order=`, a three-way unit's `number=` and `room=` (keywords)
         self.on_originate = on_originate
         self._clock = clock or (lambda: datetime.now(UTC))
         self._originates: dict[str, _Originate] = {}
@@ -327,13 +349,14 @@ class CallControl:
             },
             "conference_failed",
         )
+        data = ",".join(p for p in (room, self.seat.conference_bridge_profile, self.seat.conference_user_profile) if p)
         response = await self._originate(
             {
-                "Channel": f"Local/{number}@{self.seat.outbound_context}", "Application": "ConfBridge", "Data": room,
+                "Channel": f"Local/{number}@{self.seat.outbound_context}", "Application": "ConfBridge", "Data": data,
                 "CallerID": self.seat.caller_id, "Timeout": int(self.seat.ring_timeout_seconds * 1000),
                 "Async": True,
             },
-            "conference_failed",
+            "conference_failed", purpose={"number": number, "room": room},
         )
         outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
         if (response.response or "").lower() != "success":
@@ -373,9 +396,9 @@ class CallControl:
                                   None, agent_channel, response.get("Uniqueid"))
         # The caller's leg: the DialEnd whose Channel is the agent's leg. It may already have arrived (cached).
         customer: str | None = None
-        seen = self._dial_ends.pop(agent_channel or "", None)
-        if seen is not None:
-            customer = seen.get("DialStatus")
+        dial_end: AmiMessage | None = self._dial_ends.pop(agent_channel or "", None)
+        if dial_end is not None:
+            customer = dial_end.get("DialStatus")
         elif agent_channel and pending.dial_end is not None:
             pending.channel = agent_channel
             self._originates[action_id] = pending
@@ -387,9 +410,34 @@ class CallControl:
             finally:
                 self._originates.pop(action_id, None)
         uniqueid = response.get("Uniqueid")
-        recording = (self.seat.callback_recording.format(number=target, uniqueid=uniqueid)
-                     if self.seat.callback_recording and uniqueid else None)
+        # Asterisk's own name first (ChanVariable MIXMONITOR_FILENAME on the seat's leg: the absolute path, as for
+        # inbound calls); the dialplan's pattern only when manager.conf has no channelvars.
+        recording = (_chan_variable(dial_end, "MIXMONITOR_FILENAME") if dial_end is not None else "") or (
+            self.seat.callback_recording.format(number=target, uniqueid=uniqueid)
+            if self.seat.callback_recording and uniqueid else None)
         return CallbackResult(action_id, target, "answered", customer, agent_channel, uniqueid, recording)
+
+    async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
+        """Call a citizen into the survey (Local/<number>@outbound → survey,s). The Originate sets the citizen's number
+        as the survey channel's caller ID, so Asterisk's `UserEvent: Survey` names it (`Caller:` is empty otherwise,
+        live-2026-12/06); the tracker ties the result to this ActionID's number and order in any case. The citizen
+        still sees the hotline's number: the outbound context sets it on the dialled leg."""
+        target = _number(number)
+        fields: dict[str, FieldValue] = {
+            "Channel": f"Local/{target}@{self.seat.outbound_context}", "Context": self.seat.survey_context,
+            "Exten": "s", "Priority": 1, "CallerID": f"<{target}>",
+            "Timeout": int(self.seat.ring_timeout_seconds * 1000), "Async": True,
+        }
+        if work_order_id:
+            fields["Variable"] = [f"WORK_ORDER={work_order_id}"]
+        action_id = _new_action_id("sv")
+        response = await self._originate(fields, "survey_failed", action_id=action_id,
+                                         purpose={"number": target, "work_order": work_order_id})
+        outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
+        if (response.response or "").lower() != "success" and outcome == "answered":
+            outcome = "failed"
+        uniqueid = response.get("Uniqueid")
+        return SurveyCall(action_id, target, work_order_id, outcome, uniqueid if uniqueid != "<unknown>" else None)
 
     # Recording --------------------------------------------------------------------------------------------------------
     def recording_name(self, call_id: str) -> str:
@@ -438,7 +486,7 @@ class CallControl:
 
     async def _originate(
         self, fields: Mapping[str, FieldValue], code: str, *, action_id: str | None = None,
-        pending: _Originate | None = None,
+        pending: _Originate | None = None, purpose: Mapping[str, str] | None = None,
     ) -> AmiMessage:
         """Send an async Originate and wait for its OriginateResponse (registered BEFORE sending: no race)."""
         action_id = action_id or _new_action_id("og")
@@ -446,7 +494,7 @@ class CallControl:
         pending = pending or _Originate(response=loop.create_future())
         self._originates[action_id] = pending
         if self.on_originate is not None:
-            self.on_originate(action_id)
+            self.on_originate(action_id, **(purpose or {}))
         try:
             try:
                 await self.connection.send_action("Originate", fields, action_id=action_id)
@@ -496,6 +544,14 @@ class CallControl:
         self._dial_ends[channel] = message
         while len(self._dial_ends) > 200:
             self._dial_ends.popitem(last=False)
+
+
+def _chan_variable(message: AmiMessage, name: str) -> str:
+    prefix = name + "="
+    for value in message.get_all("ChanVariable"):
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return ""
 
 
 def _channel(text: str) -> str:

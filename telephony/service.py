@@ -22,7 +22,14 @@ from typing import Any
 from agent_desktop.core.errors import TelephonyError
 from telephony.ami.connection import AmiConnection, AmiSettings, ConnectionState
 from telephony.ami.protocol import AmiMessage, FieldValue
-from telephony.control import AFTER_CALL_WORK_REASON, CallbackResult, CallControl, SeatConfig, ThreeWayResult
+from telephony.control import (
+    AFTER_CALL_WORK_REASON,
+    CallbackResult,
+    CallControl,
+    SeatConfig,
+    SurveyCall,
+    ThreeWayResult,
+)
 from telephony.tracking.events import (
     AfterCallWorkEnded,
     AfterCallWorkStarted,
@@ -31,6 +38,7 @@ from telephony.tracking.events import (
     DomainEvent,
     LiveCall,
     PauseStateChanged,
+    SeatLegStranded,
 )
 from telephony.tracking.tracker import CallTracker
 
@@ -44,6 +52,7 @@ __all__ = [
     "DomainListener",
     "LiveCall",
     "SeatConfig",
+    "SurveyCall",
     "TelephonyService",
     "ThreeWayResult",
 ]
@@ -144,6 +153,9 @@ class TelephonyService:
                     reason = AFTER_CALL_WORK_REASON if isinstance(event, AfterCallWorkStarted) else (
                         event.reason if isinstance(event, PauseStateChanged) else "")
                     self.control.observe_pause(paused, reason)
+            elif isinstance(event, SeatLegStranded) and event.channel:
+                # Parked in hold-agent or alone in a ConfBridge room: only a hangup frees the phone and the member.
+                self._spawn(self._release(event.channel), "release-seat-leg")
             elif isinstance(event, CallEnded) and event.answered:
                 self._spawn(self._after_call_work(), "after-call-work")
             elif isinstance(event, CallAnswered) and event.recording is None and event.direction == "inbound":
@@ -174,6 +186,17 @@ class TelephonyService:
         if result.recording and result.agent_channel:
             self._emit(self.tracker.note_recording(result.agent_channel, result.recording, self._clock()))
         return result
+
+    async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
+        """Call a citizen into the survey; the result arrives as `survey_result` tied to this number and order."""
+        return await self._control().survey(number, work_order_id=work_order_id)
+
+    async def _release(self, channel: str) -> None:
+        assert self.control is not None
+        try:
+            await self.control.hangup(channel)
+        except TelephonyError as exc:  # already gone (the phone hung up first): nothing is left to free
+            log.info("stranded seat leg not hung up: %s (%s)", exc.message, exc.code)
 
     async def _after_call_work(self) -> None:
         assert self.control is not None

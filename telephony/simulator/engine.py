@@ -75,6 +75,8 @@ CONTEXT_KINDS = {
     "customer": "handset", "parties": "handset", "dtmf": "handset",
 }
 KNOWN_CONTEXTS = frozenset(CONTEXT_KINDS)
+#: confbridge.conf user profiles: the sample's quiet one (no join/leave sounds) and ConfBridge's built-in default.
+QUIET_USER_PROFILE, DEFAULT_USER_PROFILE = "hotline_user", "default_user"
 #: Originate reasons (AST_CONTROL_*, tech brief §1.6).
 REASON_FAILURE, REASON_NO_ANSWER, REASON_ANSWERED, REASON_BUSY, REASON_CONGESTION = 0, 3, 4, 5, 8
 _OUTCOME_REASON = {"busy": REASON_BUSY, "noanswer": REASON_NO_ANSWER, "congestion": REASON_CONGESTION,
@@ -840,9 +842,13 @@ class Engine:
             return
         if qcall.state in ("connected", "detached"):
             self._complete(qcall, "caller")
+            # Redirected away (hold-agent's Wait, a ConfBridge room), the agent's leg lives on and the member stays
+            # "In use" until it hangs up (live-2026-12/13 and 14): _agent_gone frees it then.
+            parked = qcall.state == "detached" and qcall.agent is not None and not qcall.agent.chan.hung_up
             qcall.state = "done"
             self.queue_calls.remove(qcall)
-            self.later(0, self._member_free, qcall)
+            if not parked:
+                self.later(0, self._member_free, qcall)
 
     def _agent_gone(self, qcall: QueueCall, source: str) -> None:
         """The agent's channel hangs up. From the phone: AgentComplete Reason agent at once. From an AMI Hangup:
@@ -986,7 +992,7 @@ class Engine:
             self.newexten(chan, "Answer", "", priority=2)
             self.newstate(chan, UP)
             self.newexten(chan, "ConfBridge", f"{exten},hotline_bridge,hotline_user", priority=3)
-            self.conference_join(chan, exten)
+            self.conference_join(chan, exten, QUIET_USER_PROFILE)
         elif kind == "survey":
             self._run_survey(chan, context, exten)
         elif kind == "hold":
@@ -1003,7 +1009,9 @@ class Engine:
         """Originate with Application/Data: ConfBridge joins a room; anything else just runs until hangup."""
         chan.application, chan.app_data = app, data
         if app.lower() == "confbridge":
-            self.conference_join(chan, data.split(",", 1)[0])
+            # ConfBridge(room[,bridge profile[,user profile]]): without a user profile it is `default_user`.
+            args = [a.strip() for a in data.split(",")]
+            self.conference_join(chan, args[0], args[2] if len(args) > 2 and args[2] else DEFAULT_USER_PROFILE)
 
     def _run_dial_context(self, chan: Channel, kind: str, context: str, exten: str) -> None:
         """`callback`/`outbound`: the hotline's caller ID, recording (callback), Dial the trunk; `transfer`: Dial the
@@ -1105,7 +1113,7 @@ class Engine:
         self.hangup(chan, 16)
 
     # ------------------------------------------------------------------------------------------------ ConfBridge
-    def conference_join(self, chan: Channel, room: str) -> None:
+    def conference_join(self, chan: Channel, room: str, user_profile: str = DEFAULT_USER_PROFILE) -> None:
         conference = self.conferences.get(room)
         if conference is None:
             bridge = Bridge(uniqueid=str(uuid.uuid4()), bridge_type="base", technology="softmix",
@@ -1118,6 +1126,9 @@ class Engine:
         bridge = conference.bridge
         bridge.channels.append(chan)
         chan.bridge = bridge
+        conference.profiles[chan.name] = user_profile
+        if user_profile != QUIET_USER_PROFILE and bridge.channels[:-1]:
+            conference.announcements.append("confbridge-join")
         self.emit("BridgeEnter", CALL, [*bridge.snapshot(), *chan.snapshot()])
         self.emit("ConfbridgeJoin", CALL, [("Conference", room), *bridge.snapshot(), *chan.snapshot(),
                                            ("Admin", "No"), ("Muted", "No")])
@@ -1131,6 +1142,8 @@ class Engine:
                                             ("Admin", "No")])
         bridge.channels.remove(chan)
         chan.bridge = None
+        if conference.profiles.pop(chan.name, QUIET_USER_PROFILE) != QUIET_USER_PROFILE and bridge.channels:
+            conference.announcements.append("confbridge-leave")
         self.emit("BridgeLeave", CALL, [*bridge.snapshot(), *chan.snapshot()])
         if result:
             self.varset(chan, "CONFBRIDGE_RESULT", result)

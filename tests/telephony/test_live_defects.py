@@ -1,0 +1,139 @@
+"""The six defects found on a real Asterisk 20 (tests/data/ami/live-2026-12/) end to end: the seat's telephony service
+and call control over real TCP against the simulator PBX, which behaves as the real one did there (the agent's
+parked leg keeps the queue member "In use"; a ConfBridge member joining without the quiet profile is announced).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from agent_desktop.core.errors import TelephonyError
+from telephony.control import SeatConfig
+from telephony.simulator.model import MEMBER_INUSE, MEMBER_NOT_INUSE
+from telephony.simulator.scenario import NumberSpec, PbxSettings
+
+from .ami.fake_peer import wait_until
+from .test_control import CALLER, IFACE, UNIT, Seat, running_seat, scenario
+
+BUSY_UNIT = "12300000001"
+SURVEYED = "13900139000"
+
+
+def _member_status(seat: Seat) -> int:
+    (member,) = [m for q in seat.pbx.engine.queues.values() for m in q.members.values() if m.interface == IFACE]
+    return member.status
+
+
+def _channel_alive(seat: Seat, name: str) -> bool:
+    return seat.pbx.engine.find_channel(name) is not None
+
+
+async def test_d1_the_unit_joins_the_room_with_the_quiet_profile() -> None:
+    """03: the unit's Originate `Data: <room>` joined with `default_user`, and the caller heard `confbridge-join` and
+    `confbridge-leave`. Call control passes the hotline's profiles; nothing is announced."""
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        room = call_id.replace(".", "")
+        await seat.control.start_three_way(caller_channel, agent_channel, UNIT, room=room)
+        await seat.wait("conference_joined", 3)
+        conference = seat.pbx.engine.conferences[room]
+        assert set(conference.profiles.values()) == {"hotline_user"} and len(conference.profiles) == 3
+        await seat.control.leave_conference(room, agent_channel)
+        await seat.wait("conference_left")
+        assert conference.announcements == []
+
+
+async def test_d1_the_simulator_announces_a_default_profile_member() -> None:
+    """What the caller heard on the real Asterisk with the old Originate (`Data: <room>` only)."""
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        room = call_id.replace(".", "")
+        control = seat.control
+        control.seat = dataclasses.replace(control.seat, conference_bridge_profile="", conference_user_profile="")
+        await control.start_three_way(caller_channel, agent_channel, UNIT, room=room)
+        await seat.wait("conference_joined", 3)
+        conference = seat.pbx.engine.conferences[room]
+        assert sorted(conference.profiles.values()) == ["default_user", "hotline_user", "hotline_user"]
+        assert conference.announcements == ["confbridge-join"]
+
+
+async def test_d2_d6_unreachable_unit_then_the_caller_hangs_up() -> None:
+    """13: the busy unit is the room's unreachable party (not a callback); when the caller then hangs up, the agent's
+    leg alone in the room is hung up by the service and the queue member is free again."""
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        with pytest.raises(TelephonyError) as info:
+            await seat.control.start_three_way(caller_channel, agent_channel, BUSY_UNIT, room="4242")
+        assert info.value.code == "conference_unit_unreachable"
+        unreachable = await seat.wait("conference_unreachable")
+        assert (unreachable.call_id, unreachable.number, unreachable.outcome) == (  # type: ignore[attr-defined]
+            call_id, BUSY_UNIT, "busy")
+        assert seat.of("callback_outcome") == []
+        await seat.wait("conference_joined", 2)
+        assert _member_status(seat) == MEMBER_INUSE
+        seat.pbx.hangup_party(caller_channel)
+        stranded = await seat.wait("seat_leg_stranded")
+        assert (stranded.channel, stranded.reason) == (agent_channel, "alone_in_conference")  # type: ignore[attr-defined]
+        await wait_until(lambda: not _channel_alive(seat, agent_channel), 5, what="the agent's leg released")
+        await wait_until(lambda: _member_status(seat) == MEMBER_NOT_INUSE, 5, what="member free")
+        assert "4242" not in seat.pbx.engine.conferences
+
+
+async def test_d5_the_held_caller_hangs_up() -> None:
+    """14: no `call_resumed`; the agent's leg waiting in hold-agent is hung up, the member is free for the next call."""
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        await seat.control.hold(caller_channel, agent_channel)
+        await seat.wait("call_held")
+        seat.pbx.hangup_party(caller_channel)
+        ended = await seat.wait("call_ended")
+        assert ended.call_id == call_id
+        await wait_until(lambda: not _channel_alive(seat, agent_channel), 5, what="the agent's leg released")
+        await wait_until(lambda: _member_status(seat) == MEMBER_NOT_INUSE, 5, what="member free")
+        assert seat.of("call_resumed") == []
+        assert [e.EVENT for e in seat.events if e.call_id == call_id][-2:] == ["seat_leg_stranded", "call_ended"]
+        seat.pbx.place_call(CALLER, "王女士")  # the seat takes the next call
+        await seat.wait("call_answered", 2)
+
+
+def _survey_scenario() -> Any:
+    sc = scenario()
+    return dataclasses.replace(sc, numbers=(*sc.numbers, NumberSpec(SURVEYED, answer_after_s=0.05, dtmf="2")))
+
+
+async def test_d3_the_survey_result_names_its_number_and_order() -> None:
+    """06: the survey Originate set no caller ID and `UserEvent: Survey` came with `Caller:` empty. The survey sets
+    it, and the result is tied to the Originate's ActionID, number and work order."""
+    async with running_seat(_survey_scenario()) as seat:
+        call = await seat.service.survey(SURVEYED, work_order_id="WO-2026-0042")
+        assert call.outcome == "answered" and call.action_id.startswith("sv-")
+        result = await seat.wait("survey_result")
+        assert (result.caller, result.work_order, result.action_id, result.result) == (  # type: ignore[attr-defined]
+            SURVEYED, "WO-2026-0042", call.action_id, "2")
+        with pytest.raises(TelephonyError) as bad:
+            await seat.service.survey("139\r\nAction: Hangup")
+        assert bad.value.code == "invalid_number"
+
+
+async def test_d4_a_callbacks_recording_is_asterisks_path() -> None:
+    """04b/05: `call_answered` of a callback had `recording: null`, then a bare name. With manager.conf's
+    `channelvars = MIXMONITOR_FILENAME` both name Asterisk's absolute path, as for inbound calls."""
+    sc = scenario()
+    sc = dataclasses.replace(sc, pbx=dataclasses.replace(sc.pbx, channelvars=("MIXMONITOR_FILENAME",)))
+    async with running_seat(sc) as seat:
+        result = await seat.service.callback(CALLER, work_order_id="WO-7")
+        answered = await seat.wait("call_answered")
+        assert answered.direction == "outbound"  # type: ignore[attr-defined]
+        recording = answered.recording  # type: ignore[attr-defined]
+        assert recording and recording.startswith("/var/spool/asterisk/monitor/callback-" + CALLER)
+        assert result.recording == recording
+        assert seat.of("recording_started") == []
+
+
+def test_the_sample_profiles_are_the_seats_defaults() -> None:
+    seat = SeatConfig(IFACE)
+    assert (seat.conference_bridge_profile, seat.conference_user_profile) == ("hotline_bridge", "hotline_user")
+    assert isinstance(PbxSettings().channelvars, tuple)
