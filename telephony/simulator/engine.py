@@ -73,6 +73,8 @@ CONTEXT_KINDS = {
     "outbound": "outbound", "hold": "hold", "hold-agent": "hold-agent", "survey": "survey",
     # the capture rig's fake handsets (only ever the `;2` half of a Local channel)
     "customer": "handset", "parties": "handset", "dtmf": "handset",
+    # the live-2026-12 harness's handsets: the seat's phone and the citizens' (and units') phones
+    "phones": "handset", "citizens": "handset",
 }
 KNOWN_CONTEXTS = frozenset(CONTEXT_KINDS)
 #: confbridge.conf user profiles: the sample's quiet one (no join/leave sounds) and ConfBridge's built-in default.
@@ -371,6 +373,10 @@ class Engine:
                 self.emit("SoftHangupRequest", CALL, [*chan.snapshot(), ("Cause", str(cause))])
             elif source == "remote" and chan.partner is None:
                 self.emit("HangupRequest", CALL, [*chan.snapshot(), ("Cause", str(cause))])
+        if chan.bridge is not None and chan.bridge.creator == "ConfBridge":
+            # ConfBridge lets the member go before the channel's own hangup bookkeeping (live-2026-12/13:
+            # ConfbridgeLeave, BridgeLeave, then the queue's AgentComplete, then Hangup).
+            self._exit_bridge(chan, result="HANGUP")
         if chan.moh:
             chan.moh = False
             self.emit("MusicOnHoldStop", CALL, chan.snapshot())
@@ -549,7 +555,10 @@ class Engine:
         for chan in reversed(leg.channels):
             if not chan.hung_up:
                 chan.partner = None
-                self.hangup(chan, cause)
+                # A busy Local handset: its ;2 ran Busy() (cause 17); the dialled ;1 just goes, cause 0
+                # (live-2026-12/12 and 13).
+                local_one = leg.half is not None and chan is leg.chan and outcome in ("busy", "congestion")
+                self.hangup(chan, 0 if local_one else cause)
 
     # ------------------------------------------------------------------------------------------------ the queue
     def place_inbound_call(self, spec: CallSpec) -> Channel:
@@ -665,18 +674,24 @@ class Engine:
             self.set_callerid(agent, caller.cid_num, caller.cid_name)
         agent.connected_num, agent.connected_name = caller.cid_num, caller.cid_name
         # app_queue copies the caller's extension onto the member channel before AgentCalled.
-        agent.exten, agent.context = caller.exten, ("agents" if leg.half is not None else agent.context)
+        agent.exten = caller.exten  # (a Local member's ;1 keeps its own context: agents in the rig, phones live)
         self.emit("AgentCalled", AGENT, [*caller.snapshot(), *agent.snapshot("Dest"), ("Queue", qcall.queue.name),
                                          ("Interface", member.interface), ("MemberName", member.name)])
         agent.connected_num, agent.connected_name = "", ""
         self.dial_begin(caller, agent, member.interface)
         agent.connected_num, agent.connected_name = caller.cid_num, caller.cid_name
-        if leg.half is not None:
-            self.newexten(leg.half, "Set", f"AGENT={member.name}")
-            self.newexten(leg.half, "Ringing", "")
-        self.newstate(agent, RINGING)
-        self._member_status(member, MEMBER_INUSE if leg.half is not None else MEMBER_RINGING)
-        self.dial_state(caller, agent, "RINGING")
+        if leg.half is not None and behaviour.outcome == "answer" and behaviour.answer_after_s <= 0:
+            # A phone that answers at once (the live harness's `[phones]`: Answer() first): no ringing at all.
+            self.newexten(leg.half, "Answer", "")
+            self.newstate(agent, UP)
+            self._member_status(member, MEMBER_INUSE)
+        else:
+            if leg.half is not None:
+                self.newexten(leg.half, "Set", f"AGENT={member.name}")
+                self.newexten(leg.half, "Ringing", "")
+            self.newstate(agent, RINGING)
+            self._member_status(member, MEMBER_INUSE if leg.half is not None else MEMBER_RINGING)
+            self.dial_state(caller, agent, "RINGING")
         qcall.ringing[member.interface.lower()] = (member, leg)
         ring_started = self.now()
         agent.on_hangup.append(lambda chan, source: self._ringing_leg_gone(qcall, member, leg, ring_started))
@@ -797,14 +812,15 @@ class Engine:
         if queue.entries:
             self.later(0, self._wake_queue, queue)
 
-    def _complete(self, qcall: QueueCall, reason: str) -> None:
+    def _complete(self, qcall: QueueCall, reason: str, *, name_agent: bool = True) -> None:
         if qcall.complete_sent or qcall.member is None or qcall.agent is None:
             return
         qcall.complete_sent = True
         member = qcall.member
         talk_s = int(self.now() - qcall.connected_at)
         hold_s = int(qcall.connected_at - qcall.entry.joined_at)
-        self.emit("AgentComplete", AGENT, [*qcall.caller.snapshot(), *qcall.agent.chan.snapshot("Dest"),
+        agent = qcall.agent.chan.snapshot("Dest") if name_agent else []
+        self.emit("AgentComplete", AGENT, [*qcall.caller.snapshot(), *agent,
                                            ("Queue", qcall.queue.name), ("Interface", member.interface),
                                            ("MemberName", member.name), ("HoldTime", str(hold_s)),
                                            ("TalkTime", str(talk_s)), ("Reason", reason)])
@@ -856,9 +872,18 @@ class Engine:
         if qcall.state == "done":
             self.later(0, self._member_free, qcall)
             return
-        if source == "remote" or qcall.state == "detached":
+        if qcall.state == "detached":
+            # Out of the queue's bridge (kicked from the three-way room, hung up while parked): app_queue notices
+            # after the Hangup and names no agent channel any more (live-2026-12/03 and 08).
+            self.later(0, self._complete_then_free, qcall, "agent")
+            return
+        if source == "remote":
             self._complete(qcall, "agent")
         self.later(0, self._member_free, qcall)
+
+    def _complete_then_free(self, qcall: QueueCall, reason: str) -> None:
+        self._complete(qcall, reason, name_agent=False)
+        self._member_free(qcall)
 
     def _caller_after_queue(self, qcall: QueueCall, caller: Channel) -> None:
         """Queue(…,c) returned because the agent left: the dialplan goes on to Hangup()."""
@@ -891,6 +916,8 @@ class Engine:
         cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
         leg = self.create_leg(target, behaviour, linkedid=None)
         chan = leg.chan
+        if await self._originate_outbound(leg, target, report, fields):
+            return
         if leg.half is not None:
             self.newexten(chan, "AppDial2", "(Outgoing Line)")
         for variable in fields.get("variables", ()):
@@ -925,6 +952,66 @@ class Engine:
         self.answer_leg(leg)
         self.dial_end(None, chan, "ANSWER")
         report(True, REASON_ANSWERED, chan)
+        if fields.get("application"):
+            self.run_application(chan, fields["application"], fields.get("data", ""))
+        else:
+            self.run_dialplan(chan, fields.get("context", ""), fields.get("exten", ""),
+                              int(fields.get("priority", 1) or 1))
+
+    async def _originate_outbound(self, leg: Leg, target: Target,
+                                  report: Callable[[bool, int, Channel | None], None], fields: dict[str, Any]) -> bool:
+        """`Local/<number>@outbound`: the ;2 half really dials the number through the outbound context (as Asterisk
+        does; the live-2026-12 captures show that leg's events). Returns False for anything else."""
+        if leg.half is None or CONTEXT_KINDS.get(target.context) != "outbound":
+            return False
+        if leg.behaviour.outcome in ("busy", "congestion", "failure"):
+            await self._originate_outbound_refused(leg, target, report)
+            return True
+        if leg.behaviour.outcome != "answer":
+            return False
+        cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
+        if cid_num or cid_name:
+            self._leg_callerid(leg, cid_num, cid_name or cid_num)
+        await self._originate_outbound_answered(leg, target, report, fields)
+        return True
+
+    async def _originate_outbound_refused(self, leg: Leg, target: Target,
+                                          report: Callable[[bool, int, Channel | None], None]) -> None:
+        """Originate of `Local/<number>@outbound` whose number is busy (live-2026-12/13, the three-way unit): the
+        Originate fails at once with Reason 0 (not 5), its ;1 named by the dial string; the ;2 half's Dial in the
+        outbound context then rings the number (DialEnd BUSY), and the ;1 ends NOANSWER, cause 16."""
+        assert leg.half is not None
+        chan, half = leg.chan, leg.half
+        report(False, REASON_FAILURE, None)
+        self.dial_begin(None, chan, f"{target.exten}@{target.context}")
+        half.partner = chan.partner = None  # each half ends on its own below, as Asterisk reports them
+        self._run_dial_context(half, "outbound", target.context, target.exten)
+        while not half.hung_up:
+            await self._sleep(0.05)
+        self.dial_end(None, chan, "NOANSWER")
+        self.hangup(chan, 16)
+
+    async def _originate_outbound_answered(self, leg: Leg, target: Target,
+                                           report: Callable[[bool, int, Channel | None], None],
+                                           fields: dict[str, Any]) -> None:
+        """Originate of `Local/<number>@outbound` that the number answers (live-2026-12/03, 06): the ;2 half runs the
+        outbound context and Dials the number; once that leg answers and is bridged with the ;2, the ;1 is up, the
+        OriginateResponse says Success, and the ;1 runs the Originate's application or context."""
+        assert leg.half is not None
+        chan, half = leg.chan, leg.half
+        self.dial_begin(None, chan, f"{target.exten}@{target.context}")
+        self._run_dial_context(half, "outbound", target.context, target.exten)
+        while half.bridge is None and not half.hung_up and not chan.hung_up:
+            await self._sleep(0.05)
+        if half.hung_up or chan.hung_up:
+            self.dial_end(None, chan, "NOANSWER")
+            report(False, REASON_FAILURE, None)
+            if not chan.hung_up:
+                self.hangup(chan, 16)
+            return
+        self.newstate(chan, UP)
+        report(True, REASON_ANSWERED, chan)
+        self.dial_end(None, chan, "ANSWER")
         if fields.get("application"):
             self.run_application(chan, fields["application"], fields.get("data", ""))
         else:
@@ -1051,7 +1138,9 @@ class Engine:
         outcome = behaviour.outcome
         if outcome == "answer" and behaviour.answer_after_s >= timeout_s:
             outcome = "noanswer"
-        if outcome in ("answer", "noanswer"):
+        if outcome == "answer" and leg.half is not None and behaviour.answer_after_s <= 0:
+            pass  # a Local handset whose dialplan answers first (live-2026-12 `[citizens]`) never rings
+        elif outcome in ("answer", "noanswer"):
             self.newstate(dest, RINGING)
             self.dial_state(caller, dest, "RINGING")
             await self._sleep(behaviour.answer_after_s if outcome == "answer" else timeout_s, caller)
@@ -1063,14 +1152,15 @@ class Engine:
                 self.fail_leg(leg, "cancel")
             return
         if outcome != "answer":
-            if outcome == "busy":
+            if outcome == "busy" and leg.half is None:
                 self.newstate(dest, BUSY)
             status = _OUTCOME_DIALSTATUS[outcome]
             self.dial_end(caller, dest, status)
             self.fail_leg(leg, outcome)
             self.varset(caller, "DIALSTATUS", status)
             self.newexten(caller, "Hangup", "", priority=caller.priority + 1)
-            self.hangup(caller, _OUTCOME_CAUSE[outcome] or 16)
+            # The dialplan's own Hangup() after Dial: normal clearing (live-2026-12/12: the seat's leg, cause 16).
+            self.hangup(caller, 16)
             return
         self.answer_leg(leg)
         if leg.half is not None:
@@ -1176,7 +1266,10 @@ class Engine:
                 raise ActionFailed("Extension does not exist.")
         moved = {chan for chan, *_ in moves}
         touched: list[Bridge] = []
-        for chan, *_ in moves:
+        for chan, context, exten, priority in moves:
+            # The new dialplan location is set before the channel leaves its bridge: its BridgeLeave already shows
+            # it (live-2026-12/02 and 14: `BridgeLeave … Context: hold-agent Exten: s`).
+            chan.context, chan.exten, chan.priority = context, exten, priority
             for qcall in list(self.queue_calls):
                 if qcall.state == "connected" and (chan is qcall.caller or (qcall.agent and chan is qcall.agent.chan)):
                     qcall.state = "detached"

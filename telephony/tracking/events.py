@@ -311,6 +311,7 @@ class ConferencePartyUnreachable(DomainEvent):
     number: str = field(default="", repr=False)
     outcome: OriginateOutcome = OriginateOutcome.FAILED
     reason_code: int | None = None  # OriginateResponse Reason
+    dial_status: str = ""  # DialEnd DialStatus of the unit's number, when the outbound context got to dial it
     action_id: str = ""
     channel: str = ""
 

@@ -31,6 +31,7 @@ Caller numbers and names are never logged (they are in the events, for the scree
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections import Counter, OrderedDict
@@ -307,6 +308,9 @@ class CallTracker:
         self._expected_originates: OrderedDict[str, _Expected] = OrderedDict()  # this desk's Originates
         self._originated: OrderedDict[str, _Originated] = OrderedDict()  # Uniqueid -> an answered Originate's use
         self._room_hints: OrderedDict[str, str] = OrderedDict()  # Exten a call's leg was redirected to -> call_id
+        # A three-way unit whose Originate failed while its Local channel still dials: reported at that Dial's end
+        # (the number's DialStatus) or at the Local channel's hangup. Keyed by the dial string, casefolded.
+        self._unreachable: OrderedDict[str, ConferencePartyUnreachable] = OrderedDict()
         self._reported: OrderedDict[str, None] = OrderedDict()  # Originate ActionIDs and surveys already reported
         self._last_call: tuple[str, str] = ("", "")  # (call_id, caller) of the seat's last ended call
         self._evicted: list[DomainEvent] = []  # calls dropped by the _MAX_CALLS bound, reported after the handler
@@ -1220,6 +1224,7 @@ class CallTracker:
         _bounded_add(self._dead, uid, None, _MAX_DEAD)
         self._channels.pop(uid, None)
         self._queue_waits.pop(uid, None)
+        events.extend(self._unit_outcome(msg, now))
         self._seat_legs.pop(uid, None)
         self._by_uniqueid.pop(uid, None)
         if call is None:
@@ -1351,19 +1356,24 @@ class CallTracker:
             # the room's unreachable party, never a callback.
             if outcome is OriginateOutcome.ANSWERED:
                 return []
-            return [
-                ConferencePartyUnreachable(
-                    call_id=call.call_id if call else f"originate:{action_id}" if action_id else "",
-                    caller=call.caller if call else "",
-                    time=now,
-                    conference=room,
-                    number=_dialled_number(channel) or number,
-                    outcome=outcome,
-                    reason_code=reason,
-                    action_id=action_id,
-                    channel=channel,
-                )
-            ]
+            unreachable = ConferencePartyUnreachable(
+                call_id=call.call_id if call else f"originate:{action_id}" if action_id else "",
+                caller=call.caller if call else "",
+                time=now,
+                conference=room,
+                number=_dialled_number(channel) or number,
+                outcome=outcome,
+                reason_code=reason,
+                action_id=action_id,
+                channel=channel,
+            )
+            prefix = channel.casefold() + "-"
+            if any(c.name.casefold().startswith(prefix) for c in self._channels.values()):
+                # A Local unit fails the Originate at once (Reason 0) while its ;2 still dials the number: the
+                # reason (BUSY, NOANSWER, ...) comes with that Dial's end (live-2026-12/13).
+                _bounded_add(self._unreachable, channel.casefold(), unreachable, _MAX_ENDED)
+                return []
+            return [unreachable]
         if uid and outcome is OriginateOutcome.ANSWERED:
             if self._interface is not None:
                 _bounded_add(self._seat_legs, uid, None, _MAX_ENDED)
@@ -1450,7 +1460,23 @@ class CallTracker:
                 call.first_hangup = (Party.CALLER, _pair_base(call.caller_channel))
         return True
 
+    def _unit_outcome(self, msg: Message, now: datetime, *, dial_status: str = "") -> list[DomainEvent]:
+        """The end of a failed three-way unit's Local channel: its Dial's status, or its hangup without one."""
+        if not self._unreachable:
+            return []
+        key = _channel_device(_text(msg, "Channel"))
+        pending = self._unreachable.pop(key, None)
+        if pending is None:
+            return []
+        outcome = DIAL_STATUSES.get(dial_status, pending.outcome)
+        return [dataclasses.replace(pending, time=now, outcome=outcome, dial_status=dial_status)]
+
     def _on_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        status = _text(msg, "DialStatus")
+        if self._unreachable and status in DIAL_STATUSES and status != "ANSWER":
+            unit = self._unit_outcome(msg, now, dial_status=status)
+            if unit:
+                return unit
         if self._queue_dial_end(msg):
             return []
         dest_uid = _text(msg, "DestUniqueid")

@@ -69,6 +69,7 @@ async def test_d2_d6_unreachable_unit_then_the_caller_hangs_up() -> None:
             await seat.control.start_three_way(caller_channel, agent_channel, BUSY_UNIT, room="4242")
         assert info.value.code == "conference_unit_unreachable"
         unreachable = await seat.wait("conference_unreachable")
+        assert info.value.details["reason"] == "failed"  # the Originate's Reason 0, as on Asterisk 20
         assert (unreachable.call_id, unreachable.number, unreachable.outcome) == (  # type: ignore[attr-defined]
             call_id, BUSY_UNIT, "busy")
         assert seat.of("callback_outcome") == []

@@ -85,8 +85,9 @@ def test_d2_an_unreachable_unit_is_reported_for_the_call_with_its_reason() -> No
     (unreachable,) = of(events, ConferencePartyUnreachable)
     assert unreachable.call_id == "1796613680.6" and unreachable.caller == "13700137010"
     assert (unreachable.conference, unreachable.party, unreachable.number) == ("94823234", Party.UNIT, "073100000005")
-    assert (unreachable.outcome, unreachable.reason_code, unreachable.action_id) == (
-        OriginateOutcome.FAILED, 0, "og-ba78e8c1cef0")
+    # The Originate itself fails with Reason 0 while the Local channel still dials: the reason is the unit's DialEnd.
+    assert (unreachable.outcome, unreachable.reason_code, unreachable.dial_status, unreachable.action_id) == (
+        OriginateOutcome.BUSY, 0, "BUSY", "og-ba78e8c1cef0")
     assert kinds(events).index("conference_unreachable") < kinds(events).index("conference_joined")
 
 
