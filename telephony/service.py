@@ -77,6 +77,7 @@ class TelephonyService:
         queues: tuple[str, ...] | None = None,
         clock: Callable[[], datetime] | None = None,
         connection: AmiConnection | None = None,
+        resync_interval: float | None = 300.0,
     ):
         self.settings = settings
         self.seat = seat
@@ -96,6 +97,10 @@ class TelephonyService:
         self._resync_lock = asyncio.Lock()
         self._held: list[tuple[AmiMessage, datetime]] | None = None  # events held back during a resync
         self.resyncs = 0
+        #: seconds between resyncs while connected: calls Asterisk no longer has (their end never reported) are
+        #: dropped, so the tracker's memory stays bounded on a stream that loses events; None = only on (re)connect
+        self.resync_interval = resync_interval
+        self._periodic: asyncio.Task[None] | None = None
         self.connection.add_event_listener(self._on_ami_event)
         self.connection.add_state_listener(self._on_state)
 
@@ -208,8 +213,18 @@ class TelephonyService:
     def _on_state(self, state: ConnectionState, error: TelephonyError | None) -> None:
         if state in (ConnectionState.CONNECTED, ConnectionState.RECONNECTED):
             self._spawn(self._resync_quietly(), "ami-resync")
+            if self.resync_interval and (self._periodic is None or self._periodic.done()):
+                self._periodic = asyncio.ensure_future(self._resync_periodically(self.resync_interval))
+                self._tasks.add(self._periodic)
+                self._periodic.add_done_callback(self._task_done)
         for callback in list(self._state_listeners):
             self._run(callback, state, error)
+
+    async def _resync_periodically(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if self.connection.connected:
+                await self._resync_quietly()
 
     async def _resync_quietly(self) -> None:
         try:

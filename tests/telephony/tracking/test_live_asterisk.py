@@ -259,3 +259,29 @@ def test_answers_without_ends_do_not_grow_the_trackers_memory_for_ever() -> None
     assert len(tracker.snapshot()) <= 5_000
     assert stale == 12_000 - len(tracker.snapshot()) and tracker.anomalies["stale_call_dropped"] == stale
     assert peak < 40 * 2**20
+
+
+async def test_the_periodic_resync_drops_calls_asterisk_no_longer_has() -> None:
+    """Answers whose end the stream lost (a `calls watch` on a busy PBX): the service's periodic resync lists the PBX's
+    channels and ends every call it does not have, so nothing is held for as long as the watch runs."""
+    from telephony.ami.connection import AmiSettings
+    from telephony.service import TelephonyService
+    from telephony.simulator import SimulatorPbx
+    from tests.telephony.ami.fake_peer import wait_until
+
+    async with SimulatorPbx(time_scale=0.01) as pbx:
+        service = TelephonyService(AmiSettings("127.0.0.1", pbx.port, "desk", "desk123", ping_interval=30.0),
+                                   resync_interval=0.05)
+        ended: list[CallEnded] = []
+        service.add_listener(lambda e: ended.append(e) if isinstance(e, CallEnded) else None)
+        try:
+            await service.start()
+            await wait_until(lambda: service.resyncs >= 1, what="first resync")
+            for n in range(1, 201):  # answered on a PBX channel list that never had them: their ends were lost
+                for msg in PjsipCall(n, number=f"138{n:08d}").answered():
+                    service.tracker.feed(msg, T0)
+            assert len(service.snapshot()) == 200
+            await wait_until(lambda: service.snapshot() == (), 5, what="the periodic resync")
+            assert len(ended) == 200 and {e.hangup_by for e in ended} == {Party.SYSTEM}
+        finally:
+            await service.aclose()
