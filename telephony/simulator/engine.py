@@ -1129,6 +1129,8 @@ class Engine:
         behaviour = self.behaviour_for(target) or Behaviour(outcome="failure")
         leg = self.create_leg(target, behaviour, linkedid=caller.linkedid)
         dest = leg.chan
+        # What `core show channels` (CoreShowChannel) says of a dialled leg (live-2026-12/04b).
+        dest.application, dest.app_data = "AppDial", "(Outgoing Line)"
         if leg.half is not None:
             self._leg_callerid(leg, caller.cid_num, caller.cid_name)
         else:

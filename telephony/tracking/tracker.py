@@ -275,6 +275,7 @@ class _Call:
     # The agent's leg left the call's bridge while the caller stayed: call control parked it in the dialplan (hold-agent
     # or a ConfBridge room), where nothing ends it when the caller hangs up.
     agent_parked: bool = False
+    direct: bool = False  # dialled straight to the seat's phone (context agents, a transfer to a seat), no queue
 
 
 @dataclass(slots=True)
@@ -1396,16 +1397,18 @@ class CallTracker:
 
     def _on_dial_begin(self, msg: Message, now: datetime) -> list[DomainEvent]:
         src = self._calls.get(self._by_uniqueid.get(_text(msg, "Uniqueid"), ""))
-        if src is not None and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
+        if src is not None and src.state != "answered" and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
             # A Local member's ;2 half dials the seat's phone: that channel is the agent too (its hangup is the
             # agent's, and it may replace the Local pair in the bridge).
             dest_uid, dest = _text(msg, "DestUniqueid"), _text(msg, "DestChannel")
             if dest_uid and dest:
                 src.agent_bases.add(_pair_base(dest))
                 self._attach(src, dest_uid, dest)
+        src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
+        if src is None and src_uid and src_uid not in self._seat_legs:
+            return self._direct_call(msg, now)
         if self._interface is None:
             return []
-        src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
         if not src_uid:
             # Originate's first leg has no caller side; ringing the seat's phone starts a callback.
             if dest_uid and self._is_seat_channel(_text(msg, "DestChannel")):
@@ -1440,6 +1443,51 @@ class CallTracker:
                 direction="outbound",
             )
         ]
+
+    def _member_device(self, channel: str) -> bool:
+        """Is this channel a seat's phone: this seat's, or (a supervisor's view) any known queue member's?"""
+        if self._interface is not None:
+            return self._is_seat_channel(channel)
+        device = _channel_device(channel)
+        return any(_device(interface) == device for _queue, interface in self._members)
+
+    def _direct_call(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        """Someone dials a seat's phone straight (context agents: another seat, a transfer to a seat): a call like
+        a queue call, with its pop, answered by the Dial's ANSWER. Asterisk 20 sends DialBegin caller → phone."""
+        src_uid, dest_uid, dest = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid"), _text(msg, "DestChannel")
+        if (not dest_uid or not dest or src_uid in self._dead or dest_uid in self._dead
+                or dest_uid in self._by_uniqueid or not self._member_device(dest)):
+            return []
+        if src_uid in self._queue_waits:
+            return []  # the queue rings its member (another queue's call, or one this seat does not follow)
+        if self._interface is not None and self._is_seat_channel(_text(msg, "Channel")):
+            return []  # the seat dials out itself
+        call = self._new_call(msg, now)
+        call.direct = True
+        call.interface = self._interface or _channel_device(dest)
+        self._add_agent_leg(call, {"DestUniqueid": dest_uid, "DestChannel": dest})
+        return [self._offer(call, msg, now)]
+
+    def _direct_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent] | None:
+        uid = _text(msg, "Uniqueid")
+        call = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if call is None or not call.direct or uid != call.caller_uniqueid or call.state == "answered":
+            return None
+        if _text(msg, "DestUniqueid") not in call.offered_agents:
+            return []
+        status = _text(msg, "DialStatus")
+        if status == "ANSWER":
+            call.state, call.answered_at = "answered", now
+            call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
+            return [self._answered(call, now)]
+        if status == "BUSY":
+            call.refused.add(_text(msg, "DestUniqueid"))
+            return [self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="rejected")]
+        if status == "CANCEL":
+            return [self._end(call, now, hangup_by=Party.CALLER, cause=None, cause_text="", reason="abandoned")]
+        if status in DIAL_STATUSES:
+            return [self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason="not_answered")]
+        return []
 
     def _queue_dial_end(self, msg: Message) -> bool:
         """The queue's DialEnd to a member leg (the caller's channel dialled it). Ringall: the winner's ANSWER comes
@@ -1477,6 +1525,9 @@ class CallTracker:
             unit = self._unit_outcome(msg, now, dial_status=status)
             if unit:
                 return unit
+        direct = self._direct_dial_end(msg, now)
+        if direct is not None:
+            return direct
         if self._queue_dial_end(msg):
             return []
         dest_uid = _text(msg, "DestUniqueid")
@@ -1715,6 +1766,10 @@ class CallTracker:
             if agent is None:
                 continue  # still waiting in the queue: not offered to anyone yet
             events.extend(self._adopt(item, agent, queue, now))
+        # 2b. Dials this tracker does not know: the seat's callback ringing or talking, a call dialled to the seat.
+        for item in live.values():
+            if item.get("Application") == "Dial" and _text(item, "Uniqueid") not in self._by_uniqueid:
+                events.extend(self._adopt_dial(item, by_linkedid.get(_text(item, "Linkedid"), []), now))
         # 3. Three-way calls in a ConfBridge room none of our calls is in (e.g. the desktop restarted mid-call).
         rooms: dict[str, list[Mapping[str, str]]] = {}
         for item in live.values():
@@ -1770,6 +1825,48 @@ class CallTracker:
             join = dict(member)
             join["Conference"] = room
             events.extend(self._on_confbridge_join(join, now))
+        return events
+
+    def _adopt_dial(
+        self, dialler: Mapping[str, str], same_linkedid: list[Mapping[str, str]], now: datetime
+    ) -> list[DomainEvent]:
+        """A channel in Dial() with its dialled leg (Application AppDial, same Linkedid): if the dialler is the
+        seat's leg, the seat's callback (context callback) followed on from here to its outcome; if the dialled leg
+        is the seat's phone, a call dialled to the seat."""
+        dialled = next((c for c in same_linkedid if c.get("Application") == "AppDial"
+                        and _text(c, "Uniqueid") not in self._by_uniqueid
+                        and not _text(c, "Channel").endswith(";2")), None)
+        if dialled is None or self._interface is None:
+            return []
+        if any(_text(c, "Uniqueid") in self._by_uniqueid for c in same_linkedid):
+            return []  # part of a call already followed (a Local queue member's ;2 dialling the phone)
+        bridged = self._bridged(dialler, dialled)
+        if self._is_seat_channel(_text(dialler, "Channel")):
+            exten = _text(dialler, "Exten")
+            call = self._new_call(dialled, now, direction="outbound")
+            call.caller = exten if _looks_like_number(exten) else _number(_text(dialled, "CallerIDNum"))
+            call.caller_name = ""
+            call.recording = _chan_variable(dialler, "MIXMONITOR_FILENAME") or None
+            call.agent_uniqueid, call.agent_channel = _text(dialler, "Uniqueid"), _text(dialler, "Channel")
+            call.agent_bases.add(_pair_base(call.agent_channel))
+            call.interface = self._interface
+            self._attach(call, call.agent_uniqueid, call.agent_channel)
+            if bridged:
+                call.state, call.answered_at = "answered", now
+                return [self._answered(call, now, resynced=True)]
+            call.state = "ringing"
+            return [CallRinging(call_id=call.call_id, caller=call.caller, time=now, channel=call.caller_channel,
+                                interface=self._interface, direction="outbound")]
+        if not self._is_seat_channel(_text(dialled, "Channel")):
+            return []
+        call = self._new_call(dialler, now)
+        call.direct, call.interface = True, self._interface
+        self._add_agent_leg(call, {"DestUniqueid": _text(dialled, "Uniqueid"),
+                                   "DestChannel": _text(dialled, "Channel")})
+        events: list[DomainEvent] = [self._offer(call, {}, now, resynced=True)]
+        if bridged:
+            call.state, call.answered_at = "answered", now
+            events.append(self._answered(call, now, resynced=True))
         return events
 
     def _still_live(self, call: _Call, live: Mapping[str, Mapping[str, str]]) -> bool:

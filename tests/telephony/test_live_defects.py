@@ -5,6 +5,7 @@ parked leg keeps the queue member "In use"; a ConfBridge member joining without 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -138,3 +139,48 @@ def test_the_sample_profiles_are_the_seats_defaults() -> None:
     seat = SeatConfig(IFACE)
     assert (seat.conference_bridge_profile, seat.conference_user_profile) == ("hotline_bridge", "hotline_user")
     assert isinstance(PbxSettings().channelvars, tuple)
+
+
+# ------------------------------------------------------------------------------------------------ the gaps, end to end
+
+async def test_a_callback_ringing_while_the_desk_restarts_is_followed_afterwards() -> None:
+    """The seat's callback rings the citizen when the desk goes away; the restarted desk's resync finds the seat's
+    leg dialling and follows the callback to its answer and end."""
+    from telephony.ami.connection import AmiSettings
+    from telephony.service import TelephonyService
+
+    sc = scenario()
+    sc = dataclasses.replace(sc, numbers=(NumberSpec("13600136000", answer_after_s=1.0, hangup_after_s=0.5),
+                                          *sc.numbers))
+    async with running_seat(sc) as seat:
+        pending = asyncio.ensure_future(seat.control.callback("13600136000"))
+        await seat.wait("call_ringing")
+        await seat.service.aclose()  # the desk goes away while the citizen's phone rings
+        pending.cancel()
+        restarted = TelephonyService(AmiSettings("127.0.0.1", seat.pbx.port, "desk", "desk123", ping_interval=30.0),
+                                     SeatConfig(IFACE, after_call_work_seconds=0))
+        events: list[Any] = []
+        restarted.add_listener(events.append)
+        try:
+            await restarted.start()
+            await wait_until(lambda: any(e.EVENT == "call_ended" for e in events), 10, what="the callback's end")
+        finally:
+            await restarted.aclose()
+        names = [e.EVENT for e in events if e.call_id]
+        assert names[:4] == ["call_ringing", "callback_outcome", "call_answered", "call_ended"]
+        assert events[[e.EVENT for e in events].index("call_answered")].caller == "13600136000"
+
+
+async def test_a_call_dialled_to_the_seat_pops() -> None:
+    """A call to the seat's own number (context agents: `Dial(PJSIP/1001,30,tT)`), not through the queue."""
+    async with running_seat() as seat:
+        await seat.service.send_action("Originate", {
+            "Channel": f"PJSIP/{CALLER}@trunk", "Context": "agents", "Exten": "1001", "Priority": 1,
+            "CallerID": f'"王女士" <{CALLER}>', "Async": "true"})
+        offered = await seat.wait("call_offered")
+        answered = await seat.wait("call_answered")
+        assert (offered.caller, offered.queue) == (CALLER, "")  # type: ignore[attr-defined]
+        assert answered.call_id == offered.call_id
+        seat.pbx.hangup_party(answered.caller_channel)  # type: ignore[attr-defined]
+        ended = await seat.wait("call_ended")
+        assert ended.call_id == offered.call_id and ended.answered  # type: ignore[attr-defined]

@@ -285,3 +285,98 @@ async def test_the_periodic_resync_drops_calls_asterisk_no_longer_has() -> None:
             assert len(ended) == 200 and {e.hangup_by for e in ended} == {Party.SYSTEM}
         finally:
             await service.aclose()
+
+
+# ------------------------------------------------------------------------------ gap: a callback across a restart
+
+def _restart_during_callback(at_event: str) -> tuple[list[Mapping[str, str]], list[Mapping[str, str]]]:
+    """04b cut where the desk restarts (right after the first `at_event` of the seat's callback leg): the
+    CoreShowChannels Asterisk would list then, in 04b's CoreShowChannel layout, and the rest of the stream."""
+    messages = read_capture(LIVE / "04b_callback_watch.ami.raw")
+    cut = next(i for i, m in enumerate(messages)
+               if m.event == at_event and m.get("Channel") == "Local/1001@phones-0000000a;1")
+    seat = {k: v for k, v in messages[cut].items() if not k.startswith("Dest")}
+    dialled = {k[4:]: v for k, v in messages[cut].items() if k.startswith("Dest")}
+    bridge = {"BridgeId": "c4cb26c2-0412-4b8a-922c-9436e41924f0"} if at_event == "BridgeEnter" else {}
+    if not dialled:  # BridgeEnter names one channel: the citizen's leg as its own BridgeEnter showed it
+        dialled = dict(messages[cut - 1].items())
+    channels: list[Mapping[str, str]] = [
+        {**seat, "Event": "CoreShowChannel", "Application": "Dial",
+         "ApplicationData": "Local/13600136000@citizens,30", **bridge},
+        {**dialled, "Event": "CoreShowChannel", "Application": "AppDial", "ApplicationData": "(Outgoing Line)",
+         **bridge},
+    ]
+    return channels, list(messages[cut + 1:])
+
+
+def test_a_callback_ringing_at_a_restart_is_followed_to_its_outcome() -> None:
+    channels, rest = _restart_during_callback("DialBegin")
+    tracker = CallTracker(interface=SEAT)
+    events = tracker.resync(channels, [], T0)
+    assert kinds(events) == ["call_ringing"]
+    assert (events[0].caller, events[0].direction) == ("13600136000", "outbound")  # type: ignore[attr-defined]
+    events = [e for i, m in enumerate(rest) for e in tracker.feed(m, T0 + timedelta(milliseconds=10 * i))]
+    assert kinds(events)[:3] == ["callback_outcome", "call_answered", "call_ended"]
+    outcome, answered, ended = events[:3]
+    assert (outcome.stage, outcome.dial_status) == ("customer", "ANSWER")  # type: ignore[attr-defined]
+    assert answered.recording == CALLBACK_FILE  # type: ignore[attr-defined]
+    assert (ended.call_id, ended.answered) == (answered.call_id, True)  # type: ignore[attr-defined]
+
+
+def test_a_callback_talking_at_a_restart_is_followed_to_its_end() -> None:
+    channels, rest = _restart_during_callback("BridgeEnter")
+    tracker = CallTracker(interface=SEAT)
+    events = tracker.resync(channels, [], T0)
+    assert kinds(events) == ["call_answered"]
+    assert (events[0].direction, events[0].resynced, events[0].recording) == (  # type: ignore[attr-defined]
+        "outbound", True, CALLBACK_FILE)
+    events = [e for m in rest for e in tracker.feed(m, T0)]
+    assert kinds(events)[:1] == ["call_ended"] and tracker.snapshot() == ()
+
+
+# ------------------------------------------------------------------------------- gap: a call dialled to the seat
+
+def _direct_call(status: str = "ANSWER", n: int = 4) -> list[dict[str, str]]:
+    """Asterisk 20's events of a call dialled to the seat's phone from context agents (Dial(PJSIP/1001,30,tT)):
+    another seat, or a citizen blind-transferred to this seat; no queue, no AgentCalled."""
+    uid, phone_uid = f"1796620000.{10 * n}", f"1796620000.{10 * n + 1}"
+    caller = snap(f"PJSIP/1002-{2 * n:08x}", uid, uid, "1002", "张三")
+    phone = snap(f"PJSIP/1001-{2 * n + 1:08x}", phone_uid, uid, "1002", "张三", prefix="Dest", state="0")
+    phone_plain = snap(f"PJSIP/1001-{2 * n + 1:08x}", phone_uid, uid, "1002", "张三")
+    events = [ev("Newchannel", caller), ev("Newchannel", phone_plain),
+              ev("DialBegin", caller, phone, DialString="PJSIP/1001"),
+              ev("DialState", caller, phone, DialStatus="RINGING"),
+              ev("DialEnd", caller, phone, DialStatus=status)]
+    if status == "ANSWER":
+        events += [ev("BridgeEnter", caller, BridgeUniqueid="b9"), ev("BridgeEnter", phone_plain, BridgeUniqueid="b9"),
+                   ev("HangupRequest", caller, Cause="16"), ev("Hangup", caller, Cause="16"),
+                   ev("Hangup", phone_plain, Cause="16")]
+    else:
+        events += [ev("Hangup", phone_plain, Cause="17"), ev("Hangup", caller, Cause="16")]
+    return events
+
+
+def test_a_call_dialled_to_the_seat_pops_and_is_tracked_like_a_queue_call() -> None:
+    tracker = CallTracker(interface="PJSIP/1001", queues=["hotline"])
+    events = [e for m in _direct_call() for e in tracker.feed(m, T0)]
+    assert kinds(events) == ["call_offered", "call_ringing", "call_answered", "call_ended"]
+    offered = events[0]
+    assert isinstance(offered, CallOffered)
+    assert (offered.caller, offered.caller_name, offered.queue, offered.agent_channel) == (
+        "1002", "张三", "", "PJSIP/1001-00000009")
+    assert (events[3].hangup_by, events[3].reason) == (Party.CALLER, "completed")  # type: ignore[attr-defined]
+    tracker = CallTracker(interface="PJSIP/1001")
+    declined = [e for m in _direct_call("BUSY", 5) for e in tracker.feed(m, T0)]
+    assert kinds(declined) == ["call_offered", "call_ringing", "call_ended"]
+    assert declined[-1].reason == "rejected"  # type: ignore[attr-defined]
+
+
+def test_a_call_dialled_to_another_phone_is_not_this_seats() -> None:
+    other = CallTracker(interface="PJSIP/1003")
+    assert [e for m in _direct_call() for e in other.feed(m, T0)] == []
+    watch = CallTracker()  # a supervisor: only phones known as queue members are seats
+    assert [e for m in _direct_call() for e in watch.feed(m, T0)] == []
+    watch.feed(ev("QueueMemberAdded", Queue="hotline", Interface="PJSIP/1001", MemberName="1001", Status="1",
+                  Paused="0"), T0)
+    assert kinds([e for m in _direct_call(n=6) for e in watch.feed(m, T0)]) == [
+        "call_offered", "call_ringing", "call_answered", "call_ended"]
