@@ -13,6 +13,9 @@ Every operation is a short, documented sequence of AMI actions that a stock Aste
 |                    | resume: Bridge Channel1=caller Channel2=agent. AMI has no "hold" action: phones hold with    |
 |                    | re-INVITE, the desktop parks both legs in dialplan and bridges them back.                    |
 | blind transfer     | BlindTransfer (Channel = the agent's channel = transferer, Context, Exten)                   |
+| attended transfer  | consult: dual Redirect caller→hold context + agent→consult context (Dial the unit, then     |
+|                    | hold-agent); transfer: Bridge caller+unit, Hangup the agent; merge: Redirect caller→conf +   |
+|                    | ExtraChannel unit→conf, then the agent; end: Hangup the unit, Bridge caller+agent            |
 | three-way          | dual Redirect caller+agent → conference context (ConfBridge(room)), then Originate           |
 |                    | Local/<unit>@outbound Application=ConfBridge Data=room,bridge profile,user profile (the      |
 |                    | hotline's quiet profiles, as the conf context); the agent leaves with ConfbridgeKick         |
@@ -51,6 +54,7 @@ __all__ = [
     "ORIGINATE_REASONS",
     "CallControl",
     "CallbackResult",
+    "ConsultResult",
     "SeatConfig",
     "SurveyCall",
     "ThreeWayResult",
@@ -96,6 +100,7 @@ class SeatConfig:
     hold_context: str = "hold"  # dialplan: exten s → MusicOnHold (the held caller)
     hold_agent_context: str = "hold-agent"  # dialplan: exten s → Wait (the agent's phone while holding)
     transfer_context: str = "transfer"  # dialplan: exten <number> → Dial out (blind transfer)
+    consult_context: str = "consult"  # dialplan: exten <number> → Dial out (g), then hold-agent (attended transfer)
     conference_context: str = "conf"  # dialplan: exten <room> → ConfBridge(room,bridge profile,user profile)
     # confbridge.conf profiles of the three-way room: the unit joins with them too (Originate Application=ConfBridge),
     # or ConfBridge's default user profile plays join/leave sounds to the caller (live-2026-12/03).
@@ -150,6 +155,20 @@ class CallbackResult:
 
 
 @dataclass(frozen=True)
+class ConsultResult:
+    """The agent's consultation call with a unit (attended transfer): `status` is the unit's DialStatus (ANSWER,
+    BUSY, NOANSWER, ...); `unit_channel` the unit's leg, to transfer the caller to or merge into a three-way call."""
+
+    unit_number: str
+    status: str
+    unit_channel: str | None
+
+    @property
+    def answered(self) -> bool:
+        return self.status == "ANSWER"
+
+
+@dataclass(frozen=True)
 class SurveyCall:
     """A survey call placed: `outcome` of its Originate (answered, busy, no_answer, …); the citizen's answer comes
     later as the tracker's `survey_result` with this `action_id`, `number` and `work_order`."""
@@ -196,6 +215,9 @@ class CallControl:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._originates: dict[str, _Originate] = {}
         self._dial_ends: OrderedDict[str, AmiMessage] = OrderedDict()  # Channel → DialEnd seen (bounded)
+        # Consultations (attended transfer) by the agent's channel: the unit's leg from the agent leg's DialBegin,
+        # and the DialEnd the consult() call waits for.
+        self._consults: dict[str, tuple[asyncio.Future[AmiMessage], list[str]]] = {}
         self._acw_task: asyncio.Task[None] | None = None
         self._acw_ending = False
         # As last known (own actions + observe_pause): paused by anyone, and why ("" = no reason given).
@@ -203,6 +225,7 @@ class CallControl:
         self.paused_reason: str | None = None
         connection.add_event_listener(self._on_originate_response, "OriginateResponse")
         connection.add_event_listener(self._on_dial_end, "DialEnd")
+        connection.add_event_listener(self._on_dial_begin, "DialBegin")
         add_state_listener = getattr(connection, "add_state_listener", None)
         if add_state_listener is not None:
             add_state_listener(self._on_connection_state)
@@ -328,6 +351,82 @@ class CallControl:
             {"Channel": _channel(agent_channel), "Context": self.seat.transfer_context, "Exten": _number(number)},
             "transfer_failed",
         )
+
+    async def consult(self, caller_channel: str, agent_channel: str, unit_number: str) -> ConsultResult:
+        """Attended transfer, first step: the caller hears music on hold while the agent's leg calls the unit (the
+        consult context). Returns when the unit answered or could not be reached; the agent then transfers
+        (`complete_transfer`), merges all three (`merge_consultation`) or goes back to the caller
+        (`end_consultation`). A unit that hangs up leaves the agent's leg waiting in hold-agent."""
+        number = _number(unit_number)
+        agent = _channel(agent_channel)
+        loop = asyncio.get_running_loop()
+        waiting: tuple[asyncio.Future[AmiMessage], list[str]] = (loop.create_future(), [])
+        self._consults[agent] = waiting
+        try:
+            await self._act(
+                "Redirect",
+                {
+                    "Channel": _channel(caller_channel), "Context": self.seat.hold_context, "Exten": "s",
+                    "Priority": 1, "ExtraChannel": agent, "ExtraContext": self.seat.consult_context,
+                    "ExtraExten": number, "ExtraPriority": 1,
+                },
+                "transfer_failed",
+            )
+            limit = self.seat.ring_timeout_seconds + 15.0
+            try:
+                dial_end = await asyncio.wait_for(asyncio.shield(waiting[0]), limit)
+            except TimeoutError:
+                raise TelephonyError(f"the unit {number} was not dialled within {limit:g} s; the caller is on hold",
+                                     code="transfer_failed", details={"number": number}) from None
+        finally:
+            if self._consults.get(agent) is waiting and not waiting[0].done():
+                del self._consults[agent]
+        status = dial_end.get("DialStatus") or "UNKNOWN"
+        unit = dial_end.get("DestChannel") or (waiting[1][0] if waiting[1] else None)
+        if status != "ANSWER":
+            self._consults.pop(agent, None)
+        return ConsultResult(number, status, unit if status == "ANSWER" else None)
+
+    def _consulted(self, agent_channel: str) -> str:
+        entry = self._consults.get(agent_channel.strip())
+        if entry is None or not entry[1]:
+            raise TelephonyError("no consultation in progress on this channel", code="transfer_failed",
+                                 details={"channel": agent_channel})
+        return entry[1][0]
+
+    async def complete_transfer(self, caller_channel: str, agent_channel: str) -> None:
+        """Attended transfer, done: the caller and the unit talk; the agent's leg is hung up."""
+        unit = self._consulted(agent_channel)
+        await self._act("Bridge", {"Channel1": _channel(caller_channel), "Channel2": unit, "Tone": "no"},
+                        "transfer_failed")
+        self._consults.pop(agent_channel.strip(), None)
+        with contextlib.suppress(TelephonyError):  # the consult context may already have let it go
+            await self.hangup(agent_channel)
+
+    async def merge_consultation(self, caller_channel: str, agent_channel: str, *, room: str | None = None) -> str:
+        """Attended transfer into a three-way call: caller, unit and agent in one ConfBridge room (returned)."""
+        unit = self._consulted(agent_channel)
+        room = room or _new_room()
+        if not _ROOM.match(room):
+            raise TelephonyError(f"conference room must be digits: {room!r}", code="conference_failed")
+        where = {"Context": self.seat.conference_context, "Exten": room, "Priority": 1}
+        await self._act(
+            "Redirect",
+            {"Channel": _channel(caller_channel), **where, "ExtraChannel": unit,
+             **{"Extra" + k: v for k, v in where.items()}},
+            "conference_failed",
+        )
+        await self._act("Redirect", {"Channel": _channel(agent_channel), **where}, "conference_failed")
+        self._consults.pop(agent_channel.strip(), None)
+        return room
+
+    async def end_consultation(self, caller_channel: str, agent_channel: str) -> None:
+        """Back to the caller without transferring: the unit's leg is hung up, the agent and the caller bridged."""
+        entry = self._consults.pop(agent_channel.strip(), None)
+        if entry is not None and entry[1]:
+            with contextlib.suppress(TelephonyError):  # the unit may have hung up already
+                await self.hangup(entry[1][0])
+        await self.resume_call(caller_channel, agent_channel)
 
     async def start_three_way(
         self, caller_channel: str, agent_channel: str, unit_number: str, *, room: str | None = None
@@ -532,9 +631,19 @@ class CallControl:
         if pending is not None and not pending.response.done():
             pending.response.set_result(message)
 
+    def _on_dial_begin(self, message: AmiMessage) -> None:
+        consult = self._consults.get(message.get("Channel") or "")
+        if consult is not None and message.get("DestChannel"):
+            consult[1].insert(0, message["DestChannel"])
+
     def _on_dial_end(self, message: AmiMessage) -> None:
         channel = message.get("Channel")
         if not channel:
+            return
+        consult = self._consults.get(channel)
+        if consult is not None and message.get("DialStatus") not in (None, "", "RINGING", "PROGRESS", "PROCEEDING"):
+            if not consult[0].done():
+                consult[0].set_result(message)
             return
         for pending in self._originates.values():
             if pending.channel == channel and pending.dial_end is not None and not pending.dial_end.done():

@@ -70,7 +70,7 @@ CDR = ("cdr",)
 #: (`reference/ami/`) and the defaults of the desktop's call control (telephony/control.py).
 CONTEXT_KINDS = {
     "inbound": "inbound", "agents": "agents", "callback": "callback", "conf": "conf", "transfer": "transfer",
-    "outbound": "outbound", "hold": "hold", "hold-agent": "hold-agent", "survey": "survey",
+    "outbound": "outbound", "hold": "hold", "hold-agent": "hold-agent", "survey": "survey", "consult": "consult",
     # the capture rig's fake handsets (only ever the `;2` half of a Local channel)
     "customer": "handset", "parties": "handset", "dtmf": "handset",
     # the live-2026-12 harness's handsets: the seat's phone and the citizens' (and units') phones
@@ -1072,7 +1072,7 @@ class Engine:
         kind = CONTEXT_KINDS.get(context, "")
         if kind == "inbound":
             self.run_inbound(chan, None)
-        elif kind in ("callback", "transfer", "outbound", "agents"):
+        elif kind in ("callback", "transfer", "outbound", "agents", "consult"):
             self._run_dial_context(chan, kind, context, exten)
         elif kind == "conf":
             self.newexten(chan, "NoOp", f"Joining conference {exten}", context=context, exten=exten, priority=1)
@@ -1118,13 +1118,27 @@ class Engine:
                 self.newexten(chan, "MixMonitor", f"callback-{exten}-{chan.uniqueid}.wav,b", priority=3)
                 self.start_mixmonitor(chan, f"callback-{exten}-{chan.uniqueid}.wav", "b")
             dialstring = self.settings.outbound_dial.format(number=exten, trunk=self.settings.trunk)
+            if kind == "consult":
+                # Dial(…,45,g), then Goto(hold-agent,s,1): the agent's leg waits for the desktop after the unit.
+                self.newexten(chan, "Dial", f"{dialstring},45,g", priority=chan.priority + 1)
+                for var in ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME"):
+                    self.varset(chan, var, "")
+                self.spawn(self._dial(chan, dialstring, 45.0, go_on=self._consult_done))
+                return
             self.newexten(chan, "Dial", f"{dialstring},30", priority=chan.priority + 1)
         for var in ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME"):
             self.varset(chan, var, "")
         self.spawn(self._dial(chan, dialstring, 30.0))
 
-    async def _dial(self, caller: Channel, dialstring: str, timeout_s: float) -> None:
-        """The Dial() application: ring the target, bridge on answer, DIALSTATUS otherwise, then Hangup()."""
+    def _consult_done(self, chan: Channel) -> None:
+        if not chan.hung_up:
+            self.newexten(chan, "Goto", "hold-agent,s,1", priority=chan.priority + 1)
+            self.run_dialplan(chan, "hold-agent", "s")
+
+    async def _dial(self, caller: Channel, dialstring: str, timeout_s: float,
+                    go_on: Callable[[Channel], None] | None = None) -> None:
+        """The Dial() application: ring the target, bridge on answer, DIALSTATUS otherwise, then Hangup() — or, with
+        option g (`go_on`), the dialplan goes on when the callee hangs up or never answered."""
         target = self.parse_dial(dialstring)
         behaviour = self.behaviour_for(target) or Behaviour(outcome="failure")
         leg = self.create_leg(target, behaviour, linkedid=caller.linkedid)
@@ -1160,6 +1174,9 @@ class Engine:
             self.dial_end(caller, dest, status)
             self.fail_leg(leg, outcome)
             self.varset(caller, "DIALSTATUS", status)
+            if go_on is not None:
+                go_on(caller)
+                return
             self.newexten(caller, "Hangup", "", priority=caller.priority + 1)
             # The dialplan's own Hangup() after Dial: normal clearing (live-2026-12/12: the seat's leg, cause 16).
             self.hangup(caller, 16)
@@ -1176,7 +1193,7 @@ class Engine:
             self.newexten(chan, "Hangup", "", priority=chan.priority + 1)
             self.hangup(chan, 16)
 
-        caller.after_bridge = caller_after
+        caller.after_bridge = go_on or caller_after
 
     def _run_survey(self, chan: Channel, context: str, exten: str) -> None:
         """`survey,s`: Answer, Read(SAT,custom/survey_prompt,1,,2,5), UserEvent(Survey,Result,Caller), Hangup."""
@@ -1295,11 +1312,21 @@ class Engine:
             self.run_dialplan(chan, context, exten, priority)
 
     def bridge_channels(self, first: Channel, second: Channel) -> None:
-        """AMI `Bridge`: join two existing channels (e.g. resume after hold), taking each out of where it was."""
+        """AMI `Bridge`: join two existing channels (e.g. resume after hold), taking each out of where it was. A
+        peer left alone in a two-party bridge is released (attended transfer: the consulting agent's Dial ends)."""
+        touched: list[Bridge] = []
         for chan in (first, second):
             if chan.bridge is not None:
-                self._leave_bridge_quietly(chan)
+                if chan.bridge.creator != "ConfBridge" and chan.bridge not in touched:
+                    touched.append(chan.bridge)
+                self._leave_bridge_quietly(chan, destroy=False)
             self.music_on_hold(chan, False)
+        for bridge in touched:
+            if bridge.channels:
+                self._release_peers(bridge, exclude={first, second})
+            elif not bridge.destroyed:
+                bridge.destroyed = True
+                self.emit("BridgeDestroy", CALL, bridge.snapshot(count=0))
         self.newstate(first, UP)
         self.newstate(second, UP)
         self.bridge_two(first, second)

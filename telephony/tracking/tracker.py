@@ -276,6 +276,8 @@ class _Call:
     # or a ConfBridge room), where nothing ends it when the caller hangs up.
     agent_parked: bool = False
     direct: bool = False  # dialled straight to the seat's phone (context agents, a transfer to a seat), no queue
+    bridges: dict[str, str] = field(default_factory=dict)  # Uniqueid -> the bridge it is in
+    consulted: str = ""  # the number the agent's leg dialled while the caller waited (attended transfer)
 
 
 @dataclass(slots=True)
@@ -957,19 +959,39 @@ class CallTracker:
         # move-swap (even if LocalOptimizationBegin/End were filtered out): the new channel takes over its role. An
         # attended transfer swaps the target in for the (non-Local) transferer: that is a transfer, not a new agent.
         old_uid, uid = _text(msg, "SwapUniqueid"), _text(msg, "Uniqueid")
-        joined = self._calls.get(self._by_uniqueid.get(uid, ""))
-        if joined is not None and uid == joined.agent_uniqueid:
-            joined.agent_parked = False  # back with the caller (resume) or in a new bridge
+        joined = self._calls.get(self._by_uniqueid.get(uid, "")) or self._call_of(msg)
+        events: list[DomainEvent] = []
+        if joined is not None:
+            if uid == joined.agent_uniqueid:
+                joined.agent_parked = False  # back with the caller (resume) or in a new bridge
+            bridge = _text(msg, "BridgeUniqueid")
+            if bridge:
+                joined.bridges[uid] = bridge
+                events = self._bridged_to_unit(joined, bridge, now)
         if not old_uid or not uid:
-            return []
+            return events
         call = self._calls.get(self._by_uniqueid.get(old_uid, ""))
         if call is None or uid in self._dead:
-            return []
+            return events
         if old_uid not in call.optimized and not call.bases.get(old_uid, "").startswith("Local/"):
-            return []
+            return events
         call.swaps[old_uid] = (uid, _text(msg, "Channel"))
         self._apply_swap(call, old_uid)
-        return []
+        return events
+
+    def _bridged_to_unit(self, call: _Call, bridge: str, now: datetime) -> list[DomainEvent]:
+        """Attended transfer by call control (AMI Bridge caller + the consulted unit): the caller now shares a plain
+        bridge with the unit's leg, and the agent is not in it."""
+        if not call.consulted or call.transferred or call.state != "answered" or call.conference:
+            return []
+        in_bridge = [u for u, b in call.bridges.items() if b == bridge and u in call.uniqueids]
+        if call.caller_uniqueid not in in_bridge or call.agent_uniqueid in in_bridge:
+            return []
+        if not any(self._party_of(call, u) is Party.UNIT for u in in_bridge):
+            return []
+        call.transferred = True
+        return [CallTransferred(call_id=call.call_id, caller=call.caller, time=now, kind="attended",
+                                target=call.consulted, transferer_channel=call.agent_channel)]
 
     def _on_bridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
         # After a Redirect, BridgeLeave already shows where the leg went (Context/Exten): for a three-way call that
@@ -978,6 +1000,7 @@ class CallTracker:
         call = self._calls.get(self._by_uniqueid.get(uid, ""))
         if call is None:
             return []
+        call.bridges.pop(uid, None)
         exten = _text(msg, "Exten")
         if exten:
             _bounded_add(self._room_hints, exten, call.call_id, _MAX_ENDED)
@@ -1405,6 +1428,14 @@ class CallTracker:
                 src.agent_bases.add(_pair_base(dest))
                 self._attach(src, dest_uid, dest)
         src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
+        if src is not None and src.state == "answered" and src_uid == src.agent_uniqueid:
+            # The agent's leg dials out during the call (call control's consult context): the unit consulted.
+            dial = _text(msg, "DialString").rsplit("/", 1)[-1].split("@")[0]
+            number = dial if _looks_like_number(dial) else _number(_text(msg, "DestCallerIDNum"))
+            src.consulted = number or dial or "?"
+            if dest_uid:
+                self._attach(src, dest_uid, _text(msg, "DestChannel"))
+            return []
         if src is None and src_uid and src_uid not in self._seat_legs:
             return self._direct_call(msg, now)
         if self._interface is None:

@@ -184,3 +184,54 @@ async def test_a_call_dialled_to_the_seat_pops() -> None:
         seat.pbx.hangup_party(answered.caller_channel)  # type: ignore[attr-defined]
         ended = await seat.wait("call_ended")
         assert ended.call_id == offered.call_id and ended.answered  # type: ignore[attr-defined]
+
+
+def _bridge_peers(seat: Seat, channel: str) -> set[str]:
+    chan = seat.pbx.engine.find_channel(channel)
+    assert chan is not None and chan.bridge is not None
+    return {c.name for c in chan.bridge.channels if c is not chan}
+
+
+async def test_attended_transfer_consults_the_unit_then_transfers() -> None:
+    """Consult first (the caller on hold, the agent talks to the unit), then hand the caller to the unit."""
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        consult = await seat.control.consult(caller_channel, agent_channel, UNIT)
+        assert consult.answered and consult.unit_channel
+        assert _bridge_peers(seat, agent_channel) == {consult.unit_channel}
+        assert (await seat.wait("call_held")).call_id == call_id
+        await seat.control.complete_transfer(caller_channel, agent_channel)
+        transferred = await seat.wait("call_transferred")
+        assert (transferred.kind, transferred.target) == ("attended", UNIT)  # type: ignore[attr-defined]
+        ended = await seat.wait("call_ended")
+        assert (ended.call_id, ended.reason) == (call_id, "transferred")  # type: ignore[attr-defined]
+        assert _bridge_peers(seat, caller_channel) == {consult.unit_channel}
+        assert not _channel_alive(seat, agent_channel)
+        await wait_until(lambda: _member_status(seat) == MEMBER_NOT_INUSE, 5, what="member free")
+
+
+async def test_attended_transfer_merges_into_a_three_way_call() -> None:
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        consult = await seat.control.consult(caller_channel, agent_channel, UNIT)
+        room = await seat.control.merge_consultation(caller_channel, agent_channel, room="5151")
+        await seat.wait("conference_joined", 3)
+        parties = {e.channel: e.party for e in seat.of("conference_joined")}  # type: ignore[attr-defined]
+        assert parties == {caller_channel: "caller", agent_channel: "agent", consult.unit_channel: "unit"}
+        assert {e.call_id for e in seat.of("conference_joined")} == {call_id}
+        assert set(seat.pbx.engine.conferences[room].profiles.values()) == {"hotline_user"}
+
+
+async def test_a_consultation_that_fails_goes_back_to_the_caller() -> None:
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        consult = await seat.control.consult(caller_channel, agent_channel, BUSY_UNIT)
+        assert (consult.status, consult.unit_channel) == ("BUSY", None)
+        with pytest.raises(TelephonyError) as info:
+            await seat.control.complete_transfer(caller_channel, agent_channel)
+        assert info.value.code == "transfer_failed"
+        await seat.control.end_consultation(caller_channel, agent_channel)
+        resumed = await seat.wait("call_resumed")
+        assert resumed.call_id == call_id
+        assert _bridge_peers(seat, caller_channel) == {agent_channel}
+        assert seat.of("call_transferred") == [] and seat.of("call_ended") == []
