@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from telephony.simulator.audiosocket import start_fork
 from telephony.simulator.model import (
     BUSY,
     CAUSE_TEXT,
@@ -54,6 +55,7 @@ from telephony.simulator.model import (
     Queue,
     QueueEntry,
     QueueMember,
+    Target,
 )
 from telephony.simulator.scenario import AgentSpec, CallSpec, NumberSpec, Scenario
 
@@ -103,21 +105,6 @@ class Behaviour:
     name: str = ""
     audio: Path | None = None
     agent: AgentSpec | None = None
-
-
-@dataclass
-class Target:
-    """A parsed dial string."""
-
-    kind: str  # local | pjsip | trunk | audiosocket
-    dial: str
-    exten: str = ""
-    context: str = ""
-    endpoint: str = ""
-    host: str = ""
-    port: int = 0
-    fork_uuid: str = ""
-    rate_kind: str = "slin"
 
 
 @dataclass
@@ -905,8 +892,6 @@ class Engine:
         await asyncio.sleep(0)
         report = self._originate_reporter(fields, action_id, respond)
         if target.kind == "audiosocket":
-            from telephony.simulator.audiosocket import start_fork  # noqa: PLC0415 — only forks need it
-
             await start_fork(self, target, fields, report)
             return
         behaviour = self.behaviour_for(target)

@@ -241,3 +241,18 @@ class Event:
     def get(self, name: str, default: str | None = None) -> str | None:
         folded = name.lower()
         return next((v for k, v in self.all_headers if k.lower() == folded), default)
+
+
+@dataclass
+class Target:
+    """A parsed dial string."""
+
+    kind: str  # local | pjsip | trunk | audiosocket
+    dial: str
+    exten: str = ""
+    context: str = ""
+    endpoint: str = ""
+    host: str = ""
+    port: int = 0
+    fork_uuid: str = ""
+    rate_kind: str = "slin"
