@@ -46,16 +46,20 @@ from telephony.tracking.events import (
     AfterCallWorkStarted,
     CallAnswered,
     CallbackOutcome,
+    CallbackStage,
+    CallDirection,
     CallEnded,
     CallHeld,
     CallOffered,
     CallResumed,
     CallRinging,
+    CallState,
     CallTransferred,
     ConferencePartyJoined,
     ConferencePartyLeft,
     ConferencePartyUnreachable,
     DomainEvent,
+    EndReason,
     LiveCall,
     OriginateOutcome,
     Party,
@@ -65,6 +69,7 @@ from telephony.tracking.events import (
     SeatLegStranded,
     StrandedReason,
     SurveyResult,
+    TransferKind,
 )
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,7 @@ log = logging.getLogger(__name__)
 AFTER_CALL_WORK_REASON = "after-call-work"
 _ACW_REASONS = frozenset({AFTER_CALL_WORK_REASON, "acw", "after call work", "wrapup", "wrap-up", "话后处理", "整理"})
 
-LOST_DURING_RECONNECT = "lost during reconnect"
+LOST_DURING_RECONNECT = EndReason.LOST_DURING_RECONNECT
 
 _UNKNOWN = "<unknown>"
 _FORK_PREFIX = "audiosocket/"
@@ -86,7 +91,7 @@ _MAX_DIGITS = 32
 # grow memory for ever: past this the oldest call is dropped (reported as ended, reason STALE); the periodic resync
 # drops the ones Asterisk no longer has long before that.
 _MAX_CALLS = 5_000
-STALE = "no longer tracked (too many live calls)"
+STALE = EndReason.STALE
 _DIALLED = re.compile(r"^[^/]+/(\+?[0-9]{3,})@")
 _OCTAL = frozenset("01234567")
 _C_UNESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
@@ -244,13 +249,13 @@ class _Call:
     caller_uniqueid: str
     caller_channel: str
     offered_at: datetime
-    direction: str = "inbound"  # inbound | outbound (callback) | conference
+    direction: CallDirection = CallDirection.INBOUND
     queue: str = ""
     interface: str = ""
     member_name: str = ""
     agent_uniqueid: str = ""
     agent_channel: str = ""
-    state: str = "offered"  # offered | ringing | answered
+    state: CallState = CallState.OFFERED
     answered_at: datetime | None = None
     recording: str | None = None
     offered_agents: set[str] = field(default_factory=set)  # Uniqueids of agent legs this call was offered on
@@ -275,6 +280,7 @@ class _Call:
     # The agent's leg left the call's bridge while the caller stayed: call control parked it in the dialplan (hold-agent
     # or a ConfBridge room), where nothing ends it when the caller hangs up.
     agent_parked: bool = False
+    agent_place: tuple[str, str] = ("", "")  # the agent leg's (Context, Exten) when it last entered a bridge
     direct: bool = False  # dialled straight to the seat's phone (context agents, a transfer to a seat), no queue
     bridges: dict[str, str] = field(default_factory=dict)  # Uniqueid -> the bridge it is in
     consulted: str = ""  # the number the agent's leg dialled while the caller waited (attended transfer)
@@ -451,7 +457,7 @@ class CallTracker:
         if call is None or not recording or call.recording == recording:
             return []
         call.recording = recording
-        if call.state != "answered":
+        if call.state != CallState.ANSWERED:
             return []
         event = RecordingStarted(call_id=call.call_id, caller=call.caller, time=now, recording=recording,
                                  channel=channel)
@@ -565,7 +571,7 @@ class CallTracker:
         base = call.bases.get(uid) or _pair_base(channel)
         if uid == call.caller_uniqueid or (base and base == _pair_base(call.caller_channel)):
             return Party.CALLER
-        if uid == call.call_id and call.direction == "inbound":
+        if uid == call.call_id and call.direction == CallDirection.INBOUND:
             return Party.CALLER  # the Linkedid's origin: the trunk channel of a caller that reached Queue() via Local
         if uid == call.agent_uniqueid or uid in call.offered_agents or base in call.agent_bases:
             return Party.AGENT
@@ -573,7 +579,9 @@ class CallTracker:
             return Party.AGENT
         return Party.UNIT
 
-    def _new_call(self, msg: Message, now: datetime, *, direction: str = "inbound", prefix: str = "") -> _Call:
+    def _new_call(
+        self, msg: Message, now: datetime, *, direction: CallDirection = CallDirection.INBOUND, prefix: str = ""
+    ) -> _Call:
         uid = _text(msg, prefix + "Uniqueid")
         call_id = _text(msg, prefix + "Linkedid") or uid
         chan = self._channels.get(uid)
@@ -639,7 +647,7 @@ class CallTracker:
         if call is None or call.recording == recording:
             return []
         call.recording = recording
-        if call.state != "answered":
+        if call.state != CallState.ANSWERED:
             return []  # CallAnswered will carry it
         return [
             RecordingStarted(
@@ -712,17 +720,17 @@ class CallTracker:
         _uid, dest_uid = legs
         events: list[DomainEvent] = []
         call = self._call_of(msg)
-        if call is not None and call.state == "answered" and call.transferred and self._interface is not None:
+        if call is not None and call.state == CallState.ANSWERED and call.transferred and self._interface is not None:
             # Transferred into a queue that rings this seat again before its own leg's Hangup arrived: the seat's
             # first conversation ends here (transferred), the new offer is a new call on the screen.
-            events.append(self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="transferred"))
+            events.append(self._close(call, now, Party.AGENT, EndReason.TRANSFERRED))
             call = None
         if call is None:
             call = self._new_call(msg, now)
             call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
-        elif call.state == "answered" and call.transferred and dest_uid not in call.offered_agents:
+        elif call.state == CallState.ANSWERED and call.transferred and dest_uid not in call.offered_agents:
             self._requeue(call)  # blind-transferred into a queue again (a supervisor still follows the caller)
-        elif dest_uid in call.offered_agents or call.state == "answered":
+        elif dest_uid in call.offered_agents or call.state == CallState.ANSWERED:
             self.stats["duplicate"] += 1
             return []
         self._add_agent_leg(call, msg)
@@ -730,7 +738,7 @@ class CallTracker:
 
     @staticmethod
     def _requeue(call: _Call) -> None:
-        call.state, call.answered_at, call.transferred, call.complete_reason = "offered", None, False, ""
+        call.state, call.answered_at, call.transferred, call.complete_reason = CallState.OFFERED, None, False, ""
         call.first_hangup = None
         call.member_answered = call.answered_elsewhere = False
         call.refused.clear()
@@ -743,11 +751,11 @@ class CallTracker:
             return []
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
-        if call is None or call.state == "answered" or dest_uid in call.ringing_agents:
+        if call is None or call.state == CallState.ANSWERED or dest_uid in call.ringing_agents:
             return []
         if dest_uid in call.offered_agents:
             call.ringing_agents.add(dest_uid)
-            call.state = "ringing"
+            call.state = CallState.RINGING
             return [
                 CallRinging(
                     call_id=call.call_id,
@@ -762,17 +770,17 @@ class CallTracker:
     def _on_agent_ring_no_answer(self, msg: Message, now: datetime) -> list[DomainEvent]:
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
-        if call is None or call.state == "answered" or dest_uid not in call.offered_agents:
+        if call is None or call.state == CallState.ANSWERED or dest_uid not in call.offered_agents:
             return []
         if self._interface is not None:
             # app_queue sends AgentRingNoAnswer for a busy/declining phone too, after its DialEnd BUSY.
             if dest_uid in call.refused:
-                return [self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="rejected")]
-            return [self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason="not_answered")]
+                return [self._close(call, now, Party.AGENT, EndReason.REJECTED)]
+            return [self._close(call, now, Party.SYSTEM, EndReason.NOT_ANSWERED)]
         call.offered_agents.discard(dest_uid)
         call.ringing_agents.discard(dest_uid)
         if not call.ringing_agents:
-            call.state = "offered"
+            call.state = CallState.OFFERED
         return []
 
     def _on_agent_connect(self, msg: Message, now: datetime) -> list[DomainEvent]:
@@ -786,14 +794,14 @@ class CallTracker:
             call = self._new_call(msg, now)
             self._add_agent_leg(call, msg)
             events.append(self._offer(call, msg, now))
-        elif call.state == "answered":
+        elif call.state == CallState.ANSWERED:
             self.stats["duplicate"] += 1
             return []
         elif dest_uid not in call.offered_agents:
             self._add_agent_leg(call, msg)
         call.agent_uniqueid, call.agent_channel = dest_uid, _text(msg, "DestChannel")
         call.interface = _text(msg, "Interface") or call.interface
-        call.state, call.answered_at = "answered", now
+        call.state, call.answered_at = CallState.ANSWERED, now
         if call.recording is None:
             call.recording = _chan_variable(msg, "MIXMONITOR_FILENAME") or None
         if call.recording is None:
@@ -870,7 +878,7 @@ class CallTracker:
     def _on_moh_start(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
         call = self._call_of(msg)
-        if call is None or call.state != "answered":  # music while queueing is not a hold
+        if call is None or call.state != CallState.ANSWERED:  # music while queueing is not a hold
             return []
         holder = self._other_side(self._party_of(call, uid, channel))
         return self._hold_on(call, "moh:" + uid, now, holder, channel, music_class=_text(msg, "Class"))
@@ -919,7 +927,7 @@ class CallTracker:
         # The caller gave up (it also comes when the caller hangs up just as a member answered). app_queue sends it
         # after hanging up the rung legs, so it mostly matters when no HangupRequest told us first.
         call = self._call_of(msg)
-        if call is not None and call.state != "answered" and call.first_hangup is None:
+        if call is not None and call.state != CallState.ANSWERED and call.first_hangup is None:
             call.first_hangup = (Party.CALLER, _pair_base(call.caller_channel))
         return []
 
@@ -964,6 +972,7 @@ class CallTracker:
         if joined is not None:
             if uid == joined.agent_uniqueid:
                 joined.agent_parked = False  # back with the caller (resume) or in a new bridge
+                joined.agent_place = (_text(msg, "Context"), _text(msg, "Exten"))
             bridge = _text(msg, "BridgeUniqueid")
             if bridge:
                 joined.bridges[uid] = bridge
@@ -982,7 +991,7 @@ class CallTracker:
     def _bridged_to_unit(self, call: _Call, bridge: str, now: datetime) -> list[DomainEvent]:
         """Attended transfer by call control (AMI Bridge caller + the consulted unit): the caller now shares a plain
         bridge with the unit's leg, and the agent is not in it."""
-        if not call.consulted or call.transferred or call.state != "answered" or call.conference:
+        if not call.consulted or call.transferred or call.state != CallState.ANSWERED or call.conference:
             return []
         in_bridge = [u for u, b in call.bridges.items() if b == bridge and u in call.uniqueids]
         if call.caller_uniqueid not in in_bridge or call.agent_uniqueid in in_bridge:
@@ -990,7 +999,7 @@ class CallTracker:
         if not any(self._party_of(call, u) is Party.UNIT for u in in_bridge):
             return []
         call.transferred = True
-        return [CallTransferred(call_id=call.call_id, caller=call.caller, time=now, kind="attended",
+        return [CallTransferred(call_id=call.call_id, caller=call.caller, time=now, kind=TransferKind.ATTENDED,
                                 target=call.consulted, transferer_channel=call.agent_channel)]
 
     def _on_bridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
@@ -1006,8 +1015,11 @@ class CallTracker:
             _bounded_add(self._room_hints, exten, call.call_id, _MAX_ENDED)
         base = call.bases.get(uid) or _pair_base(_text(msg, "Channel"))
         caller_base = call.bases.get(call.caller_uniqueid) or _pair_base(call.caller_channel)
-        if uid == call.agent_uniqueid and base not in call.leaving and caller_base not in call.leaving:
-            call.agent_parked = True  # the caller is not hanging up: call control moved the agent's leg away
+        moved = (_text(msg, "Context"), _text(msg, "Exten")) != call.agent_place
+        if uid == call.agent_uniqueid and moved and base not in call.leaving and caller_base not in call.leaving:
+            # Redirected (its BridgeLeave already names the new place: hold-agent, a room, consult), not hanging up
+            # (an AMI Hangup's BridgeLeave comes before its SoftHangupRequest, at the same place: live-2026-12/05).
+            call.agent_parked = True
         return []
 
     def _apply_swap(self, call: _Call, old_uid: str) -> None:
@@ -1071,7 +1083,7 @@ class CallTracker:
                 call_id=call.call_id,
                 caller=call.caller,
                 time=now,
-                kind="blind",
+                kind=TransferKind.BLIND,
                 target=_text(msg, "Extension"),
                 context=_text(msg, "Context"),
                 transferer_channel=_text(msg, "TransfererChannel"),
@@ -1108,7 +1120,7 @@ class CallTracker:
                 call_id=call.call_id,
                 caller=call.caller,
                 time=now,
-                kind="threeway" if threeway else "attended",
+                kind=TransferKind.THREEWAY if threeway else TransferKind.ATTENDED,
                 target=target,
                 transferer_channel=transferer,
             )
@@ -1130,8 +1142,8 @@ class CallTracker:
                 self._attach(call, uid, _text(msg, "Channel"))
             elif self._interface is None:
                 # A room none of our calls is in (a supervisor's view): the first party stands for the call.
-                call = self._new_call(msg, now, direction="conference")
-                call.state, call.answered_at = "answered", now
+                call = self._new_call(msg, now, direction=CallDirection.CONFERENCE)
+                call.state, call.answered_at = CallState.ANSWERED, now
             else:
                 return []
         if uid in call.conference_members:
@@ -1181,7 +1193,7 @@ class CallTracker:
         if self._interface is not None and uid == call.agent_uniqueid:
             # The seat left the three-way call (kicked or hung up); the caller and the unit talk on without us.
             events.append(
-                self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="left_conference")
+                self._close(call, now, Party.AGENT, EndReason.LEFT_CONFERENCE)
             )
         return events
 
@@ -1215,12 +1227,13 @@ class CallTracker:
         call (a seat declining is told by its DialEnd BUSY or Hangup cause instead)."""
         if uid in call.optimized or call.bases.get(uid) in call.optimized:
             return False
-        if call.direction == "inbound" and call.state != "answered":
+        if call.direction == CallDirection.INBOUND and call.state != CallState.ANSWERED:
             return party is Party.CALLER
         # Anyone else (a unit) only ends a call they are in: a three-way call, or a transfer's target. Otherwise it
         # is another seat's ringall leg going away late (a Local member's ;2 half and phone hang up after the
         # answer) and must not be blamed for the end of this call.
-        return party is not Party.UNIT or bool(call.conference) or call.transferred or call.direction != "inbound"
+        return (party is not Party.UNIT or bool(call.conference) or call.transferred
+                or call.direction != CallDirection.INBOUND)
 
     def _on_hangup(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid = _text(msg, "Uniqueid")
@@ -1257,17 +1270,19 @@ class CallTracker:
         call.held.discard(uid)
         call.held.discard("moh:" + uid)
         cause, cause_text = _int(_text(msg, "Cause")), _text(msg, "Cause-txt")
-        seat_leg = uid == call.agent_uniqueid or (call.state != "answered" and uid in call.offered_agents)
-        caller_gone = uid == call.caller_uniqueid and call.direction != "conference"
+        seat_leg = uid == call.agent_uniqueid or (call.state != CallState.ANSWERED and uid in call.offered_agents)
+        caller_gone = uid == call.caller_uniqueid and call.direction != CallDirection.CONFERENCE
         seat_gone = self._interface is not None and seat_leg
         if caller_gone or seat_gone or not call.uniqueids:
             agent = call.agent_uniqueid
-            if caller_gone and call.agent_parked and agent in call.uniqueids and agent not in call.conference_members:
+            agent_leaving = (call.bases.get(agent) or _pair_base(call.agent_channel)) in call.leaving
+            if (caller_gone and call.agent_parked and not agent_leaving and agent in call.uniqueids
+                    and agent not in call.conference_members):
                 # Hold is a Redirect: the agent's leg waits in hold-agent (Wait) and Asterisk will not end it.
                 events.append(self._stranded(call, now, StrandedReason.HELD_CALLER_HUNG_UP))
             events.append(self._end(call, now, hangup_by=None, cause=cause, cause_text=cause_text, trigger=party))
         else:
-            if self._interface is None and call.state != "answered" and uid in call.offered_agents:
+            if self._interface is None and call.state != CallState.ANSWERED and uid in call.offered_agents:
                 call.offered_agents.discard(uid)  # one of several rung agents stopped ringing
                 call.ringing_agents.discard(uid)
             base = call.bases.pop(uid, None) or _pair_base(channel)
@@ -1284,10 +1299,10 @@ class CallTracker:
         hangup_by: Party | None,
         cause: int | None,
         cause_text: str,
-        reason: str = "",
+        reason: EndReason | None = None,
         trigger: Party = Party.SYSTEM,
     ) -> CallEnded:
-        answered = call.state == "answered"
+        answered = call.state == CallState.ANSWERED
         if hangup_by is None:
             # The first hangup request wins over AgentComplete's Reason: after the desktop hangs up the agent leg,
             # AgentComplete says "caller" (ami/README fact 1).
@@ -1302,22 +1317,22 @@ class CallTracker:
             declined = cause in (17, 21) or bool(call.refused)
             if not answered and hangup_by is Party.AGENT and (not declined or self._elsewhere(call)):
                 hangup_by = Party.SYSTEM  # the ring stopped (timeout, answered elsewhere); the seat did not reject it
-        if not reason:
+        if reason is None:
             if not answered:
                 if hangup_by is Party.CALLER:
-                    reason = "abandoned"
+                    reason = EndReason.ABANDONED
                 elif cause == 26 or self._elsewhere(call):
-                    reason = "answered_elsewhere"
+                    reason = EndReason.ANSWERED_ELSEWHERE
                 elif hangup_by is Party.AGENT:
-                    reason = "rejected"  # the seat's phone declined the call (busy, 486/603)
+                    reason = EndReason.REJECTED  # the seat's phone declined the call (busy, 486/603)
                 else:
-                    reason = "not_answered"
+                    reason = EndReason.NOT_ANSWERED
             elif call.transferred:
-                reason = "transferred"
+                reason = EndReason.TRANSFERRED
             elif call.conference and hangup_by is Party.AGENT and self._interface is not None:
-                reason = "left_conference"
+                reason = EndReason.LEFT_CONFERENCE
             else:
-                reason = "completed"
+                reason = EndReason.COMPLETED
         self._forget(call)
         if self._interface is not None:
             self._last_call = (call.call_id, call.caller)
@@ -1333,6 +1348,10 @@ class CallTracker:
             queue=call.queue,
             talk_time_s=(now - call.answered_at).total_seconds() if call.answered_at else None,
         )
+
+    def _close(self, call: _Call, now: datetime, hangup_by: Party, reason: EndReason) -> CallEnded:
+        """The call ends for a reason known from the event itself (no Hangup cause to report)."""
+        return self._end(call, now, hangup_by=hangup_by, cause=None, cause_text="", reason=reason)
 
     def _elsewhere(self, call: _Call) -> bool:
         """A ringall call answered by another seat (no cause 26 unless the queue runs with option C)."""
@@ -1411,7 +1430,7 @@ class CallTracker:
                 caller=number,
                 time=now,
                 outcome=outcome,
-                stage="originate",
+                stage=CallbackStage.ORIGINATE,
                 reason_code=reason,
                 action_id=action_id,
                 channel=channel,
@@ -1420,7 +1439,8 @@ class CallTracker:
 
     def _on_dial_begin(self, msg: Message, now: datetime) -> list[DomainEvent]:
         src = self._calls.get(self._by_uniqueid.get(_text(msg, "Uniqueid"), ""))
-        if src is not None and src.state != "answered" and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
+        ringing = src is not None and src.state != CallState.ANSWERED
+        if src is not None and ringing and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
             # A Local member's ;2 half dials the seat's phone: that channel is the agent too (its hangup is the
             # agent's, and it may replace the Local pair in the bridge).
             dest_uid, dest = _text(msg, "DestUniqueid"), _text(msg, "DestChannel")
@@ -1428,7 +1448,7 @@ class CallTracker:
                 src.agent_bases.add(_pair_base(dest))
                 self._attach(src, dest_uid, dest)
         src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
-        if src is not None and src.state == "answered" and src_uid == src.agent_uniqueid:
+        if src is not None and src.state == CallState.ANSWERED and src_uid == src.agent_uniqueid:
             # The agent's leg dials out during the call (call control's consult context): the unit consulted.
             dial = _text(msg, "DialString").rsplit("/", 1)[-1].split("@")[0]
             number = dial if _looks_like_number(dial) else _number(_text(msg, "DestCallerIDNum"))
@@ -1453,7 +1473,7 @@ class CallTracker:
         number = _number(_text(msg, "DestCallerIDNum"))
         if not _looks_like_number(number):
             number = _text(msg, "Exten")
-        call = self._new_call(msg, now, direction="outbound", prefix="Dest")
+        call = self._new_call(msg, now, direction=CallDirection.OUTBOUND, prefix="Dest")
         call.caller, call.caller_name = number, ""
         # The callback context's MixMonitor runs on the seat's leg: Asterisk names the file on that channel
         # (ChanVariable of DialBegin, or the MixMonitorStart before it), as the absolute path (live-2026-12/04b).
@@ -1463,7 +1483,7 @@ class CallTracker:
         call.agent_bases.add(_pair_base(call.agent_channel))
         call.interface = self._interface
         self._attach(call, src_uid, call.agent_channel)
-        call.state = "ringing"
+        call.state = CallState.RINGING
         return [
             CallRinging(
                 call_id=call.call_id,
@@ -1471,7 +1491,7 @@ class CallTracker:
                 time=now,
                 channel=call.caller_channel,
                 interface=self._interface,
-                direction="outbound",
+                direction=CallDirection.OUTBOUND,
             )
         ]
 
@@ -1502,22 +1522,22 @@ class CallTracker:
     def _direct_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent] | None:
         uid = _text(msg, "Uniqueid")
         call = self._calls.get(self._by_uniqueid.get(uid, ""))
-        if call is None or not call.direct or uid != call.caller_uniqueid or call.state == "answered":
+        if call is None or not call.direct or uid != call.caller_uniqueid or call.state == CallState.ANSWERED:
             return None
         if _text(msg, "DestUniqueid") not in call.offered_agents:
             return []
         status = _text(msg, "DialStatus")
         if status == "ANSWER":
-            call.state, call.answered_at = "answered", now
+            call.state, call.answered_at = CallState.ANSWERED, now
             call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
             return [self._answered(call, now)]
         if status == "BUSY":
             call.refused.add(_text(msg, "DestUniqueid"))
-            return [self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="rejected")]
+            return [self._close(call, now, Party.AGENT, EndReason.REJECTED)]
         if status == "CANCEL":
-            return [self._end(call, now, hangup_by=Party.CALLER, cause=None, cause_text="", reason="abandoned")]
+            return [self._close(call, now, Party.CALLER, EndReason.ABANDONED)]
         if status in DIAL_STATUSES:
-            return [self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason="not_answered")]
+            return [self._close(call, now, Party.SYSTEM, EndReason.NOT_ANSWERED)]
         return []
 
     def _queue_dial_end(self, msg: Message) -> bool:
@@ -1526,7 +1546,8 @@ class CallTracker:
         an exit digit); BUSY means the member's phone declined. Returns whether it was one."""
         uid = _text(msg, "Uniqueid")
         call = self._calls.get(self._by_uniqueid.get(uid, ""))
-        if call is None or call.direction != "inbound" or uid != call.caller_uniqueid or call.state == "answered":
+        if (call is None or call.direction != CallDirection.INBOUND or uid != call.caller_uniqueid
+                or call.state == CallState.ANSWERED):
             return False
         dest_uid, status = _text(msg, "DestUniqueid"), _text(msg, "DialStatus")
         if status == "ANSWER":
@@ -1563,7 +1584,8 @@ class CallTracker:
             return []
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
-        if call is None or call.direction != "outbound" or call.caller_uniqueid != dest_uid or call.state == "answered":
+        if (call is None or call.direction != CallDirection.OUTBOUND or call.caller_uniqueid != dest_uid
+                or call.state == CallState.ANSWERED):
             return []
         status = _text(msg, "DialStatus")
         outcome = DIAL_STATUSES.get(status)
@@ -1574,15 +1596,15 @@ class CallTracker:
             caller=call.caller,
             time=now,
             outcome=outcome,
-            stage="customer",
+            stage=CallbackStage.CUSTOMER,
             dial_status=status,
             channel=call.caller_channel,
         )
         if outcome is OriginateOutcome.ANSWERED:
-            call.state, call.answered_at = "answered", now
+            call.state, call.answered_at = CallState.ANSWERED, now
             return [result, self._answered(call, now)]
         hangup_by = Party.CALLER if outcome in (OriginateOutcome.BUSY, OriginateOutcome.HUNG_UP) else Party.SYSTEM
-        return [result, self._end(call, now, hangup_by=hangup_by, cause=None, cause_text="", reason=outcome.value)]
+        return [result, self._close(call, now, hangup_by, EndReason(outcome.value))]
 
     # ------------------------------------------------------------------ survey
 
@@ -1764,11 +1786,11 @@ class CallTracker:
                         call.bases.pop(uid, None)
                         self._by_uniqueid.pop(uid, None)
                         _bounded_add(self._dead, uid, None, _MAX_DEAD)
-                if call.state != "answered" and call.direction == "inbound":
+                if call.state != CallState.ANSWERED and call.direction == CallDirection.INBOUND:
                     agent = live.get(call.agent_uniqueid)
                     caller = live.get(call.caller_uniqueid)
                     if agent is not None and caller is not None and self._bridged(caller, agent):
-                        call.state, call.answered_at = "answered", now
+                        call.state, call.answered_at = CallState.ANSWERED, now
                         events.append(self._answered(call, now, resynced=True))
                 continue
             events.append(
@@ -1840,8 +1862,8 @@ class CallTracker:
                     reason=StrandedReason.ALONE_IN_CONFERENCE,
                 ))
             return events
-        call = self._new_call(caller, now, direction="inbound" if seat else "conference")
-        call.state, call.answered_at, call.conference = "answered", now, room
+        call = self._new_call(caller, now, direction=CallDirection.INBOUND if seat else CallDirection.CONFERENCE)
+        call.state, call.answered_at, call.conference = CallState.ANSWERED, now, room
         if seat:
             call.agent_uniqueid, call.agent_channel = _text(seat[0], "Uniqueid"), _text(seat[0], "Channel")
             call.agent_bases.update(_pair_base(_text(m, "Channel")) for m in seat)
@@ -1874,7 +1896,7 @@ class CallTracker:
         bridged = self._bridged(dialler, dialled)
         if self._is_seat_channel(_text(dialler, "Channel")):
             exten = _text(dialler, "Exten")
-            call = self._new_call(dialled, now, direction="outbound")
+            call = self._new_call(dialled, now, direction=CallDirection.OUTBOUND)
             call.caller = exten if _looks_like_number(exten) else _number(_text(dialled, "CallerIDNum"))
             call.caller_name = ""
             call.recording = _chan_variable(dialler, "MIXMONITOR_FILENAME") or None
@@ -1883,11 +1905,11 @@ class CallTracker:
             call.interface = self._interface
             self._attach(call, call.agent_uniqueid, call.agent_channel)
             if bridged:
-                call.state, call.answered_at = "answered", now
+                call.state, call.answered_at = CallState.ANSWERED, now
                 return [self._answered(call, now, resynced=True)]
-            call.state = "ringing"
+            call.state = CallState.RINGING
             return [CallRinging(call_id=call.call_id, caller=call.caller, time=now, channel=call.caller_channel,
-                                interface=self._interface, direction="outbound")]
+                                interface=self._interface, direction=CallDirection.OUTBOUND)]
         if not self._is_seat_channel(_text(dialled, "Channel")):
             return []
         call = self._new_call(dialler, now)
@@ -1896,18 +1918,19 @@ class CallTracker:
                                    "DestChannel": _text(dialled, "Channel")})
         events: list[DomainEvent] = [self._offer(call, {}, now, resynced=True)]
         if bridged:
-            call.state, call.answered_at = "answered", now
+            call.state, call.answered_at = CallState.ANSWERED, now
             events.append(self._answered(call, now, resynced=True))
         return events
 
     def _still_live(self, call: _Call, live: Mapping[str, Mapping[str, str]]) -> bool:
-        if call.direction == "conference":
+        if call.direction == CallDirection.CONFERENCE:
             return any(uid in live for uid in call.uniqueids)
         if call.caller_uniqueid not in live:
             return False
         if self._interface is None:
             return True
-        seat_legs = {call.agent_uniqueid} if call.state == "answered" else call.offered_agents | {call.agent_uniqueid}
+        answered = call.state == CallState.ANSWERED
+        seat_legs = {call.agent_uniqueid} if answered else call.offered_agents | {call.agent_uniqueid}
         return any(uid in live for uid in seat_legs if uid)
 
     @staticmethod
@@ -1951,10 +1974,10 @@ class CallTracker:
             call.interface = self._interface
         events: list[DomainEvent] = [self._offer(call, legs, now, resynced=True)]
         if self._bridged(caller, agent) or (_text(agent, "ChannelState") == "6" and _text(caller, "BridgeId")):
-            call.state, call.answered_at = "answered", now
+            call.state, call.answered_at = CallState.ANSWERED, now
             events.append(self._answered(call, now, resynced=True))
         else:
-            call.state = "ringing"
+            call.state = CallState.RINGING
             call.ringing_agents.add(_text(agent, "Uniqueid"))
             ringing = CallRinging(
                 call_id=call.call_id, caller=call.caller, time=now, channel=agent_name, interface=call.interface

@@ -380,3 +380,47 @@ def test_a_call_dialled_to_another_phone_is_not_this_seats() -> None:
                   Paused="0"), T0)
     assert kinds([e for m in _direct_call(n=6) for e in watch.feed(m, T0)]) == [
         "call_offered", "call_ringing", "call_answered", "call_ended"]
+
+
+# ------------------------------------------------------------------- what did not change: byte for byte, as printed
+
+def _printed(events: list[DomainEvent] | list[dict]) -> list[str]:
+    """Each event as `calls watch --json` prints it, less the fields that depend on when it was replayed."""
+    import json
+
+    out = []
+    for event in events:
+        data = dict(event) if isinstance(event, dict) else event.to_json()
+        for key in ("time", "wait_s", "talk_time_s"):
+            data.pop(key, None)
+        out.append(json.dumps(data, ensure_ascii=False))
+    return out
+
+
+def _recorded(name: str) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in (LIVE / f"{name}.tracker.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_the_printed_events_are_unchanged_where_nothing_was_wrong() -> None:
+    """The tracker's JSON for the real calls of 01 (a queue call) and 02 (hold, resume, blind transfer) is what the
+    desk printed on the day, byte for byte (states, directions, reasons are enums now; their JSON is the same)."""
+    for name in ("01_inbound_call", "02_hold_resume_transfer"):
+        assert _printed(live(CallTracker(interface=SEAT), name)) == _printed(_recorded(name))
+
+
+def test_the_printed_events_change_only_where_a_defect_was() -> None:
+    """14: `call_resumed` became `seat_leg_stranded`; 05: the callback's answer names its recording and no bare
+    `recording_started` follows (the service sent it; here without the service there was none to send), and the AMI
+    Hangup of the seat's leg strands nothing (its BridgeLeave comes before its SoftHangupRequest)."""
+    got, then = _printed(live(CallTracker(interface=SEAT), "14_hold_caller_hangs_up")), _printed(
+        _recorded("14_hold_caller_hangs_up"))
+    assert [g for g, t in zip(got, then, strict=True) if g != t] == [got[4]] and '"seat_leg_stranded"' in got[4]
+    tracker = CallTracker(interface=SEAT)
+    tracker.expect_originate("cb-afe25b5b2b5a")
+    got = _printed(live(tracker, "05_callback_pause_acw_logout"))
+    then = [line for line in _printed(_recorded("05_callback_pause_acw_logout")) if "recording_started" not in line]
+    assert [g for g, t in zip(got, then, strict=True) if g != t] == [got[4]]
+    assert '"call_answered"' in got[4]
+    assert '"/var/spool/asterisk/monitor/callback-13600136001-1796613076.26.wav"' in got[4]
