@@ -48,6 +48,7 @@ from typing import Any, Protocol
 from agent_desktop.core.errors import TelephonyError
 
 from .ami.protocol import AmiMessage, FieldValue
+from .tracking.events import ORIGINATE_REASONS, OriginateOutcome
 
 __all__ = [
     "AFTER_CALL_WORK_REASON",
@@ -64,11 +65,6 @@ log = logging.getLogger(__name__)
 
 #: QueuePause reason of after-call work; the tracker recognises it (telephony.tracking.tracker.AFTER_CALL_WORK_REASON).
 AFTER_CALL_WORK_REASON = "after-call-work"
-
-#: OriginateResponse `Reason` codes (AST_CONTROL_*, tech brief §1.6).
-ORIGINATE_REASONS: Mapping[str, str] = {
-    "0": "failed", "1": "hangup", "3": "no_answer", "4": "answered", "5": "busy", "8": "congestion",
-}
 
 _NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
 _ROOM = re.compile(r"^[0-9]{1,40}$")
@@ -136,7 +132,7 @@ class CallbackResult:
 
     action_id: str
     number: str
-    agent_outcome: str
+    agent_outcome: OriginateOutcome
     customer_status: str | None = None
     agent_channel: str | None = None
     uniqueid: str | None = None
@@ -144,7 +140,7 @@ class CallbackResult:
 
     @property
     def connected(self) -> bool:
-        return self.agent_outcome == "answered" and self.customer_status == "ANSWER"
+        return self.agent_outcome is OriginateOutcome.ANSWERED and self.customer_status == "ANSWER"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,7 +172,7 @@ class SurveyCall:
     action_id: str
     number: str
     work_order: str
-    outcome: str
+    outcome: OriginateOutcome
     uniqueid: str | None = None
 
 
@@ -457,8 +453,8 @@ class CallControl:
             },
             "conference_failed", purpose={"number": number, "room": room},
         )
-        outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
-        if (response.response or "").lower() != "success":
+        outcome = _outcome(response)
+        if outcome is not OriginateOutcome.ANSWERED:
             raise TelephonyError(
                 f"the unit {number} was not reached ({outcome}); caller and agent stay in conference {room}",
                 code="conference_unit_unreachable", details={"room": room, "reason": outcome, "number": number},
@@ -489,10 +485,9 @@ class CallControl:
         pending = _Originate(response=loop.create_future(), dial_end=loop.create_future())
         response = await self._originate(fields, "callback_failed", action_id=action_id, pending=pending)
         agent_channel = response.get("Channel")
-        agent_outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
-        if (response.response or "").lower() != "success":
-            return CallbackResult(action_id, target, agent_outcome if agent_outcome != "answered" else "failed",
-                                  None, agent_channel, response.get("Uniqueid"))
+        agent_outcome = _outcome(response)
+        if agent_outcome is not OriginateOutcome.ANSWERED:
+            return CallbackResult(action_id, target, agent_outcome, None, agent_channel, response.get("Uniqueid"))
         # The caller's leg: the DialEnd whose Channel is the agent's leg. It may already have arrived (cached).
         customer: str | None = None
         dial_end: AmiMessage | None = self._dial_ends.pop(agent_channel or "", None)
@@ -514,7 +509,8 @@ class CallControl:
         recording = (_chan_variable(dial_end, "MIXMONITOR_FILENAME") if dial_end is not None else "") or (
             self.seat.callback_recording.format(number=target, uniqueid=uniqueid)
             if self.seat.callback_recording and uniqueid else None)
-        return CallbackResult(action_id, target, "answered", customer, agent_channel, uniqueid, recording)
+        return CallbackResult(action_id, target, OriginateOutcome.ANSWERED, customer, agent_channel, uniqueid,
+                              recording)
 
     async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
         """Call a citizen into the survey (Local/<number>@outbound → survey,s). The Originate sets the citizen's number
@@ -532,9 +528,7 @@ class CallControl:
         action_id = _new_action_id("sv")
         response = await self._originate(fields, "survey_failed", action_id=action_id,
                                          purpose={"number": target, "work_order": work_order_id})
-        outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
-        if (response.response or "").lower() != "success" and outcome == "answered":
-            outcome = "failed"
+        outcome = _outcome(response)
         uniqueid = response.get("Uniqueid")
         return SurveyCall(action_id, target, work_order_id, outcome, uniqueid if uniqueid != "<unknown>" else None)
 
@@ -653,6 +647,16 @@ class CallControl:
         self._dial_ends[channel] = message
         while len(self._dial_ends) > 200:
             self._dial_ends.popitem(last=False)
+
+
+def _outcome(response: AmiMessage) -> OriginateOutcome:
+    """An OriginateResponse's outcome (its Reason, the AST_CONTROL_* code: the tracker's table); a Failure is never
+    answered."""
+    reason = response.get("Reason", "")
+    outcome = ORIGINATE_REASONS.get(int(reason) if reason.isdigit() else -1, OriginateOutcome.FAILED)
+    if outcome is OriginateOutcome.ANSWERED and (response.response or "").lower() != "success":
+        return OriginateOutcome.FAILED
+    return outcome
 
 
 def _chan_variable(message: AmiMessage, name: str) -> str:

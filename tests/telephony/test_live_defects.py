@@ -235,3 +235,18 @@ async def test_a_consultation_that_fails_goes_back_to_the_caller() -> None:
         assert resumed.call_id == call_id
         assert _bridge_peers(seat, caller_channel) == {agent_channel}
         assert seat.of("call_transferred") == [] and seat.of("call_ended") == []
+
+
+def test_one_table_of_originate_reasons() -> None:
+    """Call control and the tracker name an Originate's outcome with the same words (issue 10: two tables differed,
+    `hangup` against `hung_up`)."""
+    from telephony import control
+    from telephony.ami.protocol import AmiMessage
+    from telephony.tracking import events
+
+    assert control.ORIGINATE_REASONS is events.ORIGINATE_REASONS
+    for reason, word in (("1", "hung_up"), ("4", "answered"), ("5", "busy"), ("0", "failed"), ("x", "failed")):
+        response = AmiMessage([("Event", "OriginateResponse"), ("Response", "Success"), ("Reason", reason)])
+        assert control._outcome(response) == word
+    failure = AmiMessage([("Event", "OriginateResponse"), ("Response", "Failure"), ("Reason", "4")])
+    assert control._outcome(failure) is events.OriginateOutcome.FAILED
