@@ -799,7 +799,7 @@ class Engine:
         if queue.entries:
             self.later(0, self._wake_queue, queue)
 
-    def _complete(self, qcall: QueueCall, reason: str, *, name_agent: bool = True) -> None:
+    def _complete(self, qcall: QueueCall, reason: str, *, name_agent: bool = True, name_caller: bool = True) -> None:
         if qcall.complete_sent or qcall.member is None or qcall.agent is None:
             return
         qcall.complete_sent = True
@@ -807,7 +807,8 @@ class Engine:
         talk_s = int(self.now() - qcall.connected_at)
         hold_s = int(qcall.connected_at - qcall.entry.joined_at)
         agent = qcall.agent.chan.snapshot("Dest") if name_agent else []
-        self.emit("AgentComplete", AGENT, [*qcall.caller.snapshot(), *agent,
+        caller = qcall.caller.snapshot() if name_caller else []
+        self.emit("AgentComplete", AGENT, [*caller, *agent,
                                            ("Queue", qcall.queue.name), ("Interface", member.interface),
                                            ("MemberName", member.name), ("HoldTime", str(hold_s)),
                                            ("TalkTime", str(talk_s)), ("Reason", reason)])
@@ -843,6 +844,13 @@ class Engine:
             qcall.state = "done"
             self.queue_calls.remove(qcall)
             return
+        if qcall.state == "connected" and qcall.agent is not None and qcall.agent.chan.hung_up:
+            # The desktop hung up the agent's leg (AMI Hangup): app_queue reports "caller" only once the caller's
+            # side is gone too, after its Hangup and naming neither channel (ami/README fact 1; live-2026-12/05).
+            qcall.state = "done"
+            self.queue_calls.remove(qcall)
+            self.later(0, self._complete_then_free, qcall, "caller", False)
+            return
         if qcall.state in ("connected", "detached"):
             self._complete(qcall, "caller")
             # Redirected away (hold-agent's Wait, a ConfBridge room), the agent's leg lives on and the member stays
@@ -868,8 +876,8 @@ class Engine:
             self._complete(qcall, "agent")
         self.later(0, self._member_free, qcall)
 
-    def _complete_then_free(self, qcall: QueueCall, reason: str) -> None:
-        self._complete(qcall, reason, name_agent=False)
+    def _complete_then_free(self, qcall: QueueCall, reason: str, name_caller: bool = True) -> None:
+        self._complete(qcall, reason, name_agent=False, name_caller=name_caller)
         self._member_free(qcall)
 
     def _caller_after_queue(self, qcall: QueueCall, caller: Channel) -> None:
@@ -935,6 +943,8 @@ class Engine:
             report(False, REASON_FAILURE, None)
             return
         self.answer_leg(leg)
+        if behaviour.agent is not None:
+            self._seat_phone_in_use(behaviour.agent.interface, chan)
         self.dial_end(None, chan, "ANSWER")
         report(True, REASON_ANSWERED, chan)
         if fields.get("application"):
@@ -1002,6 +1012,24 @@ class Engine:
         else:
             self.run_dialplan(chan, fields.get("context", ""), fields.get("exten", ""),
                               int(fields.get("priority", 1) or 1))
+
+    def _seat_phone_in_use(self, interface: str, chan: Channel) -> None:
+        """A seat's phone taken by something else than the queue (the seat's callback): app_queue follows the
+        device's state, so the member shows "In use" until that channel ends (live-2026-12/04, 04b)."""
+        members = [m for q in self.queues.values() for m in q.members.values()
+                   if m.interface.lower() == interface.lower() and not m.in_call]
+        for member in members:
+            self._member_status(member, MEMBER_INUSE)
+
+        def free(_chan: Channel, _source: str) -> None:
+            def after_hangup() -> None:
+                for member in members:
+                    if not member.in_call:
+                        self._member_status(member, MEMBER_NOT_INUSE)
+
+            self.later(0, after_hangup)
+
+        chan.on_hangup.append(free)
 
     def _originate_reporter(self, fields: dict[str, Any], action_id: str | None,
                             respond: Callable[[bool, str], None] | None) -> Callable[[bool, int, Channel | None], None]:
@@ -1132,6 +1160,8 @@ class Engine:
         dest.application, dest.app_data = "AppDial", "(Outgoing Line)"
         if leg.half is not None:
             self._leg_callerid(leg, caller.cid_num, caller.cid_name)
+            # The dialled Local ;1 shows the number dialled, with the caller's name (live-2026-12/04b, 13).
+            dest.cid_num = target.exten
         else:
             dest.connected_num, dest.connected_name = caller.cid_num, caller.cid_name
             self.set_callerid(dest, target.exten, behaviour.name or target.exten)
@@ -1191,11 +1221,23 @@ class Engine:
         if chan.hung_up:
             return
         if digit:
-            if chan.partner is not None:
-                self.newexten(chan.partner, "SendDTMF", digit, priority=chan.partner.priority + 1)
-            self.emit("DTMFBegin", DTMF, [*chan.snapshot(), ("Digit", digit), ("Direction", "Received")])
-            self.emit("DTMFEnd", DTMF, [*chan.snapshot(), ("Digit", digit), ("DurationMs", "100"),
-                                        ("Direction", "Received")])
+            half = chan.partner
+            dialled = next((c for c in half.bridge.channels if c is not half), None) if (
+                half is not None and half.bridge is not None) else None
+            # Through the outbound context the digit comes from the dialled handset: Received on its leg, Sent by
+            # the ;2 half bridged to it, Received on the survey's channel (live-2026-12/06).
+            path = [(dialled, "Received"), (half, "Sent"), (chan, "Received")] if dialled is not None else [
+                (chan, "Received")]
+            sender = dialled.partner if dialled is not None and dialled.partner is not None else half
+            if sender is not None:
+                self.newexten(sender, "SendDTMF", digit, priority=sender.priority + 1)
+            for leg, direction in path:
+                assert leg is not None
+                self.emit("DTMFBegin", DTMF, [*leg.snapshot(), ("Digit", digit), ("Direction", direction)])
+            for leg, direction in path:
+                assert leg is not None
+                self.emit("DTMFEnd", DTMF, [*leg.snapshot(), ("Digit", digit), ("DurationMs", "100"),
+                                            ("Direction", direction)])
             self.varset(chan, "SAT", digit)
             self.varset(chan, "READSTATUS", "OK")
         else:
