@@ -1509,8 +1509,10 @@ class CallTracker:
         if (not dest_uid or not dest or src_uid in self._dead or dest_uid in self._dead
                 or dest_uid in self._by_uniqueid or not self._member_device(dest)):
             return []
-        if src_uid in self._queue_waits:
-            return []  # the queue rings its member (another queue's call, or one this seat does not follow)
+        if src_uid in self._queue_waits or _text(msg, "Linkedid") in self._queue_waits:
+            # The queue rings its member (another queue's call, or one this seat does not follow), directly or
+            # through a Local member's ;2 half (its Linkedid is the waiting caller's).
+            return []
         if self._interface is not None and self._is_seat_channel(_text(msg, "Channel")):
             return []  # the seat dials out itself
         call = self._new_call(msg, now)

@@ -424,3 +424,12 @@ def test_the_printed_events_change_only_where_a_defect_was() -> None:
     assert [g for g, t in zip(got, then, strict=True) if g != t] == [got[4]]
     assert '"call_answered"' in got[4]
     assert '"/var/spool/asterisk/monitor/callback-13600136001-1796613076.26.wav"' in got[4]
+
+
+def test_another_queues_call_through_a_local_member_is_no_direct_call() -> None:
+    """01 as a seat following only another queue sees it: the Local member's ;2 half dials the phone, and that is the
+    queue's ringing, not a call dialled to the seat."""
+    stream = read_capture(LIVE / "01_inbound_call.ami.raw")
+    phone = [m for m in stream if m.event == "DialBegin" and m.get("DestChannel", "").startswith("Local/1001@phones")]
+    assert phone  # the queue's DialBegin to the member is in the capture
+    assert [e for e in live(CallTracker(interface=SEAT, queues=["other"]), "01_inbound_call") if e.call_id] == []
