@@ -1771,6 +1771,7 @@ class CallTracker:
     def _resync_channels(
         self, channels: Sequence[Mapping[str, str]], now: datetime, member_devices: frozenset[str] = frozenset()
     ) -> list[DomainEvent]:
+        seen_before = set(self._channels)  # channels this tracker already saw live (before the lists are applied)
         live: dict[str, Mapping[str, str]] = {}
         for item in channels:
             uid = _text(item, "Uniqueid")
@@ -1823,7 +1824,9 @@ class CallTracker:
             events.extend(self._adopt(item, agent, queue, now))
         # 2b. Dials this tracker does not know: the seat's callback ringing or talking, a call dialled to the seat.
         for item in live.values():
-            if item.get("Application") == "Dial" and _text(item, "Uniqueid") not in self._by_uniqueid:
+            uid = _text(item, "Uniqueid")
+            if item.get("Application") == "Dial" and uid not in self._by_uniqueid and uid not in seen_before:
+                # (a Dial seen live and not followed, e.g. the seat's own call from its phone, stays unfollowed)
                 events.extend(self._adopt_dial(item, by_linkedid.get(_text(item, "Linkedid"), []), now))
         # 3. Three-way calls in a ConfBridge room none of our calls is in (e.g. the desktop restarted mid-call).
         rooms: dict[str, list[Mapping[str, str]]] = {}

@@ -433,3 +433,17 @@ def test_another_queues_call_through_a_local_member_is_no_direct_call() -> None:
     phone = [m for m in stream if m.event == "DialBegin" and m.get("DestChannel", "").startswith("Local/1001@phones")]
     assert phone  # the queue's DialBegin to the member is in the capture
     assert [e for e in live(CallTracker(interface=SEAT, queues=["other"]), "01_inbound_call") if e.call_id] == []
+
+
+def test_a_periodic_resync_does_not_adopt_a_dial_it_saw_live() -> None:
+    """The seat's own call from its phone (not followed live) stays unfollowed when a periodic resync lists it; only a
+    tracker that never saw it (the desk restarted) takes the seat's dialling leg for its callback."""
+    seat = snap("PJSIP/1001-00000020", "1796621000.1", "1796621000.1", "1001", "1001")
+    out = snap("PJSIP/trunk-00000021", "1796621000.2", "1796621000.1", "13812345678", "1001")
+    listing = [ev("CoreShowChannel", seat, Application="Dial", ApplicationData="PJSIP/13812345678@trunk,30",
+                  Context="agents", Exten="13812345678"),
+               ev("CoreShowChannel", out, Application="AppDial", ApplicationData="(Outgoing Line)")]
+    tracker = CallTracker(interface="PJSIP/1001")
+    tracker.feed(ev("Newchannel", seat), T0)
+    assert tracker.resync(listing, [], T0) == []
+    assert kinds(CallTracker(interface="PJSIP/1001").resync(listing, [], T0)) == ["call_ringing"]
