@@ -37,13 +37,14 @@ SCENARIOS: dict[str, tuple[bool, tuple[HarnessStep, ...]]] = {
     "05_callback_pause_acw_logout": (True, (place_citizen("13700137003", "王先生"),)),
     "06_survey_no_callerid": (False, ()),
     "06b_survey_callerid": (False, ()),
+    "08_threeway_unit_hangs_up": (True, (place_citizen("13700137005"),)),
     "12_callback_busy": (True, ()),
     "12b_callback_bad_interface": (True, ()),
     "13_threeway_unit_busy": (True, (place_citizen("13700137010"),)),
     "14_hold_caller_hangs_up": (True, (place_citizen("13700137011"), hang_up_handset("13700137011"))),
 }
 _OWN_THREAD = frozenset({"OriginateResponse", "QueueMemberStatus"})
-_RACING = frozenset({"BridgeEnter", "ConfbridgeJoin"})
+_RACING = (frozenset({"BridgeEnter", "ConfbridgeJoin"}), frozenset({"BridgeLeave", "ConfbridgeLeave"}))
 
 
 async def _run(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
@@ -69,9 +70,9 @@ def _per_channel(messages: list[AmiMessage]) -> dict[str, list[str]]:
         channel = next((p for p in row[1:] if p.startswith("Channel=")), "responses" if row[0] == "Response" else "")
         if channel:
             out.setdefault(channel, []).append("|".join(row))
-    for rows in out.values():  # a ConfBridge member's BridgeEnter/ConfbridgeJoin pair, in one order
+    for rows in out.values():  # a ConfBridge member's BridgeEnter/ConfbridgeJoin (Leave) pair, in one order
         for i in range(len(rows) - 1):
-            if {rows[i].split("|")[0], rows[i + 1].split("|")[0]} == _RACING and rows[i] > rows[i + 1]:
+            if {rows[i].split("|")[0], rows[i + 1].split("|")[0]} in _RACING and rows[i] > rows[i + 1]:
                 rows[i], rows[i + 1] = rows[i + 1], rows[i]
     return out
 
@@ -83,7 +84,7 @@ def _own_thread(messages: list[AmiMessage], event: str) -> list[tuple[str, ...]]
 def _domain(messages: list[AmiMessage]) -> list[tuple[str, ...]]:
     """The tracker's view, as the seat's service and as `calls watch` would have it: membership left out (it depends
     on the order of the login's lists) and the harness's own Originate (h-1); the unreachable unit sorted last (its
-    Originate thread races the room's joins)."""
+    Originate thread races the room's joins), a run of one kind sorted (who joins the room first races too)."""
     out: list[tuple[str, ...]] = []
     for tracker in (CallTracker(interface=SEAT), CallTracker()):
         view = []
@@ -94,7 +95,16 @@ def _domain(messages: list[AmiMessage]) -> list[tuple[str, ...]]:
                     view.append((data["event"], str(data.get("party", "")), str(data.get("reason", "")),
                                  str(data.get("outcome", "")), str(data.get("hangup_by", "")),
                                  str(data.get("caller", ""))))
-        out += sorted(view, key=lambda row: row[0] == "conference_unreachable")
+        view.sort(key=lambda row: row[0] == "conference_unreachable")
+        # events of one kind in a row (the caller and the agent joining the room) come in either order
+        i = 0
+        while i < len(view):
+            j = i
+            while j < len(view) and view[j][0] == view[i][0]:
+                j += 1
+            view[i:j] = sorted(view[i:j])
+            i = j
+        out += view
     return out
 
 
