@@ -135,6 +135,7 @@ class QueueCall:
     agent: Leg | None = None
     connected_at: float = 0.0
     complete_sent: bool = False
+    resumed: bool = False  # bridged again by AMI Bridge after a hold: no longer app_queue's own bridge
     retry: asyncio.TimerHandle | None = None  # the one pending ring attempt
 
 
@@ -1360,7 +1361,7 @@ class Engine:
         for qcall in self.queue_calls:
             if qcall.state == "detached" and qcall.agent is not None and {first, second} == {qcall.caller,
                                                                                            qcall.agent.chan}:
-                qcall.state = "connected"
+                qcall.state, qcall.resumed = "connected", True
                 qcall.caller.after_bridge = lambda chan, q=qcall: self._caller_after_queue(q, chan)
 
     def _leave_bridge_quietly(self, chan: Channel, *, destroy: bool = True) -> None:
@@ -1392,7 +1393,8 @@ class Engine:
                                           ("IsExternal", "No"), ("Context", context), ("Extension", exten)])
         for qcall in self.queue_calls:
             if qcall.state == "connected" and qcall.agent is not None and transferer is qcall.agent.chan:
-                self._complete(qcall, "transfer")
+                if not qcall.resumed:  # a resumed call is not app_queue's bridge: no AgentComplete then (02)
+                    self._complete(qcall, "transfer")
                 qcall.state = "done"
                 self.queue_calls.remove(qcall)
                 self.later(0, self._member_free, qcall)
@@ -1401,6 +1403,7 @@ class Engine:
         transferer.after_bridge = None
         bridge.channels.remove(transferee)
         transferee.bridge = None
+        transferee.context, transferee.exten, transferee.priority = context, exten, 1  # as its BridgeLeave shows (02)
         self.emit("BridgeLeave", CALL, [*bridge.snapshot(), *transferee.snapshot()])
         self.hangup(transferer, 16)
         self.run_dialplan(transferee, context, exten)

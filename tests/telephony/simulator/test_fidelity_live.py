@@ -32,6 +32,7 @@ SEAT = "Local/1001@phones"
 #: scenario → (the seat was already a queue member, what the harness did)
 SCENARIOS: dict[str, tuple[bool, tuple[HarnessStep, ...]]] = {
     "01_inbound_call": (False, (place_citizen("13700137000"),)),
+    "02_hold_resume_transfer": (True, (place_citizen("13700137001"),)),
     "03_threeway_agent_leaves": (False, (place_citizen("13700137002"),)),
     "04_callback_cli": (True, ()),
     "05_callback_pause_acw_logout": (True, (place_citizen("13700137003", "王先生"),)),
