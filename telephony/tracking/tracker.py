@@ -235,6 +235,18 @@ class _Originated:
 
 
 @dataclass(slots=True)
+class _RoomWatch:
+    """A three-way room whose call ended for the tracker (the caller hung up) while the seat's leg talks on with the
+    unit: when the unit leaves too, the seat's leg is alone in it."""
+
+    call_id: str
+    caller: str
+    agent_uid: str
+    agent_channel: str
+    members: set[str]
+
+
+@dataclass(slots=True)
 class _QueueWait:
     queue: str
     position: int | None
@@ -313,6 +325,7 @@ class CallTracker:
         self._queue_waits: dict[str, _QueueWait] = {}
         self._members: dict[tuple[str, str], _Member] = {}
         self._rooms: dict[str, str] = {}  # ConfBridge room -> call_id
+        self._room_watch: OrderedDict[str, _RoomWatch] = OrderedDict()  # rooms the seat stayed in after the call
         self._seat_legs: OrderedDict[str, None] = OrderedDict()  # Uniqueids of legs originated to this seat's phone
         self._expected_originates: OrderedDict[str, _Expected] = OrderedDict()  # this desk's Originates
         self._originated: OrderedDict[str, _Originated] = OrderedDict()  # Uniqueid -> an answered Originate's use
@@ -1136,6 +1149,10 @@ class CallTracker:
             self._anomaly("late:ConfbridgeJoin")
             return []
         call = self._call_of(msg)
+        watch = self._room_watch.get(conference) if call is None else None
+        if watch is not None:
+            watch.members.add(uid)  # someone else comes into the room the seat stayed in
+            return []
         if call is None:
             call = self._calls.get(self._rooms.get(conference, ""))
             if call is not None:
@@ -1170,7 +1187,9 @@ class CallTracker:
     def _on_confbridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid = _text(msg, "Uniqueid")
         call = self._call_of(msg)
-        if call is None or uid not in call.conference_members:
+        if call is None:
+            return self._watched_leave(msg, now)
+        if uid not in call.conference_members:
             return []
         call.conference_members.discard(uid)
         channel = _text(msg, "Channel")
@@ -1197,6 +1216,21 @@ class CallTracker:
             )
         return events
 
+    def _watched_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        conference, uid = _text(msg, "Conference"), _text(msg, "Uniqueid")
+        watch = self._room_watch.get(conference)
+        if watch is None or uid not in watch.members:
+            return []
+        watch.members.discard(uid)
+        if uid == watch.agent_uid or not watch.members:
+            del self._room_watch[conference]  # the seat left: nothing to free
+            return []
+        if watch.members != {watch.agent_uid}:
+            return []
+        del self._room_watch[conference]
+        return [SeatLegStranded(call_id=watch.call_id, caller=watch.caller, time=now, channel=watch.agent_channel,
+                                uniqueid=watch.agent_uid, reason=StrandedReason.ALONE_IN_CONFERENCE)]
+
     @staticmethod
     def _stranded(call: _Call, now: datetime, reason: StrandedReason) -> SeatLegStranded:
         return SeatLegStranded(call_id=call.call_id, caller=call.caller, time=now, channel=call.agent_channel,
@@ -1204,6 +1238,7 @@ class CallTracker:
 
     def _on_confbridge_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
         self._rooms.pop(_text(msg, "Conference"), None)
+        self._room_watch.pop(_text(msg, "Conference"), None)
         return []
 
     # ------------------------------------------------------------------ hangup: the truth
@@ -1280,6 +1315,11 @@ class CallTracker:
                     and agent not in call.conference_members):
                 # Hold is a Redirect: the agent's leg waits in hold-agent (Wait) and Asterisk will not end it.
                 events.append(self._stranded(call, now, StrandedReason.HELD_CALLER_HUNG_UP))
+            if caller_gone and call.conference and agent in call.conference_members and len(
+                    call.conference_members) > 1:
+                # The seat talks on with the unit in the room: when the unit leaves, the seat's leg is alone there.
+                _bounded_add(self._room_watch, call.conference, _RoomWatch(
+                    call.call_id, call.caller, agent, call.agent_channel, set(call.conference_members)), _MAX_ENDED)
             events.append(self._end(call, now, hangup_by=None, cause=cause, cause_text=cause_text, trigger=party))
         else:
             if self._interface is None and call.state != CallState.ANSWERED and uid in call.offered_agents:

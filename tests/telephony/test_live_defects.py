@@ -250,3 +250,21 @@ def test_one_table_of_originate_reasons() -> None:
         assert control._outcome(response) == word
     failure = AmiMessage([("Event", "OriginateResponse"), ("Response", "Failure"), ("Reason", "4")])
     assert control._outcome(failure) is events.OriginateOutcome.FAILED
+
+
+async def test_d6_the_caller_then_the_unit_leave_the_room() -> None:
+    """The seat talks on with the unit after the caller hung up; when the unit hangs up too, the seat's leg left alone
+    in the room is hung up and the member is free."""
+    async with running_seat() as seat:
+        call_id, caller_channel, agent_channel = await seat.answered_call()
+        result = await seat.control.start_three_way(caller_channel, agent_channel, UNIT, room="6161")
+        await seat.wait("conference_joined", 3)
+        seat.pbx.hangup_party(caller_channel)
+        await seat.wait("call_ended")
+        assert _channel_alive(seat, agent_channel) and seat.of("seat_leg_stranded") == []  # talking with the unit
+        assert result.unit_channel
+        seat.pbx.hangup_party(result.unit_channel)
+        stranded = await seat.wait("seat_leg_stranded")
+        assert (stranded.call_id, stranded.channel) == (call_id, agent_channel)  # type: ignore[attr-defined]
+        await wait_until(lambda: not _channel_alive(seat, agent_channel), 5, what="the agent's leg released")
+        await wait_until(lambda: _member_status(seat) == MEMBER_NOT_INUSE, 5, what="member free")

@@ -447,3 +447,23 @@ def test_a_periodic_resync_does_not_adopt_a_dial_it_saw_live() -> None:
     tracker.feed(ev("Newchannel", seat), T0)
     assert tracker.resync(listing, [], T0) == []
     assert kinds(CallTracker(interface="PJSIP/1001").resync(listing, [], T0)) == ["call_ringing"]
+
+
+def test_d6_the_agent_left_alone_after_the_caller_and_then_the_unit() -> None:
+    """03 up to the three-way call, then (instead of the agent's kick) the caller hangs up and the seat talks on with
+    the unit; the unit then hangs up: the seat's leg is alone in the room. The leaves and hangups are 03's own
+    ConfbridgeJoin snapshots of those channels."""
+    messages = read_capture(LIVE / "03_threeway_agent_leaves.ami.raw")
+    kick = next(i for i, m in enumerate(messages) if m.get("Message") == "User kicked")
+    joins = {m["Channel"].split("-")[0]: dict(m) for m in messages[:kick] if m.event == "ConfbridgeJoin"}
+    caller, unit = joins["Local/13700137002@citizens"], joins["Local/073188886666@outbound"]
+    tail = [{**caller, "Event": "ConfbridgeLeave"}, {**caller, "Event": "Hangup", "Cause": "16"},
+            {**unit, "Event": "ConfbridgeLeave"}]
+    for tracker in (CallTracker(interface=SEAT), CallTracker()):
+        events = [e for i, m in enumerate([*messages[:kick], *tail])
+                  for e in tracker.feed(m, T0 + timedelta(milliseconds=10 * i))]
+        # the call ends for the screen with the caller; the unit's leave later strands the seat's leg
+        assert kinds(events)[-3:] == ["conference_left", "call_ended", "seat_leg_stranded"]
+        (stranded,) = of(events, SeatLegStranded)
+        assert (stranded.channel, stranded.reason, stranded.call_id) == (
+            "Local/1001@phones-00000006;1", StrandedReason.ALONE_IN_CONFERENCE, "1796612939.12")
