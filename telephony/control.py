@@ -13,10 +13,16 @@ Every operation is a short, documented sequence of AMI actions that a stock Aste
 |                    | resume: Bridge Channel1=caller Channel2=agent. AMI has no "hold" action: phones hold with    |
 |                    | re-INVITE, the desktop parks both legs in dialplan and bridges them back.                    |
 | blind transfer     | BlindTransfer (Channel = the agent's channel = transferer, Context, Exten)                   |
+| attended transfer  | consult: dual Redirect caller→hold context + agent→consult context (Dial the unit, then     |
+|                    | hold-agent); transfer: Bridge caller+unit, Hangup the agent; merge: Redirect caller→conf +   |
+|                    | ExtraChannel unit→conf, then the agent; end: Hangup the unit, Bridge caller+agent            |
 | three-way          | dual Redirect caller+agent → conference context (ConfBridge(room)), then Originate           |
-|                    | Local/<unit>@outbound Application=ConfBridge Data=room; the agent leaves with ConfbridgeKick |
+|                    | Local/<unit>@outbound Application=ConfBridge Data=room,bridge profile,user profile (the      |
+|                    | hotline's quiet profiles, as the conf context); the agent leaves with ConfbridgeKick         |
 | callback           | Originate Channel=<seat interface> Context=callback Exten=<number> CallerID=<hotline>        |
 |                    | Async=true; outcome from OriginateResponse (agent leg) then DialEnd (the caller's leg)       |
+| survey             | Originate Channel=Local/<number>@outbound Context=survey Exten=s CallerID=<number>            |
+|                    | Variable=WORK_ORDER; the result (UserEvent Survey) is tied to the Originate's ActionID       |
 | recording          | MixMonitor (Channel, File, Options); StopMixMonitor                                          |
 
 Each call returns a result or raises `TelephonyError` with a specific code (`queue_login_failed`, `pause_failed`,
@@ -42,13 +48,16 @@ from typing import Any, Protocol
 from agent_desktop.core.errors import TelephonyError
 
 from .ami.protocol import AmiMessage, FieldValue
+from .tracking.events import ORIGINATE_REASONS, OriginateOutcome
 
 __all__ = [
     "AFTER_CALL_WORK_REASON",
     "ORIGINATE_REASONS",
     "CallControl",
     "CallbackResult",
+    "ConsultResult",
     "SeatConfig",
+    "SurveyCall",
     "ThreeWayResult",
 ]
 
@@ -56,11 +65,6 @@ log = logging.getLogger(__name__)
 
 #: QueuePause reason of after-call work; the tracker recognises it (telephony.tracking.tracker.AFTER_CALL_WORK_REASON).
 AFTER_CALL_WORK_REASON = "after-call-work"
-
-#: OriginateResponse `Reason` codes (AST_CONTROL_*, tech brief §1.6).
-ORIGINATE_REASONS: Mapping[str, str] = {
-    "0": "failed", "1": "hangup", "3": "no_answer", "4": "answered", "5": "busy", "8": "congestion",
-}
 
 _NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
 _ROOM = re.compile(r"^[0-9]{1,40}$")
@@ -92,9 +96,15 @@ class SeatConfig:
     hold_context: str = "hold"  # dialplan: exten s → MusicOnHold (the held caller)
     hold_agent_context: str = "hold-agent"  # dialplan: exten s → Wait (the agent's phone while holding)
     transfer_context: str = "transfer"  # dialplan: exten <number> → Dial out (blind transfer)
-    conference_context: str = "conf"  # dialplan: exten <room> → ConfBridge(room)
+    consult_context: str = "consult"  # dialplan: exten <number> → Dial out (g), then hold-agent (attended transfer)
+    conference_context: str = "conf"  # dialplan: exten <room> → ConfBridge(room,bridge profile,user profile)
+    # confbridge.conf profiles of the three-way room: the unit joins with them too (Originate Application=ConfBridge),
+    # or ConfBridge's default user profile plays join/leave sounds to the caller (live-2026-12/03).
+    conference_bridge_profile: str = "hotline_bridge"
+    conference_user_profile: str = "hotline_user"
     outbound_context: str = "outbound"  # dialplan: exten <number> → Dial out (three-way unit leg, Local channel)
     callback_context: str = "callback"  # dialplan: exten <number> → set hotline caller ID, Dial out
+    survey_context: str = "survey"  # dialplan: exten s → the survey question, UserEvent Survey
     after_call_work_seconds: float = 30.0  # automatic pause after each answered call; 0 = none
     ring_timeout_seconds: float = 30.0  # how long the agent's phone / the unit rings on an Originate
     customer_answer_seconds: float = 45.0  # callback: after the agent answered, wait for the caller's DialEnd
@@ -122,7 +132,7 @@ class CallbackResult:
 
     action_id: str
     number: str
-    agent_outcome: str
+    agent_outcome: OriginateOutcome
     customer_status: str | None = None
     agent_channel: str | None = None
     uniqueid: str | None = None
@@ -130,7 +140,7 @@ class CallbackResult:
 
     @property
     def connected(self) -> bool:
-        return self.agent_outcome == "answered" and self.customer_status == "ANSWER"
+        return self.agent_outcome is OriginateOutcome.ANSWERED and self.customer_status == "ANSWER"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -138,6 +148,32 @@ class CallbackResult:
             "customer_status": self.customer_status, "connected": self.connected, "agent_channel": self.agent_channel,
             "uniqueid": self.uniqueid, "recording": self.recording,
         }
+
+
+@dataclass(frozen=True)
+class ConsultResult:
+    """The agent's consultation call with a unit (attended transfer): `status` is the unit's DialStatus (ANSWER,
+    BUSY, NOANSWER, ...); `unit_channel` the unit's leg, to transfer the caller to or merge into a three-way call."""
+
+    unit_number: str
+    status: str
+    unit_channel: str | None
+
+    @property
+    def answered(self) -> bool:
+        return self.status == "ANSWER"
+
+
+@dataclass(frozen=True)
+class SurveyCall:
+    """A survey call placed: `outcome` of its Originate (answered, busy, no_answer, …); the citizen's answer comes
+    later as the tracker's `survey_result` with this `action_id`, `number` and `work_order`."""
+
+    action_id: str
+    number: str
+    work_order: str
+    outcome: OriginateOutcome
+    uniqueid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,16 +200,20 @@ class CallControl:
         connection: AmiActions,
         seat: SeatConfig,
         *,
-        on_originate: Callable[[str], None] | None = None,
+        on_originate: Callable[..., None] | None = None,
         clock: Callable[[], datetime] | None = None,
     ):
         self.connection = connection
         self.seat = seat
-        #: called with the ActionID before each Originate is sent (the tracker's expect_originate)
+        #: called with the ActionID before each Originate is sent (the tracker's expect_originate); a survey's adds
+        #: `number=` and `work_order=`, a three-way unit's `number=` and `room=` (keywords)
         self.on_originate = on_originate
         self._clock = clock or (lambda: datetime.now(UTC))
         self._originates: dict[str, _Originate] = {}
         self._dial_ends: OrderedDict[str, AmiMessage] = OrderedDict()  # Channel → DialEnd seen (bounded)
+        # Consultations (attended transfer) by the agent's channel: the unit's leg from the agent leg's DialBegin,
+        # and the DialEnd the consult() call waits for.
+        self._consults: dict[str, tuple[asyncio.Future[AmiMessage], list[str]]] = {}
         self._acw_task: asyncio.Task[None] | None = None
         self._acw_ending = False
         # As last known (own actions + observe_pause): paused by anyone, and why ("" = no reason given).
@@ -181,6 +221,7 @@ class CallControl:
         self.paused_reason: str | None = None
         connection.add_event_listener(self._on_originate_response, "OriginateResponse")
         connection.add_event_listener(self._on_dial_end, "DialEnd")
+        connection.add_event_listener(self._on_dial_begin, "DialBegin")
         add_state_listener = getattr(connection, "add_state_listener", None)
         if add_state_listener is not None:
             add_state_listener(self._on_connection_state)
@@ -307,6 +348,82 @@ class CallControl:
             "transfer_failed",
         )
 
+    async def consult(self, caller_channel: str, agent_channel: str, unit_number: str) -> ConsultResult:
+        """Attended transfer, first step: the caller hears music on hold while the agent's leg calls the unit (the
+        consult context). Returns when the unit answered or could not be reached; the agent then transfers
+        (`complete_transfer`), merges all three (`merge_consultation`) or goes back to the caller
+        (`end_consultation`). A unit that hangs up leaves the agent's leg waiting in hold-agent."""
+        number = _number(unit_number)
+        agent = _channel(agent_channel)
+        loop = asyncio.get_running_loop()
+        waiting: tuple[asyncio.Future[AmiMessage], list[str]] = (loop.create_future(), [])
+        self._consults[agent] = waiting
+        try:
+            await self._act(
+                "Redirect",
+                {
+                    "Channel": _channel(caller_channel), "Context": self.seat.hold_context, "Exten": "s",
+                    "Priority": 1, "ExtraChannel": agent, "ExtraContext": self.seat.consult_context,
+                    "ExtraExten": number, "ExtraPriority": 1,
+                },
+                "transfer_failed",
+            )
+            limit = self.seat.ring_timeout_seconds + 15.0
+            try:
+                dial_end = await asyncio.wait_for(asyncio.shield(waiting[0]), limit)
+            except TimeoutError:
+                raise TelephonyError(f"the unit {number} was not dialled within {limit:g} s; the caller is on hold",
+                                     code="transfer_failed", details={"number": number}) from None
+        finally:
+            if self._consults.get(agent) is waiting and not waiting[0].done():
+                del self._consults[agent]
+        status = dial_end.get("DialStatus") or "UNKNOWN"
+        unit = dial_end.get("DestChannel") or (waiting[1][0] if waiting[1] else None)
+        if status != "ANSWER":
+            self._consults.pop(agent, None)
+        return ConsultResult(number, status, unit if status == "ANSWER" else None)
+
+    def _consulted(self, agent_channel: str) -> str:
+        entry = self._consults.get(agent_channel.strip())
+        if entry is None or not entry[1]:
+            raise TelephonyError("no consultation in progress on this channel", code="transfer_failed",
+                                 details={"channel": agent_channel})
+        return entry[1][0]
+
+    async def complete_transfer(self, caller_channel: str, agent_channel: str) -> None:
+        """Attended transfer, done: the caller and the unit talk; the agent's leg is hung up."""
+        unit = self._consulted(agent_channel)
+        await self._act("Bridge", {"Channel1": _channel(caller_channel), "Channel2": unit, "Tone": "no"},
+                        "transfer_failed")
+        self._consults.pop(agent_channel.strip(), None)
+        with contextlib.suppress(TelephonyError):  # the consult context may already have let it go
+            await self.hangup(agent_channel)
+
+    async def merge_consultation(self, caller_channel: str, agent_channel: str, *, room: str | None = None) -> str:
+        """Attended transfer into a three-way call: caller, unit and agent in one ConfBridge room (returned)."""
+        unit = self._consulted(agent_channel)
+        room = room or _new_room()
+        if not _ROOM.match(room):
+            raise TelephonyError(f"conference room must be digits: {room!r}", code="conference_failed")
+        where = {"Context": self.seat.conference_context, "Exten": room, "Priority": 1}
+        await self._act(
+            "Redirect",
+            {"Channel": _channel(caller_channel), **where, "ExtraChannel": unit,
+             **{"Extra" + k: v for k, v in where.items()}},
+            "conference_failed",
+        )
+        await self._act("Redirect", {"Channel": _channel(agent_channel), **where}, "conference_failed")
+        self._consults.pop(agent_channel.strip(), None)
+        return room
+
+    async def end_consultation(self, caller_channel: str, agent_channel: str) -> None:
+        """Back to the caller without transferring: the unit's leg is hung up, the agent and the caller bridged."""
+        entry = self._consults.pop(agent_channel.strip(), None)
+        if entry is not None and entry[1]:
+            with contextlib.suppress(TelephonyError):  # the unit may have hung up already
+                await self.hangup(entry[1][0])
+        await self.resume_call(caller_channel, agent_channel)
+
     async def start_three_way(
         self, caller_channel: str, agent_channel: str, unit_number: str, *, room: str | None = None
     ) -> ThreeWayResult:
@@ -327,16 +444,17 @@ class CallControl:
             },
             "conference_failed",
         )
+        data = ",".join(p for p in (room, self.seat.conference_bridge_profile, self.seat.conference_user_profile) if p)
         response = await self._originate(
             {
-                "Channel": f"Local/{number}@{self.seat.outbound_context}", "Application": "ConfBridge", "Data": room,
+                "Channel": f"Local/{number}@{self.seat.outbound_context}", "Application": "ConfBridge", "Data": data,
                 "CallerID": self.seat.caller_id, "Timeout": int(self.seat.ring_timeout_seconds * 1000),
                 "Async": True,
             },
-            "conference_failed",
+            "conference_failed", purpose={"number": number, "room": room},
         )
-        outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
-        if (response.response or "").lower() != "success":
+        outcome = _outcome(response)
+        if outcome is not OriginateOutcome.ANSWERED:
             raise TelephonyError(
                 f"the unit {number} was not reached ({outcome}); caller and agent stay in conference {room}",
                 code="conference_unit_unreachable", details={"room": room, "reason": outcome, "number": number},
@@ -367,15 +485,14 @@ class CallControl:
         pending = _Originate(response=loop.create_future(), dial_end=loop.create_future())
         response = await self._originate(fields, "callback_failed", action_id=action_id, pending=pending)
         agent_channel = response.get("Channel")
-        agent_outcome = ORIGINATE_REASONS.get(response.get("Reason", ""), "failed")
-        if (response.response or "").lower() != "success":
-            return CallbackResult(action_id, target, agent_outcome if agent_outcome != "answered" else "failed",
-                                  None, agent_channel, response.get("Uniqueid"))
+        agent_outcome = _outcome(response)
+        if agent_outcome is not OriginateOutcome.ANSWERED:
+            return CallbackResult(action_id, target, agent_outcome, None, agent_channel, response.get("Uniqueid"))
         # The caller's leg: the DialEnd whose Channel is the agent's leg. It may already have arrived (cached).
         customer: str | None = None
-        seen = self._dial_ends.pop(agent_channel or "", None)
-        if seen is not None:
-            customer = seen.get("DialStatus")
+        dial_end: AmiMessage | None = self._dial_ends.pop(agent_channel or "", None)
+        if dial_end is not None:
+            customer = dial_end.get("DialStatus")
         elif agent_channel and pending.dial_end is not None:
             pending.channel = agent_channel
             self._originates[action_id] = pending
@@ -387,9 +504,33 @@ class CallControl:
             finally:
                 self._originates.pop(action_id, None)
         uniqueid = response.get("Uniqueid")
-        recording = (self.seat.callback_recording.format(number=target, uniqueid=uniqueid)
-                     if self.seat.callback_recording and uniqueid else None)
-        return CallbackResult(action_id, target, "answered", customer, agent_channel, uniqueid, recording)
+        # Asterisk's own name first (ChanVariable MIXMONITOR_FILENAME on the seat's leg: the absolute path, as for
+        # inbound calls); the dialplan's pattern only when manager.conf has no channelvars.
+        recording = (_chan_variable(dial_end, "MIXMONITOR_FILENAME") if dial_end is not None else "") or (
+            self.seat.callback_recording.format(number=target, uniqueid=uniqueid)
+            if self.seat.callback_recording and uniqueid else None)
+        return CallbackResult(action_id, target, OriginateOutcome.ANSWERED, customer, agent_channel, uniqueid,
+                              recording)
+
+    async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
+        """Call a citizen into the survey (Local/<number>@outbound → survey,s). The Originate sets the citizen's number
+        as the survey channel's caller ID, so Asterisk's `UserEvent: Survey` names it (`Caller:` is empty otherwise,
+        live-2026-12/06); the tracker ties the result to this ActionID's number and order in any case. The citizen
+        still sees the hotline's number: the outbound context sets it on the dialled leg."""
+        target = _number(number)
+        fields: dict[str, FieldValue] = {
+            "Channel": f"Local/{target}@{self.seat.outbound_context}", "Context": self.seat.survey_context,
+            "Exten": "s", "Priority": 1, "CallerID": f"<{target}>",
+            "Timeout": int(self.seat.ring_timeout_seconds * 1000), "Async": True,
+        }
+        if work_order_id:
+            fields["Variable"] = [f"WORK_ORDER={work_order_id}"]
+        action_id = _new_action_id("sv")
+        response = await self._originate(fields, "survey_failed", action_id=action_id,
+                                         purpose={"number": target, "work_order": work_order_id})
+        outcome = _outcome(response)
+        uniqueid = response.get("Uniqueid")
+        return SurveyCall(action_id, target, work_order_id, outcome, uniqueid if uniqueid != "<unknown>" else None)
 
     # Recording --------------------------------------------------------------------------------------------------------
     def recording_name(self, call_id: str) -> str:
@@ -438,7 +579,7 @@ class CallControl:
 
     async def _originate(
         self, fields: Mapping[str, FieldValue], code: str, *, action_id: str | None = None,
-        pending: _Originate | None = None,
+        pending: _Originate | None = None, purpose: Mapping[str, str] | None = None,
     ) -> AmiMessage:
         """Send an async Originate and wait for its OriginateResponse (registered BEFORE sending: no race)."""
         action_id = action_id or _new_action_id("og")
@@ -446,7 +587,7 @@ class CallControl:
         pending = pending or _Originate(response=loop.create_future())
         self._originates[action_id] = pending
         if self.on_originate is not None:
-            self.on_originate(action_id)
+            self.on_originate(action_id, **(purpose or {}))
         try:
             try:
                 await self.connection.send_action("Originate", fields, action_id=action_id)
@@ -484,9 +625,19 @@ class CallControl:
         if pending is not None and not pending.response.done():
             pending.response.set_result(message)
 
+    def _on_dial_begin(self, message: AmiMessage) -> None:
+        consult = self._consults.get(message.get("Channel") or "")
+        if consult is not None and message.get("DestChannel"):
+            consult[1].insert(0, message["DestChannel"])
+
     def _on_dial_end(self, message: AmiMessage) -> None:
         channel = message.get("Channel")
         if not channel:
+            return
+        consult = self._consults.get(channel)
+        if consult is not None and message.get("DialStatus") not in (None, "", "RINGING", "PROGRESS", "PROCEEDING"):
+            if not consult[0].done():
+                consult[0].set_result(message)
             return
         for pending in self._originates.values():
             if pending.channel == channel and pending.dial_end is not None and not pending.dial_end.done():
@@ -496,6 +647,24 @@ class CallControl:
         self._dial_ends[channel] = message
         while len(self._dial_ends) > 200:
             self._dial_ends.popitem(last=False)
+
+
+def _outcome(response: AmiMessage) -> OriginateOutcome:
+    """An OriginateResponse's outcome (its Reason, the AST_CONTROL_* code: the tracker's table); a Failure is never
+    answered."""
+    reason = response.get("Reason", "")
+    outcome = ORIGINATE_REASONS.get(int(reason) if reason.isdigit() else -1, OriginateOutcome.FAILED)
+    if outcome is OriginateOutcome.ANSWERED and (response.response or "").lower() != "success":
+        return OriginateOutcome.FAILED
+    return outcome
+
+
+def _chan_variable(message: AmiMessage, name: str) -> str:
+    prefix = name + "="
+    for value in message.get_all("ChanVariable"):
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return ""
 
 
 def _channel(text: str) -> str:

@@ -22,7 +22,14 @@ from typing import Any
 from agent_desktop.core.errors import TelephonyError
 from telephony.ami.connection import AmiConnection, AmiSettings, ConnectionState
 from telephony.ami.protocol import AmiMessage, FieldValue
-from telephony.control import AFTER_CALL_WORK_REASON, CallbackResult, CallControl, SeatConfig, ThreeWayResult
+from telephony.control import (
+    AFTER_CALL_WORK_REASON,
+    CallbackResult,
+    CallControl,
+    SeatConfig,
+    SurveyCall,
+    ThreeWayResult,
+)
 from telephony.tracking.events import (
     AfterCallWorkEnded,
     AfterCallWorkStarted,
@@ -31,6 +38,7 @@ from telephony.tracking.events import (
     DomainEvent,
     LiveCall,
     PauseStateChanged,
+    SeatLegStranded,
 )
 from telephony.tracking.tracker import CallTracker
 
@@ -44,6 +52,7 @@ __all__ = [
     "DomainListener",
     "LiveCall",
     "SeatConfig",
+    "SurveyCall",
     "TelephonyService",
     "ThreeWayResult",
 ]
@@ -68,6 +77,7 @@ class TelephonyService:
         queues: tuple[str, ...] | None = None,
         clock: Callable[[], datetime] | None = None,
         connection: AmiConnection | None = None,
+        resync_interval: float | None = 300.0,
     ):
         self.settings = settings
         self.seat = seat
@@ -87,6 +97,10 @@ class TelephonyService:
         self._resync_lock = asyncio.Lock()
         self._held: list[tuple[AmiMessage, datetime]] | None = None  # events held back during a resync
         self.resyncs = 0
+        #: seconds between resyncs while connected: calls Asterisk no longer has (their end never reported) are
+        #: dropped, so the tracker's memory stays bounded on a stream that loses events; None = only on (re)connect
+        self.resync_interval = resync_interval
+        self._periodic: asyncio.Task[None] | None = None
         self.connection.add_event_listener(self._on_ami_event)
         self.connection.add_state_listener(self._on_state)
 
@@ -144,6 +158,9 @@ class TelephonyService:
                     reason = AFTER_CALL_WORK_REASON if isinstance(event, AfterCallWorkStarted) else (
                         event.reason if isinstance(event, PauseStateChanged) else "")
                     self.control.observe_pause(paused, reason)
+            elif isinstance(event, SeatLegStranded) and event.channel:
+                # Parked in hold-agent or alone in a ConfBridge room: only a hangup frees the phone and the member.
+                self._spawn(self._release(event.channel), "release-seat-leg")
             elif isinstance(event, CallEnded) and event.answered:
                 self._spawn(self._after_call_work(), "after-call-work")
             elif isinstance(event, CallAnswered) and event.recording is None and event.direction == "inbound":
@@ -175,6 +192,17 @@ class TelephonyService:
             self._emit(self.tracker.note_recording(result.agent_channel, result.recording, self._clock()))
         return result
 
+    async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
+        """Call a citizen into the survey; the result arrives as `survey_result` tied to this number and order."""
+        return await self._control().survey(number, work_order_id=work_order_id)
+
+    async def _release(self, channel: str) -> None:
+        assert self.control is not None
+        try:
+            await self.control.hangup(channel)
+        except TelephonyError as exc:  # already gone (the phone hung up first): nothing is left to free
+            log.info("stranded seat leg not hung up: %s (%s)", exc.message, exc.code)
+
     async def _after_call_work(self) -> None:
         assert self.control is not None
         try:
@@ -185,8 +213,18 @@ class TelephonyService:
     def _on_state(self, state: ConnectionState, error: TelephonyError | None) -> None:
         if state in (ConnectionState.CONNECTED, ConnectionState.RECONNECTED):
             self._spawn(self._resync_quietly(), "ami-resync")
+            if self.resync_interval and (self._periodic is None or self._periodic.done()):
+                self._periodic = asyncio.ensure_future(self._resync_periodically(self.resync_interval))
+                self._tasks.add(self._periodic)
+                self._periodic.add_done_callback(self._task_done)
         for callback in list(self._state_listeners):
             self._run(callback, state, error)
+
+    async def _resync_periodically(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if self.connection.connected:
+                await self._resync_quietly()
 
     async def _resync_quietly(self) -> None:
         try:

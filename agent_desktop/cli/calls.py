@@ -243,7 +243,7 @@ async def place_callback(settings: AmiSettings, seat: Any, number: str, work_ord
 
 _AGENT = {"answered": "the agent answered", "busy": "the agent's phone was busy",
           "no_answer": "the agent did not answer", "congestion": "the network was congested",
-          "hangup": "the agent's phone hung up", "failed": "the agent's phone could not be rung"}
+          "hung_up": "the agent's phone hung up", "failed": "the agent's phone could not be rung"}
 
 
 def format_callback(result: CallbackResult) -> str:

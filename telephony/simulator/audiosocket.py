@@ -17,29 +17,48 @@ import contextlib
 import logging
 import struct
 import uuid
-import wave
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from agent_desktop.core.errors import ConfigError
-from telephony.simulator.model import DOWN, UP, Channel
+from telephony.simulator.model import DOWN, UP, Channel, Headers, Target
+from telephony.simulator.wav import FRAME_MS, RATE_KINDS, WavAudio, read_wav
 
-if TYPE_CHECKING:
-    from telephony.simulator.engine import Engine, Target
+__all__ = ["FRAME_MS", "RATE_KINDS", "WavAudio", "encode_frame", "read_wav", "start_fork"]
 
 log = logging.getLogger(__name__)
 
 KIND_HANGUP = 0x00
 KIND_UUID = 0x01
 KIND_SLIN = 0x10
-#: Audio kinds by sample rate (0x11..0x18 from Asterisk 20.17/22.7; 0x11 is 12 kHz, 0x12 is 16 kHz).
-RATE_KINDS = {8000: 0x10, 12000: 0x11, 16000: 0x12, 24000: 0x13, 32000: 0x14, 44100: 0x15, 48000: 0x16,
-              96000: 0x17, 192000: 0x18}
-FRAME_MS = 20
 CONNECT_TIMEOUT_S = 2.0  # chan_audiosocket's connect timeout
 SPY_SCAN_DELAY_S = 0.1  # ChanSpy waits ~100 ms before it scans for the channel (audio-fork.md)
+
+
+class ForkHost(Protocol):
+    """What a fork needs of the simulator's engine (engine.Engine is one): its channels, events and clock. A protocol,
+    so this module does not import the engine that starts it."""
+
+    scale: float
+    audio_speed: float
+    closed: bool
+    channels: dict[str, Channel]
+    forks: dict[str, Any]
+
+    def _new_channel(self, name: str, *, context: str, exten: str, state: int = DOWN, linkedid: str | None = None,
+                     cid_num: str = "", cid_name: str = "", emit: bool = True) -> Channel: ...
+
+    def emit(self, name: str, classes: tuple[str, ...], headers: Headers) -> None: ...
+
+    def varset(self, chan: Channel, variable: str, value: str) -> None: ...
+
+    def newstate(self, chan: Channel, state: int) -> None: ...
+
+    def dial_begin(self, caller: Channel | None, dest: Channel, dialstring: str) -> None: ...
+
+    def dial_end(self, caller: Channel | None, dest: Channel, status: str) -> None: ...
+
+    def hangup(self, chan: Channel, cause: int = 16, *, source: str = "dialplan") -> None: ...
 
 
 def encode_frame(kind: int, payload: bytes = b"") -> bytes:
@@ -48,50 +67,7 @@ def encode_frame(kind: int, payload: bytes = b"") -> bytes:
     return struct.pack(">BH", kind, len(payload)) + payload
 
 
-@dataclass(frozen=True)
-class WavAudio:
-    rate_hz: int
-    pcm: bytes  # mono, 16-bit little-endian
-
-    @property
-    def kind(self) -> int:
-        return RATE_KINDS[self.rate_hz]
-
-    @property
-    def frame_bytes(self) -> int:
-        return self.rate_hz * FRAME_MS // 1000 * 2
-
-    def frames(self) -> list[bytes]:
-        """20 ms payloads; the last partial frame is dropped, as Asterisk never sent it (audio-fork.md)."""
-        size = self.frame_bytes
-        return [self.pcm[i : i + size] for i in range(0, len(self.pcm) - size + 1, size)]
-
-    @property
-    def duration_s(self) -> float:
-        return len(self.pcm) / 2 / self.rate_hz
-
-
-def read_wav(path: str | Path) -> WavAudio:
-    """A mono (or first channel of a multi-channel) 16-bit PCM WAV at a rate AudioSocket has a kind for."""
-    file = Path(path)
-    try:
-        with wave.open(str(file), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            data = wav.readframes(wav.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
-        raise ConfigError(f"audio file {file} is not a readable WAV: {exc}", code="scenario_audio_invalid") from exc
-    if width != 2:
-        raise ConfigError(f"audio file {file} must be 16-bit PCM, not {8 * width}-bit", code="scenario_audio_invalid")
-    if rate not in RATE_KINDS:
-        raise ConfigError(f"audio file {file} has rate {rate} Hz; AudioSocket carries "
-                          f"{', '.join(str(r) for r in RATE_KINDS)} Hz", code="scenario_audio_invalid")
-    if channels > 1:
-        step = 2 * channels
-        data = b"".join(data[i : i + 2] for i in range(0, len(data), step))
-    return WavAudio(rate, data)
-
-
-async def start_fork(engine: Engine, target: Target, fields: dict[str, Any],
+async def start_fork(engine: ForkHost, target: Target, fields: dict[str, Any],
                      report: Callable[[bool, int, Channel | None], None]) -> None:
     """Run one fork channel from Originate to its hangup."""
     app = fields.get("application", "")
@@ -131,7 +107,7 @@ async def start_fork(engine: Engine, target: Target, fields: dict[str, Any],
 
 
 class _Fork:
-    def __init__(self, engine: Engine, chan: Channel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    def __init__(self, engine: ForkHost, chan: Channel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  *, fork_id: uuid.UUID, app: str, data: str):
         self.engine, self.chan, self.reader, self.writer = engine, chan, reader, writer
         self.fork_id, self.app, self.data = fork_id, app, data

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from telephony.simulator.audiosocket import start_fork
 from telephony.simulator.model import (
     BUSY,
     CAUSE_TEXT,
@@ -54,6 +55,7 @@ from telephony.simulator.model import (
     Queue,
     QueueEntry,
     QueueMember,
+    Target,
 )
 from telephony.simulator.scenario import AgentSpec, CallSpec, NumberSpec, Scenario
 
@@ -70,11 +72,15 @@ CDR = ("cdr",)
 #: (`reference/ami/`) and the defaults of the desktop's call control (telephony/control.py).
 CONTEXT_KINDS = {
     "inbound": "inbound", "agents": "agents", "callback": "callback", "conf": "conf", "transfer": "transfer",
-    "outbound": "outbound", "hold": "hold", "hold-agent": "hold-agent", "survey": "survey",
+    "outbound": "outbound", "hold": "hold", "hold-agent": "hold-agent", "survey": "survey", "consult": "consult",
     # the capture rig's fake handsets (only ever the `;2` half of a Local channel)
     "customer": "handset", "parties": "handset", "dtmf": "handset",
+    # the live-2026-12 harness's handsets: the seat's phone and the citizens' (and units') phones
+    "phones": "handset", "citizens": "handset",
 }
 KNOWN_CONTEXTS = frozenset(CONTEXT_KINDS)
+#: confbridge.conf user profiles: the sample's quiet one (no join/leave sounds) and ConfBridge's built-in default.
+QUIET_USER_PROFILE, DEFAULT_USER_PROFILE = "hotline_user", "default_user"
 #: Originate reasons (AST_CONTROL_*, tech brief §1.6).
 REASON_FAILURE, REASON_NO_ANSWER, REASON_ANSWERED, REASON_BUSY, REASON_CONGESTION = 0, 3, 4, 5, 8
 _OUTCOME_REASON = {"busy": REASON_BUSY, "noanswer": REASON_NO_ANSWER, "congestion": REASON_CONGESTION,
@@ -99,21 +105,6 @@ class Behaviour:
     name: str = ""
     audio: Path | None = None
     agent: AgentSpec | None = None
-
-
-@dataclass
-class Target:
-    """A parsed dial string."""
-
-    kind: str  # local | pjsip | trunk | audiosocket
-    dial: str
-    exten: str = ""
-    context: str = ""
-    endpoint: str = ""
-    host: str = ""
-    port: int = 0
-    fork_uuid: str = ""
-    rate_kind: str = "slin"
 
 
 @dataclass
@@ -144,6 +135,7 @@ class QueueCall:
     agent: Leg | None = None
     connected_at: float = 0.0
     complete_sent: bool = False
+    resumed: bool = False  # bridged again by AMI Bridge after a hold: no longer app_queue's own bridge
     retry: asyncio.TimerHandle | None = None  # the one pending ring attempt
 
 
@@ -369,6 +361,10 @@ class Engine:
                 self.emit("SoftHangupRequest", CALL, [*chan.snapshot(), ("Cause", str(cause))])
             elif source == "remote" and chan.partner is None:
                 self.emit("HangupRequest", CALL, [*chan.snapshot(), ("Cause", str(cause))])
+        if chan.bridge is not None and chan.bridge.creator == "ConfBridge":
+            # ConfBridge lets the member go before the channel's own hangup bookkeeping (live-2026-12/13:
+            # ConfbridgeLeave, BridgeLeave, then the queue's AgentComplete, then Hangup).
+            self._exit_bridge(chan, result="HANGUP")
         if chan.moh:
             chan.moh = False
             self.emit("MusicOnHoldStop", CALL, chan.snapshot())
@@ -547,7 +543,10 @@ class Engine:
         for chan in reversed(leg.channels):
             if not chan.hung_up:
                 chan.partner = None
-                self.hangup(chan, cause)
+                # A busy Local handset: its ;2 ran Busy() (cause 17); the dialled ;1 just goes, cause 0
+                # (live-2026-12/12 and 13).
+                local_one = leg.half is not None and chan is leg.chan and outcome in ("busy", "congestion")
+                self.hangup(chan, 0 if local_one else cause)
 
     # ------------------------------------------------------------------------------------------------ the queue
     def place_inbound_call(self, spec: CallSpec) -> Channel:
@@ -663,18 +662,24 @@ class Engine:
             self.set_callerid(agent, caller.cid_num, caller.cid_name)
         agent.connected_num, agent.connected_name = caller.cid_num, caller.cid_name
         # app_queue copies the caller's extension onto the member channel before AgentCalled.
-        agent.exten, agent.context = caller.exten, ("agents" if leg.half is not None else agent.context)
+        agent.exten = caller.exten  # (a Local member's ;1 keeps its own context: agents in the rig, phones live)
         self.emit("AgentCalled", AGENT, [*caller.snapshot(), *agent.snapshot("Dest"), ("Queue", qcall.queue.name),
                                          ("Interface", member.interface), ("MemberName", member.name)])
         agent.connected_num, agent.connected_name = "", ""
         self.dial_begin(caller, agent, member.interface)
         agent.connected_num, agent.connected_name = caller.cid_num, caller.cid_name
-        if leg.half is not None:
-            self.newexten(leg.half, "Set", f"AGENT={member.name}")
-            self.newexten(leg.half, "Ringing", "")
-        self.newstate(agent, RINGING)
-        self._member_status(member, MEMBER_INUSE if leg.half is not None else MEMBER_RINGING)
-        self.dial_state(caller, agent, "RINGING")
+        if leg.half is not None and behaviour.outcome == "answer" and behaviour.answer_after_s <= 0:
+            # A phone that answers at once (the live harness's `[phones]`: Answer() first): no ringing at all.
+            self.newexten(leg.half, "Answer", "")
+            self.newstate(agent, UP)
+            self._member_status(member, MEMBER_INUSE)
+        else:
+            if leg.half is not None:
+                self.newexten(leg.half, "Set", f"AGENT={member.name}")
+                self.newexten(leg.half, "Ringing", "")
+            self.newstate(agent, RINGING)
+            self._member_status(member, MEMBER_INUSE if leg.half is not None else MEMBER_RINGING)
+            self.dial_state(caller, agent, "RINGING")
         qcall.ringing[member.interface.lower()] = (member, leg)
         ring_started = self.now()
         agent.on_hangup.append(lambda chan, source: self._ringing_leg_gone(qcall, member, leg, ring_started))
@@ -795,14 +800,16 @@ class Engine:
         if queue.entries:
             self.later(0, self._wake_queue, queue)
 
-    def _complete(self, qcall: QueueCall, reason: str) -> None:
+    def _complete(self, qcall: QueueCall, reason: str, *, name_agent: bool = True, name_caller: bool = True) -> None:
         if qcall.complete_sent or qcall.member is None or qcall.agent is None:
             return
         qcall.complete_sent = True
         member = qcall.member
         talk_s = int(self.now() - qcall.connected_at)
         hold_s = int(qcall.connected_at - qcall.entry.joined_at)
-        self.emit("AgentComplete", AGENT, [*qcall.caller.snapshot(), *qcall.agent.chan.snapshot("Dest"),
+        agent = qcall.agent.chan.snapshot("Dest") if name_agent else []
+        caller = qcall.caller.snapshot() if name_caller else []
+        self.emit("AgentComplete", AGENT, [*caller, *agent,
                                            ("Queue", qcall.queue.name), ("Interface", member.interface),
                                            ("MemberName", member.name), ("HoldTime", str(hold_s)),
                                            ("TalkTime", str(talk_s)), ("Reason", reason)])
@@ -838,11 +845,22 @@ class Engine:
             qcall.state = "done"
             self.queue_calls.remove(qcall)
             return
-        if qcall.state in ("connected", "detached"):
-            self._complete(qcall, "caller")
+        if qcall.state == "connected" and qcall.agent is not None and qcall.agent.chan.hung_up:
+            # The desktop hung up the agent's leg (AMI Hangup): app_queue reports "caller" only once the caller's
+            # side is gone too, after its Hangup and naming neither channel (ami/README fact 1; live-2026-12/05).
             qcall.state = "done"
             self.queue_calls.remove(qcall)
-            self.later(0, self._member_free, qcall)
+            self.later(0, self._complete_then_free, qcall, "caller", False)
+            return
+        if qcall.state in ("connected", "detached"):
+            self._complete(qcall, "caller")
+            # Redirected away (hold-agent's Wait, a ConfBridge room), the agent's leg lives on and the member stays
+            # "In use" until it hangs up (live-2026-12/13 and 14): _agent_gone frees it then.
+            parked = qcall.state == "detached" and qcall.agent is not None and not qcall.agent.chan.hung_up
+            qcall.state = "done"
+            self.queue_calls.remove(qcall)
+            if not parked:
+                self.later(0, self._member_free, qcall)
 
     def _agent_gone(self, qcall: QueueCall, source: str) -> None:
         """The agent's channel hangs up. From the phone: AgentComplete Reason agent at once. From an AMI Hangup:
@@ -850,9 +868,18 @@ class Engine:
         if qcall.state == "done":
             self.later(0, self._member_free, qcall)
             return
-        if source == "remote" or qcall.state == "detached":
+        if qcall.state == "detached":
+            # Out of the queue's bridge (kicked from the three-way room, hung up while parked): app_queue notices
+            # after the Hangup and names no agent channel any more (live-2026-12/03 and 08).
+            self.later(0, self._complete_then_free, qcall, "agent")
+            return
+        if source == "remote":
             self._complete(qcall, "agent")
         self.later(0, self._member_free, qcall)
+
+    def _complete_then_free(self, qcall: QueueCall, reason: str, name_caller: bool = True) -> None:
+        self._complete(qcall, reason, name_agent=False, name_caller=name_caller)
+        self._member_free(qcall)
 
     def _caller_after_queue(self, qcall: QueueCall, caller: Channel) -> None:
         """Queue(…,c) returned because the agent left: the dialplan goes on to Hangup()."""
@@ -874,8 +901,6 @@ class Engine:
         await asyncio.sleep(0)
         report = self._originate_reporter(fields, action_id, respond)
         if target.kind == "audiosocket":
-            from telephony.simulator.audiosocket import start_fork  # noqa: PLC0415 — only forks need it
-
             await start_fork(self, target, fields, report)
             return
         behaviour = self.behaviour_for(target)
@@ -885,6 +910,8 @@ class Engine:
         cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
         leg = self.create_leg(target, behaviour, linkedid=None)
         chan = leg.chan
+        if await self._originate_outbound(leg, target, report, fields):
+            return
         if leg.half is not None:
             self.newexten(chan, "AppDial2", "(Outgoing Line)")
         for variable in fields.get("variables", ()):
@@ -917,6 +944,8 @@ class Engine:
             report(False, REASON_FAILURE, None)
             return
         self.answer_leg(leg)
+        if behaviour.agent is not None:
+            self._seat_phone_in_use(behaviour.agent.interface, chan)
         self.dial_end(None, chan, "ANSWER")
         report(True, REASON_ANSWERED, chan)
         if fields.get("application"):
@@ -924,6 +953,84 @@ class Engine:
         else:
             self.run_dialplan(chan, fields.get("context", ""), fields.get("exten", ""),
                               int(fields.get("priority", 1) or 1))
+
+    async def _originate_outbound(self, leg: Leg, target: Target,
+                                  report: Callable[[bool, int, Channel | None], None], fields: dict[str, Any]) -> bool:
+        """`Local/<number>@outbound`: the ;2 half really dials the number through the outbound context (as Asterisk
+        does; the live-2026-12 captures show that leg's events). Returns False for anything else."""
+        if leg.half is None or CONTEXT_KINDS.get(target.context) != "outbound":
+            return False
+        if leg.behaviour.outcome in ("busy", "congestion", "failure"):
+            await self._originate_outbound_refused(leg, target, report)
+            return True
+        if leg.behaviour.outcome != "answer":
+            return False
+        cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
+        if cid_num or cid_name:
+            self._leg_callerid(leg, cid_num, cid_name or cid_num)
+        await self._originate_outbound_answered(leg, target, report, fields)
+        return True
+
+    async def _originate_outbound_refused(self, leg: Leg, target: Target,
+                                          report: Callable[[bool, int, Channel | None], None]) -> None:
+        """Originate of `Local/<number>@outbound` whose number is busy (live-2026-12/13, the three-way unit): the
+        Originate fails at once with Reason 0 (not 5), its ;1 named by the dial string; the ;2 half's Dial in the
+        outbound context then rings the number (DialEnd BUSY), and the ;1 ends NOANSWER, cause 16."""
+        assert leg.half is not None
+        chan, half = leg.chan, leg.half
+        report(False, REASON_FAILURE, None)
+        self.dial_begin(None, chan, f"{target.exten}@{target.context}")
+        half.partner = chan.partner = None  # each half ends on its own below, as Asterisk reports them
+        self._run_dial_context(half, "outbound", target.context, target.exten)
+        while not half.hung_up:
+            await self._sleep(0.05)
+        self.dial_end(None, chan, "NOANSWER")
+        self.hangup(chan, 16)
+
+    async def _originate_outbound_answered(self, leg: Leg, target: Target,
+                                           report: Callable[[bool, int, Channel | None], None],
+                                           fields: dict[str, Any]) -> None:
+        """Originate of `Local/<number>@outbound` that the number answers (live-2026-12/03, 06): the ;2 half runs the
+        outbound context and Dials the number; once that leg answers and is bridged with the ;2, the ;1 is up, the
+        OriginateResponse says Success, and the ;1 runs the Originate's application or context."""
+        assert leg.half is not None
+        chan, half = leg.chan, leg.half
+        self.dial_begin(None, chan, f"{target.exten}@{target.context}")
+        self._run_dial_context(half, "outbound", target.context, target.exten)
+        while half.bridge is None and not half.hung_up and not chan.hung_up:
+            await self._sleep(0.05)
+        if half.hung_up or chan.hung_up:
+            self.dial_end(None, chan, "NOANSWER")
+            report(False, REASON_FAILURE, None)
+            if not chan.hung_up:
+                self.hangup(chan, 16)
+            return
+        self.newstate(chan, UP)
+        report(True, REASON_ANSWERED, chan)
+        self.dial_end(None, chan, "ANSWER")
+        if fields.get("application"):
+            self.run_application(chan, fields["application"], fields.get("data", ""))
+        else:
+            self.run_dialplan(chan, fields.get("context", ""), fields.get("exten", ""),
+                              int(fields.get("priority", 1) or 1))
+
+    def _seat_phone_in_use(self, interface: str, chan: Channel) -> None:
+        """A seat's phone taken by something else than the queue (the seat's callback): app_queue follows the
+        device's state, so the member shows "In use" until that channel ends (live-2026-12/04, 04b)."""
+        members = [m for q in self.queues.values() for m in q.members.values()
+                   if m.interface.lower() == interface.lower() and not m.in_call]
+        for member in members:
+            self._member_status(member, MEMBER_INUSE)
+
+        def free(_chan: Channel, _source: str) -> None:
+            def after_hangup() -> None:
+                for member in members:
+                    if not member.in_call:
+                        self._member_status(member, MEMBER_NOT_INUSE)
+
+            self.later(0, after_hangup)
+
+        chan.on_hangup.append(free)
 
     def _originate_reporter(self, fields: dict[str, Any], action_id: str | None,
                             respond: Callable[[bool, str], None] | None) -> Callable[[bool, int, Channel | None], None]:
@@ -979,14 +1086,14 @@ class Engine:
         kind = CONTEXT_KINDS.get(context, "")
         if kind == "inbound":
             self.run_inbound(chan, None)
-        elif kind in ("callback", "transfer", "outbound", "agents"):
+        elif kind in ("callback", "transfer", "outbound", "agents", "consult"):
             self._run_dial_context(chan, kind, context, exten)
         elif kind == "conf":
             self.newexten(chan, "NoOp", f"Joining conference {exten}", context=context, exten=exten, priority=1)
             self.newexten(chan, "Answer", "", priority=2)
             self.newstate(chan, UP)
             self.newexten(chan, "ConfBridge", f"{exten},hotline_bridge,hotline_user", priority=3)
-            self.conference_join(chan, exten)
+            self.conference_join(chan, exten, QUIET_USER_PROFILE)
         elif kind == "survey":
             self._run_survey(chan, context, exten)
         elif kind == "hold":
@@ -1003,7 +1110,9 @@ class Engine:
         """Originate with Application/Data: ConfBridge joins a room; anything else just runs until hangup."""
         chan.application, chan.app_data = app, data
         if app.lower() == "confbridge":
-            self.conference_join(chan, data.split(",", 1)[0])
+            # ConfBridge(room[,bridge profile[,user profile]]): without a user profile it is `default_user`.
+            args = [a.strip() for a in data.split(",")]
+            self.conference_join(chan, args[0], args[2] if len(args) > 2 and args[2] else DEFAULT_USER_PROFILE)
 
     def _run_dial_context(self, chan: Channel, kind: str, context: str, exten: str) -> None:
         """`callback`/`outbound`: the hotline's caller ID, recording (callback), Dial the trunk; `transfer`: Dial the
@@ -1023,19 +1132,37 @@ class Engine:
                 self.newexten(chan, "MixMonitor", f"callback-{exten}-{chan.uniqueid}.wav,b", priority=3)
                 self.start_mixmonitor(chan, f"callback-{exten}-{chan.uniqueid}.wav", "b")
             dialstring = self.settings.outbound_dial.format(number=exten, trunk=self.settings.trunk)
+            if kind == "consult":
+                # Dial(…,45,g), then Goto(hold-agent,s,1): the agent's leg waits for the desktop after the unit.
+                self.newexten(chan, "Dial", f"{dialstring},45,g", priority=chan.priority + 1)
+                for var in ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME"):
+                    self.varset(chan, var, "")
+                self.spawn(self._dial(chan, dialstring, 45.0, go_on=self._consult_done))
+                return
             self.newexten(chan, "Dial", f"{dialstring},30", priority=chan.priority + 1)
         for var in ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME"):
             self.varset(chan, var, "")
         self.spawn(self._dial(chan, dialstring, 30.0))
 
-    async def _dial(self, caller: Channel, dialstring: str, timeout_s: float) -> None:
-        """The Dial() application: ring the target, bridge on answer, DIALSTATUS otherwise, then Hangup()."""
+    def _consult_done(self, chan: Channel) -> None:
+        if not chan.hung_up:
+            self.newexten(chan, "Goto", "hold-agent,s,1", priority=chan.priority + 1)
+            self.run_dialplan(chan, "hold-agent", "s")
+
+    async def _dial(self, caller: Channel, dialstring: str, timeout_s: float,
+                    go_on: Callable[[Channel], None] | None = None) -> None:
+        """The Dial() application: ring the target, bridge on answer, DIALSTATUS otherwise, then Hangup() — or, with
+        option g (`go_on`), the dialplan goes on when the callee hangs up or never answered."""
         target = self.parse_dial(dialstring)
         behaviour = self.behaviour_for(target) or Behaviour(outcome="failure")
         leg = self.create_leg(target, behaviour, linkedid=caller.linkedid)
         dest = leg.chan
+        # What `core show channels` (CoreShowChannel) says of a dialled leg (live-2026-12/04b).
+        dest.application, dest.app_data = "AppDial", "(Outgoing Line)"
         if leg.half is not None:
             self._leg_callerid(leg, caller.cid_num, caller.cid_name)
+            # The dialled Local ;1 shows the number dialled, with the caller's name (live-2026-12/04b, 13).
+            dest.cid_num = target.exten
         else:
             dest.connected_num, dest.connected_name = caller.cid_num, caller.cid_name
             self.set_callerid(dest, target.exten, behaviour.name or target.exten)
@@ -1043,7 +1170,9 @@ class Engine:
         outcome = behaviour.outcome
         if outcome == "answer" and behaviour.answer_after_s >= timeout_s:
             outcome = "noanswer"
-        if outcome in ("answer", "noanswer"):
+        if outcome == "answer" and leg.half is not None and behaviour.answer_after_s <= 0:
+            pass  # a Local handset whose dialplan answers first (live-2026-12 `[citizens]`) never rings
+        elif outcome in ("answer", "noanswer"):
             self.newstate(dest, RINGING)
             self.dial_state(caller, dest, "RINGING")
             await self._sleep(behaviour.answer_after_s if outcome == "answer" else timeout_s, caller)
@@ -1055,14 +1184,18 @@ class Engine:
                 self.fail_leg(leg, "cancel")
             return
         if outcome != "answer":
-            if outcome == "busy":
+            if outcome == "busy" and leg.half is None:
                 self.newstate(dest, BUSY)
             status = _OUTCOME_DIALSTATUS[outcome]
             self.dial_end(caller, dest, status)
             self.fail_leg(leg, outcome)
             self.varset(caller, "DIALSTATUS", status)
+            if go_on is not None:
+                go_on(caller)
+                return
             self.newexten(caller, "Hangup", "", priority=caller.priority + 1)
-            self.hangup(caller, _OUTCOME_CAUSE[outcome] or 16)
+            # The dialplan's own Hangup() after Dial: normal clearing (live-2026-12/12: the seat's leg, cause 16).
+            self.hangup(caller, 16)
             return
         self.answer_leg(leg)
         if leg.half is not None:
@@ -1076,7 +1209,7 @@ class Engine:
             self.newexten(chan, "Hangup", "", priority=chan.priority + 1)
             self.hangup(chan, 16)
 
-        caller.after_bridge = caller_after
+        caller.after_bridge = go_on or caller_after
 
     def _run_survey(self, chan: Channel, context: str, exten: str) -> None:
         """`survey,s`: Answer, Read(SAT,custom/survey_prompt,1,,2,5), UserEvent(Survey,Result,Caller), Hangup."""
@@ -1089,11 +1222,23 @@ class Engine:
         if chan.hung_up:
             return
         if digit:
-            if chan.partner is not None:
-                self.newexten(chan.partner, "SendDTMF", digit, priority=chan.partner.priority + 1)
-            self.emit("DTMFBegin", DTMF, [*chan.snapshot(), ("Digit", digit), ("Direction", "Received")])
-            self.emit("DTMFEnd", DTMF, [*chan.snapshot(), ("Digit", digit), ("DurationMs", "100"),
-                                        ("Direction", "Received")])
+            half = chan.partner
+            dialled = next((c for c in half.bridge.channels if c is not half), None) if (
+                half is not None and half.bridge is not None) else None
+            # Through the outbound context the digit comes from the dialled handset: Received on its leg, Sent by
+            # the ;2 half bridged to it, Received on the survey's channel (live-2026-12/06).
+            path = [(dialled, "Received"), (half, "Sent"), (chan, "Received")] if dialled is not None else [
+                (chan, "Received")]
+            sender = dialled.partner if dialled is not None and dialled.partner is not None else half
+            if sender is not None:
+                self.newexten(sender, "SendDTMF", digit, priority=sender.priority + 1)
+            for leg, direction in path:
+                assert leg is not None
+                self.emit("DTMFBegin", DTMF, [*leg.snapshot(), ("Digit", digit), ("Direction", direction)])
+            for leg, direction in path:
+                assert leg is not None
+                self.emit("DTMFEnd", DTMF, [*leg.snapshot(), ("Digit", digit), ("DurationMs", "100"),
+                                            ("Direction", direction)])
             self.varset(chan, "SAT", digit)
             self.varset(chan, "READSTATUS", "OK")
         else:
@@ -1105,7 +1250,7 @@ class Engine:
         self.hangup(chan, 16)
 
     # ------------------------------------------------------------------------------------------------ ConfBridge
-    def conference_join(self, chan: Channel, room: str) -> None:
+    def conference_join(self, chan: Channel, room: str, user_profile: str = DEFAULT_USER_PROFILE) -> None:
         conference = self.conferences.get(room)
         if conference is None:
             bridge = Bridge(uniqueid=str(uuid.uuid4()), bridge_type="base", technology="softmix",
@@ -1118,6 +1263,9 @@ class Engine:
         bridge = conference.bridge
         bridge.channels.append(chan)
         chan.bridge = bridge
+        conference.profiles[chan.name] = user_profile
+        if user_profile != QUIET_USER_PROFILE and bridge.channels[:-1]:
+            conference.announcements.append("confbridge-join")
         self.emit("BridgeEnter", CALL, [*bridge.snapshot(), *chan.snapshot()])
         self.emit("ConfbridgeJoin", CALL, [("Conference", room), *bridge.snapshot(), *chan.snapshot(),
                                            ("Admin", "No"), ("Muted", "No")])
@@ -1131,6 +1279,8 @@ class Engine:
                                             ("Admin", "No")])
         bridge.channels.remove(chan)
         chan.bridge = None
+        if conference.profiles.pop(chan.name, QUIET_USER_PROFILE) != QUIET_USER_PROFILE and bridge.channels:
+            conference.announcements.append("confbridge-leave")
         self.emit("BridgeLeave", CALL, [*bridge.snapshot(), *chan.snapshot()])
         if result:
             self.varset(chan, "CONFBRIDGE_RESULT", result)
@@ -1163,7 +1313,10 @@ class Engine:
                 raise ActionFailed("Extension does not exist.")
         moved = {chan for chan, *_ in moves}
         touched: list[Bridge] = []
-        for chan, *_ in moves:
+        for chan, context, exten, priority in moves:
+            # The new dialplan location is set before the channel leaves its bridge: its BridgeLeave already shows
+            # it (live-2026-12/02 and 14: `BridgeLeave … Context: hold-agent Exten: s`).
+            chan.context, chan.exten, chan.priority = context, exten, priority
             for qcall in list(self.queue_calls):
                 if qcall.state == "connected" and (chan is qcall.caller or (qcall.agent and chan is qcall.agent.chan)):
                     qcall.state = "detached"
@@ -1187,18 +1340,28 @@ class Engine:
             self.run_dialplan(chan, context, exten, priority)
 
     def bridge_channels(self, first: Channel, second: Channel) -> None:
-        """AMI `Bridge`: join two existing channels (e.g. resume after hold), taking each out of where it was."""
+        """AMI `Bridge`: join two existing channels (e.g. resume after hold), taking each out of where it was. A
+        peer left alone in a two-party bridge is released (attended transfer: the consulting agent's Dial ends)."""
+        touched: list[Bridge] = []
         for chan in (first, second):
             if chan.bridge is not None:
-                self._leave_bridge_quietly(chan)
+                if chan.bridge.creator != "ConfBridge" and chan.bridge not in touched:
+                    touched.append(chan.bridge)
+                self._leave_bridge_quietly(chan, destroy=False)
             self.music_on_hold(chan, False)
+        for bridge in touched:
+            if bridge.channels:
+                self._release_peers(bridge, exclude={first, second})
+            elif not bridge.destroyed:
+                bridge.destroyed = True
+                self.emit("BridgeDestroy", CALL, bridge.snapshot(count=0))
         self.newstate(first, UP)
         self.newstate(second, UP)
         self.bridge_two(first, second)
         for qcall in self.queue_calls:
             if qcall.state == "detached" and qcall.agent is not None and {first, second} == {qcall.caller,
                                                                                            qcall.agent.chan}:
-                qcall.state = "connected"
+                qcall.state, qcall.resumed = "connected", True
                 qcall.caller.after_bridge = lambda chan, q=qcall: self._caller_after_queue(q, chan)
 
     def _leave_bridge_quietly(self, chan: Channel, *, destroy: bool = True) -> None:
@@ -1230,7 +1393,8 @@ class Engine:
                                           ("IsExternal", "No"), ("Context", context), ("Extension", exten)])
         for qcall in self.queue_calls:
             if qcall.state == "connected" and qcall.agent is not None and transferer is qcall.agent.chan:
-                self._complete(qcall, "transfer")
+                if not qcall.resumed:  # a resumed call is not app_queue's bridge: no AgentComplete then (02)
+                    self._complete(qcall, "transfer")
                 qcall.state = "done"
                 self.queue_calls.remove(qcall)
                 self.later(0, self._member_free, qcall)
@@ -1239,6 +1403,7 @@ class Engine:
         transferer.after_bridge = None
         bridge.channels.remove(transferee)
         transferee.bridge = None
+        transferee.context, transferee.exten, transferee.priority = context, exten, 1  # as its BridgeLeave shows (02)
         self.emit("BridgeLeave", CALL, [*bridge.snapshot(), *transferee.snapshot()])
         self.hangup(transferer, 16)
         self.run_dialplan(transferee, context, exten)

@@ -210,6 +210,11 @@ class Conference:
     bridge: Bridge
     started_at: float
     muted: set[str] = field(default_factory=set)
+    #: confbridge.conf user profile each member joined with (channel name → profile), as `confbridge list` shows it
+    profiles: dict[str, str] = field(default_factory=dict)
+    #: what the room's announcer (CBAnn) played to the others: a member without the quiet profile is announced
+    #: joining and leaving (live-2026-12/03: `confbridge-join.slin` right after the default-profile unit joined)
+    announcements: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,3 +241,18 @@ class Event:
     def get(self, name: str, default: str | None = None) -> str | None:
         folded = name.lower()
         return next((v for k, v in self.all_headers if k.lower() == folded), default)
+
+
+@dataclass
+class Target:
+    """A parsed dial string."""
+
+    kind: str  # local | pjsip | trunk | audiosocket
+    dial: str
+    exten: str = ""
+    context: str = ""
+    endpoint: str = ""
+    host: str = ""
+    port: int = 0
+    fork_uuid: str = ""
+    rate_kind: str = "slin"

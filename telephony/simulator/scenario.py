@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_desktop.core.errors import ConfigError
+from telephony.simulator.wav import read_wav
 
 OUTCOMES = ("answer", "busy", "noanswer", "congestion", "failure")
 
@@ -199,8 +200,6 @@ def scenario_from_mapping(data: Any, *, base_dir: Path | None = None, source: st
 def _check_audio(path: Path, where: str) -> None:
     """A missing or unusable WAV is found when the scenario loads, not when a fork is asked for in the middle of a
     demo call."""
-    from telephony.simulator.audiosocket import read_wav  # noqa: PLC0415 — avoids an import cycle at module load
-
     if not path.is_file():
         raise ConfigError(f"scenario {where}: audio file {path} does not exist", code="scenario_audio_missing")
     read_wav(path)

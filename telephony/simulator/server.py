@@ -561,7 +561,7 @@ class _Session:
         if chan is None:
             raise ActionFailed("No such channel")
         engine.hangup(chan, cause, source="ami")
-        self.respond(m, "Success", "Channel Hungup.")
+        self.respond(m, "Success", "Channel Hungup")
 
     def _action_redirect(self, m: AmiMessage) -> None:
         if not m.get("Channel"):

@@ -39,6 +39,52 @@ class OriginateOutcome(enum.StrEnum):
     FAILED = "failed"  # channel unavailable, bad context, unregistered phone, ...
 
 
+class CallState(enum.StrEnum):
+    """Where a followed call is."""
+
+    OFFERED = "offered"  # the queue (or a caller's Dial) rings the seat
+    RINGING = "ringing"  # the seat's phone rings, or a callback's citizen
+    ANSWERED = "answered"
+
+
+class CallDirection(enum.StrEnum):
+    INBOUND = "inbound"  # a citizen's call (queue, or dialled to the seat)
+    OUTBOUND = "outbound"  # the seat's callback
+    CONFERENCE = "conference"  # a three-way room none of the followed calls is in (a supervisor's view)
+
+
+class TransferKind(enum.StrEnum):
+    BLIND = "blind"
+    ATTENDED = "attended"
+    THREEWAY = "threeway"  # an attended transfer that made a three-way call (AttendedTransfer DestType Threeway)
+
+
+class CallbackStage(enum.StrEnum):
+    ORIGINATE = "originate"  # the Originate's first leg, normally the seat's phone
+    CUSTOMER = "customer"  # the citizen's leg a callback then dials
+
+
+class EndReason(enum.StrEnum):
+    """Why a call ended for the seat (CallEnded.reason). A callback's citizen not reached ends with the outcome's
+    own word (busy, no_answer, ...)."""
+
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"  # the caller hung up before an answer
+    NOT_ANSWERED = "not_answered"  # the ring stopped (timeout)
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
+    REJECTED = "rejected"  # the seat's phone declined
+    TRANSFERRED = "transferred"
+    LEFT_CONFERENCE = "left_conference"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    CONGESTION = "congestion"
+    HUNG_UP = "hung_up"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    LOST_DURING_RECONNECT = "lost during reconnect"  # gone from the PBX's channel list at a resync
+    STALE = "no longer tracked (too many live calls)"
+
+
 # OriginateResponse `Reason` = AST_CONTROL_* code (tech brief §1.6): 3 means it rang until the timeout.
 ORIGINATE_REASONS: dict[int, OriginateOutcome] = {
     0: OriginateOutcome.FAILED,
@@ -116,7 +162,7 @@ class CallRinging(DomainEvent):
 
     channel: str = ""  # the ringing channel
     interface: str = ""
-    direction: str = "inbound"
+    direction: CallDirection = CallDirection.INBOUND
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +182,7 @@ class CallAnswered(DomainEvent):
     hold_time_s: int | None = None  # time in the queue before the answer
     ring_time_s: int | None = None
     recording: str | None = None  # MixMonitor file of the call, kept for the work order
-    direction: str = "inbound"
+    direction: CallDirection = CallDirection.INBOUND
     resynced: bool = False
 
 
@@ -177,7 +223,7 @@ class CallTransferred(DomainEvent):
 
     EVENT: ClassVar[str] = "call_transferred"
 
-    kind: str = "blind"  # blind | attended
+    kind: TransferKind = TransferKind.BLIND
     target: str = ""  # extension (blind) or the transfer target's number (attended)
     context: str = ""
     transferer_channel: str = ""
@@ -218,7 +264,7 @@ class CallEnded(DomainEvent):
     hangup_by: Party = Party.SYSTEM
     cause: int | None = None  # Q.850 cause of the Hangup (16 normal clearing, 17 busy, 19 no answer, ...)
     cause_text: str = ""
-    reason: str = ""  # completed | abandoned | not_answered | answered_elsewhere | transferred | left_conference | ...
+    reason: EndReason = EndReason.COMPLETED
     answered: bool = False
     queue: str = ""
     talk_time_s: float | None = None
@@ -278,7 +324,7 @@ class CallbackOutcome(DomainEvent):
     EVENT: ClassVar[str] = "callback_outcome"
 
     outcome: OriginateOutcome = OriginateOutcome.FAILED
-    stage: str = "originate"
+    stage: CallbackStage = CallbackStage.ORIGINATE
     reason_code: int | None = None  # OriginateResponse Reason
     dial_status: str = ""  # DialEnd DialStatus of the customer leg
     action_id: str = ""
@@ -287,12 +333,53 @@ class CallbackOutcome(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SurveyResult(DomainEvent):
-    """The caller's satisfaction survey answer (UserEvent Survey with Result, after the DTMF digit)."""
+    """The caller's satisfaction survey answer (UserEvent Survey with Result, after the DTMF digit). `caller` and
+    `work_order` come from the survey's Originate (its ActionID, then its Uniqueid), never only from the event's
+    `Caller:`, which Asterisk leaves empty when the Originate set no caller ID."""
 
     EVENT: ClassVar[str] = "survey_result"
 
     result: str = ""
     digits: str = ""  # DTMF digits the caller pressed on that channel
+    work_order: str = ""  # the order the survey was placed for ("" if the Originate was not ours)
+    action_id: str = ""  # the survey Originate's ActionID, when known
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConferencePartyUnreachable(DomainEvent):
+    """The unit rung into the call's three-way room did not come (its Originate with Application ConfBridge failed):
+    the caller and the agent stay in the room."""
+
+    EVENT: ClassVar[str] = "conference_unreachable"
+
+    conference: str = ""
+    party: Party = Party.UNIT
+    number: str = field(default="", repr=False)
+    outcome: OriginateOutcome = OriginateOutcome.FAILED
+    reason_code: int | None = None  # OriginateResponse Reason
+    dial_status: str = ""  # DialEnd DialStatus of the unit's number, when the outbound context got to dial it
+    action_id: str = ""
+    channel: str = ""
+
+
+class StrandedReason(enum.StrEnum):
+    """Why the seat's leg is left with nobody to talk to."""
+
+    HELD_CALLER_HUNG_UP = "held_caller_hung_up"  # the caller hung up on hold; the agent's leg waits in hold-agent
+    ALONE_IN_CONFERENCE = "alone_in_conference"  # everyone else left the three-way room
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatLegStranded(DomainEvent):
+    """The seat's leg is parked in the dialplan (hold-agent's Wait, a ConfBridge room) and nobody else is left: Asterisk
+    will not end it by itself, the phone stays up and the queue member stays "In use". The telephony service hangs it
+    up when it is its own seat's."""
+
+    EVENT: ClassVar[str] = "seat_leg_stranded"
+
+    channel: str = ""
+    uniqueid: str = ""
+    reason: StrandedReason = StrandedReason.HELD_CALLER_HUNG_UP
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -302,8 +389,8 @@ class LiveCall:
     call_id: str
     caller: str = field(repr=False)
     caller_name: str = field(default="", repr=False)
-    state: str = "offered"  # offered | ringing | answered
-    direction: str = "inbound"
+    state: CallState = CallState.OFFERED
+    direction: CallDirection = CallDirection.INBOUND
     queue: str = ""
     interface: str = ""
     caller_channel: str = ""
@@ -335,4 +422,6 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     AfterCallWorkEnded,
     CallbackOutcome,
     SurveyResult,
+    ConferencePartyUnreachable,
+    SeatLegStranded,
 )

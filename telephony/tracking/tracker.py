@@ -31,7 +31,9 @@ Caller numbers and names are never logged (they are in the events, for the scree
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,22 +46,30 @@ from telephony.tracking.events import (
     AfterCallWorkStarted,
     CallAnswered,
     CallbackOutcome,
+    CallbackStage,
+    CallDirection,
     CallEnded,
     CallHeld,
     CallOffered,
     CallResumed,
     CallRinging,
+    CallState,
     CallTransferred,
     ConferencePartyJoined,
     ConferencePartyLeft,
+    ConferencePartyUnreachable,
     DomainEvent,
+    EndReason,
     LiveCall,
     OriginateOutcome,
     Party,
     PauseStateChanged,
     QueueMembershipChanged,
     RecordingStarted,
+    SeatLegStranded,
+    StrandedReason,
     SurveyResult,
+    TransferKind,
 )
 
 log = logging.getLogger(__name__)
@@ -69,7 +79,7 @@ log = logging.getLogger(__name__)
 AFTER_CALL_WORK_REASON = "after-call-work"
 _ACW_REASONS = frozenset({AFTER_CALL_WORK_REASON, "acw", "after call work", "wrapup", "wrap-up", "话后处理", "整理"})
 
-LOST_DURING_RECONNECT = "lost during reconnect"
+LOST_DURING_RECONNECT = EndReason.LOST_DURING_RECONNECT
 
 _UNKNOWN = "<unknown>"
 _FORK_PREFIX = "audiosocket/"
@@ -77,6 +87,14 @@ _MAX_CHANNELS = 50_000  # channel records kept (a truncated stream must not grow
 _MAX_DEAD = 20_000  # Uniqueids known to have hung up
 _MAX_ENDED = 2_000  # recently ended calls (survey results and late AgentComplete still find them)
 _MAX_DIGITS = 32
+# Live calls followed at once. A PBX that reports answers and never the ends (a truncated or filtered stream) must not
+# grow memory for ever: past this the oldest call is dropped (reported as ended, reason STALE); the periodic resync
+# drops the ones Asterisk no longer has long before that.
+_MAX_CALLS = 5_000
+STALE = EndReason.STALE
+_DIALLED = re.compile(r"^[^/]+/(\+?[0-9]{3,})@")
+_OCTAL = frozenset("01234567")
+_C_UNESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 Message = Mapping[str, str]
 
@@ -89,6 +107,39 @@ def _text(msg: Message, key: str) -> str:
 def _number(value: str) -> str:
     """Caller ID number/name as Asterisk prints it: `<unknown>` means empty."""
     return "" if value == _UNKNOWN else value
+
+
+def _name(value: str) -> str:
+    """A caller name as shown: `<unknown>` is empty, and Asterisk's C escapes in channel snapshots (`\\"`, `\\\\`,
+    `\\n`, octal bytes such as `\\347\\216\\213` for 王) are undone."""
+    value = _number(value)
+    if "\\" not in value:
+        return value
+    out = bytearray()
+    i, n = 0, len(value)
+    while i < n:
+        char = value[i]
+        if char != "\\" or i + 1 == n:
+            out += char.encode("utf-8")
+            i += 1
+            continue
+        nxt = value[i + 1]
+        if nxt in _OCTAL:
+            j = i + 1
+            while j < n and j < i + 4 and value[j] in _OCTAL:
+                j += 1
+            out.append(int(value[i + 1 : j], 8) & 0xFF)
+            i = j
+            continue
+        out += _C_UNESCAPES.get(nxt, nxt).encode("utf-8")
+        i += 2
+    return out.decode("utf-8", errors="replace")
+
+
+def _dialled_number(channel: str) -> str:
+    """`Local/13900139000@outbound-00000010;1` or a dial string `PJSIP/13900139000@trunk` → the number dialled."""
+    match = _DIALLED.match(channel)
+    return match.group(1) if match else ""
 
 
 def _int(value: str) -> int | None:
@@ -166,6 +217,36 @@ class _Channel:
 
 
 @dataclass(slots=True)
+class _Expected:
+    """An Originate this desk sent (call control told us before sending it): what it was for."""
+
+    number: str = ""  # the number dialled (a survey's citizen, a three-way call's unit)
+    work_order: str = ""  # the order a survey was placed for
+    room: str = ""  # a three-way call's ConfBridge room (the unit's Originate)
+
+
+@dataclass(slots=True)
+class _Originated:
+    """An answered Originate's first channel: a survey's result on it is tied to these."""
+
+    number: str
+    work_order: str
+    action_id: str
+
+
+@dataclass(slots=True)
+class _RoomWatch:
+    """A three-way room whose call ended for the tracker (the caller hung up) while the seat's leg talks on with the
+    unit: when the unit leaves too, the seat's leg is alone in it."""
+
+    call_id: str
+    caller: str
+    agent_uid: str
+    agent_channel: str
+    members: set[str]
+
+
+@dataclass(slots=True)
 class _QueueWait:
     queue: str
     position: int | None
@@ -180,13 +261,13 @@ class _Call:
     caller_uniqueid: str
     caller_channel: str
     offered_at: datetime
-    direction: str = "inbound"  # inbound | outbound (callback) | conference
+    direction: CallDirection = CallDirection.INBOUND
     queue: str = ""
     interface: str = ""
     member_name: str = ""
     agent_uniqueid: str = ""
     agent_channel: str = ""
-    state: str = "offered"  # offered | ringing | answered
+    state: CallState = CallState.OFFERED
     answered_at: datetime | None = None
     recording: str | None = None
     offered_agents: set[str] = field(default_factory=set)  # Uniqueids of agent legs this call was offered on
@@ -207,6 +288,14 @@ class _Call:
     # blame nobody) and, until the swap is seen, the channel (Uniqueid, name) taking each leg's place (Source*).
     optimized: set[str] = field(default_factory=set)
     swaps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    leaving: set[str] = field(default_factory=set)  # pair bases whose hangup was requested (or one half hung up)
+    # The agent's leg left the call's bridge while the caller stayed: call control parked it in the dialplan (hold-agent
+    # or a ConfBridge room), where nothing ends it when the caller hangs up.
+    agent_parked: bool = False
+    agent_place: tuple[str, str] = ("", "")  # the agent leg's (Context, Exten) when it last entered a bridge
+    direct: bool = False  # dialled straight to the seat's phone (context agents, a transfer to a seat), no queue
+    bridges: dict[str, str] = field(default_factory=dict)  # Uniqueid -> the bridge it is in
+    consulted: str = ""  # the number the agent's leg dialled while the caller waited (attended transfer)
 
 
 @dataclass(slots=True)
@@ -236,10 +325,17 @@ class CallTracker:
         self._queue_waits: dict[str, _QueueWait] = {}
         self._members: dict[tuple[str, str], _Member] = {}
         self._rooms: dict[str, str] = {}  # ConfBridge room -> call_id
+        self._room_watch: OrderedDict[str, _RoomWatch] = OrderedDict()  # rooms the seat stayed in after the call
         self._seat_legs: OrderedDict[str, None] = OrderedDict()  # Uniqueids of legs originated to this seat's phone
-        self._expected_originates: OrderedDict[str, None] = OrderedDict()  # ActionIDs of this seat's Originates
+        self._expected_originates: OrderedDict[str, _Expected] = OrderedDict()  # this desk's Originates
+        self._originated: OrderedDict[str, _Originated] = OrderedDict()  # Uniqueid -> an answered Originate's use
+        self._room_hints: OrderedDict[str, str] = OrderedDict()  # Exten a call's leg was redirected to -> call_id
+        # A three-way unit whose Originate failed while its Local channel still dials: reported at that Dial's end
+        # (the number's DialStatus) or at the Local channel's hangup. Keyed by the dial string, casefolded.
+        self._unreachable: OrderedDict[str, ConferencePartyUnreachable] = OrderedDict()
         self._reported: OrderedDict[str, None] = OrderedDict()  # Originate ActionIDs and surveys already reported
         self._last_call: tuple[str, str] = ("", "")  # (call_id, caller) of the seat's last ended call
+        self._evicted: list[DomainEvent] = []  # calls dropped by the _MAX_CALLS bound, reported after the handler
         self.stats: Counter[str] = Counter()
         self.anomalies: Counter[str] = Counter()
         self._handlers: dict[str, Callable[[Message, datetime], list[DomainEvent]]] = {
@@ -262,6 +358,7 @@ class CallTracker:
             "LocalOptimizationBegin": self._on_local_optimization_begin,
             "LocalOptimizationEnd": self._on_local_optimization_end,
             "BridgeEnter": self._on_bridge_enter,
+            "BridgeLeave": self._on_bridge_leave,
             "Rename": self._on_rename,
             "BlindTransfer": self._on_blind_transfer,
             "AttendedTransfer": self._on_attended_transfer,
@@ -319,6 +416,9 @@ class CallTracker:
             log.debug("call tracker failure detail", exc_info=True)
             return []
         self.stats["handled"] += 1
+        if self._evicted:
+            events = [*self._evicted, *events]
+            self._evicted.clear()
         for event in events:
             self.stats[event.EVENT] += 1
             log.debug("call tracker: %s call_id=%s", event.EVENT, event.call_id)
@@ -338,8 +438,10 @@ class CallTracker:
             for item in queue_members:  # Local members ringing this seat's phone, before the channels are matched
                 if item.get("Event") == "QueueMember":
                     self._learn_seat_alias(item)
-            events.extend(self._resync_channels(channels, now))
+            events.extend(self._resync_channels(channels, now, self._member_devices(queue_members)))
             events.extend(self._resync_queues(queue_members, now))
+            events.extend(self._evicted)
+            self._evicted.clear()
         except Exception as exc:  # same promise as feed(): never raise on what the PBX sent
             self._anomaly("resync_error")
             log.warning("call tracker resync failed on a malformed list (%s)", type(exc).__name__)
@@ -348,12 +450,13 @@ class CallTracker:
             self.stats[event.EVENT] += 1
         return events
 
-    def expect_originate(self, action_id: str) -> None:
+    def expect_originate(self, action_id: str, *, number: str = "", work_order: str = "", room: str = "") -> None:
         """Attribute the OriginateResponse with this ActionID to this seat even if its Channel does not name the
-        seat's interface (call control registers its callbacks here; a failed Originate reports only its dial
-        string)."""
+        seat's interface (call control registers its Originates here; a failed Originate reports only its dial
+        string). `number` and `work_order` tie a survey's result to its citizen and order whatever the UserEvent
+        says; `room` marks a three-way call's unit, reported as the room's party, never as a callback."""
         if action_id:
-            _bounded_add(self._expected_originates, action_id, None, _MAX_ENDED)
+            _bounded_add(self._expected_originates, action_id, _Expected(number, work_order, room), _MAX_ENDED)
 
     def note_recording(self, channel: str, recording: str, now: datetime) -> list[DomainEvent]:
         """Call control started MixMonitor on `channel` (name or Uniqueid) with this file: remember it for the call
@@ -367,7 +470,7 @@ class CallTracker:
         if call is None or not recording or call.recording == recording:
             return []
         call.recording = recording
-        if call.state != "answered":
+        if call.state != CallState.ANSWERED:
             return []
         event = RecordingStarted(call_id=call.call_id, caller=call.caller, time=now, recording=recording,
                                  channel=channel)
@@ -481,7 +584,7 @@ class CallTracker:
         base = call.bases.get(uid) or _pair_base(channel)
         if uid == call.caller_uniqueid or (base and base == _pair_base(call.caller_channel)):
             return Party.CALLER
-        if uid == call.call_id and call.direction == "inbound":
+        if uid == call.call_id and call.direction == CallDirection.INBOUND:
             return Party.CALLER  # the Linkedid's origin: the trunk channel of a caller that reached Queue() via Local
         if uid == call.agent_uniqueid or uid in call.offered_agents or base in call.agent_bases:
             return Party.AGENT
@@ -489,14 +592,16 @@ class CallTracker:
             return Party.AGENT
         return Party.UNIT
 
-    def _new_call(self, msg: Message, now: datetime, *, direction: str = "inbound", prefix: str = "") -> _Call:
+    def _new_call(
+        self, msg: Message, now: datetime, *, direction: CallDirection = CallDirection.INBOUND, prefix: str = ""
+    ) -> _Call:
         uid = _text(msg, prefix + "Uniqueid")
         call_id = _text(msg, prefix + "Linkedid") or uid
         chan = self._channels.get(uid)
         call = _Call(
             call_id=call_id,
             caller=_number(_text(msg, prefix + "CallerIDNum")),
-            caller_name=_number(_text(msg, prefix + "CallerIDName")),
+            caller_name=_name(_text(msg, prefix + "CallerIDName")),
             caller_uniqueid=uid,
             caller_channel=_text(msg, prefix + "Channel"),
             offered_at=now,
@@ -507,6 +612,11 @@ class CallTracker:
         self._by_linkedid[call_id] = call_id
         self._attach(call, uid, call.caller_channel)
         self._ended.pop(call_id, None)
+        while len(self._calls) > _MAX_CALLS:
+            oldest = next(iter(self._calls.values()))
+            self._anomaly("stale_call_dropped")
+            self._evicted.append(
+                self._end(oldest, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason=STALE))
         return call
 
     def _add_agent_leg(self, call: _Call, msg: Message) -> None:
@@ -550,7 +660,7 @@ class CallTracker:
         if call is None or call.recording == recording:
             return []
         call.recording = recording
-        if call.state != "answered":
+        if call.state != CallState.ANSWERED:
             return []  # CallAnswered will carry it
         return [
             RecordingStarted(
@@ -623,17 +733,17 @@ class CallTracker:
         _uid, dest_uid = legs
         events: list[DomainEvent] = []
         call = self._call_of(msg)
-        if call is not None and call.state == "answered" and call.transferred and self._interface is not None:
+        if call is not None and call.state == CallState.ANSWERED and call.transferred and self._interface is not None:
             # Transferred into a queue that rings this seat again before its own leg's Hangup arrived: the seat's
             # first conversation ends here (transferred), the new offer is a new call on the screen.
-            events.append(self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="transferred"))
+            events.append(self._close(call, now, Party.AGENT, EndReason.TRANSFERRED))
             call = None
         if call is None:
             call = self._new_call(msg, now)
             call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
-        elif call.state == "answered" and call.transferred and dest_uid not in call.offered_agents:
+        elif call.state == CallState.ANSWERED and call.transferred and dest_uid not in call.offered_agents:
             self._requeue(call)  # blind-transferred into a queue again (a supervisor still follows the caller)
-        elif dest_uid in call.offered_agents or call.state == "answered":
+        elif dest_uid in call.offered_agents or call.state == CallState.ANSWERED:
             self.stats["duplicate"] += 1
             return []
         self._add_agent_leg(call, msg)
@@ -641,7 +751,7 @@ class CallTracker:
 
     @staticmethod
     def _requeue(call: _Call) -> None:
-        call.state, call.answered_at, call.transferred, call.complete_reason = "offered", None, False, ""
+        call.state, call.answered_at, call.transferred, call.complete_reason = CallState.OFFERED, None, False, ""
         call.first_hangup = None
         call.member_answered = call.answered_elsewhere = False
         call.refused.clear()
@@ -654,11 +764,11 @@ class CallTracker:
             return []
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
-        if call is None or call.state == "answered" or dest_uid in call.ringing_agents:
+        if call is None or call.state == CallState.ANSWERED or dest_uid in call.ringing_agents:
             return []
         if dest_uid in call.offered_agents:
             call.ringing_agents.add(dest_uid)
-            call.state = "ringing"
+            call.state = CallState.RINGING
             return [
                 CallRinging(
                     call_id=call.call_id,
@@ -673,17 +783,17 @@ class CallTracker:
     def _on_agent_ring_no_answer(self, msg: Message, now: datetime) -> list[DomainEvent]:
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
-        if call is None or call.state == "answered" or dest_uid not in call.offered_agents:
+        if call is None or call.state == CallState.ANSWERED or dest_uid not in call.offered_agents:
             return []
         if self._interface is not None:
             # app_queue sends AgentRingNoAnswer for a busy/declining phone too, after its DialEnd BUSY.
             if dest_uid in call.refused:
-                return [self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="rejected")]
-            return [self._end(call, now, hangup_by=Party.SYSTEM, cause=None, cause_text="", reason="not_answered")]
+                return [self._close(call, now, Party.AGENT, EndReason.REJECTED)]
+            return [self._close(call, now, Party.SYSTEM, EndReason.NOT_ANSWERED)]
         call.offered_agents.discard(dest_uid)
         call.ringing_agents.discard(dest_uid)
         if not call.ringing_agents:
-            call.state = "offered"
+            call.state = CallState.OFFERED
         return []
 
     def _on_agent_connect(self, msg: Message, now: datetime) -> list[DomainEvent]:
@@ -697,14 +807,14 @@ class CallTracker:
             call = self._new_call(msg, now)
             self._add_agent_leg(call, msg)
             events.append(self._offer(call, msg, now))
-        elif call.state == "answered":
+        elif call.state == CallState.ANSWERED:
             self.stats["duplicate"] += 1
             return []
         elif dest_uid not in call.offered_agents:
             self._add_agent_leg(call, msg)
         call.agent_uniqueid, call.agent_channel = dest_uid, _text(msg, "DestChannel")
         call.interface = _text(msg, "Interface") or call.interface
-        call.state, call.answered_at = "answered", now
+        call.state, call.answered_at = CallState.ANSWERED, now
         if call.recording is None:
             call.recording = _chan_variable(msg, "MIXMONITOR_FILENAME") or None
         if call.recording is None:
@@ -781,7 +891,7 @@ class CallTracker:
     def _on_moh_start(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
         call = self._call_of(msg)
-        if call is None or call.state != "answered":  # music while queueing is not a hold
+        if call is None or call.state != CallState.ANSWERED:  # music while queueing is not a hold
             return []
         holder = self._other_side(self._party_of(call, uid, channel))
         return self._hold_on(call, "moh:" + uid, now, holder, channel, music_class=_text(msg, "Class"))
@@ -790,6 +900,10 @@ class CallTracker:
         uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
         call = self._call_of(msg)
         if call is None:
+            return []
+        if (call.bases.get(uid) or _pair_base(channel)) in call.leaving:
+            # The held caller hung up: the music stops because the channel goes, nothing resumed (live-2026-12/14).
+            call.held.discard("moh:" + uid)
             return []
         return self._hold_off(call, "moh:" + uid, now, self._other_side(self._party_of(call, uid, channel)), channel)
 
@@ -826,7 +940,7 @@ class CallTracker:
         # The caller gave up (it also comes when the caller hangs up just as a member answered). app_queue sends it
         # after hanging up the rung legs, so it mostly matters when no HangupRequest told us first.
         call = self._call_of(msg)
-        if call is not None and call.state != "answered" and call.first_hangup is None:
+        if call is not None and call.state != CallState.ANSWERED and call.first_hangup is None:
             call.first_hangup = (Party.CALLER, _pair_base(call.caller_channel))
         return []
 
@@ -866,15 +980,59 @@ class CallTracker:
         # move-swap (even if LocalOptimizationBegin/End were filtered out): the new channel takes over its role. An
         # attended transfer swaps the target in for the (non-Local) transferer: that is a transfer, not a new agent.
         old_uid, uid = _text(msg, "SwapUniqueid"), _text(msg, "Uniqueid")
+        joined = self._calls.get(self._by_uniqueid.get(uid, "")) or self._call_of(msg)
+        events: list[DomainEvent] = []
+        if joined is not None:
+            if uid == joined.agent_uniqueid:
+                joined.agent_parked = False  # back with the caller (resume) or in a new bridge
+                joined.agent_place = (_text(msg, "Context"), _text(msg, "Exten"))
+            bridge = _text(msg, "BridgeUniqueid")
+            if bridge:
+                joined.bridges[uid] = bridge
+                events = self._bridged_to_unit(joined, bridge, now)
         if not old_uid or not uid:
-            return []
+            return events
         call = self._calls.get(self._by_uniqueid.get(old_uid, ""))
         if call is None or uid in self._dead:
-            return []
+            return events
         if old_uid not in call.optimized and not call.bases.get(old_uid, "").startswith("Local/"):
-            return []
+            return events
         call.swaps[old_uid] = (uid, _text(msg, "Channel"))
         self._apply_swap(call, old_uid)
+        return events
+
+    def _bridged_to_unit(self, call: _Call, bridge: str, now: datetime) -> list[DomainEvent]:
+        """Attended transfer by call control (AMI Bridge caller + the consulted unit): the caller now shares a plain
+        bridge with the unit's leg, and the agent is not in it."""
+        if not call.consulted or call.transferred or call.state != CallState.ANSWERED or call.conference:
+            return []
+        in_bridge = [u for u, b in call.bridges.items() if b == bridge and u in call.uniqueids]
+        if call.caller_uniqueid not in in_bridge or call.agent_uniqueid in in_bridge:
+            return []
+        if not any(self._party_of(call, u) is Party.UNIT for u in in_bridge):
+            return []
+        call.transferred = True
+        return [CallTransferred(call_id=call.call_id, caller=call.caller, time=now, kind=TransferKind.ATTENDED,
+                                target=call.consulted, transferer_channel=call.agent_channel)]
+
+    def _on_bridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        # After a Redirect, BridgeLeave already shows where the leg went (Context/Exten): for a three-way call that
+        # is the room, which names the call before anyone joined it (the unit's Originate may fail first).
+        uid = _text(msg, "Uniqueid")
+        call = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if call is None:
+            return []
+        call.bridges.pop(uid, None)
+        exten = _text(msg, "Exten")
+        if exten:
+            _bounded_add(self._room_hints, exten, call.call_id, _MAX_ENDED)
+        base = call.bases.get(uid) or _pair_base(_text(msg, "Channel"))
+        caller_base = call.bases.get(call.caller_uniqueid) or _pair_base(call.caller_channel)
+        moved = (_text(msg, "Context"), _text(msg, "Exten")) != call.agent_place
+        if uid == call.agent_uniqueid and moved and base not in call.leaving and caller_base not in call.leaving:
+            # Redirected (its BridgeLeave already names the new place: hold-agent, a room, consult), not hanging up
+            # (an AMI Hangup's BridgeLeave comes before its SoftHangupRequest, at the same place: live-2026-12/05).
+            call.agent_parked = True
         return []
 
     def _apply_swap(self, call: _Call, old_uid: str) -> None:
@@ -938,7 +1096,7 @@ class CallTracker:
                 call_id=call.call_id,
                 caller=call.caller,
                 time=now,
-                kind="blind",
+                kind=TransferKind.BLIND,
                 target=_text(msg, "Extension"),
                 context=_text(msg, "Context"),
                 transferer_channel=_text(msg, "TransfererChannel"),
@@ -975,7 +1133,7 @@ class CallTracker:
                 call_id=call.call_id,
                 caller=call.caller,
                 time=now,
-                kind="threeway" if threeway else "attended",
+                kind=TransferKind.THREEWAY if threeway else TransferKind.ATTENDED,
                 target=target,
                 transferer_channel=transferer,
             )
@@ -991,14 +1149,18 @@ class CallTracker:
             self._anomaly("late:ConfbridgeJoin")
             return []
         call = self._call_of(msg)
+        watch = self._room_watch.get(conference) if call is None else None
+        if watch is not None:
+            watch.members.add(uid)  # someone else comes into the room the seat stayed in
+            return []
         if call is None:
             call = self._calls.get(self._rooms.get(conference, ""))
             if call is not None:
                 self._attach(call, uid, _text(msg, "Channel"))
             elif self._interface is None:
                 # A room none of our calls is in (a supervisor's view): the first party stands for the call.
-                call = self._new_call(msg, now, direction="conference")
-                call.state, call.answered_at = "answered", now
+                call = self._new_call(msg, now, direction=CallDirection.CONFERENCE)
+                call.state, call.answered_at = CallState.ANSWERED, now
             else:
                 return []
         if uid in call.conference_members:
@@ -1017,7 +1179,7 @@ class CallTracker:
                 party=self._party_of(call, uid, channel),
                 channel=channel,
                 number=_number(_text(msg, "CallerIDNum")),
-                name=_number(_text(msg, "CallerIDName")),
+                name=_name(_text(msg, "CallerIDName")),
                 admin=msg.get("Admin") == "Yes",
             )
         ]
@@ -1025,7 +1187,9 @@ class CallTracker:
     def _on_confbridge_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid = _text(msg, "Uniqueid")
         call = self._call_of(msg)
-        if call is None or uid not in call.conference_members:
+        if call is None:
+            return self._watched_leave(msg, now)
+        if uid not in call.conference_members:
             return []
         call.conference_members.discard(uid)
         channel = _text(msg, "Channel")
@@ -1041,15 +1205,40 @@ class CallTracker:
                 number=_number(_text(msg, "CallerIDNum")),
             )
         ]
+        if uid != call.agent_uniqueid and call.agent_uniqueid and call.conference_members == {call.agent_uniqueid}:
+            # Nobody else is left (the unit never came, then the caller hung up): ConfBridge keeps the agent's leg
+            # in the room for as long as the phone stays up (live-2026-12/13).
+            events.append(self._stranded(call, now, StrandedReason.ALONE_IN_CONFERENCE))
         if self._interface is not None and uid == call.agent_uniqueid:
             # The seat left the three-way call (kicked or hung up); the caller and the unit talk on without us.
             events.append(
-                self._end(call, now, hangup_by=Party.AGENT, cause=None, cause_text="", reason="left_conference")
+                self._close(call, now, Party.AGENT, EndReason.LEFT_CONFERENCE)
             )
         return events
 
+    def _watched_leave(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        conference, uid = _text(msg, "Conference"), _text(msg, "Uniqueid")
+        watch = self._room_watch.get(conference)
+        if watch is None or uid not in watch.members:
+            return []
+        watch.members.discard(uid)
+        if uid == watch.agent_uid or not watch.members:
+            del self._room_watch[conference]  # the seat left: nothing to free
+            return []
+        if watch.members != {watch.agent_uid}:
+            return []
+        del self._room_watch[conference]
+        return [SeatLegStranded(call_id=watch.call_id, caller=watch.caller, time=now, channel=watch.agent_channel,
+                                uniqueid=watch.agent_uid, reason=StrandedReason.ALONE_IN_CONFERENCE)]
+
+    @staticmethod
+    def _stranded(call: _Call, now: datetime, reason: StrandedReason) -> SeatLegStranded:
+        return SeatLegStranded(call_id=call.call_id, caller=call.caller, time=now, channel=call.agent_channel,
+                               uniqueid=call.agent_uniqueid, reason=reason)
+
     def _on_confbridge_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
         self._rooms.pop(_text(msg, "Conference"), None)
+        self._room_watch.pop(_text(msg, "Conference"), None)
         return []
 
     # ------------------------------------------------------------------ hangup: the truth
@@ -1057,6 +1246,8 @@ class CallTracker:
     def _on_hangup_request(self, msg: Message, now: datetime) -> list[DomainEvent]:
         call = self._call_of(msg)
         uid, channel = _text(msg, "Uniqueid"), _text(msg, "Channel")
+        if call is not None:
+            call.leaving.add(call.bases.get(uid) or _pair_base(channel))
         if call is not None and call.first_hangup is None:
             party = self._party_of(call, uid, channel)
             if self._blames(call, uid, party):
@@ -1071,12 +1262,13 @@ class CallTracker:
         call (a seat declining is told by its DialEnd BUSY or Hangup cause instead)."""
         if uid in call.optimized or call.bases.get(uid) in call.optimized:
             return False
-        if call.direction == "inbound" and call.state != "answered":
+        if call.direction == CallDirection.INBOUND and call.state != CallState.ANSWERED:
             return party is Party.CALLER
         # Anyone else (a unit) only ends a call they are in: a three-way call, or a transfer's target. Otherwise it
         # is another seat's ringall leg going away late (a Local member's ;2 half and phone hang up after the
         # answer) and must not be blamed for the end of this call.
-        return party is not Party.UNIT or bool(call.conference) or call.transferred or call.direction != "inbound"
+        return (party is not Party.UNIT or bool(call.conference) or call.transferred
+                or call.direction != CallDirection.INBOUND)
 
     def _on_hangup(self, msg: Message, now: datetime) -> list[DomainEvent]:
         uid = _text(msg, "Uniqueid")
@@ -1097,11 +1289,14 @@ class CallTracker:
             if call.call_id not in self._calls:
                 call = None  # that leave ended the seat's call
         party = self._party_of(call, uid, channel) if call is not None else Party.SYSTEM
+        if call is not None:
+            call.leaving.add(call.bases.get(uid) or _pair_base(channel))
         if call is not None and call.first_hangup is None and self._blames(call, uid, party):
             call.first_hangup = (party, call.bases.get(uid) or _pair_base(channel))
         _bounded_add(self._dead, uid, None, _MAX_DEAD)
         self._channels.pop(uid, None)
         self._queue_waits.pop(uid, None)
+        events.extend(self._unit_outcome(msg, now))
         self._seat_legs.pop(uid, None)
         self._by_uniqueid.pop(uid, None)
         if call is None:
@@ -1110,13 +1305,24 @@ class CallTracker:
         call.held.discard(uid)
         call.held.discard("moh:" + uid)
         cause, cause_text = _int(_text(msg, "Cause")), _text(msg, "Cause-txt")
-        seat_leg = uid == call.agent_uniqueid or (call.state != "answered" and uid in call.offered_agents)
-        caller_gone = uid == call.caller_uniqueid and call.direction != "conference"
+        seat_leg = uid == call.agent_uniqueid or (call.state != CallState.ANSWERED and uid in call.offered_agents)
+        caller_gone = uid == call.caller_uniqueid and call.direction != CallDirection.CONFERENCE
         seat_gone = self._interface is not None and seat_leg
         if caller_gone or seat_gone or not call.uniqueids:
+            agent = call.agent_uniqueid
+            agent_leaving = (call.bases.get(agent) or _pair_base(call.agent_channel)) in call.leaving
+            if (caller_gone and call.agent_parked and not agent_leaving and agent in call.uniqueids
+                    and agent not in call.conference_members):
+                # Hold is a Redirect: the agent's leg waits in hold-agent (Wait) and Asterisk will not end it.
+                events.append(self._stranded(call, now, StrandedReason.HELD_CALLER_HUNG_UP))
+            if caller_gone and call.conference and agent in call.conference_members and len(
+                    call.conference_members) > 1:
+                # The seat talks on with the unit in the room: when the unit leaves, the seat's leg is alone there.
+                _bounded_add(self._room_watch, call.conference, _RoomWatch(
+                    call.call_id, call.caller, agent, call.agent_channel, set(call.conference_members)), _MAX_ENDED)
             events.append(self._end(call, now, hangup_by=None, cause=cause, cause_text=cause_text, trigger=party))
         else:
-            if self._interface is None and call.state != "answered" and uid in call.offered_agents:
+            if self._interface is None and call.state != CallState.ANSWERED and uid in call.offered_agents:
                 call.offered_agents.discard(uid)  # one of several rung agents stopped ringing
                 call.ringing_agents.discard(uid)
             base = call.bases.pop(uid, None) or _pair_base(channel)
@@ -1133,10 +1339,10 @@ class CallTracker:
         hangup_by: Party | None,
         cause: int | None,
         cause_text: str,
-        reason: str = "",
+        reason: EndReason | None = None,
         trigger: Party = Party.SYSTEM,
     ) -> CallEnded:
-        answered = call.state == "answered"
+        answered = call.state == CallState.ANSWERED
         if hangup_by is None:
             # The first hangup request wins over AgentComplete's Reason: after the desktop hangs up the agent leg,
             # AgentComplete says "caller" (ami/README fact 1).
@@ -1151,22 +1357,22 @@ class CallTracker:
             declined = cause in (17, 21) or bool(call.refused)
             if not answered and hangup_by is Party.AGENT and (not declined or self._elsewhere(call)):
                 hangup_by = Party.SYSTEM  # the ring stopped (timeout, answered elsewhere); the seat did not reject it
-        if not reason:
+        if reason is None:
             if not answered:
                 if hangup_by is Party.CALLER:
-                    reason = "abandoned"
+                    reason = EndReason.ABANDONED
                 elif cause == 26 or self._elsewhere(call):
-                    reason = "answered_elsewhere"
+                    reason = EndReason.ANSWERED_ELSEWHERE
                 elif hangup_by is Party.AGENT:
-                    reason = "rejected"  # the seat's phone declined the call (busy, 486/603)
+                    reason = EndReason.REJECTED  # the seat's phone declined the call (busy, 486/603)
                 else:
-                    reason = "not_answered"
+                    reason = EndReason.NOT_ANSWERED
             elif call.transferred:
-                reason = "transferred"
+                reason = EndReason.TRANSFERRED
             elif call.conference and hangup_by is Party.AGENT and self._interface is not None:
-                reason = "left_conference"
+                reason = EndReason.LEFT_CONFERENCE
             else:
-                reason = "completed"
+                reason = EndReason.COMPLETED
         self._forget(call)
         if self._interface is not None:
             self._last_call = (call.call_id, call.caller)
@@ -1182,6 +1388,10 @@ class CallTracker:
             queue=call.queue,
             talk_time_s=(now - call.answered_at).total_seconds() if call.answered_at else None,
         )
+
+    def _close(self, call: _Call, now: datetime, hangup_by: Party, reason: EndReason) -> CallEnded:
+        """The call ends for a reason known from the event itself (no Hangup cause to report)."""
+        return self._end(call, now, hangup_by=hangup_by, cause=None, cause_text="", reason=reason)
 
     def _elsewhere(self, call: _Call) -> bool:
         """A ringall call answered by another seat (no cause 26 unless the queue runs with option C)."""
@@ -1203,8 +1413,12 @@ class CallTracker:
     def _on_originate_response(self, msg: Message, now: datetime) -> list[DomainEvent]:
         channel = _text(msg, "Channel")
         action_id = _text(msg, "ActionID")
-        expected = self._expected_originates.pop(action_id, False) is None
-        if self._interface is not None and not expected and not self._is_seat_channel(channel):
+        expected = self._expected_originates.pop(action_id, None)
+        room = expected.room if expected is not None else ""
+        if not room and _text(msg, "Application").casefold() == "confbridge":
+            room = _text(msg, "Data").split(",")[0].strip()
+        call = self._calls.get(self._rooms.get(room) or self._room_hints.get(room, "")) if room else None
+        if self._interface is not None and expected is None and call is None and not self._is_seat_channel(channel):
             self.stats["other_seat"] += 1
             return []
         if action_id and ("originate:" + action_id) in self._reported:
@@ -1217,10 +1431,37 @@ class CallTracker:
         if msg.get("Response") == "Failure" and outcome is OriginateOutcome.ANSWERED:
             outcome = OriginateOutcome.FAILED
         uid = _number(_text(msg, "Uniqueid"))
-        if uid and outcome is OriginateOutcome.ANSWERED and self._interface is not None:
-            _bounded_add(self._seat_legs, uid, None, _MAX_ENDED)
         exten = _text(msg, "Exten")
-        number = exten if _looks_like_number(exten) else _number(_text(msg, "CallerIDNum"))
+        number = (expected.number if expected is not None else "") or (
+            exten if _looks_like_number(exten) else _number(_text(msg, "CallerIDNum"))) or _dialled_number(channel)
+        if room:
+            # A three-way call's unit (live-2026-12/03, 13): its joining is the room's ConfbridgeJoin; a failure is
+            # the room's unreachable party, never a callback.
+            if outcome is OriginateOutcome.ANSWERED:
+                return []
+            unreachable = ConferencePartyUnreachable(
+                call_id=call.call_id if call else f"originate:{action_id}" if action_id else "",
+                caller=call.caller if call else "",
+                time=now,
+                conference=room,
+                number=_dialled_number(channel) or number,
+                outcome=outcome,
+                reason_code=reason,
+                action_id=action_id,
+                channel=channel,
+            )
+            prefix = channel.casefold() + "-"
+            if any(c.name.casefold().startswith(prefix) for c in self._channels.values()):
+                # A Local unit fails the Originate at once (Reason 0) while its ;2 still dials the number: the
+                # reason (BUSY, NOANSWER, ...) comes with that Dial's end (live-2026-12/13).
+                _bounded_add(self._unreachable, channel.casefold(), unreachable, _MAX_ENDED)
+                return []
+            return [unreachable]
+        if uid and outcome is OriginateOutcome.ANSWERED:
+            if self._interface is not None:
+                _bounded_add(self._seat_legs, uid, None, _MAX_ENDED)
+            work_order = expected.work_order if expected is not None else ""
+            _bounded_add(self._originated, uid, _Originated(number, work_order, action_id), _MAX_ENDED)
         chan = self._channels.get(uid) if uid else None
         call_id = (chan.linkedid if chan and chan.linkedid else uid) or (f"originate:{action_id}" if action_id else "")
         return [
@@ -1229,7 +1470,7 @@ class CallTracker:
                 caller=number,
                 time=now,
                 outcome=outcome,
-                stage="originate",
+                stage=CallbackStage.ORIGINATE,
                 reason_code=reason,
                 action_id=action_id,
                 channel=channel,
@@ -1238,16 +1479,27 @@ class CallTracker:
 
     def _on_dial_begin(self, msg: Message, now: datetime) -> list[DomainEvent]:
         src = self._calls.get(self._by_uniqueid.get(_text(msg, "Uniqueid"), ""))
-        if src is not None and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
+        ringing = src is not None and src.state != CallState.ANSWERED
+        if src is not None and ringing and src.bases.get(_text(msg, "Uniqueid")) in src.agent_bases:
             # A Local member's ;2 half dials the seat's phone: that channel is the agent too (its hangup is the
             # agent's, and it may replace the Local pair in the bridge).
             dest_uid, dest = _text(msg, "DestUniqueid"), _text(msg, "DestChannel")
             if dest_uid and dest:
                 src.agent_bases.add(_pair_base(dest))
                 self._attach(src, dest_uid, dest)
+        src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
+        if src is not None and src.state == CallState.ANSWERED and src_uid == src.agent_uniqueid:
+            # The agent's leg dials out during the call (call control's consult context): the unit consulted.
+            dial = _text(msg, "DialString").rsplit("/", 1)[-1].split("@")[0]
+            number = dial if _looks_like_number(dial) else _number(_text(msg, "DestCallerIDNum"))
+            src.consulted = number or dial or "?"
+            if dest_uid:
+                self._attach(src, dest_uid, _text(msg, "DestChannel"))
+            return []
+        if src is None and src_uid and src_uid not in self._seat_legs:
+            return self._direct_call(msg, now)
         if self._interface is None:
             return []
-        src_uid, dest_uid = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid")
         if not src_uid:
             # Originate's first leg has no caller side; ringing the seat's phone starts a callback.
             if dest_uid and self._is_seat_channel(_text(msg, "DestChannel")):
@@ -1261,13 +1513,17 @@ class CallTracker:
         number = _number(_text(msg, "DestCallerIDNum"))
         if not _looks_like_number(number):
             number = _text(msg, "Exten")
-        call = self._new_call(msg, now, direction="outbound", prefix="Dest")
+        call = self._new_call(msg, now, direction=CallDirection.OUTBOUND, prefix="Dest")
         call.caller, call.caller_name = number, ""
+        # The callback context's MixMonitor runs on the seat's leg: Asterisk names the file on that channel
+        # (ChanVariable of DialBegin, or the MixMonitorStart before it), as the absolute path (live-2026-12/04b).
+        seat_chan = self._channels.get(src_uid)
+        call.recording = _chan_variable(msg, "MIXMONITOR_FILENAME") or (seat_chan.recording if seat_chan else None)
         call.agent_uniqueid, call.agent_channel = src_uid, _text(msg, "Channel")
         call.agent_bases.add(_pair_base(call.agent_channel))
         call.interface = self._interface
         self._attach(call, src_uid, call.agent_channel)
-        call.state = "ringing"
+        call.state = CallState.RINGING
         return [
             CallRinging(
                 call_id=call.call_id,
@@ -1275,9 +1531,56 @@ class CallTracker:
                 time=now,
                 channel=call.caller_channel,
                 interface=self._interface,
-                direction="outbound",
+                direction=CallDirection.OUTBOUND,
             )
         ]
+
+    def _member_device(self, channel: str) -> bool:
+        """Is this channel a seat's phone: this seat's, or (a supervisor's view) any known queue member's?"""
+        if self._interface is not None:
+            return self._is_seat_channel(channel)
+        device = _channel_device(channel)
+        return any(_device(interface) == device for _queue, interface in self._members)
+
+    def _direct_call(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        """Someone dials a seat's phone straight (context agents: another seat, a transfer to a seat): a call like
+        a queue call, with its pop, answered by the Dial's ANSWER. Asterisk 20 sends DialBegin caller → phone."""
+        src_uid, dest_uid, dest = _text(msg, "Uniqueid"), _text(msg, "DestUniqueid"), _text(msg, "DestChannel")
+        if (not dest_uid or not dest or src_uid in self._dead or dest_uid in self._dead
+                or dest_uid in self._by_uniqueid or not self._member_device(dest)):
+            return []
+        if src_uid in self._queue_waits or _text(msg, "Linkedid") in self._queue_waits:
+            # The queue rings its member (another queue's call, or one this seat does not follow), directly or
+            # through a Local member's ;2 half (its Linkedid is the waiting caller's).
+            return []
+        if self._interface is not None and self._is_seat_channel(_text(msg, "Channel")):
+            return []  # the seat dials out itself
+        call = self._new_call(msg, now)
+        call.direct = True
+        call.interface = self._interface or _channel_device(dest)
+        self._add_agent_leg(call, {"DestUniqueid": dest_uid, "DestChannel": dest})
+        return [self._offer(call, msg, now)]
+
+    def _direct_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent] | None:
+        uid = _text(msg, "Uniqueid")
+        call = self._calls.get(self._by_uniqueid.get(uid, ""))
+        if call is None or not call.direct or uid != call.caller_uniqueid or call.state == CallState.ANSWERED:
+            return None
+        if _text(msg, "DestUniqueid") not in call.offered_agents:
+            return []
+        status = _text(msg, "DialStatus")
+        if status == "ANSWER":
+            call.state, call.answered_at = CallState.ANSWERED, now
+            call.recording = call.recording or _chan_variable(msg, "MIXMONITOR_FILENAME") or None
+            return [self._answered(call, now)]
+        if status == "BUSY":
+            call.refused.add(_text(msg, "DestUniqueid"))
+            return [self._close(call, now, Party.AGENT, EndReason.REJECTED)]
+        if status == "CANCEL":
+            return [self._close(call, now, Party.CALLER, EndReason.ABANDONED)]
+        if status in DIAL_STATUSES:
+            return [self._close(call, now, Party.SYSTEM, EndReason.NOT_ANSWERED)]
+        return []
 
     def _queue_dial_end(self, msg: Message) -> bool:
         """The queue's DialEnd to a member leg (the caller's channel dialled it). Ringall: the winner's ANSWER comes
@@ -1285,7 +1588,8 @@ class CallTracker:
         an exit digit); BUSY means the member's phone declined. Returns whether it was one."""
         uid = _text(msg, "Uniqueid")
         call = self._calls.get(self._by_uniqueid.get(uid, ""))
-        if call is None or call.direction != "inbound" or uid != call.caller_uniqueid or call.state == "answered":
+        if (call is None or call.direction != CallDirection.INBOUND or uid != call.caller_uniqueid
+                or call.state == CallState.ANSWERED):
             return False
         dest_uid, status = _text(msg, "DestUniqueid"), _text(msg, "DialStatus")
         if status == "ANSWER":
@@ -1298,12 +1602,32 @@ class CallTracker:
                 call.first_hangup = (Party.CALLER, _pair_base(call.caller_channel))
         return True
 
+    def _unit_outcome(self, msg: Message, now: datetime, *, dial_status: str = "") -> list[DomainEvent]:
+        """The end of a failed three-way unit's Local channel: its Dial's status, or its hangup without one."""
+        if not self._unreachable:
+            return []
+        key = _channel_device(_text(msg, "Channel"))
+        pending = self._unreachable.pop(key, None)
+        if pending is None:
+            return []
+        outcome = DIAL_STATUSES.get(dial_status, pending.outcome)
+        return [dataclasses.replace(pending, time=now, outcome=outcome, dial_status=dial_status)]
+
     def _on_dial_end(self, msg: Message, now: datetime) -> list[DomainEvent]:
+        status = _text(msg, "DialStatus")
+        if self._unreachable and status in DIAL_STATUSES and status != "ANSWER":
+            unit = self._unit_outcome(msg, now, dial_status=status)
+            if unit:
+                return unit
+        direct = self._direct_dial_end(msg, now)
+        if direct is not None:
+            return direct
         if self._queue_dial_end(msg):
             return []
         dest_uid = _text(msg, "DestUniqueid")
         call = self._calls.get(self._by_uniqueid.get(dest_uid, ""))
-        if call is None or call.direction != "outbound" or call.caller_uniqueid != dest_uid or call.state == "answered":
+        if (call is None or call.direction != CallDirection.OUTBOUND or call.caller_uniqueid != dest_uid
+                or call.state == CallState.ANSWERED):
             return []
         status = _text(msg, "DialStatus")
         outcome = DIAL_STATUSES.get(status)
@@ -1314,33 +1638,39 @@ class CallTracker:
             caller=call.caller,
             time=now,
             outcome=outcome,
-            stage="customer",
+            stage=CallbackStage.CUSTOMER,
             dial_status=status,
             channel=call.caller_channel,
         )
         if outcome is OriginateOutcome.ANSWERED:
-            call.state, call.answered_at = "answered", now
+            call.state, call.answered_at = CallState.ANSWERED, now
             return [result, self._answered(call, now)]
         hangup_by = Party.CALLER if outcome in (OriginateOutcome.BUSY, OriginateOutcome.HUNG_UP) else Party.SYSTEM
-        return [result, self._end(call, now, hangup_by=hangup_by, cause=None, cause_text="", reason=outcome.value)]
+        return [result, self._close(call, now, hangup_by, EndReason(outcome.value))]
 
     # ------------------------------------------------------------------ survey
 
     def _on_user_event(self, msg: Message, now: datetime) -> list[DomainEvent]:
         if msg.get("UserEvent") != "Survey":
             return []
-        linkedid = _text(msg, "Linkedid") or _text(msg, "Uniqueid")
+        uid = _text(msg, "Uniqueid")
+        linkedid = _text(msg, "Linkedid") or uid
+        # Tied to the survey's Originate first (its Uniqueid is the channel that runs the survey): Asterisk's
+        # `Caller:` is empty when the Originate set no caller ID (live-2026-12/06).
+        origin = self._originated.get(uid) or self._originated.get(linkedid)
         live = self._calls.get(self._by_linkedid.get(linkedid, ""))
-        if self._interface is not None and live is None and linkedid not in self._ended:
+        ours = origin is not None and bool(origin.action_id) and ("originate:" + origin.action_id) in self._reported
+        if self._interface is not None and live is None and linkedid not in self._ended and not ours:
             self.stats["other_seat"] += 1
             return []
-        key = f"survey:{linkedid}:{_text(msg, 'Uniqueid')}"
+        key = f"survey:{linkedid}:{uid}"
         if key in self._reported:
             self.stats["duplicate"] += 1
             return []
         _bounded_add(self._reported, key, None, _MAX_ENDED)
-        chan = self._channels.get(_text(msg, "Uniqueid"))
-        caller = _number(_text(msg, "Caller")) or _number(_text(msg, "CallerIDNum"))
+        chan = self._channels.get(uid)
+        caller = (origin.number if origin else "") or _number(_text(msg, "Caller")) or _number(
+            _text(msg, "CallerIDNum"))
         return [
             SurveyResult(
                 call_id=linkedid,
@@ -1348,6 +1678,8 @@ class CallTracker:
                 time=now,
                 result=_text(msg, "Result"),
                 digits=chan.digits if chan else "",
+                work_order=origin.work_order if origin else "",
+                action_id=origin.action_id if origin else "",
             )
         ]
 
@@ -1465,7 +1797,21 @@ class CallTracker:
 
     # ------------------------------------------------------------------ resync
 
-    def _resync_channels(self, channels: Sequence[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+    def _member_devices(self, queue_members: Sequence[Mapping[str, str]]) -> frozenset[str]:
+        """Devices of every queue member in a QueueStatus list (interface and StateInterface): a seat's phone."""
+        devices: set[str] = set()
+        for item in queue_members:
+            if item.get("Event") == "QueueMember":
+                for key in ("Interface", "Location", "StateInterface"):
+                    value = _text(item, key)
+                    if value:
+                        devices.add(_device(value))
+        return frozenset(devices)
+
+    def _resync_channels(
+        self, channels: Sequence[Mapping[str, str]], now: datetime, member_devices: frozenset[str] = frozenset()
+    ) -> list[DomainEvent]:
+        seen_before = set(self._channels)  # channels this tracker already saw live (before the lists are applied)
         live: dict[str, Mapping[str, str]] = {}
         for item in channels:
             uid = _text(item, "Uniqueid")
@@ -1483,11 +1829,11 @@ class CallTracker:
                         call.bases.pop(uid, None)
                         self._by_uniqueid.pop(uid, None)
                         _bounded_add(self._dead, uid, None, _MAX_DEAD)
-                if call.state != "answered" and call.direction == "inbound":
+                if call.state != CallState.ANSWERED and call.direction == CallDirection.INBOUND:
                     agent = live.get(call.agent_uniqueid)
                     caller = live.get(call.caller_uniqueid)
                     if agent is not None and caller is not None and self._bridged(caller, agent):
-                        call.state, call.answered_at = "answered", now
+                        call.state, call.answered_at = CallState.ANSWERED, now
                         events.append(self._answered(call, now, resynced=True))
                 continue
             events.append(
@@ -1516,6 +1862,12 @@ class CallTracker:
             if agent is None:
                 continue  # still waiting in the queue: not offered to anyone yet
             events.extend(self._adopt(item, agent, queue, now))
+        # 2b. Dials this tracker does not know: the seat's callback ringing or talking, a call dialled to the seat.
+        for item in live.values():
+            uid = _text(item, "Uniqueid")
+            if item.get("Application") == "Dial" and uid not in self._by_uniqueid and uid not in seen_before:
+                # (a Dial seen live and not followed, e.g. the seat's own call from its phone, stays unfollowed)
+                events.extend(self._adopt_dial(item, by_linkedid.get(_text(item, "Linkedid"), []), now))
         # 3. Three-way calls in a ConfBridge room none of our calls is in (e.g. the desktop restarted mid-call).
         rooms: dict[str, list[Mapping[str, str]]] = {}
         for item in live.values():
@@ -1523,26 +1875,46 @@ class CallTracker:
                 rooms.setdefault(_text(item, "ApplicationData").split(",")[0], []).append(item)
         for room, members in rooms.items():
             if room and room not in self._rooms and not any(_text(m, "Uniqueid") in self._by_uniqueid for m in members):
-                events.extend(self._adopt_room(room, members, now))
+                events.extend(self._adopt_room(room, members, now, member_devices))
         return events
 
-    def _adopt_room(self, room: str, members: list[Mapping[str, str]], now: datetime) -> list[DomainEvent]:
+    def _adopt_room(
+        self, room: str, members: list[Mapping[str, str]], now: datetime, member_devices: frozenset[str]
+    ) -> list[DomainEvent]:
         """A live room: after call control's dual Redirect the caller and the seat share the caller's Linkedid, and
-        the caller's leg is the one whose Uniqueid is that Linkedid."""
-        seat = [m for m in members if self._interface is not None and self._is_seat_channel(_text(m, "Channel"))]
-        if self._interface is not None and not seat:
-            return []  # another seat's three-way call
+        the caller's leg is the one whose Uniqueid is that Linkedid. The seat's leg shows the caller's number and
+        Linkedid too, so it is told by its device: this seat's, or (a supervisor's view) any queue member's."""
+        if self._interface is not None:
+            seat = [m for m in members if self._is_seat_channel(_text(m, "Channel"))]
+            if not seat:
+                return []  # another seat's three-way call
+        else:
+            seat = [m for m in members if _channel_device(_text(m, "Channel")) in member_devices]
         others = [m for m in members if m not in seat]
-        if not others:
-            return []
-        caller = next((m for m in others if _text(m, "Uniqueid") == _text(m, "Linkedid")), others[0])
-        call = self._new_call(caller, now, direction="inbound" if seat else "conference")
-        call.state, call.answered_at, call.conference = "answered", now, room
+        seat_links = {_text(m, "Linkedid") for m in seat}
+        caller = next((m for m in others if _text(m, "Uniqueid") in seat_links), None) or next(
+            (m for m in others if _text(m, "Uniqueid") == _text(m, "Linkedid")), None)
+        if caller is None and others:
+            caller = others[0]
+        if caller is None:
+            # Only the seat's leg is left in the room (the caller hung up while the unit never came): it is no call
+            # any more, and nothing but a hangup frees the phone (live-2026-12/13).
+            events: list[DomainEvent] = []
+            for leg in seat:
+                events.append(SeatLegStranded(
+                    call_id=_text(leg, "Linkedid"), caller=_number(_text(leg, "CallerIDNum")), time=now,
+                    channel=_text(leg, "Channel"), uniqueid=_text(leg, "Uniqueid"),
+                    reason=StrandedReason.ALONE_IN_CONFERENCE,
+                ))
+            return events
+        call = self._new_call(caller, now, direction=CallDirection.INBOUND if seat else CallDirection.CONFERENCE)
+        call.state, call.answered_at, call.conference = CallState.ANSWERED, now, room
         if seat:
             call.agent_uniqueid, call.agent_channel = _text(seat[0], "Uniqueid"), _text(seat[0], "Channel")
-            call.agent_bases.add(_pair_base(call.agent_channel))
+            call.agent_bases.update(_pair_base(_text(m, "Channel")) for m in seat)
+            call.agent_parked = True
             call.interface = self._interface or ""
-        events: list[DomainEvent] = []
+        events = []
         if seat:  # the seat's screen needs the call itself back, not only its parties
             events += [self._offer(call, {}, now, resynced=True), self._answered(call, now, resynced=True)]
         self._rooms[room] = call.call_id
@@ -1553,14 +1925,57 @@ class CallTracker:
             events.extend(self._on_confbridge_join(join, now))
         return events
 
+    def _adopt_dial(
+        self, dialler: Mapping[str, str], same_linkedid: list[Mapping[str, str]], now: datetime
+    ) -> list[DomainEvent]:
+        """A channel in Dial() with its dialled leg (Application AppDial, same Linkedid): if the dialler is the
+        seat's leg, the seat's callback (context callback) followed on from here to its outcome; if the dialled leg
+        is the seat's phone, a call dialled to the seat."""
+        dialled = next((c for c in same_linkedid if c.get("Application") == "AppDial"
+                        and _text(c, "Uniqueid") not in self._by_uniqueid
+                        and not _text(c, "Channel").endswith(";2")), None)
+        if dialled is None or self._interface is None:
+            return []
+        if any(_text(c, "Uniqueid") in self._by_uniqueid for c in same_linkedid):
+            return []  # part of a call already followed (a Local queue member's ;2 dialling the phone)
+        bridged = self._bridged(dialler, dialled)
+        if self._is_seat_channel(_text(dialler, "Channel")):
+            exten = _text(dialler, "Exten")
+            call = self._new_call(dialled, now, direction=CallDirection.OUTBOUND)
+            call.caller = exten if _looks_like_number(exten) else _number(_text(dialled, "CallerIDNum"))
+            call.caller_name = ""
+            call.recording = _chan_variable(dialler, "MIXMONITOR_FILENAME") or None
+            call.agent_uniqueid, call.agent_channel = _text(dialler, "Uniqueid"), _text(dialler, "Channel")
+            call.agent_bases.add(_pair_base(call.agent_channel))
+            call.interface = self._interface
+            self._attach(call, call.agent_uniqueid, call.agent_channel)
+            if bridged:
+                call.state, call.answered_at = CallState.ANSWERED, now
+                return [self._answered(call, now, resynced=True)]
+            call.state = CallState.RINGING
+            return [CallRinging(call_id=call.call_id, caller=call.caller, time=now, channel=call.caller_channel,
+                                interface=self._interface, direction=CallDirection.OUTBOUND)]
+        if not self._is_seat_channel(_text(dialled, "Channel")):
+            return []
+        call = self._new_call(dialler, now)
+        call.direct, call.interface = True, self._interface
+        self._add_agent_leg(call, {"DestUniqueid": _text(dialled, "Uniqueid"),
+                                   "DestChannel": _text(dialled, "Channel")})
+        events: list[DomainEvent] = [self._offer(call, {}, now, resynced=True)]
+        if bridged:
+            call.state, call.answered_at = CallState.ANSWERED, now
+            events.append(self._answered(call, now, resynced=True))
+        return events
+
     def _still_live(self, call: _Call, live: Mapping[str, Mapping[str, str]]) -> bool:
-        if call.direction == "conference":
+        if call.direction == CallDirection.CONFERENCE:
             return any(uid in live for uid in call.uniqueids)
         if call.caller_uniqueid not in live:
             return False
         if self._interface is None:
             return True
-        seat_legs = {call.agent_uniqueid} if call.state == "answered" else call.offered_agents | {call.agent_uniqueid}
+        answered = call.state == CallState.ANSWERED
+        seat_legs = {call.agent_uniqueid} if answered else call.offered_agents | {call.agent_uniqueid}
         return any(uid in live for uid in seat_legs if uid)
 
     @staticmethod
@@ -1604,10 +2019,10 @@ class CallTracker:
             call.interface = self._interface
         events: list[DomainEvent] = [self._offer(call, legs, now, resynced=True)]
         if self._bridged(caller, agent) or (_text(agent, "ChannelState") == "6" and _text(caller, "BridgeId")):
-            call.state, call.answered_at = "answered", now
+            call.state, call.answered_at = CallState.ANSWERED, now
             events.append(self._answered(call, now, resynced=True))
         else:
-            call.state = "ringing"
+            call.state = CallState.RINGING
             call.ringing_agents.add(_text(agent, "Uniqueid"))
             ringing = CallRinging(
                 call_id=call.call_id, caller=call.caller, time=now, channel=agent_name, interface=call.interface

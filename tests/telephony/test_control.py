@@ -220,7 +220,9 @@ async def test_three_way_unit_not_answering_keeps_caller_and_agent() -> None:
         with pytest.raises(TelephonyError) as info:
             await seat.control.start_three_way(caller_channel, agent_channel, "12300000001", room="4242")
         assert info.value.code == "conference_unit_unreachable"
-        assert info.value.details["room"] == "4242" and info.value.details["reason"] == "busy"
+        # A Local unit's Originate fails with Reason 0 before its Dial ends BUSY (live-2026-12/13); the tracker's
+        # conference_unreachable carries the busy.
+        assert info.value.details["room"] == "4242" and info.value.details["reason"] == "failed"
         listing = await seat.service.connection.send_action("ConfbridgeList", {"Conference": "4242"}, as_list=True)
         assert isinstance(listing, list) and len([m for m in listing if m.event == "ConfbridgeList"]) == 2
         assert call_id

@@ -113,7 +113,7 @@ async def test_ami_hangup_of_agent_gives_no_agent_complete_until_caller_side_end
     ami = await AmiClient.connect(pbx.port)
     caller, agent = await connected_call(pbx, ami)
     reply = await ami.action("Hangup", {"Channel": agent})
-    assert (reply.response, reply["Message"]) == ("Success", "Channel Hungup.")
+    assert (reply.response, reply["Message"]) == ("Success", "Channel Hungup")
     await ami.event("Hangup", Channel=caller)
     agent_hangup = ami.index(lambda m: m.event == "Hangup" and m["Channel"] == agent)
     complete = ami.index(lambda m: m.event == "AgentComplete")
