@@ -124,6 +124,21 @@ _ASKING = (Category.CONSULTATION, Category.QUERY)  # the categories a question d
 RETROSPECTIVE = (Category.PRAISE, Category.CRITICISM)
 
 
+def fallback(sources: Sequence[Source], asked: bool) -> tuple[Category, str]:
+    """Rule 3: a matter told in no words of any category is classed by the act the caller performs, with the
+    label the evidence shows: a question about his own case is a 查询 and any other a 咨询 (第12条(一)、(四));
+    a witness's account of what others do, with no harm to himself, a 举报; else a grievance, the commonest call."""
+    texts = [source.doc.compact for source in sources]
+    if asked and any(_live(cues.OWN_CASE, text) for text in texts):
+        return Category.QUERY, "(无明确用语, 问自己的事→查询)"
+    if asked:
+        return Category.CONSULTATION, "(无明确用语, 问句→咨询)"
+    witnessed = any(_live(cues.WITNESS, text) for text in texts)
+    if witnessed and not any(_live(cues.HARM_TO_ME, text) for text in texts):
+        return Category.REPORT, "(无明确用语, 目睹他人→举报)"
+    return Category.COMPLAINT, "(无明确用语, 默认)"
+
+
 def retrospective_intent(sources: Sequence[Source]) -> tuple[Doc, int, int] | None:
     """The caller says he calls to praise or criticise (我要表扬, 要批评一下): the fire, the fall or the theft he
     tells of is the story behind it, not an emergency happening now."""
