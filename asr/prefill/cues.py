@@ -91,7 +91,7 @@ CATEGORY_CUES: Final[dict[Category, tuple[Cue, ...]]] = {
     Category.HELP: _cues(
         # asking for help is how every call ends (帮我催一下, 帮忙协调): weak; pleading is stronger
         (r"帮帮|救救|求求|帮帮忙", 2.5),
-        (r"帮忙|帮我(们)?(解决|处理|协调|联系|问|催|督促)|帮一下", 1.0),
+        (r"帮忙|帮我(们)?(解决|处理|协调|联系|问|催|督促)|帮(我|我们)?一下", 1.0),
         (r"(能不能|可不可以|能否|麻烦)(你们)?(请|帮|派|叫|把|给|督促|催)(?!我?(们)?查)", 1.5),
         (r"(?<![证卡照续])怎么办(?!理)|不知道怎么办|没办法了|走投无路", 2.0),
         (r"被(人)?骗|上当受骗|被偷|被盗|丢了|找不到", 2.0),
@@ -155,7 +155,9 @@ CATEGORY_CUES: Final[dict[Category, tuple[Cue, ...]]] = {
          r"(往|向)\S{0,4}(河|沟|湖|江|塘)里?\S{0,3}(排|放|倒)|"
          r"(管子|管道)\S{0,8}(往|向|直接)\S{0,6}(河|沟|湖|江|塘)", 3.0),
         # food hygiene a witness saw in a kitchen or a stall (the same is a 投诉 when it made him ill)
-        (r"苍蝇|蟑螂|老鼠\S{0,4}(爬|跑)|卫生(条件)?\S{0,2}(差|脏)|生(肉)?熟(肉)?不分|生肉熟肉|"
+        # (flies round a rubbish station or a chicken farm are the caller's nuisance, not a kitchen's hygiene)
+        (r"(后厨|厨房|餐馆|饭店|饭馆|店里|食堂|卤味|菜|饭|肉|摊|锅|碗)\S{0,16}(苍蝇|蟑螂)|(苍蝇|蟑螂)\S{0,10}(菜|饭|碗|锅|肉|食)|"
+         r"老鼠\S{0,4}(爬|跑)|卫生(条件)?\S{0,2}(差|脏)|生(肉)?熟(肉)?不分|生肉熟肉|"
          r"掉(到|在)地上\S{0,8}(捡|又)|没(有)?(检疫|健康证)|检疫(章|证)", 3.0),
         # a fraud call or message: 冒充医保局, 转到安全账户
         (r"安全账户|冒充|骗子(电话|短信)|诈骗(电话|短信)|是骗子", 3.0),
@@ -183,6 +185,8 @@ CATEGORY_CUES: Final[dict[Category, tuple[Cue, ...]]] = {
     Category.PRAISE: _cues(
         (r"点(个|一个)?赞|夸(一夸|一下|夸)|表示感谢|送(一面|面)?锦旗|办实事|"
          r"为(老百姓|群众|居民|我们)(办|做|着想)", 6.0),
+        # thanks said as the call's purpose (我想谢谢…, 专门打来谢谢), not the 谢谢 that closes any call
+        (r"(想|要|来|专门|特意|特地|真心|好好)(地)?谢谢", 4.0),
         (r"谢谢(他|她|他们)|特别感谢|非常感谢|很负责|很热情|及时|好人好事|尽职尽责|辛苦了|认真负责", 2.0),
         (r"谢谢你们|感谢你们|效率(真|很|好|特别|非常)高|解决得(很|真|好|特别)?(快|及时)|有耐心|很细心|很耐心|"
          r"态度(很|特别|非常|真|挺|蛮)(好|热情)|耐心(地)?(帮|解答|讲解)|值得(我们)?(学习|表扬|称赞)|好样的", 4.0),
@@ -221,7 +225,7 @@ HEDGE_BEFORE: Final = re.compile(r"(不知道是不是|是不是|好像|可能|�
 # 查询: the caller's own specific case …
 OWN_CASE: Final = re.compile(
     r"我的|我这个|我家(的|那个)|我屋里(的|那个)|本人|我(上个?月|去年|前年|今年|年前|之前|前几天|上周|\S{0,6})"
-    r"(交|申请|办|提交|寄|报|反映)的|(我|我们)(那个|这个)(事|工单|申请)"
+    r"(交|申请|办|提交|寄|报|反映)(的|了)|(我|我们)(那个|这个)(事|工单|申请)"
 )
 # … and its status or a fact of it
 STATUS_ASKED: Final = re.compile(
@@ -427,7 +431,9 @@ REASON_ABUSE: Final = re.compile(  # (四): abuse, harassment (of the agent too:
 )
 REASON_NO_REQUEST: Final = re.compile(
     r"聊聊天|(想|找人|找个人|跟你们?|陪我|和你们?)聊(聊|一下|下|会|会儿)?天|陪我(聊|说)|找人说说话|找个人说(说)?话|无聊|"
-    r"没(有)?(什么|啥)事|随便打打|试(一下|下|试)\S{0,6}(打不打得通|能不能打通|通不通)"
+    r"没(有)?(什么|啥)事|随便打打|试(一下|下|试)\S{0,6}(打不打得通|能不能打通|通不通)|"
+    # mockery of the seats themselves, with no matter of the caller's: 问你们累不累, 坐着拿工资
+    r"问你们(累不累|辛苦不辛苦|烦不烦|无不无聊|忙不忙)|(坐着|白|光|天天)拿工资"
 )
 WHERE_I_LIVE_AFTER: Final = re.compile(r"(打工|工作|上班|读书|上学|读大学|读研|念书|上大学|做事|生活|住|租房)")
 # 不是株洲的 / 从岳阳来的 / 去海南过冬 / 开了一趟韶山: the caller's travels, not where the matter is
