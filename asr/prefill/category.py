@@ -107,7 +107,7 @@ def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False
                     hedged = category is Category.REPORT and cues.HEDGE_BEFORE.search(_before(text, match, 10))
                     add(category, weight * boost * (0.5 if hedged else 1.0), doc, *match.span())
         _acts(text, doc, boost, add)
-        asked = asked or bool(cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)))
+        asked = asked or bool(cues.QUESTION.search(_statement_words_out(text)))
     if emergency:
         scores[Category.HELP] += cues.EXPLICIT_WEIGHT / 2
     elif urgent:  # a danger nobody is blamed for yet (a burst main, a gas smell): a difficulty to be solved
@@ -195,7 +195,7 @@ def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:
         (m.span() for m in cues.STATUS_ASKED.finditer(text) if not cues.STATUS_STATED_BEFORE.search(_before(text, m))),
         None,
     )
-    asks = cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)) or cues.STATUS_QUESTION.search(text)
+    asks = cues.QUESTION.search(_statement_words_out(text)) or cues.STATUS_QUESTION.search(text)
     if own is not None and status is not None and asks:
         add(Category.QUERY, cues.OWN_STATUS_WEIGHT * boost, doc, *status)
     # 查询 of an earlier call's progress (我上周反映过…, 现在处理得怎么样了)
@@ -206,6 +206,11 @@ def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:
     harm = _live(cues.HARM_TO_ME, text)
     if harm is not None and cues.PARTY.search(text):
         add(Category.COMPLAINT, cues.HARM_WEIGHT * boost, doc, *harm)
+
+
+def _statement_words_out(text: str) -> str:
+    """Without the words that only look like a question: the greeting (是12345吧) and 什么 as "some"."""
+    return cues.INDEFINITE.sub("", cues.GREETING_QUESTION.sub("", text))
 
 
 def _live(pattern: re.Pattern[str], text: str) -> tuple[int, int] | None:

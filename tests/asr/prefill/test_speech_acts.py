@@ -116,3 +116,58 @@ def test_the_summary_of_a_long_call_is_where_the_question_is() -> None:
     result = prefill(text)
     assert result.category is C.CONSULTATION
     assert "补贴" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # questions as Changsha callers ask them: A-not-A, 是…还是…, 几多, a final 不
+        ("我 屋里 老人 户口 在 农村 想 迁 到 城里 跟 我们 住 这个 手续 复杂 不", C.CONSULTATION),
+        ("我 想 开 个 小 餐馆 营业执照 跟 食品 许可证 是 一起 办 还是 分开 办", C.CONSULTATION),
+        ("交 了 十五 年 社保 到 了 年龄 每个 月 大概 能 领 几 多 钱", C.CONSULTATION),
+        ("异地 的 驾照 在 长沙 能 换 本地 的 不", C.CONSULTATION),
+        ("我们 楼上 漏水 漏到 我 屋里 来 了 这种 情况 一般 是 找 谁 赔", C.CONSULTATION),
+        # the status of one's own money or papers
+        ("我 老公 的 养老金 这个 月 怎么 还 没 打 到 卡 上", C.QUERY),
+        ("我 前天 寄 的 那个 材料 你们 收到 没有", C.QUERY),
+        # difficulties told without a help word
+        ("我 一个 人 带 两 个 伢子 老公 住院 了 屋里 实在 是 揭 不 开 锅 了", C.HELP),
+        ("我 被 锁 在 屋 外面 了 钥匙 在 里面 灶 上 还 烧 着 水", C.HELP),
+        # grievances: the pavement taken, a service paid for and not done
+        ("楼下 的 麻辣烫 店 把 桌子 摆到 人行道 上 我们 推 婴儿车 都 过 不 去", C.COMPLAINT),
+        ("物业 这 几 个 月 都 不 扫 楼道 垃圾 堆 在 那里 还 照样 收 钱", C.COMPLAINT),
+        # a witness's account: someone at it, dumping, no licence seen (什么 as "some" asks nothing)
+        ("我们 楼下 有个 人 天天 在 楼道 里 给 电动车 拉线 充电", C.REPORT),
+        ("有 几 个 男 的 开 着 货车 往 我们 村 的 鱼塘 里 倒 不 晓得 什么 东西 黑 乎 乎 的", C.REPORT),
+        ("隔壁 那个 小 作坊 在 做 月饼 到处 脏 兮兮 的 也 没 看到 挂 什么 证", C.REPORT),
+        # proposals: 取消, 要是…就安全多了, 最好在
+        ("我 觉得 老年 人 坐 公交 刷卡 那个 时间 限制 可以 取消 掉", C.SUGGESTION),
+        ("小区 门口 那个 路口 没有 红绿灯 车子 开 得 好 快 要是 装 个 红绿灯 就 安全 多 了", C.SUGGESTION),
+        ("马路 对面 就 是 学校 最好 在 这里 画 个 斑马线", C.SUGGESTION),
+        # praise without 表扬
+        ("那个 城管 队员 看到 老人家 挑 担子 主动 帮 她 挑 到 车站 我 觉得 要 让 大家 都 晓得", C.PRAISE),
+        ("岳麓区 政务 中心 的 那个 姑娘 耐心 得 很 教 我 在 手机 上 一步 一步 操作", C.PRAISE),
+        ("我 是 来 讲 好话 的 我们 社区 书记 帮 我们 把 加装 电梯 的 事 跑 下来 了", C.PRAISE),
+        # criticism: a clerk who keeps changing what he asks for, a promise not kept
+        ("社区 开 证明 的 人 一会儿 讲 要 这个 一会儿 讲 要 那个 我 跑 了 四 趟", C.CRITICISM),
+        ("街道 的 干部 讲 好 了 上 门 来 看 结果 一 个 星期 了 人 影子 都 没 见 到", C.CRITICISM),
+    ],
+)
+def test_more_acts_in_plain_speech(text: str, category: Category) -> None:
+    assert prefill(text).category is category
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("我 屋里 老人 出门 买菜 到 现在 还 没 回来 手机 也 打 不通 她 有点 糊涂", "110"),
+        ("我们 这 栋 楼 电梯 卡 在 七 楼 和 八 楼 之间 里面 有 个 小孩 在 哭", "119"),
+    ],
+)
+def test_emergencies_told_without_their_names(text: str, service: str) -> None:
+    assert prefill(text).emergency_service == service
+
+
+def test_a_dike_seeping_is_urgent() -> None:
+    result = prefill("我们 村 那 条 河 的 堤 好像 在 渗水 水 越 涨 越 高 村里 人 都 慌 了")
+    assert result.is_urgent and result.category is C.HELP
