@@ -53,6 +53,7 @@ from dataclasses import dataclass
 
 from agent_desktop.core.work_order import Category
 from asr.prefill import cues
+from asr.prefill.similar_calls import SimilarCalls
 from asr.prefill.text import Doc
 
 _LOOKBEHIND = 8
@@ -98,7 +99,7 @@ def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False
         for category, patterns in cues.CATEGORY_CUES.items():
             for pattern, weight in patterns:
                 for match in pattern.finditer(text):
-                    if _negated(text, match.start()):
+                    if _negated(text, match.start()) and not cues.UNNEGATED_START.match(text, match.start()):
                         continue
                     if match.group() in cues.CUT_WORDS and cues.FUTURE_BEFORE.search(_before(text, match, 6)):
                         continue  # 明天要停水: announced, not yet a difficulty
@@ -128,10 +129,14 @@ _ASKING = (Category.CONSULTATION, Category.QUERY)  # the categories a question d
 RETROSPECTIVE = (Category.PRAISE, Category.CRITICISM)
 
 
-def fallback(sources: Sequence[Source], asked: bool) -> tuple[Category, str]:
+def fallback(
+    sources: Sequence[Source], asked: bool, similar: SimilarCalls | None = None
+) -> tuple[Category, str]:
     """Rule 3: a matter told in no words of any category is classed by the act the caller performs, with the
-    label the evidence shows: a question about his own case is a 查询 and any other a 咨询 (第12条(一)、(四));
-    a witness's account of what others do, with no harm to himself, a 举报; else a grievance, the commonest call."""
+    label the evidence shows: a question about his own case is a 查询 and any other a 咨询 (第12条(一)、(四)),
+    a witness's account of what others do, with no harm to himself, a 举报. Any other told matter is given the
+    category of the labelled calls it is most like (`similar_calls`); without those, a grievance, the commonest
+    call."""
     texts = [source.doc.compact for source in sources]
     if asked and any(_live(cues.OWN_CASE, text) for text in texts):
         return Category.QUERY, "(无明确用语, 问自己的事→查询)"
@@ -140,6 +145,9 @@ def fallback(sources: Sequence[Source], asked: bool) -> tuple[Category, str]:
     witnessed = any(_live(cues.WITNESS, text) for text in texts)
     if witnessed and not any(_live(cues.HARM_TO_ME, text) for text in texts):
         return Category.REPORT, "(无明确用语, 目睹他人→举报)"
+    like = similar.most_like("".join(texts)) if similar is not None else None
+    if like is not None:
+        return like, f"(无明确用语, 相近来电→{like.zh})"
     return Category.COMPLAINT, "(无明确用语, 默认)"
 
 

@@ -31,6 +31,7 @@ from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazette
 from asr.prefill.keywords import extract_keywords, words_of
 from asr.prefill.names import PERSONAL_NAME, find_name
 from asr.prefill.phone import digit_runs, find_phone
+from asr.prefill.similar_calls import default_similar_calls
 from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
 
 FIELDS = (
@@ -162,7 +163,8 @@ class _Extraction:
             # a matter was told but in no words of any category: the act the caller performs decides (see
             # `category.fallback`); complaints are the commonest kind of call, and a suggestion the seat corrects
             # beats an empty field
-            category, label = fallback([Source(doc, notes=doc is self.t.notes) for doc in self.docs], self.asked)
+            sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
+            category, label = fallback(sources, self.asked, default_similar_calls())
             self.evidence["category"] = label
         is_anonymous = self.anonymity()
         is_repeat = self.repeat()
