@@ -31,7 +31,7 @@ from asr.prefill import prefill
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "prefill"
 DEV_SET = DATA / "dev.jsonl"
-BLIND_SETS = ("blind1", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10")
+BLIND_SETS = ("blind1", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
 EXACT_FIELDS = (
     "category", "surname", "form_of_address", "phone", "district", "street", "is_anonymous", "is_emergency",
     "emergency_service", "not_accepted_reason", "is_repeat",
