@@ -37,8 +37,9 @@ How the words decide (all weights in `cues.py`):
    public servant's conduct (→ 批评), harm to the caller (→ 投诉).
 3. An emergency (or a 第16条 urgency) adds to 求助. Nothing at all: the act the caller performs decides
    (`fallback`) — a question about his own case is a 查询, any other question a 咨询, a witness's account of
-   what others do with no harm to himself a 举报, and a told matter a complaint (the commonest kind of call);
-   the evidence says which (无明确用语, …). Thanks, proposals and pleas have cues of their own in rule 2
+   what others do with no harm to himself a 举报, and any other told matter takes the category of the labelled
+   calls it is most like (`similar_calls.py`), or without those a complaint (the commonest kind of call); the
+   evidence says which (无明确用语, …). Thanks, proposals and pleas have cues of their own in rule 2
    (想谢谢, 这样的好医生; 希望…多搞点, 我一直有个想法; 帮帮忙, 麻烦你们派人), as have a grievance asked as a
    question (这合法吗, 随便停我们的水) and where one's own case is stuck (卡在哪一步).
 Words that are denied (没有, 不是 …) do not count.
