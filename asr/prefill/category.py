@@ -35,8 +35,13 @@ How the words decide (all weights in `cues.py`):
 2. Otherwise circumstantial cues add up: matter words per category, plus the act the caller performs — a
    question (general → 咨询, about the status of a specific case → 查询), a proposal (→ 建议), criticism of a
    public servant's conduct (→ 批评), harm to the caller (→ 投诉).
-3. An emergency adds to 求助. Nothing at all: a question is a consultation, a told matter a complaint (the
-   commonest kind of call; `extract.py` marks that default in the evidence).
+3. An emergency (or a 第16条 urgency) adds to 求助. Nothing at all: the act the caller performs decides
+   (`fallback`) — a question about his own case is a 查询, any other question a 咨询, a witness's account of
+   what others do with no harm to himself a 举报, and any other told matter takes the category of the labelled
+   calls it is most like (`similar_calls.py`), or without those a complaint (the commonest kind of call); the
+   evidence says which (无明确用语, …). Thanks, proposals and pleas have cues of their own in rule 2
+   (想谢谢, 这样的好医生; 希望…多搞点, 我一直有个想法; 帮帮忙, 麻烦你们派人), as have a grievance asked as a
+   question (这合法吗, 随便停我们的水) and where one's own case is stuck (卡在哪一步).
 Words that are denied (没有, 不是 …) do not count.
 """
 
@@ -49,6 +54,7 @@ from dataclasses import dataclass
 
 from agent_desktop.core.work_order import Category
 from asr.prefill import cues
+from asr.prefill.similar_calls import SimilarCalls
 from asr.prefill.text import Doc
 
 _LOOKBEHIND = 8
@@ -94,7 +100,7 @@ def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False
         for category, patterns in cues.CATEGORY_CUES.items():
             for pattern, weight in patterns:
                 for match in pattern.finditer(text):
-                    if _negated(text, match.start()):
+                    if _negated(text, match.start()) and not cues.UNNEGATED_START.match(text, match.start()):
                         continue
                     if match.group() in cues.CUT_WORDS and cues.FUTURE_BEFORE.search(_before(text, match, 6)):
                         continue  # 明天要停水: announced, not yet a difficulty
@@ -103,7 +109,7 @@ def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False
                     hedged = category is Category.REPORT and cues.HEDGE_BEFORE.search(_before(text, match, 10))
                     add(category, weight * boost * (0.5 if hedged else 1.0), doc, *match.span())
         _acts(text, doc, boost, add)
-        asked = asked or bool(cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)))
+        asked = asked or bool(cues.QUESTION.search(_statement_words_out(text)))
     if emergency:
         scores[Category.HELP] += cues.EXPLICIT_WEIGHT / 2
     elif urgent:  # a danger nobody is blamed for yet (a burst main, a gas smell): a difficulty to be solved
@@ -122,6 +128,28 @@ def classify(sources: Sequence[Source], *, emergency: bool, urgent: bool = False
 _ASKING = (Category.CONSULTATION, Category.QUERY)  # the categories a question decides
 # praise and criticism judge what has been done; a suggestion is not among them (我建议你们快点派消防车来)
 RETROSPECTIVE = (Category.PRAISE, Category.CRITICISM)
+
+
+def fallback(
+    sources: Sequence[Source], asked: bool, similar: SimilarCalls | None = None
+) -> tuple[Category, str]:
+    """Rule 3: a matter told in no words of any category is classed by the act the caller performs, with the
+    label the evidence shows: a question about his own case is a 查询 and any other a 咨询 (第12条(一)、(四)),
+    a witness's account of what others do, with no harm to himself, a 举报. Any other told matter is given the
+    category of the labelled calls it is most like (`similar_calls`); without those, a grievance, the commonest
+    call."""
+    texts = [source.doc.compact for source in sources]
+    if asked and any(_live(cues.OWN_CASE, text) for text in texts):
+        return Category.QUERY, "(无明确用语, 问自己的事→查询)"
+    if asked:
+        return Category.CONSULTATION, "(无明确用语, 问句→咨询)"
+    witnessed = any(_live(cues.WITNESS, text) for text in texts)
+    if witnessed and not any(_live(cues.HARM_TO_ME, text) for text in texts):
+        return Category.REPORT, "(无明确用语, 目睹他人→举报)"
+    like = similar.most_like("".join(texts)) if similar is not None else None
+    if like is not None:
+        return like, f"(无明确用语, 相近来电→{like.zh})"
+    return Category.COMPLAINT, "(无明确用语, 默认)"
 
 
 def retrospective_intent(sources: Sequence[Source]) -> tuple[Doc, int, int] | None:
@@ -176,7 +204,7 @@ def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:
         (m.span() for m in cues.STATUS_ASKED.finditer(text) if not cues.STATUS_STATED_BEFORE.search(_before(text, m))),
         None,
     )
-    asks = cues.QUESTION.search(cues.GREETING_QUESTION.sub("", text)) or cues.STATUS_QUESTION.search(text)
+    asks = cues.QUESTION.search(_statement_words_out(text)) or cues.STATUS_QUESTION.search(text)
     if own is not None and status is not None and asks:
         add(Category.QUERY, cues.OWN_STATUS_WEIGHT * boost, doc, *status)
     # 查询 of an earlier call's progress (我上周反映过…, 现在处理得怎么样了)
@@ -187,6 +215,11 @@ def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:
     harm = _live(cues.HARM_TO_ME, text)
     if harm is not None and cues.PARTY.search(text):
         add(Category.COMPLAINT, cues.HARM_WEIGHT * boost, doc, *harm)
+
+
+def _statement_words_out(text: str) -> str:
+    """Without the words that only look like a question: the greeting (是12345吧) and 什么 as "some"."""
+    return cues.INDEFINITE.sub("", cues.GREETING_QUESTION.sub("", text))
 
 
 def _live(pattern: re.Pattern[str], text: str) -> tuple[int, int] | None:

@@ -26,11 +26,12 @@ from agent_desktop.core.errors import AgentDesktopError
 from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
 from agent_desktop.core.work_order import Category, NotAcceptedReason, Urgency
 from asr.prefill import cues
-from asr.prefill.category import Source, classify, retrospective_intent
+from asr.prefill.category import Source, classify, fallback, retrospective_intent
 from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
 from asr.prefill.keywords import extract_keywords, words_of
 from asr.prefill.names import PERSONAL_NAME, find_name
 from asr.prefill.phone import digit_runs, find_phone
+from asr.prefill.similar_calls import default_similar_calls
 from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
 
 FIELDS = (
@@ -127,6 +128,7 @@ class _Extraction:
         self.evidence_emergency = ""
         self.evidence_urgent = ""
         self.evidence_judged = ""  # 表扬/批评/建议: the words that say so, right before whom or what they judge
+        self.evidence_category = ""  # 咨询/查询: the few words of the question that decided the category
         self.suggestions: list[UnitSuggestion] = []
         # the caller's words and the notes are what the matter is about; the notes come first in trust
         self.docs: tuple[Doc, ...] = tuple(d for d in (transcript.notes, transcript.caller) if d)
@@ -158,10 +160,12 @@ class _Extraction:
             category = None  # abuse or idle talk: there is no matter to classify
             self.evidence.pop("category", None)
         elif category is None and len(self.t.caller.compact) >= DEFAULT_CATEGORY_MIN_CHARS:
-            # a matter was told but in no words of any category: a question is a consultation (第12条(一)); else
-            # complaints are the commonest kind of call, and a suggestion the seat corrects beats an empty field
-            category = Category.CONSULTATION if self.asked else DEFAULT_CATEGORY
-            self.evidence["category"] = "(无明确用语, 问句→咨询)" if self.asked else "(无明确用语, 默认)"
+            # a matter was told but in no words of any category: the act the caller performs decides (see
+            # `category.fallback`); complaints are the commonest kind of call, and a suggestion the seat corrects
+            # beats an empty field
+            sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
+            category, label = fallback(sources, self.asked, default_similar_calls())
+            self.evidence["category"] = label
         is_anonymous = self.anonymity()
         is_repeat = self.repeat()
         topics = self.topics()
@@ -299,6 +303,9 @@ class _Extraction:
         if verdict.doc is not None:
             self.note("category", verdict.doc, *verdict.span)
             said = verdict.doc.compact[verdict.span[0] : verdict.span[1]]
+            if verdict.category in _ASKING and len(said) <= _DECIDING_WORDS_MAX:
+                # 什么材料, 卡在哪一步: where a long call gets to its question
+                self.evidence_category = said
             if verdict.category in _JUDGED and said in cues.EXPLICIT_WORDS[verdict.category]:
                 self.evidence_judged = said  # 表扬一下106路公交的女司机: what follows is what is judged
         elif emergency and "emergency_service" in self.evidence:
@@ -413,6 +420,7 @@ class _Extraction:
                 (*self.topics(), *(w for w in self.matched_unit_keywords() if w not in self.topics())),
                 self.topic_patterns,
                 decisive=tuple(w for w in (self.evidence_emergency, self.evidence_urgent, self.evidence_judged) if w),
+                hints=(self.evidence_category,) if self.evidence_category else (),
             )
             if doc
             else ("", 0.0)
@@ -669,10 +677,12 @@ def best_clause(
     topic_patterns: tuple[re.Pattern[str], ...] = (),
     *,
     decisive: tuple[str, ...] = (),
+    hints: tuple[str, ...] = (),
 ) -> tuple[str, float]:
     """The clause that says most about the matter, without fillers: split at punctuation, and text without
     punctuation (Vosk) into overlapping windows cut between words; score by the matter's keywords and words of a
-    request. `decisive` words (what made it an emergency: 追尾, 着火) name the matter as much as a topic."""
+    request. `decisive` words (what made it an emergency: 追尾, 着火) name the matter as much as a topic; `hints`
+    (the words that decided the category: 什么材料) point to where a long call gets to its matter."""
     cleaned = cues.FILLERS.sub("", compact)
     # brackets too: a clause cut inside a bracket would leave it unbalanced (有阿尔茨海默症)今日上午走失)
     clauses = [c for c in re.split(f"[{re.escape(CLAUSE_END)}()（）【】\\[\\]]", cleaned) if c]
@@ -692,6 +702,7 @@ def best_clause(
             # the clause that tells the topic in the caller's own words (我们这片没电了 is 停电) counts as naming it
             + sum(3.0 for pattern in topic_patterns if pattern.search(piece))
             + sum(1.5 for word in keywords if word in piece)
+            + sum(3.0 for word in hints if word in piece)
             + sum(1.0 for word in _MATTER_HINTS if word in piece)
             + 0.01 * min(len(piece), 30)
         )
@@ -789,6 +800,8 @@ def _live_match(text: str, pattern: str | re.Pattern[str], *, allow_past: bool =
             continue
         if cues.NOT_NOW_BEFORE.search(clause_before[-4:]):
             continue
+        if text[start] == "打" and cues.OTHER_SENSE_OF_HIT_BEFORE.search(before[-12:]):
+            continue
         return start, end
     return None
 
@@ -814,6 +827,8 @@ _FIRST_MATTER_MIN_CHARS = 8
 
 
 _JUDGED = (Category.PRAISE, Category.CRITICISM, Category.SUGGESTION)
+_DECIDING_WORDS_MAX = 8
+_ASKING = (Category.CONSULTATION, Category.QUERY)
 
 
 def _first_matter_end(doc: Doc) -> int | None:

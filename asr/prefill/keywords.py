@@ -16,6 +16,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from asr.prefill.similar_calls import default_similar_calls
+
 _STOPWORDS = frozenset(
     " ".join(
         (
@@ -115,5 +117,7 @@ def words_of(text: str) -> list[str]:
 
 
 def warm_up() -> None:
-    """Load jieba's dictionary now (e.g. when a seat starts) instead of on the first transcript."""
+    """Load jieba's dictionary and the similar calls' counts now (e.g. when a seat starts) instead of on the first
+    transcript that needs them."""
     extract_keywords("预热")
+    default_similar_calls()

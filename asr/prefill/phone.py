@@ -93,6 +93,27 @@ def digit_runs(compact: str) -> list[DigitRun]:
     return runs
 
 
+def _split_restated(run: DigitRun, compact: str) -> list[DigitRun]:
+    """"后面四位是六二四零 幺三九七五幺八六二四零": a corrected part and the whole number said again run into one
+    string of digits (Vosk writes no pause); after a word of correction, a run of at most six digits too many
+    that ends in a whole mobile number is the part and then the number."""
+    digits = run.digits
+    if not 12 < len(digits) <= 17 or digits.startswith(_AREA_CODE) or not _MOBILE.fullmatch(digits[-11:]):
+        return [run]
+    if not _CORRECTION.search(compact[max(0, run.start - 16) : run.start]):
+        return [run]  # no correction said: not a part and a number (an ID number read out is one run)
+    head = len(digits) - 11
+    seen, position = 0, run.start
+    while seen < head:  # the position after the head's last digit, fillers between digits skipped
+        if DIGITS.get(compact[position]) is not None:
+            seen += 1
+        position += 1
+    tail_start = position
+    while DIGITS.get(compact[tail_start]) is None:
+        tail_start += 1
+    return [DigitRun(digits[:head], run.start, position), DigitRun(digits[head:], tail_start, run.end)]
+
+
 def _as_number(run: DigitRun, compact: str) -> str | None:
     digits = run.digits
     if digits.startswith(_AREA_CODE) and len(digits) in (12, 13):
@@ -137,7 +158,7 @@ def find_phone(compact: str) -> PhoneNumber | None:
     """The caller's callback number in compact text, or None. Prefers a number said right after 电话/号码…;
     otherwise the last one said (a caller repeats or corrects the number he means). Someone else's number is
     never the caller's."""
-    runs = digit_runs(compact)
+    runs = [part for run in digit_runs(compact) for part in _split_restated(run, compact)]
     candidates: list[tuple[PhoneNumber, bool, bool]] = []  # (number, said after 电话…, someone else's)
     skip: set[int] = set()
     for index, run in enumerate(runs):

@@ -11,7 +11,8 @@ The blind sets (tests/data/prefill/blind1.jsonl … blind6.jsonl, 30 transcripts
 category rules of `asr/prefill/category.py` in three voices — an elderly caller in Changsha dialect, a terse young
 caller, a seat's typed notes and Vosk output —, blind4 after them as agent/caller dialogues and Vosk output,
 blind5–6 across many more departments with Vosk recognition errors; blind7–9 for issue 14, Vosk output with
-corrected numbers, third parties' numbers, Changsha confidentiality, every reason of 第13条 and 第16条 urgency) are
+corrected numbers, third parties' numbers, Changsha confidentiality, every reason of 第13条 and 第16条 urgency;
+blind10–11 for its second round, calls in no category words, matters told late, complaints asked as questions) are
 checked the same way, each on its own, and each must reach 90 %. `is_urgent` is checked where a record gives it.
 """
 
@@ -31,7 +32,7 @@ from asr.prefill import prefill
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "prefill"
 DEV_SET = DATA / "dev.jsonl"
-BLIND_SETS = ("blind1", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
+BLIND_SETS = tuple(f"blind{n}" for n in range(1, 12))
 EXACT_FIELDS = (
     "category", "surname", "form_of_address", "phone", "district", "street", "is_anonymous", "is_emergency",
     "emergency_service", "not_accepted_reason", "is_repeat",
