@@ -52,6 +52,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from agent_desktop.core.errors import AgentDesktopError, SyncError
 from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import command_from_dict
+from agent_desktop.core.prefill_feedback import feedback_from_dict
 from sync import protocol
 from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
 from sync.wire_log import wire_log
@@ -632,8 +633,9 @@ def _echo(raw: str | bytes, seen: set[str]) -> _Echo | None:
 
 def _push_message(op: PendingOperation) -> str:
     command = command_from_dict(dict(op.command))
+    feedback = feedback_from_dict(op.feedback) if op.feedback is not None else None
     push = protocol.Push(op_id=op.op_id, order_id=op.order_id, base_version=int(op.operation.get("base_version", 0)),
-                         command=command, made_at=op.at, synced_at=op.synced_at)
+                         command=command, made_at=op.at, synced_at=op.synced_at, feedback=feedback)
     return protocol.encode(push)
 
 

@@ -218,4 +218,4 @@ def test_concurrent_migrations_of_a_fresh_database_all_succeed(pg_url: str) -> N
         for engine in engines:
             engine.dispose()
     assert stuck == 0, f"{stuck} concurrent migrations did not finish"
-    assert revisions == ["0002"] * 4
+    assert revisions == ["0003"] * 4
