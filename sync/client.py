@@ -50,9 +50,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from agent_desktop.core.errors import AgentDesktopError, SyncError
+from agent_desktop.core.prefill_feedback import feedback_from_dict
 from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import command_from_dict
-from agent_desktop.core.prefill_feedback import feedback_from_dict
 from sync import protocol
 from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
 from sync.wire_log import wire_log

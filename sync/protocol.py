@@ -452,6 +452,11 @@ def feedback_item_dict(order_id: str, user_id: str, seat: str | None, made_at: d
             "feedback": dict(feedback)}
 
 
+def dump_feedback_page(request_id: str, items: list[dict[str, Any]], after: str | None) -> str:
+    """A feedback page from stored items (already checked when they were received), without reading them again."""
+    return _dump({"type": MessageType.FEEDBACK_PAGE.value, "request_id": request_id, "next": after, "items": items})
+
+
 def _order_dict(order: WorkOrder | Mapping[str, Any] | None) -> dict[str, Any] | None:
     if order is None:
         return None
