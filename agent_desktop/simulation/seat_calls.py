@@ -1,14 +1,14 @@
 """Phone intakes of a simulated month taken at a seat, through the seat session, with a pre-fill that is sometimes
 wrong and agents who correct it: what fills a central store with orders *and* their pre-fill feedback.
 
-For each phone intake of the plan (`month.plan_month`) the call is offered and answered, the caller's words arrive
-as the transcript, and the pre-fill suggests the caller's name and number, the category, district, street and lead
-unit and the description. Per field, a seeded draw decides (`Mistakes`): the suggestion is right and the agent takes it, or it is
-wrong (another category, another district, …) and the agent types the right value, or the pre-fill suggests nothing
-and the agent types it, or (street only) it suggests one and the agent clears it. An anonymous caller is marked
-anonymous. The agent then dispatches to the plan's unit (or, for a matter the hotline does not take, refuses it
-with its 第13条 reason). The session (`agent_desktop.desk`) does all the rest: it checks the steps with the core,
-and its last step carries the order's pre-fill feedback.
+For each phone intake of the plan (`month.plan_month`) the call is offered and answered, the caller's words
+arrive as the transcript, and the pre-fill suggests the caller's name and number, the category, district, street,
+lead unit and description. Per field, a seeded draw decides (`Mistakes`): the suggestion is right and the agent
+takes it, or it is wrong (another category, another district, …) and the agent types the right value, or the
+pre-fill suggests nothing and the agent types it, or (street only) it suggests one and the agent clears it. An
+anonymous caller is marked anonymous. The agent then dispatches to the directory's unit (or, for a matter the
+hotline does not take, refuses it with its 第13条 reason). The session (`agent_desktop.desk`) does all the rest:
+it checks the steps with the core, and its last step carries the order's pre-fill feedback.
 
 Every draw is recorded in `SeatCall.expected` (field → outcome), so a test can compute the figures the centre must
 report from what the simulation did, not from what the code under test says.
@@ -33,7 +33,7 @@ from agent_desktop.desk import events as ev
 from agent_desktop.desk.form import DraftField
 from agent_desktop.desk.intents import ApplyOrderCommand, DeskIntent, OpenOrder
 from agent_desktop.simulation.matters import Matter, Refusal
-from agent_desktop.simulation.month import MonthPlan
+from agent_desktop.simulation.month import Intake, MonthPlan
 
 _DISTRICTS = ("芙蓉区", "天心区", "岳麓区", "开福区", "雨花区", "望城区", "长沙县")
 
@@ -75,6 +75,59 @@ def _wrong(field: DraftField, right: str, rng: random.Random, directory: UnitDir
     return right + "附近"
 
 
+def _truth(intake: Intake, directory: UnitDirectory) -> dict[DraftField, str]:
+    """The values the agent saves: the plan's caller and matter, and the unit the directory names for it."""
+    person, matter = intake.person, intake.matter
+    truth = {DraftField.CALLER_NAME: person.name, DraftField.CALLER_PHONE: person.phone,
+             DraftField.DESCRIPTION: intake.text}
+    if matter.category is not None:
+        truth[DraftField.CATEGORY] = matter.category.zh
+    if isinstance(matter, Matter):
+        truth[DraftField.DISTRICT] = matter.district
+        truth[DraftField.STREET] = matter.street
+        units = suggest_units(directory, category=matter.category, district=matter.district,
+                              text=" ".join(matter.texts), limit=1)
+        if units:
+            truth[DraftField.LEAD_UNIT] = units[0].unit.name
+    elif matter.district:
+        truth[DraftField.DISTRICT] = matter.district
+    return truth
+
+
+@dataclass
+class _Agent:
+    """What the pre-fill suggests and what the agent then does, field by field."""
+
+    suggestions: list[ev.FieldSuggestion] = field(default_factory=list)
+    accepted: list[DraftField] = field(default_factory=list)
+    typed: list[tuple[DraftField, str]] = field(default_factory=list)
+    expected: dict[str, FeedbackOutcome] = field(default_factory=dict)
+
+
+def _draw(truth: dict[DraftField, str], rng: random.Random, mistakes: Mistakes, directory: UnitDirectory) -> _Agent:
+    agent = _Agent()
+    for name, right in truth.items():
+        roll = rng.random()
+        if name is DraftField.STREET and roll < mistakes.cleared:
+            agent.suggestions.append(ev.FieldSuggestion(name, right, right))
+            agent.typed.append((name, ""))  # the agent clears the box: no street on the order
+            outcome = FeedbackOutcome.IGNORED
+        elif roll < mistakes.cleared + mistakes.wrong:
+            wrong = _wrong(name, right, rng, directory)
+            agent.suggestions.append(ev.FieldSuggestion(name, wrong, wrong))
+            agent.typed.append((name, right))
+            outcome = FeedbackOutcome.OVERRIDDEN
+        elif roll < mistakes.cleared + mistakes.wrong + mistakes.missing:
+            agent.typed.append((name, right))
+            outcome = FeedbackOutcome.TYPED
+        else:
+            agent.suggestions.append(ev.FieldSuggestion(name, right, right))
+            agent.accepted.append(name)
+            outcome = FeedbackOutcome.ACCEPTED
+        agent.expected[name.value] = outcome
+    return agent
+
+
 def seat_calls(plan: MonthPlan, *, cipher: FieldCipher, directory: UnitDirectory, actor: Actor,
                times: Sequence[datetime], seed: int = 0, mistakes: Mistakes = Mistakes()) -> list[SeatCall]:
     """The first `len(times)` phone intakes of `plan`, the i-th taken at `times[i]`."""
@@ -85,68 +138,25 @@ def seat_calls(plan: MonthPlan, *, cipher: FieldCipher, directory: UnitDirectory
     for (index, intake), at in zip(phone_intakes, times, strict=False):
         order_id = plan.order_id(index)
         call_id = f"{int(at.timestamp())}.{index}"
-        person, matter = intake.person, intake.matter
-        out: list[DeskIntent] = []
-        clock = at
-
-        def step(event: ev.DeskEvent, *, _out: list[DeskIntent] = out) -> None:
-            nonlocal state, clock
-            clock += timedelta(seconds=20)
-            state, intents = feed(state, event, clock)
-            _out.extend(intents)
-
-        step(ev.CallOffered(call_id, person.phone, "", order_id=order_id))
-        step(ev.CallAnswered(call_id))
-        step(ev.TranscriptFinal(call_id, intake.text))
-        if person.anonymous:
-            step(ev.MarkAnonymous(call_id))
-        truth: dict[DraftField, str] = {DraftField.CALLER_NAME: person.name, DraftField.CALLER_PHONE: person.phone,
-                                        DraftField.DESCRIPTION: intake.text}
-        if matter.category is not None:
-            truth[DraftField.CATEGORY] = matter.category.zh
-        if isinstance(matter, Matter):
-            truth[DraftField.DISTRICT] = matter.district
-            truth[DraftField.STREET] = matter.street
-            units = suggest_units(directory, category=matter.category, district=matter.district,
-                                  text=" ".join(matter.texts), limit=1)
-            if units:
-                truth[DraftField.LEAD_UNIT] = units[0].unit.name
-        elif isinstance(matter, Refusal) and matter.district:
-            truth[DraftField.DISTRICT] = matter.district
-        suggestions: list[ev.FieldSuggestion] = []
-        typed: list[tuple[DraftField, str]] = []
-        accepted: list[DraftField] = []
-        expected: dict[str, FeedbackOutcome] = {}
-        for name, right in truth.items():
-            roll = rng.random()
-            if name is DraftField.STREET and roll < mistakes.cleared:
-                suggestions.append(ev.FieldSuggestion(name, right, right))
-                typed.append((name, ""))  # the agent clears the box: no street on the order
-                expected[name.value] = FeedbackOutcome.IGNORED
-            elif roll < mistakes.cleared + mistakes.wrong:
-                wrong = _wrong(name, right, rng, directory)
-                suggestions.append(ev.FieldSuggestion(name, wrong, wrong))
-                typed.append((name, right))
-                expected[name.value] = FeedbackOutcome.OVERRIDDEN
-            elif roll < mistakes.cleared + mistakes.wrong + mistakes.missing:
-                typed.append((name, right))
-                expected[name.value] = FeedbackOutcome.TYPED
-            else:
-                suggestions.append(ev.FieldSuggestion(name, right, right))
-                accepted.append(name)
-                expected[name.value] = FeedbackOutcome.ACCEPTED
-        step(ev.SuggestionsArrived(call_id, tuple(suggestions)))
-        for name in accepted:
-            step(ev.AcceptSuggestion(call_id, name))
-        for name, text in typed:
-            step(ev.EditField(call_id, name, text))
-        step(ev.CallEnded(call_id))
-        if isinstance(matter, Refusal):
-            step(ev.NotAcceptOrder(call_id, matter.reason))
-            expected[DraftField.NOT_ACCEPTED_REASON.value] = FeedbackOutcome.TYPED  # chosen on the button
-        elif DraftField.LEAD_UNIT in truth:
-            step(ev.DispatchOrder(call_id))
+        agent = _draw(_truth(intake, directory), rng, mistakes, directory)
+        events: list[ev.DeskEvent] = [ev.CallOffered(call_id, intake.person.phone, "", order_id=order_id),
+                                      ev.CallAnswered(call_id), ev.TranscriptFinal(call_id, intake.text)]
+        if intake.person.anonymous:
+            events.append(ev.MarkAnonymous(call_id))
+        events.append(ev.SuggestionsArrived(call_id, tuple(agent.suggestions)))
+        events += [ev.AcceptSuggestion(call_id, name) for name in agent.accepted]
+        events += [ev.EditField(call_id, name, text) for name, text in agent.typed]
+        events.append(ev.CallEnded(call_id))
+        if isinstance(intake.matter, Refusal):
+            events.append(ev.NotAcceptOrder(call_id, intake.matter.reason))
+            agent.expected[DraftField.NOT_ACCEPTED_REASON.value] = FeedbackOutcome.TYPED  # chosen on the button
+        elif DraftField.LEAD_UNIT.value in agent.expected:
+            events.append(ev.DispatchOrder(call_id))
         else:
-            step(ev.SaveDraft(call_id))
-        calls.append(SeatCall(order_id, at, tuple(out), expected, person.anonymous))
+            events.append(ev.SaveDraft(call_id))
+        out: list[DeskIntent] = []
+        for i, event in enumerate(events):
+            state, intents = feed(state, event, at + timedelta(seconds=20 * (i + 1)))
+            out += intents
+        calls.append(SeatCall(order_id, at, tuple(out), agent.expected, intake.person.anonymous))
     return calls

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -254,7 +253,7 @@ async def test_the_cli_prints_the_figures_and_exports_masked_cases(server: Centr
         await _sync(store, server.url, tokens.agent)
     token_file = tmp_path / "supervisor.token"
     token_file.write_text(tokens.supervisor, encoding="utf-8")
-    os.chmod(token_file, 0o600)
+    token_file.chmod(0o600)
     export = tmp_path / "disagreements.jsonl"
     code = await asyncio.to_thread(main, ["prefill", "evaluate", "--center", server.url, "--token-file",
                                           str(token_file), "--json", "--export", str(export)])
@@ -278,7 +277,7 @@ async def test_the_cli_prints_the_figures_and_exports_masked_cases(server: Centr
     # an agent's token is refused with the centre's code
     agent_file = tmp_path / "agent.token"
     agent_file.write_text(tokens.agent, encoding="utf-8")
-    os.chmod(agent_file, 0o600)
+    agent_file.chmod(0o600)
     code = await asyncio.to_thread(main, ["prefill", "evaluate", "--center", server.url, "--token-file",
                                           str(agent_file)])
     assert code != 0
