@@ -21,6 +21,7 @@ Pure: the standard library and the core only.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -314,9 +315,15 @@ def _shown(name: str, value: FeedbackValue | None) -> str | None:
     return value
 
 
+# a number said or typed: seven digits or more, Arabic or spoken (幺 两 洞 as callers say them), spaced or not
+_DIGIT = "[0-9０-９零〇一二两三四五六七八九幺洞]"
+_LONG_NUMBER = re.compile(rf"(?:{_DIGIT}[\s\-]*){{6,}}{_DIGIT}")
+
+
 def _masked_transcript(feedback: PrefillFeedback) -> str:
-    """The transcript with the caller's name and number starred wherever they stand (digits too, as said)."""
-    text = feedback.transcript
+    """The transcript with the caller's name and number starred wherever they stand, and every long number (a
+    phone or ID number, however it was said) starred too."""
+    text = _LONG_NUMBER.sub(lambda m: "*" * len(m.group(0).split()), feedback.transcript)
     for name in ("caller_name", "caller_phone"):
         f = feedback.field(name)
         for value in (f.suggested, f.final) if f else ():
