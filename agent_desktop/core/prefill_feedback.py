@@ -359,7 +359,8 @@ def disagreement_cases(items: Sequence[tuple[str, PrefillFeedback]]) -> list[dic
                 final = int(final)
             expected[key] = final
             suggested[key] = _shown(f.field, f.suggested)
-        cases.append({"id": f"fb-{order_id}", "split": "feedback", "style": "vosk",
-                      "text": _masked_transcript(feedback), "expected": expected, "prefill": suggested,
+        text = _masked_transcript(feedback)
+        cases.append({"id": f"fb-{order_id}", "split": "feedback", "style": "vosk" if " " in text.strip() else "plain",
+                      "text": text, "expected": expected, "prefill": suggested,
                       "outcomes": {f.field: f.outcome.value for f in disputed}})
     return cases
