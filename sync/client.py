@@ -50,6 +50,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from agent_desktop.core.errors import AgentDesktopError, SyncError
+from agent_desktop.core.prefill_feedback import feedback_from_dict
 from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import command_from_dict
 from sync import protocol
@@ -632,8 +633,9 @@ def _echo(raw: str | bytes, seen: set[str]) -> _Echo | None:
 
 def _push_message(op: PendingOperation) -> str:
     command = command_from_dict(dict(op.command))
+    feedback = feedback_from_dict(op.feedback) if op.feedback is not None else None
     push = protocol.Push(op_id=op.op_id, order_id=op.order_id, base_version=int(op.operation.get("base_version", 0)),
-                         command=command, made_at=op.at, synced_at=op.synced_at)
+                         command=command, made_at=op.at, synced_at=op.synced_at, feedback=feedback)
     return protocol.encode(push)
 
 

@@ -74,6 +74,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from agent_desktop.core import lifecycle
 from agent_desktop.core.errors import AgentDesktopError, ConfigError, InvalidCommand, SyncError
 from agent_desktop.core.lifecycle import Command, RuleContext
+from agent_desktop.core.prefill_feedback import PrefillFeedback, feedback_to_dict
 from agent_desktop.core.privacy import narrow_file, private_file, private_folder
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.serialization import (
@@ -222,6 +223,11 @@ class PendingOperation:
     @property
     def command(self) -> Mapping[str, Any]:
         return self.operation["command"]
+
+    @property
+    def feedback(self) -> Mapping[str, Any] | None:
+        """The pre-fill feedback pushed with the step (`core.prefill_feedback`'s dict), if any."""
+        return self.operation.get("feedback")
 
     @property
     def synced_at(self) -> datetime | None:
@@ -375,13 +381,15 @@ class LocalStore:
         description: str = "",
         urgency: Urgency = Urgency.NORMAL,
         call: CallLink | None = None,
+        feedback: PrefillFeedback | None = None,
     ) -> WorkOrder:
         """Intake: open a work order (the core checks everything) and queue its `open` operation. Returns the order
-        as saved. An id already known here is refused (`order_exists`), nothing written."""
+        as saved. An id already known here is refused (`order_exists`), nothing written. `feedback`: the order's
+        pre-fill feedback, pushed with the operation."""
         command = OpenWorkOrder(channel=channel, caller=caller, category=category, description=description,
                                 urgency=urgency, call=call)
         order = command.open(order_id, actor, now)
-        operation = _operation(command, actor, now, 0)
+        operation = _operation(command, actor, now, 0, feedback)
         with self._write() as conn:
             if conn.execute(_SELECT_ORDER_ID, {"p_order_id": order_id}).first():
                 raise InvalidCommand(f"work order {order_id} already exists on this seat", code="order_exists",
@@ -393,9 +401,10 @@ class LocalStore:
             self._append_operation(conn, order_id, operation, text)
         return order
 
-    def apply_local(self, order_id: str, command: Command, actor: Actor, now: datetime) -> WorkOrder:
+    def apply_local(self, order_id: str, command: Command, actor: Actor, now: datetime, *,
+                    feedback: PrefillFeedback | None = None) -> WorkOrder:
         """Take one step on the order as this seat sees it and queue the operation. A step the core refuses raises
-        (TransitionRefused / InvalidCommand) and writes nothing."""
+        (TransitionRefused / InvalidCommand) and writes nothing. `feedback` as for `open_order`."""
         with self._write() as conn:
             row = self._order_row(conn, order_id)
             if row is None or row.local_json is None:
@@ -403,7 +412,7 @@ class LocalStore:
                                      details={"order_id": order_id})
             current = work_order_from_json(row.local_json)
             updated = lifecycle.apply(current, command, actor, now, self._ctx)
-            operation = _operation(command, actor, now, int(row.server_version))
+            operation = _operation(command, actor, now, int(row.server_version), feedback)
             conn.execute(_SET_LOCAL_STEP, {"p_order_id": order_id, "p_local": (text := work_order_to_json(updated)),
                                            "p_at": _iso(_utcnow())})
             self._append_operation(conn, order_id, operation, text)
@@ -926,11 +935,16 @@ class StoreResults:
         self._cursor, self._acked, self._touched = None, False, False
 
 
-def _operation(command: Any, actor: Actor, now: datetime, base_version: int) -> dict[str, Any]:
+def _operation(command: Any, actor: Actor, now: datetime, base_version: int,
+               feedback: PrefillFeedback | None = None) -> dict[str, Any]:
     """The outbox form of one step: the command as the wire carries it, who took it, when, and the server version
-    of the order the seat had then (0 when the server does not have the order yet)."""
-    return {"at": _iso(now), "actor": actor_to_dict(actor), "base_version": base_version,
-            "command": command_to_dict(command)}
+    of the order the seat had then (0 when the server does not have the order yet); the pre-fill feedback that
+    travels with it, checked here (a bad one raises before anything is written)."""
+    operation = {"at": _iso(now), "actor": actor_to_dict(actor), "base_version": base_version,
+                 "command": command_to_dict(command)}
+    if feedback is not None:
+        operation["feedback"] = feedback_to_dict(feedback)
+    return operation
 
 
 def _pending(row: Any) -> PendingOperation:

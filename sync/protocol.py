@@ -19,6 +19,8 @@ Conversation (client → server ⇢ server → client)::
                                                                 ⇢  change (to every client allowed to see the order)
     kb_push(op_id, entry_id, command, made_at)                  ⇢  kb_ack(…, entry) | kb_reject(…, entry)
                                                                 ⇢  kb_change (to every client allowed to see it)
+    feedback_read(request_id, after, since, until, limit)       ⇢  feedback_page(request_id, items, next)
+                                                                   (a supervisor only; others get an error)
     ping(nonce)                                                 ⇢  pong(nonce)
     anything unreadable                                         ⇢  error(code, message, fatal)
 
@@ -35,6 +37,11 @@ that operation left it), so the seat can set its copy at once.
 
 The work order in a `change` is the whole new state, in `core.serialization`'s form (anonymous callers sealed;
 that module refuses plain personal data in both directions). Commands travel as `command_to_dict` writes them.
+
+A push may carry the order's pre-fill feedback (`feedback`, `core.prefill_feedback`'s form, checked like the command:
+bounded, anonymous callers' values sealed): the centre stores it with the step, or refuses the whole push
+(`bad_feedback`, `not_sealed`, `bad_seal`) and stores neither. Supervisors read it back with `feedback_read`, a page
+at a time in order id order (`next` is the `after` of the next page, null at the end).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from itertools import accumulate
 from typing import Any
 
 from agent_desktop.core.errors import AgentDesktopError, PrivacyError, SyncError
+from agent_desktop.core.prefill_feedback import PrefillFeedback, feedback_from_dict, feedback_to_dict
 from agent_desktop.core.privacy import check_sealed_caller
 from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import (
@@ -94,6 +102,7 @@ ERROR_CODES = frozenset(
         "bad_command",  # a push whose command is not a valid lifecycle command (details carry op_id)
         "not_sealed",  # personal data of an anonymous caller in plain text
         "bad_seal",  # a "sealed" value that is not: no token of the field cipher, or a mask that is not a mask
+        "bad_feedback",  # a push's pre-fill feedback is malformed or too large (details carry op_id)
     }
 )
 
@@ -111,6 +120,8 @@ class MessageType(StrEnum):
     KB_ACK = "kb_ack"
     KB_REJECT = "kb_reject"
     KB_CHANGE = "kb_change"
+    FEEDBACK_READ = "feedback_read"
+    FEEDBACK_PAGE = "feedback_page"
     PING = "ping"
     PONG = "pong"
     ERROR = "error"
@@ -162,6 +173,7 @@ class Push:
     command: Any
     made_at: datetime
     synced_at: datetime | None = None
+    feedback: PrefillFeedback | None = field(default=None, repr=False)  # the order's pre-fill feedback
 
     type = MessageType.PUSH
 
@@ -292,6 +304,43 @@ class KbChange:
     type = MessageType.KB_CHANGE
 
 
+MAX_FEEDBACK_PAGE = 500  # orders per feedback page; the server also keeps a page within one frame
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRead:
+    """A supervisor asks for the pre-fill feedback of the orders after `after` (order id order) whose step with
+    feedback was made between `since` and `until` (the seat's time; either may be open)."""
+
+    request_id: str
+    after: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+
+    type = MessageType.FEEDBACK_READ
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    order_id: str
+    user_id: str
+    made_at: datetime
+    feedback: PrefillFeedback = field(repr=False)
+    seat: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackPage:
+    """One page of feedback; `next`: the `after` of the next page, None when this was the last."""
+
+    request_id: str
+    items: tuple[FeedbackItem, ...]
+    next: str | None = None
+
+    type = MessageType.FEEDBACK_PAGE
+
+
 @dataclass(frozen=True, slots=True)
 class Ping:
     nonce: int = 0
@@ -319,15 +368,16 @@ class Error:
 
 
 Message = (Hello | Welcome | Push | Ack | Reject | Change | ChangeBatch | CaughtUp | KbPush | KbAck | KbReject
-           | KbChange | Ping | Pong | Error)
+           | KbChange | FeedbackRead | FeedbackPage | Ping | Pong | Error)
 
 CLIENT_MESSAGES = frozenset(
-    {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.PING, MessageType.PONG}
+    {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.FEEDBACK_READ, MessageType.PING,
+     MessageType.PONG}
 )
 SERVER_MESSAGES = frozenset(
     {MessageType.WELCOME, MessageType.ACK, MessageType.REJECT, MessageType.CHANGE, MessageType.CHANGES,
-     MessageType.CAUGHT_UP, MessageType.KB_ACK, MessageType.KB_REJECT, MessageType.KB_CHANGE, MessageType.PING,
-     MessageType.PONG, MessageType.ERROR}
+     MessageType.CAUGHT_UP, MessageType.KB_ACK, MessageType.KB_REJECT, MessageType.KB_CHANGE,
+     MessageType.FEEDBACK_PAGE, MessageType.PING, MessageType.PONG, MessageType.ERROR}
 )
 
 
@@ -358,7 +408,17 @@ def to_dict(message: Message) -> dict[str, Any]:
                 "command": command_to_dict(m.command), "made_at": _aware(m.made_at, "made_at").isoformat()}
         if m.synced_at is not None:  # only when known, so a push without it reads as before
             data["synced_at"] = _aware(m.synced_at, "synced_at").isoformat()
+        if m.feedback is not None:
+            data["feedback"] = feedback_to_dict(m.feedback)
         return data
+    if kind is MessageType.FEEDBACK_READ:
+        return {"type": kind.value, "request_id": m.request_id, "after": m.after,
+                "since": _aware(m.since, "since").isoformat() if m.since else None,
+                "until": _aware(m.until, "until").isoformat() if m.until else None, "limit": m.limit}
+    if kind is MessageType.FEEDBACK_PAGE:
+        return {"type": kind.value, "request_id": m.request_id, "next": m.next,
+                "items": [feedback_item_dict(i.order_id, i.user_id, i.seat, i.made_at, feedback_to_dict(i.feedback))
+                          for i in m.items]}
     if kind is MessageType.ACK:
         return {"type": kind.value, "op_id": m.op_id, "order_id": m.order_id, "version": m.version,
                 "cursor": m.cursor, "duplicate": m.duplicate, "order": _order_dict(m.order)}
@@ -383,6 +443,18 @@ def to_dict(message: Message) -> dict[str, Any]:
     if kind in (MessageType.CAUGHT_UP, MessageType.PING, MessageType.PONG, MessageType.ERROR):
         return {"type": kind.value, **{name: getattr(m, name) for name in m.__slots__}}
     raise SyncError(f"not a sync message: {type(message).__name__}", code="bad_message")
+
+
+def feedback_item_dict(order_id: str, user_id: str, seat: str | None, made_at: datetime,
+                       feedback: Mapping[str, Any]) -> dict[str, Any]:
+    """One item of a feedback page, the feedback in its stored (already checked) form."""
+    return {"order_id": order_id, "user_id": user_id, "seat": seat, "made_at": _aware(made_at, "made_at").isoformat(),
+            "feedback": dict(feedback)}
+
+
+def dump_feedback_page(request_id: str, items: list[dict[str, Any]], after: str | None) -> str:
+    """A feedback page from stored items (already checked when they were received), without reading them again."""
+    return _dump({"type": MessageType.FEEDBACK_PAGE.value, "request_id": request_id, "next": after, "items": items})
 
 
 def _order_dict(order: WorkOrder | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -711,7 +783,11 @@ def _read_push(f: _Fields) -> Push:
     made_at = f.time("made_at")
     synced_at = f.time("synced_at", default=None)
     raw_command = f.raw("command", expected="an object (command)")
+    raw_feedback = f.raw("feedback", default=None)
     f.done()
+    feedback = None
+    if raw_feedback is not None:
+        feedback = read_feedback(raw_feedback, f"push {op_id}", {"op_id": op_id, "order_id": order_id})
     try:
         command = command_from_dict(raw_command)
         caller = caller_of(command)
@@ -726,7 +802,54 @@ def _read_push(f: _Fields) -> Push:
         raise SyncError(f"push {op_id}: bad command: {exc.message}", code="bad_command",
                         details={"op_id": op_id, "order_id": order_id, "reason": exc.code}) from exc
     return Push(op_id=op_id, order_id=order_id, base_version=base_version, command=command, made_at=made_at,
-                synced_at=synced_at)
+                synced_at=synced_at, feedback=feedback)
+
+
+def read_feedback(raw: Any, where: str, details: dict[str, Any]) -> PrefillFeedback:
+    """A pre-fill feedback from the wire; SyncError `bad_feedback`, `not_sealed` or `bad_seal` (with `details`)."""
+    try:
+        return feedback_from_dict(raw)
+    except PrivacyError as exc:
+        code = "bad_seal" if exc.code == "bad_seal" else "not_sealed"
+        raise SyncError(f"{where}: {exc.message}", code=code, details={**details, **exc.details}) from exc
+    except AgentDesktopError as exc:
+        raise SyncError(f"{where}: {exc.message}", code="bad_feedback", details={**details, **exc.details}) from exc
+
+
+def _read_feedback_read(f: _Fields) -> FeedbackRead:
+    after = f.raw("after", default=None)
+    if after is not None and not is_order_id(after):
+        raise f._bad("after", "an order id or null", after)
+    message = FeedbackRead(request_id=f.uuid("request_id"), after=after, since=f.time("since", default=None),
+                           until=f.time("until", default=None),
+                           limit=f.integer("limit", default=100, low=1, high=MAX_FEEDBACK_PAGE))
+    f.done()
+    return message
+
+
+def _read_feedback_page(f: _Fields) -> FeedbackPage:
+    request_id = f.uuid("request_id")
+    after = f.raw("next", default=None)
+    if after is not None and not is_order_id(after):
+        raise f._bad("next", "an order id or null", after)
+    raw_items = f.raw("items", expected="a list")
+    f.done()
+    if not isinstance(raw_items, list) or len(raw_items) > MAX_FEEDBACK_PAGE:
+        raise f._bad("items", f"a list of at most {MAX_FEEDBACK_PAGE} items", raw_items)
+    items = []
+    for raw in raw_items:
+        if not isinstance(raw, dict):
+            raise f._bad("items", "objects", raw)
+        g = _Fields({"type": "feedback_item", **raw}, "feedback_item")
+        order_id = _order_id(g)
+        item = FeedbackItem(order_id=order_id, user_id=g.text("user_id", limit=MAX_NAME_CHARS),
+                            seat=g.text("seat", limit=MAX_NAME_CHARS, nullable=True, default=None),
+                            made_at=g.time("made_at"),
+                            feedback=read_feedback(g.raw("feedback"), f"feedback of {order_id}",
+                                                   {"order_id": order_id}))
+        g.done()
+        items.append(item)
+    return FeedbackPage(request_id=request_id, items=tuple(items), next=after)
 
 
 def caller_of(command: Any) -> Caller | None:
@@ -925,6 +1048,8 @@ _READERS: Mapping[MessageType, Callable[[_Fields], Message]] = {
     MessageType.KB_ACK: _read_kb_ack,
     MessageType.KB_REJECT: _read_kb_reject,
     MessageType.KB_CHANGE: _read_kb_change,
+    MessageType.FEEDBACK_READ: _read_feedback_read,
+    MessageType.FEEDBACK_PAGE: _read_feedback_page,
     MessageType.PING: _read_ping,
     MessageType.PONG: _read_pong,
     MessageType.ERROR: _read_error,

@@ -94,6 +94,9 @@ class FieldEntry:
     value: FieldValue | None = None  # the agent's value; None: the agent has not touched the field
     origin: ValueOrigin | None = None
     suggestion: Suggestion | None = None  # pending: shown, not applied
+    # the pre-fill's latest suggestion for the field, kept after the agent took or replaced it: what the order's
+    # pre-fill feedback compares the agent's value with (never shown)
+    offered: Suggestion | None = None
 
     @property
     def is_agents(self) -> bool:
@@ -165,16 +168,21 @@ def suggest(form: Form, field: DraftField, value: str | None, evidence: str, sea
     """A suggestion arrived. `value` None or blank withdraws a pending suggestion (the agent's value stays)."""
     current = entry(form, field)
     if value is None or not value.strip():
-        return _put(form, replace(current, suggestion=None)) if current.suggestion is not None else form
+        # withdrawn: no longer suggested, unless the agent took it already (then the agent's value came from it)
+        offered = current.offered if current.origin is ValueOrigin.ACCEPTED else None
+        if current.suggestion is None and offered is current.offered:
+            return form
+        return _put(form, replace(current, suggestion=None, offered=offered))
     value = value.strip()
-    if current.is_agents and current.value is not None and sealing.plain(field, current.value) == value:
-        # the pre-fill now agrees with the agent: nothing new to show
-        return _put(form, replace(current, suggestion=None))
-    if current.suggestion is not None and sealing.plain(field, current.suggestion.value) == value:
+    if current.offered is not None and sealing.plain(field, current.offered.value) == value \
+            and (current.suggestion is None or current.suggestion == current.offered):
         return form  # the same suggestion again (a later final result re-derived it)
     shown_evidence = sealing.evidence(field, value, evidence)
     suggestion = Suggestion(field, sealing.protect(field, value), shown_evidence)
-    return _put(form, replace(current, suggestion=suggestion))
+    if current.is_agents and current.value is not None and sealing.plain(field, current.value) == value:
+        # the pre-fill now agrees with the agent: nothing new to show
+        return _put(form, replace(current, suggestion=None, offered=suggestion))
+    return _put(form, replace(current, suggestion=suggestion, offered=suggestion))
 
 
 def edit(form: Form, field: DraftField, text: str, sealing: Sealing) -> Form:
@@ -193,7 +201,7 @@ def accept(form: Form, field: DraftField) -> Form:
     current = entry(form, field)
     if current.suggestion is None:
         raise InvalidCommand(f"there is no suggestion for {field.value} to accept", code="no_suggestion")
-    return _put(form, FieldEntry(field, current.suggestion.value, ValueOrigin.ACCEPTED, None))
+    return _put(form, FieldEntry(field, current.suggestion.value, ValueOrigin.ACCEPTED, None, current.suggestion))
 
 
 def accept_all(form: Form) -> Form:
@@ -212,13 +220,19 @@ def seal_personal(form: Form, sealing: Sealing) -> Form:
             out.append(current)
             continue
         value = sealing.protect(current.field, current.value) if current.value is not None else None
-        suggestion = current.suggestion
-        if suggestion is not None:
-            plain = sealing.plain(current.field, suggestion.value)
-            suggestion = Suggestion(current.field, sealing.protect(current.field, plain),
-                                    sealing.evidence(current.field, plain, suggestion.evidence))
-        out.append(replace(current, value=value, suggestion=suggestion))
+        offered = _sealed(current.offered, sealing)
+        suggestion = offered if current.suggestion is not None and current.suggestion == current.offered \
+            else _sealed(current.suggestion, sealing)
+        out.append(replace(current, value=value, suggestion=suggestion, offered=offered))
     return tuple(out)
+
+
+def _sealed(suggestion: Suggestion | None, sealing: Sealing) -> Suggestion | None:
+    if suggestion is None:
+        return None
+    plain = sealing.plain(suggestion.field, suggestion.value)
+    return Suggestion(suggestion.field, sealing.protect(suggestion.field, plain),
+                      sealing.evidence(suggestion.field, plain, suggestion.evidence))
 
 
 def agents_values(form: Form) -> dict[DraftField, FieldValue]:

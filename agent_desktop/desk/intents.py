@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent_desktop.core.lifecycle import Command
+from agent_desktop.core.prefill_feedback import PrefillFeedback
 from agent_desktop.core.roles import Actor
 from agent_desktop.core.serialization import OpenWorkOrder
 from agent_desktop.desk.calls import CallAction, SeatAction
@@ -47,22 +48,25 @@ class LookUpCaller(DeskIntent):
 @dataclass(frozen=True, slots=True)
 class OpenOrder(DeskIntent):
     """Local store: open the order (`LocalStore.open_order` / `SyncService.open_order`). The caller in `opening` is
-    sealed for an anonymous caller; the session has checked the step with the core already."""
+    sealed for an anonymous caller; the session has checked the step with the core already. `feedback`, on the
+    last step of a save: the pre-fill feedback of the order as saved, which travels with the step to the centre."""
 
     order_id: str
     opening: OpenWorkOrder
     actor: Actor
     at: datetime
+    feedback: PrefillFeedback | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ApplyOrderCommand(DeskIntent):
-    """Local store: one lifecycle step on an order (`SyncService.apply`)."""
+    """Local store: one lifecycle step on an order (`SyncService.apply`); `feedback` as for `OpenOrder`."""
 
     order_id: str
     command: Command
     actor: Actor
     at: datetime
+    feedback: PrefillFeedback | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,8 @@ def check_sealed(record: DraftRecord) -> None:
             values.append((e.field.value, e.value))
             if e.suggestion is not None:
                 values.append((f"{e.field.value} suggestion", e.suggestion.value))
+            if e.offered is not None:
+                values.append((f"{e.field.value} suggestion", e.offered.value))
     for what, value in values:
         if isinstance(value, str) and value.strip():
             raise PrivacyError(f"the draft {record.draft_id} of an anonymous caller holds its {what} in plain text",
@@ -106,9 +108,11 @@ def draft_to_dict(record: DraftRecord) -> dict[str, Any]:
                 "origin": e.origin.value if e.origin else None,
                 "suggestion": None if e.suggestion is None else {
                     "value": _value_out(e.suggestion.value), "evidence": e.suggestion.evidence},
+                "offered": None if e.offered is None else {
+                    "value": _value_out(e.offered.value), "evidence": e.offered.evidence},
             }
             for e in record.form
-            if e.is_agents or e.suggestion is not None
+            if e.is_agents or e.suggestion is not None or e.offered is not None
         ],
     }
 
@@ -134,7 +138,7 @@ def draft_from_dict(data: Any) -> DraftRecord:
         form = {f: FieldEntry(f) for f in DraftField}
         for raw in data["form"]:
             f = DraftField(raw["field"])
-            suggestion = raw["suggestion"]
+            suggestion, offered = raw["suggestion"], raw.get("offered")  # drafts of before issue 14 have none
             form[f] = FieldEntry(
                 f,
                 _value_in(raw["value"], f"form.{f.value}"),
@@ -142,6 +146,8 @@ def draft_from_dict(data: Any) -> DraftRecord:
                 None if suggestion is None else Suggestion(
                     f, _required(_value_in(suggestion["value"], f"form.{f.value}.suggestion")),
                     str(suggestion["evidence"])),
+                None if offered is None else Suggestion(
+                    f, _required(_value_in(offered["value"], f"form.{f.value}.offered")), str(offered["evidence"])),
             )
         record = DraftRecord(
             draft_id=_text(data["draft_id"], "draft_id"),

@@ -80,6 +80,7 @@ from agent_desktop.desk.calls import (
     call_actions,
     seat_actions,
 )
+from agent_desktop.desk.feedback import build_feedback
 from agent_desktop.desk.form import DraftField, FieldValue, Form, Sealing
 from agent_desktop.desk.intents import (
     ApplyOrderCommand,
@@ -748,9 +749,11 @@ def _matter(call: Call, values: dict[DraftField, FieldValue], settings: DeskSett
     }
 
 
-def _save(state: DeskState, call: Call, step: Command | None, now: datetime) -> Result:
+def _save(state: DeskState, call: Call, step: Command | None, now: datetime,
+          finals: dict[DraftField, str] | None = None) -> Result:
     """Open the order (or edit the saved one), then take `step`, all checked by the core before anything is
-    emitted."""
+    emitted. The last step carries the order's pre-fill feedback (`finals`: values the step takes from elsewhere
+    than the form)."""
     settings = state.settings
     actor, ctx = settings.actor, settings.ctx
     values = fm.agents_values(call.form)
@@ -777,6 +780,9 @@ def _save(state: DeskState, call: Call, step: Command | None, now: datetime) -> 
     for command in commands:
         order = lifecycle.apply(order, command, actor, now, ctx)
         intents.append(ApplyOrderCommand(call.order_id, command, actor, now))
+    feedback = build_feedback(call.form, _sealing(call, settings), finals=call.transcript.finals, overrides=finals)
+    if feedback is not None and intents:
+        intents[-1] = replace(intents[-1], feedback=feedback)
     call = replace(call, saved_order=order, order_state=order.state, unsaved=False, autosave_due=False)
     note = OrderNote(call.order_id, call.call_id, order.state)
     notes = (*tuple(n for n in state.orders if n.order_id != call.order_id), note)[-MAX_ORDER_NOTES:]
@@ -820,7 +826,7 @@ def _dispatch(state: DeskState, e: ev.DispatchOrder, now: datetime) -> Result:
     lead = (e.lead_unit or _text(fm.agents_values(call.form), DraftField.LEAD_UNIT)).strip()
     if not lead:
         raise InvalidCommand("dispatch needs a lead unit (第16条)", code="missing_lead_unit")
-    return _save(state, call, Dispatch(lead, tuple(e.co_units)), now)
+    return _save(state, call, Dispatch(lead, tuple(e.co_units)), now, {DraftField.LEAD_UNIT: lead})
 
 
 def _not_accept(state: DeskState, e: ev.NotAcceptOrder, now: datetime) -> Result:
@@ -833,7 +839,8 @@ def _not_accept(state: DeskState, e: ev.NotAcceptOrder, now: datetime) -> Result
             reason = NotAcceptedReason(int(text)) if text else None
         except ValueError:
             raise InvalidCommand(f"not-accepted reason {text!r}: expected 1–8 of 第13条", code="bad_value") from None
-    return _save(state, call, NotAccept(reason), now)
+    finals = {DraftField.NOT_ACCEPTED_REASON: str(int(reason))} if reason is not None else None
+    return _save(state, call, NotAccept(reason), now, finals)
 
 
 def _reply(state: DeskState, e: ev.ReplyDirectly, now: datetime) -> Result:

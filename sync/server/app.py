@@ -48,6 +48,7 @@ from websockets.http11 import Request, Response
 
 from agent_desktop.core.errors import SyncError
 from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.core.prefill_feedback import FEEDBACK_READERS
 from agent_desktop.core.privacy import FieldCipher
 from agent_desktop.core.roles import Actor
 from sync import protocol
@@ -344,6 +345,8 @@ class CentralServer:
                 future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
                 await connection.answers.put(future)
                 self._queue.put_nowait((Submitted(connection.user, connection.seat, message, utc_now()), future))
+            elif isinstance(message, protocol.FeedbackRead):
+                await connection.answers.put(await self._feedback_page(connection, message))
             elif isinstance(message, protocol.Ping):
                 await connection.answers.put(protocol.encode(protocol.Pong(message.nonce)))
             elif isinstance(message, protocol.Pong):
@@ -358,7 +361,8 @@ class CentralServer:
                     exc.message[:300])
         slowed = self.throttle.rejected(connection.user.user_id)
         op_id = exc.details.get("op_id")
-        if exc.code in ("bad_command", "not_sealed", "bad_seal") and op_id and "order_id" in exc.details:
+        if exc.code in ("bad_command", "not_sealed", "bad_seal", "bad_feedback") and op_id \
+                and "order_id" in exc.details:
             # the envelope is good: answer the operation itself, so the seat can drop it from its outbox
             text = protocol.encode(protocol.Reject(op_id=op_id, order_id=exc.details["order_id"], code=exc.code,
                                                    reason=exc.message))
@@ -370,6 +374,16 @@ class CentralServer:
         await connection.answers.put(text)
         if slowed:
             await connection.answers.put(_SLOWED_DOWN)
+
+    async def _feedback_page(self, connection: _Connection, read: protocol.FeedbackRead) -> str:
+        """A page of pre-fill feedback for a supervisor; anyone else is told no (the figures are the centre's)."""
+        if connection.user.role not in FEEDBACK_READERS:
+            log.warning("%s (%s) asked for pre-fill feedback", connection.user.user_id, connection.user.role.value)
+            return protocol.encode(protocol.Error(
+                code="role_not_allowed", message=f"a {connection.user.role.value} may not read pre-fill feedback"))
+        items, after = await self._in_reader(lambda: self.store.feedback_page(
+            after=read.after, since=read.since, until=read.until, limit=read.limit))
+        return protocol.dump_feedback_page(read.request_id, items, after)
 
     async def _answer_loop(self, ws: ServerConnection, connection: _Connection) -> None:
         while True:

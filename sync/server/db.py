@@ -16,6 +16,8 @@ operations   every operation received exactly once, applied or rejected, with th
              the step and the server's time (so a replay gets the same answer, and an audit sees every clock); an
              applied one with its command, a rejected one with the sha256 of its command and a short excerpt
 kb_entries   the current state of every knowledge-base entry
+prefill_feedback  per order, the pre-fill feedback of the seat's latest step that carried one (what was suggested,
+             what the order holds, anonymous callers' values sealed), with who sent it and when; supervisors read it
 """
 
 from __future__ import annotations
@@ -118,6 +120,20 @@ kb_entries = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
+
+
+prefill_feedback = sa.Table(
+    "prefill_feedback",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("op_id", sa.String(36), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("seat", sa.String(64), nullable=True),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),  # the seat's time of the step
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # core.prefill_feedback's JSON, checked when received
+)
+sa.Index("ix_prefill_feedback_made_at", prefill_feedback.c.made_at)
 
 
 def default_db_url() -> str:

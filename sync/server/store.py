@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from agent_desktop.core.errors import AgentDesktopError, SyncError, TransitionRefused
 from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.core.prefill_feedback import FEEDBACK_SENDERS, check_feedback_seals, feedback_to_json
 from agent_desktop.core.privacy import FieldCipher, check_sealed_caller
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.serialization import (
@@ -76,6 +77,7 @@ _FIRST_SEEN_CACHE_SIZE = 65_536
 # let a user fill the disk (issue 15: 300 rejected 200,000-character pushes grew SQLite by 61 MB).
 REJECTED_EXCERPT_CHARS = 500
 REJECTED_REASON_CHARS = 1000
+FEEDBACK_PAGE_BYTES = protocol.MAX_MESSAGE_BYTES // 2  # a feedback page's items, well within one frame
 
 
 def hash_token(token: str) -> str:
@@ -315,6 +317,35 @@ class CentralStore:
             return None
         return self._decode(order_id, row.version, row.payload), row.version
 
+    def feedback_page(self, *, after: str | None = None, since: datetime | None = None,
+                      until: datetime | None = None, limit: int = 100,
+                      budget: int = FEEDBACK_PAGE_BYTES) -> tuple[list[dict[str, Any]], str | None]:
+        """The pre-fill feedback of the orders after `after` (order id order) whose step was made between `since`
+        and `until`: at most `limit` items and about `budget` bytes, so a page fits one frame. Returns the items
+        (`protocol.feedback_item_dict`'s form) and the `after` of the next page (None at the end)."""
+        f = db.prefill_feedback.c
+        query = sa.select(db.prefill_feedback).order_by(f.order_id).limit(limit + 1)
+        if after is not None:
+            query = query.where(f.order_id > after)
+        if since is not None:
+            query = query.where(f.made_at >= since)
+        if until is not None:
+            query = query.where(f.made_at <= until)
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise _db_error("read pre-fill feedback", exc) from exc
+        items: list[dict[str, Any]] = []
+        used = 0
+        for row in rows[:limit]:
+            used += len(row.payload.encode("utf-8")) + 256
+            if items and used > budget:
+                return items, items[-1]["order_id"]
+            items.append(protocol.feedback_item_dict(row.order_id, row.user_id, row.seat, _aware(row.made_at),
+                                                     json.loads(row.payload)))
+        return items, (items[-1]["order_id"] if len(rows) > limit else None)
+
     def count_operations(self, status: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(db.operations)
         if status is not None:
@@ -471,6 +502,7 @@ class _Batch:
         self.known_at: dict[tuple[str, int], datetime] = {}
         self.made: dict[str, list[tuple[str | None, Audience, datetime]]] = {}  # versions made in this batch
         self.committed_versions: dict[str, int] = {}  # order id → its version before this batch
+        self.feedback_rows: dict[str, dict[str, Any]] = {}  # order id → its pre-fill feedback row
 
     def prefetch(self, batch: Sequence[Submitted]) -> None:
         """Read what the batch's operations need in two queries (stored answers, current orders) instead of two per
@@ -614,6 +646,9 @@ class _Batch:
             # neither which order ids exist nor anything about the order
             return self._reject(item, push, "not_your_order",
                                 f"order {push.order_id} is not one of {actor.unit}'s orders", hide_order=True)
+        if push.feedback is not None and actor.role not in FEEDBACK_SENDERS:
+            return self._reject(item, push, "feedback_not_allowed",
+                                f"a {actor.role.value} does not send pre-fill feedback; only the seats taking calls do")
         try:
             self._check_seals(push)
             check_step_time(push.made_at, self.now, synced_at=push.synced_at,
@@ -655,6 +690,11 @@ class _Batch:
                                           "cursor": cursor, "updated_at": self.now, "payload": payload,
                                           "_exists": current.exists_in_db}
         self.operation_rows.append(self._operation_row(item, "applied", at=at, version=version, cursor=cursor))
+        if push.feedback is not None:
+            # the latest step's feedback replaces the earlier one: it describes the order as last saved
+            self.feedback_rows[push.order_id] = {
+                "order_id": push.order_id, "op_id": push.op_id, "user_id": item.user.user_id, "seat": item.seat,
+                "made_at": at, "stored_at": self.now, "payload": feedback_to_json(push.feedback)}
         self.orders[push.order_id] = _Current(updated, version, payload, exists_in_db=current.exists_in_db)
         self.known_at[(push.order_id, version)] = self.now
         self.made.setdefault(push.order_id, []).append((item.user.user_id, audience, self.now))
@@ -674,6 +714,8 @@ class _Batch:
         caller = protocol.caller_of(push.command)
         if caller is not None:
             check_sealed_caller(caller, order_id=push.order_id, cipher=self.store.cipher)
+        if push.feedback is not None:
+            check_feedback_seals(push.feedback, order_id=push.order_id, cipher=self.store.cipher)
 
     def _base_known_at(self, push: protocol.Push, current: _Current, actor: Actor) -> datetime | None:
         """The earliest the step can have been taken, by the centre's clock: not before the user received the order
@@ -852,6 +894,10 @@ class _Batch:
         if self.change_rows:
             self.conn.execute(db.changes.insert(), self.change_rows)
         self._upsert(db.orders, "order_id", self.order_rows)
+        if self.feedback_rows:
+            f = db.prefill_feedback.c
+            self.conn.execute(db.prefill_feedback.delete().where(f.order_id.in_(list(self.feedback_rows))))
+            self.conn.execute(db.prefill_feedback.insert(), list(self.feedback_rows.values()))
         self._upsert(db.kb_entries, "entry_id", self.entry_rows)
         if self.change_rows and self.store.is_postgres:
             # delivered at commit to every process LISTENing (including this one, which ignores what it has)

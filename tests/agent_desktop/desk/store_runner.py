@@ -16,9 +16,10 @@ def carry_out(intents: Iterable[DeskIntent], store: LocalStore, drafts: DraftSto
         if isinstance(intent, OpenOrder):
             o = intent.opening
             store.open_order(intent.order_id, channel=o.channel, actor=intent.actor, now=intent.at, caller=o.caller,
-                             category=o.category, description=o.description, urgency=o.urgency, call=o.call)
+                             category=o.category, description=o.description, urgency=o.urgency, call=o.call,
+                             feedback=intent.feedback)
         elif isinstance(intent, ApplyOrderCommand):
-            store.apply_local(intent.order_id, intent.command, intent.actor, intent.at)
+            store.apply_local(intent.order_id, intent.command, intent.actor, intent.at, feedback=intent.feedback)
         elif isinstance(intent, AutosaveDraft):
             r = intent.record
             drafts.save(StoredDraft(r.draft_id, r.call_id, r.saved_at, draft_to_json(r)))
