@@ -26,7 +26,7 @@ moves with changes applied here (and `caught_up`), never with an ack, so a chang
 State for the status bar (`SyncStatus`: connection state, queue depth, in flight, last error, last sync) goes to
 `on_status` listeners after every change of it. Reconnect delays grow exponentially with jitter (`backoff_delays`,
 pure) so a center that comes back is not stormed by every seat at the same instant; which errors are worth a retry
-is decided by `is_retryable` (pure).
+is decided by `is_retryable` (pure). The backoff is the desktop's one (`agent_desktop.core.backoff`, shared with AMI).
 
 May import `agent_desktop`, `sync.protocol`, `sync.local_store`, websockets; never `ui`, never `sync.server`.
 """
@@ -40,20 +40,19 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from agent_desktop.core.backoff import Backoff, backoff_delays
 from agent_desktop.core.errors import AgentDesktopError, SyncError
-from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import command_from_dict
 from sync import protocol
 from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
+from sync.status import SyncState, SyncStatus
 
 logger = logging.getLogger(__name__)
 
@@ -61,69 +60,8 @@ logger = logging.getLogger(__name__)
 FATAL_CODES = frozenset({"unauthorized", "forbidden", "unsupported_protocol", "bad_token", "token_revoked"})
 
 MAX_BATCH = 500  # results applied per store transaction
+DEFAULT_BACKOFF = Backoff()
 CURSOR_AHEAD = "cursor_ahead"  # the center's error when our resume cursor is beyond its newest change
-
-
-class SyncState(StrEnum):
-    STOPPED = "stopped"
-    CONNECTING = "connecting"
-    CATCHING_UP = "catching_up"  # connected, receiving the backlog since our cursor
-    ONLINE = "online"  # connected and caught up
-    OFFLINE = "offline"  # the center is unreachable; waiting to retry (the seat keeps working)
-    FAILED = "failed"  # refused for good (bad token, protocol): no retries until restarted
-
-    @property
-    def zh(self) -> str:
-        return _STATE_ZH[self]
-
-
-_STATE_ZH = {
-    SyncState.STOPPED: "未同步",
-    SyncState.CONNECTING: "连接中",
-    SyncState.CATCHING_UP: "同步中",
-    SyncState.ONLINE: "已同步",
-    SyncState.OFFLINE: "离线（工单已本地保存）",
-    SyncState.FAILED: "同步失败",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    """What the status bar shows of sync."""
-
-    state: SyncState = SyncState.STOPPED
-    queue_depth: int = 0
-    in_flight: int = 0
-    cursor: int | None = None
-    last_error: str | None = None
-    last_sync_at: datetime | None = None
-    user_id: str | None = None
-    role: Role | None = None
-    unit: str | None = None
-    rejections: int = 0
-
-    @property
-    def connected(self) -> bool:
-        return self.state in (SyncState.CATCHING_UP, SyncState.ONLINE)
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: `initial_s` doubling up to `max_s`, each scaled by a random factor in [1-jitter, 1]."""
-
-    initial_s: float = 0.5
-    max_s: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.5
-
-
-def backoff_delays(policy: Backoff, rng: random.Random | None = None) -> Iterator[float]:
-    """The delays before each retry, endless. Pure but for the random source (pass one seeded for tests)."""
-    rng = rng or random.Random()
-    delay = policy.initial_s
-    while True:
-        yield delay * (1.0 - policy.jitter * rng.random())
-        delay = min(policy.max_s, delay * policy.factor)
 
 
 class ServerRefused(SyncError):
@@ -191,7 +129,7 @@ class SyncClient:
         seat: str | None = None,
         window: int = 64,
         ssl_context: ssl.SSLContext | None = None,
-        backoff: Backoff = Backoff(),  # a frozen value: sharing it is safe
+        backoff: Backoff = DEFAULT_BACKOFF,  # a frozen value: sharing it is safe
         open_timeout_s: float = 10.0,
         ping_interval_s: float | None = 20.0,
         poll_interval_s: float = 2.0,

@@ -69,12 +69,12 @@ def add_ami_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> AmiSettings:
     """AmiSettings from the shared arguments; a missing address/user/secret is a clear TelephonyError."""
-    from agent_desktop.config import load_config  # noqa: PLC0415
+    from agent_desktop.cli.options import command_config  # noqa: PLC0415
     from agent_desktop.settings import ami_secret  # noqa: PLC0415
     from telephony.ami.connection import AmiSettings, parse_host_port  # noqa: PLC0415 (lazy adapter import)
 
     # option (whose default is the environment variable) > config file [ami] > embedded default
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     if args.ami:
         host, port = parse_host_port(args.ami)
     else:
