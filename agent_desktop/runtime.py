@@ -149,6 +149,9 @@ class Supervisor:
                 if not task.cancelled() and task.exception() is not None:
                     log.error("task %s ended with an error while stopping", task.get_name(),
                               exc_info=task.exception())
+        for entry in self._tasks.values():
+            if entry.task is not None and entry.task.cancelled():
+                entry.state = TaskState.CANCELLED  # also a task cancelled before its first step
 
 
 class Runtime:
