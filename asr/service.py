@@ -261,8 +261,8 @@ class SpeechService:
             await asyncio.sleep(self._prefill_debounce_s)
         while (job := state.job()) is not None:
             executor = self._prefill_executor
-            if executor is None:
-                return  # stopping
+            if executor is None:  # first use without start()'s warm-up (jieba then loads in this thread)
+                executor = self._prefill_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefill")
             started = time.perf_counter()
             result = await loop.run_in_executor(executor, state.run, job)
             elapsed = time.perf_counter() - started
