@@ -40,8 +40,8 @@ import platformdirs
 from agent_desktop.core.errors import ConfigError
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_names, rule_parameters_from_mapping
 from agent_desktop.core.working_days import WorkingDayCalendar, load_overrides
+from agent_desktop.resources import APP_NAME, default_data_dir, resources_dir
 
-APP_NAME = "agent-desktop"
 CONFIG_FILE_NAME = "config.toml"
 ENV_HOLIDAYS = "AGENT_DESKTOP_HOLIDAYS"
 SOURCE_DEFAULT = "default"
@@ -67,10 +67,6 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
 
 
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME))
-
-
 def default_holidays_path() -> Path | None:
     """The holiday overrides file shipped in `resources/holidays/`, or None when this installation has none."""
     path = _resources_dir() / "holidays" / "overrides.toml"
@@ -78,14 +74,6 @@ def default_holidays_path() -> Path | None:
 
 
 def _resources_dir() -> Path:
-    # Imported here, not at the top: `agent_desktop.resources` owns where the data files live, and this module
-    # must keep working in a checkout made before that module existed.
-    try:
-        from agent_desktop.resources import resources_dir  # noqa: PLC0415
-    except ModuleNotFoundError as exc:
-        if exc.name != "agent_desktop.resources":
-            raise
-        return Path(__file__).resolve().parent.parent / "resources"
     return Path(resources_dir())
 
 

@@ -29,8 +29,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from agent_desktop.config import default_data_dir
 from agent_desktop.core.errors import SyncError
+from agent_desktop.resources import default_data_dir
 
 log = logging.getLogger(__name__)
 
