@@ -10,7 +10,10 @@ all stand on it.
 
 Start-up order (`start`), and why:
 1. the runtime: the asyncio loop in its own thread (`agent_desktop.runtime`); every service lives on that loop and
-   the caller's thread only submits to it;
+   the caller's thread only submits to it. The interpreter's thread switch interval is shortened to
+   `switch_interval_s` (1 ms; CPython's default is 5 ms): the UI thread, the loop, the store's threads and the
+   pre-fill share one GIL, and a thread that wants it back waits up to that interval — a front end's call, or the
+   AMI reader, must not wait 5 ms behind a thread that is merely busy;
 2. the services are built on the loop (`build`): panoramisk's Manager, the sync client's events and the speech
    server must be created inside the running loop;
 3. the seat's local store and sync: the store opens first, so a step the agent takes from the first second is saved
@@ -37,6 +40,7 @@ of the service it belongs to.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -55,6 +59,8 @@ if TYPE_CHECKING:
     from telephony.service import TelephonyService
 
 log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,10 @@ class AppParts:
 class App:
     """See the module docstring. `start()`/`stop()` from one thread other than the loop's (the main thread)."""
 
-    def __init__(self, parts: AppParts, *, runtime: Runtime | None = None) -> None:
+    def __init__(self, parts: AppParts, *, runtime: Runtime | None = None,
+                 switch_interval_s: float | None = SWITCH_INTERVAL_S) -> None:
         self.parts = parts
+        self._switch_interval_s = switch_interval_s
         self.runtime = runtime or Runtime()
         self._own_runtime = runtime is None
         self.telephony: TelephonyService | None = None
@@ -120,6 +128,8 @@ class App:
         """Start the runtime and build the services on its loop (not started yet: listeners may be added now)."""
         if self._built:
             return
+        if self._switch_interval_s is not None:
+            sys.setswitchinterval(self._switch_interval_s)
         if not self.runtime.running:
             self.runtime.start()
         self.runtime.run(self._build())

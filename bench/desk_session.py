@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import random
 import statistics
@@ -125,7 +126,7 @@ def pbx_peer(args: argparse.Namespace) -> int:
     scenario = Scenario(
         pbx=PbxSettings(member_timeout_s=5.0, retry_s=0.5, queue_timeout_s=60.0),
         agents=(AgentSpec(name="agent1", interface=SEAT, ring_s=0.3, logged_in=True),
-                AgentSpec(name="agent2", interface=FLOOD_SEAT, ring_s=0.05, logged_in=True)),
+                AgentSpec(name="agent2", interface=FLOOD_SEAT, ring_s=0.05)),  # the flood's phone, not in the queue
         numbers=(NumberSpec("13800138000", answer_after_s=0.05),),
     )
 
@@ -233,6 +234,10 @@ def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  
         telephony.on_event(on_call)
         speech.on_event(lambda e: counts.__setitem__(type(e).__name__, counts[type(e).__name__] + 1))
         speech.on_prefill(lambda _p: counts.__setitem__("prefills", counts["prefills"] + 1))
+        if args.trace_slow:  # asyncio's debug mode names every callback that held the loop for more than 50 ms
+            app.runtime.loop.call_soon_threadsafe(app.runtime.loop.set_debug, True)
+            app.runtime.loop.slow_callback_duration = 0.05
+            logging.getLogger("asyncio").setLevel(logging.WARNING)
         app.start()
         app.runtime.run(telephony.queue_login())
 
@@ -332,13 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--talk-s", type=float, default=6.0, help="length of each speech call")
     parser.add_argument("--flood-calls", type=float, default=10.0, help="flood calls/s on another seat's phone")
     parser.add_argument("--flood-noise", type=float, default=1000.0, help="flood noise events/s")
+    parser.add_argument("--trace-slow", action="store_true", help="log what holds the loop for more than 50 ms")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--pbx-peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pbx_peer:
         return pbx_peer(args)
-
-    import logging
 
     logging.basicConfig(level=logging.ERROR)  # the shift's reconnects and refused forks are expected
     figures: dict[str, Any] = {"prefill_per_final": prefill_figures(args.calls, random.Random(12345))}

@@ -61,6 +61,7 @@ FATAL_CODES = frozenset({"unauthorized", "forbidden", "unsupported_protocol", "b
 
 MAX_BATCH = 500  # results applied per store transaction
 DEFAULT_BACKOFF = Backoff()
+DECODE_SLICE_S = 0.005  # frames decoded on the loop before it is given back to the other tasks (AMI, audio)
 CURSOR_AHEAD = "cursor_ahead"  # the center's error when our resume cursor is beyond its newest change
 
 
@@ -389,7 +390,14 @@ class SyncClient:
                 await reader
 
     async def _read_frames(self, session: _Session, inbox: asyncio.Queue[protocol.Message]) -> None:
+        slice_started = time.perf_counter()
         async for raw in session.ws:
+            # A catch-up arrives as thousands of frames already buffered: `async for` would decode them all without
+            # ever giving the loop back, and the loop also reads AMI (Asterisk drops a client that stops reading
+            # for about 100 ms). Decode in slices of a few milliseconds.
+            if time.perf_counter() - slice_started > DECODE_SLICE_S:
+                await asyncio.sleep(0)
+                slice_started = time.perf_counter()
             echo = _echo(raw, session.order_seen)
             if echo is not None:
                 session.answered.setdefault(echo.op_id, time.monotonic())

@@ -13,6 +13,7 @@ May import `sync.local_store`; never `ui`.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -35,6 +36,10 @@ class StoreWorker:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._readers = ThreadPoolExecutor(max_workers=max(1, readers), thread_name_prefix="store-reader")
         self._closed = False
+        # A pool starts its threads on the first submits, and starting a thread waits for it to run: that wait
+        # would fall on the caller of a facade (milliseconds when the other threads are busy). Start them now.
+        _start_threads(self._writer, 1)
+        _start_threads(self._readers, max(1, readers))
 
     def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
         return self._submit(self._writer, fn, args, kwargs)
@@ -55,3 +60,11 @@ class StoreWorker:
         self._closed = True
         self._writer.shutdown(wait=wait)
         self._readers.shutdown(wait=wait)
+
+
+def _start_threads(executor: ThreadPoolExecutor, count: int) -> None:
+    """Make `executor` start all `count` of its threads now (each waits until all have started)."""
+    started = threading.Barrier(count + 1)
+    for _ in range(count):
+        executor.submit(started.wait, 10)
+    started.wait(10)
