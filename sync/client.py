@@ -49,6 +49,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from agent_desktop.core.backoff import Backoff, backoff_delays
 from agent_desktop.core.errors import AgentDesktopError, SyncError
+from agent_desktop.core.listeners import call_safely
 from agent_desktop.core.serialization import command_from_dict
 from sync import protocol
 from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
@@ -457,7 +458,7 @@ class SyncClient:
             self._wake.set()
         if changed:
             for listener in self._change_listeners:
-                _call_safely(listener, sorted(changed))
+                call_safely(listener, sorted(changed), owner="sync")
 
     def _apply_in_store(self, batch: list[Any]) -> tuple[set[str], list[str], bool, StoreBrief]:
         """Runs in a worker thread: one transaction for the whole batch."""
@@ -527,7 +528,7 @@ class SyncClient:
             return
         self._status = new
         for listener in self._status_listeners:
-            _call_safely(listener, new)
+            call_safely(listener, new, owner="sync")
         async with self._status_changed:
             self._status_changed.notify_all()
 
@@ -599,13 +600,6 @@ def _apply_kb_entry(results: StoreResults, message: Any) -> None:
         KnowledgeIndex(results.conn).upsert([entry])
     if isinstance(message, protocol.KbChange):
         results.set_cursor(message.cursor)
-
-
-def _call_safely(listener: Callable[[Any], None], value: Any) -> None:
-    try:
-        listener(value)
-    except Exception:  # a broken listener must not stop sync
-        logger.exception("a sync listener failed")
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.work_order import Category, Channel
 from agent_desktop.runtime import Runtime
 from sync.local_store import LocalStore, StoreResults
+from sync.server import db
 from sync.server.app import CentralServer
 from sync.service import SyncService, SyncSettings, SyncState
 from tests.sync.backlog import make_backlog
@@ -43,12 +44,15 @@ class GatedStore(LocalStore):
 def test_a_step_saved_during_a_catch_up_returns_at_once_and_is_saved_after_it(tmp_path: Path) -> None:
     with Runtime() as runtime:
         server = CentralServer(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+        # the changes are made before the center starts, so it knows them from its first hello (a center learns of
+        # rows written behind its back only at its next poll, and would first say "caught up" at 0)
+        db.migrate(server.engine)
+        token = server.store.add_user("agent-a", "agent")
+        other = server.store.add_user("agent-b", "agent")
+        head = make_backlog(server.store, other, BACKLOG)
         runtime.run(server.start(), timeout=30)
         store = GatedStore(tmp_path / "seat.sqlite3")
         try:
-            token = server.store.add_user("agent-a", "agent")
-            other = server.store.add_user("agent-b", "agent")
-            head = make_backlog(server.store, other, BACKLOG)
 
             async def build() -> SyncService:
                 return SyncService(store, SyncSettings(url=server.url, token=token, seat="A"))
