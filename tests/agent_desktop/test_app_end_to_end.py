@@ -85,6 +85,8 @@ def test_one_call_from_the_ami_offer_to_the_order_acknowledged_by_the_center(tmp
             app.speech.on_event(lambda e: finals.append(e) if isinstance(e, FinalResult) else partials.append(e))
             app.speech.on_prefill(prefills.append)
             app.sync.on_status(statuses.append)
+            changed: list[str] = []
+            app.sync.on_changes(changed.extend)  # orders the center answered for (acks) or changed
             app.start()
             assert {h.state for h in app.health().values()} == {HealthState.UP}
             wait_for(lambda: app.sync.status.state is SyncState.ONLINE, "sync online")  # type: ignore[union-attr]
@@ -122,9 +124,9 @@ def test_one_call_from_the_ami_offer_to_the_order_acknowledged_by_the_center(tmp
                                                       recording=answered.recording)).result(15)
             assert saved.state is OrderState.INTAKE
 
-            # the center acknowledges: the queue empties and the center holds the order as saved
-            wait_for(lambda: any(s.queue_depth == 0 and s.state is SyncState.ONLINE for s in statuses[-3:])
-                     and app.sync.status.queue_depth == 0, "acknowledged")  # type: ignore[union-attr]
+            # the center acknowledges: the order comes back as changed, the queue is empty, the center holds it
+            wait_for(lambda: "WO-E2E-1" in changed, "acknowledged")
+            assert app.sync.status.queue_depth == 0 and statuses[-1].state is SyncState.ONLINE
             held = center.store.order("WO-E2E-1")
             assert held is not None
             order, version = held
