@@ -24,7 +24,10 @@ Start-up order (`start`), and why:
 5. the audio fork is registered as a telephony listener, so every answered call (even one found by the first
    resync) is forked to the listener;
 6. telephony last: AMI logs in, and the first resync (CoreShowChannels + QueueStatus) rebuilds the calls already
-   going on.
+   going on;
+7. what start-up loaded for good (the speech model's tables, jieba's dictionary, the gazetteer, the unit directory)
+   is moved out of the garbage collector's sight (`gc.freeze()`): a full collection otherwise walks those millions
+   of objects, holding the GIL — every thread, the AMI reader included, stops for hundreds of milliseconds.
 
 Shutdown order (`stop`), the reverse, so nothing is lost or left half-done:
 1. telephony: log off (no new calls, no new forks); its after-call-work timer ends;
@@ -39,6 +42,7 @@ of the service it belongs to.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -106,8 +110,9 @@ class App:
     """See the module docstring. `start()`/`stop()` from one thread other than the loop's (the main thread)."""
 
     def __init__(self, parts: AppParts, *, runtime: Runtime | None = None,
-                 switch_interval_s: float | None = SWITCH_INTERVAL_S) -> None:
+                 switch_interval_s: float | None = SWITCH_INTERVAL_S, freeze_after_start: bool = True) -> None:
         self.parts = parts
+        self._freeze_after_start = freeze_after_start
         self._switch_interval_s = switch_interval_s
         self.runtime = runtime or Runtime()
         self._own_runtime = runtime is None
@@ -166,6 +171,9 @@ class App:
         except BaseException:
             self.stop()
             raise
+        if self._freeze_after_start:
+            gc.collect()
+            gc.freeze()
 
     async def _start(self) -> None:
         supervisor = self.runtime.supervisor

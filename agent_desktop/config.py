@@ -143,6 +143,26 @@ class ServerFileConfig:
     listen: str = "127.0.0.1:8765"
 
 
+#: Every environment variable a command reads, read once by `load_config` (the one reader of the environment).
+ENV_AMI = "AGENT_DESKTOP_AMI"
+ENV_AMI_USER = "AGENT_DESKTOP_AMI_USER"
+ENV_AMI_SECRET = "AGENT_DESKTOP_AMI_SECRET"
+ENV_SYNC_TOKEN = "AGENT_DESKTOP_SYNC_TOKEN"
+ENV_SERVER_DB = "AGENT_DESKTOP_SERVER_DB"
+ENV_PBX_SECRET = "AGENT_DESKTOP_PBX_SECRET"
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentValues:
+    """What the environment said when the configuration was loaded. Secrets never show in repr()."""
+
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)  # the AGENT_DESKTOP_* and named ones
+
+    def get(self, name: str) -> str | None:
+        value = self.variables.get(name)
+        return value if value else None
+
+
 @dataclass(frozen=True, slots=True)
 class AppConfig:
     """Everything the desktop is configured with. `sources` says, for every rule parameter, where its value came
@@ -161,6 +181,7 @@ class AppConfig:
     asr: AsrFileConfig = field(default_factory=AsrFileConfig)
     sync: SyncFileConfig = field(default_factory=SyncFileConfig)
     server: ServerFileConfig = field(default_factory=ServerFileConfig)
+    environment: EnvironmentValues = field(default_factory=EnvironmentValues)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -200,6 +221,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
     if data_dir_value is not None:
         data_dir = _path_value(data_dir_value, "paths.data_dir", config_path)
 
+    ami = _ami_from(_Table(data, "ami", config_path))
+    sync = _sync_from(_Table(data, "sync", config_path), data_dir)
+    # the variables commands read (and the ones the file names for its secrets), taken now, once
+    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ami.secret_env,
+             sync.token_env}
+    environment = EnvironmentValues(MappingProxyType({n: env[n] for n in names if n in env}))
     return AppConfig(
         rules=rules,
         holidays_path=holidays_path,
@@ -207,11 +234,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
         sources=sources,
         config_path=config_path,
         holidays_source=holidays_source,
-        ami=_ami_from(_Table(data, "ami", config_path)),
+        ami=ami,
         seat=_seat_from(_Table(data, "seat", config_path)),
         asr=_asr_from(_Table(data, "asr", config_path)),
-        sync=_sync_from(_Table(data, "sync", config_path), data_dir),
+        sync=sync,
         server=_server_from(_Table(data, "server", config_path), data_dir),
+        environment=environment,
     )
 
 

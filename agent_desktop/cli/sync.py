@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -128,13 +127,13 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_sync(args: argparse.Namespace) -> int:
     # options win; what they leave out comes from the config file's [sync] table
-    config = command_config(args).sync
-    args.url = args.url or config.url
+    config = command_config(args)
+    args.url = args.url or config.sync.url
     if not args.url:
         raise ConfigError("no center: give --url or set [sync] url in the config file", code="missing_url")
-    args.seat = args.seat or config.seat
-    args.ca_file = args.ca_file or (str(config.ca_file) if config.ca_file is not None else None)
-    token = _read_token(args.token_file, config.token_env)
+    args.seat = args.seat or config.sync.seat
+    args.ca_file = args.ca_file or (str(config.sync.ca_file) if config.sync.ca_file is not None else None)
+    token = _read_token(args.token_file, config)
     return _sync(args, token)
 
 
@@ -174,7 +173,7 @@ def _print_status(status: Any) -> None:
           f"cursor {status.cursor if status.cursor is not None else '-'}{error}", flush=True)
 
 
-def _read_token(token_file: str | None, token_env: str = "AGENT_DESKTOP_SYNC_TOKEN") -> str:
+def _read_token(token_file: str | None, config: Any) -> str:
     if token_file:
         try:
             token = Path(token_file).expanduser().read_text(encoding="utf-8").strip()
@@ -183,10 +182,12 @@ def _read_token(token_file: str | None, token_env: str = "AGENT_DESKTOP_SYNC_TOK
                 from exc
     else:
         # AGENT_DESKTOP_SYNC_TOKEN always works; [sync] token_env may name another variable
-        token = (os.environ.get("AGENT_DESKTOP_SYNC_TOKEN", "") or os.environ.get(token_env, "")).strip()
+        from agent_desktop.settings import sync_token  # noqa: PLC0415
+
+        token = sync_token(config) or ""
     if not token:
-        raise ConfigError(f"no sync token: give --token-file or set AGENT_DESKTOP_SYNC_TOKEN (or {token_env})",
-                          code="missing_token")
+        raise ConfigError(f"no sync token: give --token-file or set AGENT_DESKTOP_SYNC_TOKEN "
+                          f"(or {config.sync.token_env})", code="missing_token")
     return token
 
 
