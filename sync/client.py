@@ -449,7 +449,7 @@ class SyncClient:
             if sent is not None:
                 timing = AckTiming(received_s=received - sent, settled_s=now - sent)
                 for listener in self._ack_listeners:
-                    listener(op_id, timing)
+                    call_safely(listener, op_id, timing, owner="sync ack")
         if caught_up:
             session.caught_up = True
         state = SyncState.ONLINE if session.caught_up else SyncState.CATCHING_UP
