@@ -13,6 +13,10 @@ streams and the sync websocket. The other direction holds too: nothing on the lo
     runtime.supervise("sync-client", client.run, restart=True, on_failure=report)
     runtime.stop()                                    # supervised tasks cancelled, every task ended, loop closed
 
+Crossing in: `submit` and `call_soon` put the work in a queue and return; a small relay thread hands it to the loop.
+Waking the loop is a write to its wake-up socket, a system call that gives the GIL away — done on the caller's
+thread, the caller would then wait for the GIL to come back (milliseconds when other threads are busy).
+
 Supervision (`Supervisor`): a task is started from a factory (a coroutine function), so it can be started again.
 When it raises, the failure is logged with its traceback, `on_failure(name, exc)` is told (the owning service puts
 it in its health value), and — when the task was declared restartable — it is started again after a backoff delay
@@ -34,6 +38,7 @@ import concurrent.futures
 import contextlib
 import enum
 import logging
+import queue
 import random
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -165,6 +170,8 @@ class Runtime:
         self._supervisor: Supervisor | None = None
         self._ready = threading.Event()
         self._stopped = False
+        self._inbox: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._relay: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------------------------
 
@@ -174,6 +181,22 @@ class Runtime:
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
         self._ready.wait()
+        self._relay = threading.Thread(target=self._relay_submissions, name=f"{self._name}-submit", daemon=True)
+        self._relay.start()
+
+    def _relay_submissions(self) -> None:
+        """Hand what other threads submit to the loop. Waking the loop is a write to its wake-up socket, a system
+        call that gives the GIL away; the submitting thread (the UI's) would then wait for the GIL to come back,
+        milliseconds when other threads are busy. It only puts the work in a queue (no system call, the GIL kept);
+        this thread pays for the wake-up."""
+        while True:
+            item = self._inbox.get()
+            if item is None:
+                return
+            try:
+                item()
+            except Exception:
+                log.exception("a submission could not be handed to the loop")
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
@@ -194,6 +217,9 @@ class Runtime:
             return
         self._refuse_loop_thread("stop")
         self._stopped = True
+        self._inbox.put(None)  # what was submitted before reaches the loop first (the queue is in order)
+        if self._relay is not None:
+            self._relay.join(timeout_s)
         loop = self._loop
         try:
             asyncio.run_coroutine_threadsafe(self._shutdown(timeout_s), loop).result(timeout_s + 5.0)
@@ -251,13 +277,30 @@ class Runtime:
         if not self.running:
             coro.close()
             raise RuntimeMisuse("the runtime is not running")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+        outer: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._inbox.put(lambda: self._hand_over(coro, outer))
+        return outer
+
+    def _hand_over(self, coro: Coroutine[Any, Any, T], outer: concurrent.futures.Future[T]) -> None:
+        """On the relay thread: start `coro` on the loop; its outcome goes to `outer`, and cancelling `outer`
+        cancels it."""
+        if outer.cancelled():
+            coro.close()
+            return
+        try:
+            inner = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        except RuntimeError as exc:  # the loop closed meanwhile
+            coro.close()
+            with contextlib.suppress(concurrent.futures.InvalidStateError):
+                outer.set_exception(RuntimeMisuse(f"the runtime stopped before the coroutine ran: {exc}"))
+            return
+        _chain(inner, outer)
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Call a plain function on the loop thread, soon (its exceptions go to the loop's handler: logged)."""
         if not self.running:
             raise RuntimeMisuse("the runtime is not running")
-        self.loop.call_soon_threadsafe(callback, *args)
+        self._inbox.put(lambda: self.loop.call_soon_threadsafe(callback, *args))
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Submit and wait for the result, re-raising its exception. Not from the loop's own thread (deadlock)."""
@@ -290,6 +333,26 @@ class Runtime:
             if coro is not None:
                 coro.close()
             raise RuntimeMisuse(f"Runtime.{what}() called from the loop's own thread would wait for itself")
+
+
+def _chain(inner: concurrent.futures.Future[T], outer: concurrent.futures.Future[T]) -> None:
+    """`outer` gets `inner`'s outcome; cancelling `outer` cancels `inner` (the task on the loop)."""
+
+    def copy(done: concurrent.futures.Future[T]) -> None:
+        with contextlib.suppress(concurrent.futures.InvalidStateError):  # the caller cancelled `outer` meanwhile
+            if done.cancelled():
+                outer.cancel()
+            elif done.exception() is not None:
+                outer.set_exception(done.exception())
+            else:
+                outer.set_result(done.result())
+
+    def cancel(done: concurrent.futures.Future[T]) -> None:
+        if done.cancelled():
+            inner.cancel()
+
+    inner.add_done_callback(copy)
+    outer.add_done_callback(cancel)
 
 
 def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -141,3 +141,48 @@ async def test_the_supervisor_refuses_two_running_tasks_of_one_name() -> None:
         supervisor.start("one", block.wait)
     await supervisor.stop()
     assert supervisor.tasks["one"].state is TaskState.CANCELLED
+
+
+def test_submissions_reach_the_loop_in_order_and_a_cancelled_future_cancels_the_task() -> None:
+    with Runtime() as runtime:
+        seen: list[int] = []
+
+        async def note(n: int) -> int:
+            seen.append(n)
+            return n
+
+        futures = [runtime.submit(note(n)) for n in range(200)]
+        assert [f.result(5) for f in futures] == list(range(200)) and seen == list(range(200))
+
+        started, cancelled = threading.Event(), threading.Event()
+
+        async def long() -> None:
+            started.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+
+        future = runtime.submit(long())
+        assert started.wait(5)
+        assert future.cancel()
+        assert cancelled.wait(5)
+
+
+def test_a_timed_out_run_cancels_its_coroutine() -> None:
+    import concurrent.futures
+
+    with Runtime() as runtime:
+        cancelled = threading.Event()
+
+        async def slow() -> None:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+
+        with pytest.raises(concurrent.futures.TimeoutError):
+            runtime.run(slow(), timeout=0.1)
+        assert cancelled.wait(5)
