@@ -41,8 +41,8 @@ from agent_desktop.core.errors import ConfigError
 from agent_desktop.core.privacy import check_secret_file
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_names, rule_parameters_from_mapping
 from agent_desktop.core.working_days import WorkingDayCalendar, load_overrides
+from agent_desktop.resources import APP_NAME, default_data_dir, resources_dir
 
-APP_NAME = "agent-desktop"
 CONFIG_FILE_NAME = "config.toml"
 ENV_HOLIDAYS = "AGENT_DESKTOP_HOLIDAYS"
 SOURCE_DEFAULT = "default"
@@ -68,10 +68,6 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
 
 
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME))
-
-
 def read_token_file(path: str | os.PathLike[str]) -> str:
     """The sync token held in `path` (one line). A token file group or others may read is refused, like the field
     key file (`ConfigError` code `file_permissions`): whoever reads the token acts as its user."""
@@ -90,14 +86,6 @@ def default_holidays_path() -> Path | None:
 
 
 def _resources_dir() -> Path:
-    # Imported here, not at the top: `agent_desktop.resources` owns where the data files live, and this module
-    # must keep working in a checkout made before that module existed.
-    try:
-        from agent_desktop.resources import resources_dir  # noqa: PLC0415
-    except ModuleNotFoundError as exc:
-        if exc.name != "agent_desktop.resources":
-            raise
-        return Path(__file__).resolve().parent.parent / "resources"
     return Path(resources_dir())
 
 
@@ -167,6 +155,26 @@ class ServerFileConfig:
     listen: str = "127.0.0.1:8765"
 
 
+#: Every environment variable a command reads, read once by `load_config` (the one reader of the environment).
+ENV_AMI = "AGENT_DESKTOP_AMI"
+ENV_AMI_USER = "AGENT_DESKTOP_AMI_USER"
+ENV_AMI_SECRET = "AGENT_DESKTOP_AMI_SECRET"
+ENV_SYNC_TOKEN = "AGENT_DESKTOP_SYNC_TOKEN"
+ENV_SERVER_DB = "AGENT_DESKTOP_SERVER_DB"
+ENV_PBX_SECRET = "AGENT_DESKTOP_PBX_SECRET"
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentValues:
+    """What the environment said when the configuration was loaded. Secrets never show in repr()."""
+
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)  # the AGENT_DESKTOP_* and named ones
+
+    def get(self, name: str) -> str | None:
+        value = self.variables.get(name)
+        return value if value else None
+
+
 @dataclass(frozen=True, slots=True)
 class AppConfig:
     """Everything the desktop is configured with. `sources` says, for every rule parameter, where its value came
@@ -185,6 +193,7 @@ class AppConfig:
     asr: AsrFileConfig = field(default_factory=AsrFileConfig)
     sync: SyncFileConfig = field(default_factory=SyncFileConfig)
     server: ServerFileConfig = field(default_factory=ServerFileConfig)
+    environment: EnvironmentValues = field(default_factory=EnvironmentValues)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -224,6 +233,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
     if data_dir_value is not None:
         data_dir = _path_value(data_dir_value, "paths.data_dir", config_path)
 
+    ami = _ami_from(_Table(data, "ami", config_path))
+    sync = _sync_from(_Table(data, "sync", config_path), data_dir)
+    # the variables commands read (and the ones the file names for its secrets), taken now, once
+    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ami.secret_env,
+             sync.token_env}
+    environment = EnvironmentValues(MappingProxyType({n: env[n] for n in names if n in env}))
     return AppConfig(
         rules=rules,
         holidays_path=holidays_path,
@@ -231,11 +246,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
         sources=sources,
         config_path=config_path,
         holidays_source=holidays_source,
-        ami=_ami_from(_Table(data, "ami", config_path)),
+        ami=ami,
         seat=_seat_from(_Table(data, "seat", config_path)),
         asr=_asr_from(_Table(data, "asr", config_path)),
-        sync=_sync_from(_Table(data, "sync", config_path), data_dir),
+        sync=sync,
         server=_server_from(_Table(data, "server", config_path), data_dir),
+        environment=environment,
     )
 
 

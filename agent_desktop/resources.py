@@ -1,4 +1,6 @@
-"""Where the data files of `resources/` live, and loading them into core values.
+"""Where the data files of `resources/` live, and loading them into core values; and where the desktop keeps its own
+files on this computer (`APP_NAME`, `default_data_dir`, `default_cache_dir`: platformdirs), so adapters find them
+without importing the configuration (tests/test_layering.py).
 
 `resources_dir()` is the environment variable AGENT_DESKTOP_RESOURCES when set, else the `resources/` folder
 next to the `agent_desktop` package (the repository's). Readers here turn every unreadable or malformed file
@@ -14,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from agent_desktop.core.errors import AgentDesktopError, ConfigError
 from agent_desktop.core.routing import (
     RoutingRule,
@@ -24,8 +28,19 @@ from agent_desktop.core.routing import (
 from agent_desktop.core.serialization import work_order_from_dict
 
 ENV_RESOURCES = "AGENT_DESKTOP_RESOURCES"
+APP_NAME = "agent-desktop"  # the platformdirs name of the desktop's folders
 UNIT_DIRECTORY_FILE = Path("units") / "changsha_units.json"
 SIMULATION_MATTERS_FILE = Path("simulation") / "matters.json"
+
+
+def default_data_dir() -> Path:
+    """The user's data folder of the desktop (stores, models), unless `[paths] data_dir` says otherwise."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder of the desktop (rebuilt when missing)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def resources_dir() -> Path:

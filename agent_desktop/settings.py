@@ -8,30 +8,36 @@ last three for values the caller did not give.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent_desktop.config import AppConfig
+from agent_desktop.config import ENV_AMI_SECRET, ENV_SYNC_TOKEN, AppConfig
 
 if TYPE_CHECKING:
     from telephony.ami.connection import AmiSettings
     from telephony.control import SeatConfig
 
-#: The environment variable that always holds the AMI secret, whatever `[ami] secret_env` names.
-ENV_AMI_SECRET = "AGENT_DESKTOP_AMI_SECRET"
 
 
 def ami_secret(config: AppConfig, environ: Mapping[str, str] | None = None) -> str | None:
     """The AMI secret: $AGENT_DESKTOP_AMI_SECRET, else the variable `[ami] secret_env` names, else `[ami] secret`.
-    None when none is set. The value is never logged."""
-    env = os.environ if environ is None else environ
+    None when none is set. The value is never logged. The environment is the one read with the configuration
+    (`config.environment`) unless `environ` is given."""
     for name in (ENV_AMI_SECRET, config.ami.secret_env):
-        value = env.get(name)
+        value = config.environment.variables.get(name) if environ is None else environ.get(name)
         if value is not None:
             return value
     return config.ami.secret
+
+
+def sync_token(config: AppConfig) -> str | None:
+    """The sync token: $AGENT_DESKTOP_SYNC_TOKEN, else the variable `[sync] token_env` names (never the file)."""
+    for name in (ENV_SYNC_TOKEN, config.sync.token_env):
+        value = (config.environment.variables.get(name) or "").strip()
+        if value:
+            return value
+    return None
 
 
 def ami_settings(config: AppConfig, *, secret: str, **overrides: Any) -> AmiSettings:

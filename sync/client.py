@@ -26,7 +26,7 @@ moves with changes applied here (and `caught_up`), never with an ack, so a chang
 State for the status bar (`SyncStatus`: connection state, queue depth, in flight, last error, last sync) goes to
 `on_status` listeners after every change of it. Reconnect delays grow exponentially with jitter (`backoff_delays`,
 pure) so a center that comes back is not stormed by every seat at the same instant; which errors are worth a retry
-is decided by `is_retryable` (pure).
+is decided by `is_retryable` (pure). The backoff is the desktop's one (`agent_desktop.core.backoff`, shared with AMI).
 
 May import `agent_desktop`, `sync.protocol`, `sync.local_store`, websockets; never `ui`, never `sync.server`.
 """
@@ -40,21 +40,21 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from agent_desktop.core.backoff import Backoff, backoff_delays
 from agent_desktop.core.errors import AgentDesktopError, SyncError
+from agent_desktop.core.listeners import call_safely
 from agent_desktop.core.prefill_feedback import feedback_from_dict
-from agent_desktop.core.roles import Role
 from agent_desktop.core.serialization import command_from_dict
 from sync import protocol
 from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
+from sync.status import SyncState, SyncStatus
 from sync.wire_log import wire_log
 
 logger = logging.getLogger(__name__)
@@ -63,69 +63,9 @@ logger = logging.getLogger(__name__)
 FATAL_CODES = frozenset({"unauthorized", "forbidden", "unsupported_protocol", "bad_token", "token_revoked"})
 
 MAX_BATCH = 500  # results applied per store transaction
+DEFAULT_BACKOFF = Backoff()
+DECODE_SLICE_S = 0.005  # frames decoded on the loop before it is given back to the other tasks (AMI, audio)
 CURSOR_AHEAD = "cursor_ahead"  # the center's error when our resume cursor is beyond its newest change
-
-
-class SyncState(StrEnum):
-    STOPPED = "stopped"
-    CONNECTING = "connecting"
-    CATCHING_UP = "catching_up"  # connected, receiving the backlog since our cursor
-    ONLINE = "online"  # connected and caught up
-    OFFLINE = "offline"  # the center is unreachable; waiting to retry (the seat keeps working)
-    FAILED = "failed"  # refused for good (bad token, protocol): no retries until restarted
-
-    @property
-    def zh(self) -> str:
-        return _STATE_ZH[self]
-
-
-_STATE_ZH = {
-    SyncState.STOPPED: "未同步",
-    SyncState.CONNECTING: "连接中",
-    SyncState.CATCHING_UP: "同步中",
-    SyncState.ONLINE: "已同步",
-    SyncState.OFFLINE: "离线（工单已本地保存）",
-    SyncState.FAILED: "同步失败",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    """What the status bar shows of sync."""
-
-    state: SyncState = SyncState.STOPPED
-    queue_depth: int = 0
-    in_flight: int = 0
-    cursor: int | None = None
-    last_error: str | None = None
-    last_sync_at: datetime | None = None
-    user_id: str | None = None
-    role: Role | None = None
-    unit: str | None = None
-    rejections: int = 0
-
-    @property
-    def connected(self) -> bool:
-        return self.state in (SyncState.CATCHING_UP, SyncState.ONLINE)
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: `initial_s` doubling up to `max_s`, each scaled by a random factor in [1-jitter, 1]."""
-
-    initial_s: float = 0.5
-    max_s: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.5
-
-
-def backoff_delays(policy: Backoff, rng: random.Random | None = None) -> Iterator[float]:
-    """The delays before each retry, endless. Pure but for the random source (pass one seeded for tests)."""
-    rng = rng or random.Random()
-    delay = policy.initial_s
-    while True:
-        yield delay * (1.0 - policy.jitter * rng.random())
-        delay = min(policy.max_s, delay * policy.factor)
 
 
 class ServerRefused(SyncError):
@@ -193,7 +133,7 @@ class SyncClient:
         seat: str | None = None,
         window: int = 64,
         ssl_context: ssl.SSLContext | None = None,
-        backoff: Backoff = Backoff(),  # a frozen value: sharing it is safe
+        backoff: Backoff = DEFAULT_BACKOFF,  # a frozen value: sharing it is safe
         open_timeout_s: float = 10.0,
         ping_interval_s: float | None = 20.0,
         poll_interval_s: float = 2.0,
@@ -454,7 +394,14 @@ class SyncClient:
                 await reader
 
     async def _read_frames(self, session: _Session, inbox: asyncio.Queue[protocol.Message]) -> None:
+        slice_started = time.perf_counter()
         async for raw in session.ws:
+            # A catch-up arrives as thousands of frames already buffered: `async for` would decode them all without
+            # ever giving the loop back, and the loop also reads AMI (Asterisk drops a client that stops reading
+            # for about 100 ms). Decode in slices of a few milliseconds.
+            if time.perf_counter() - slice_started > DECODE_SLICE_S:
+                await asyncio.sleep(0)
+                slice_started = time.perf_counter()
             echo = _echo(raw, session.order_seen)
             if echo is not None:
                 session.answered.setdefault(echo.op_id, time.monotonic())
@@ -505,7 +452,7 @@ class SyncClient:
             if sent is not None:
                 timing = AckTiming(received_s=received - sent, settled_s=now - sent)
                 for listener in self._ack_listeners:
-                    listener(op_id, timing)
+                    call_safely(listener, op_id, timing, owner="sync ack")
         if caught_up:
             session.caught_up = True
         state = SyncState.ONLINE if session.caught_up else SyncState.CATCHING_UP
@@ -514,7 +461,7 @@ class SyncClient:
             self._wake.set()
         if changed:
             for listener in self._change_listeners:
-                _call_safely(listener, sorted(changed))
+                call_safely(listener, sorted(changed), owner="sync")
 
     def _apply_in_store(self, batch: list[Any]) -> tuple[set[str], list[str], bool, StoreBrief]:
         """Runs in a worker thread: one transaction for the whole batch."""
@@ -584,7 +531,7 @@ class SyncClient:
             return
         self._status = new
         for listener in self._status_listeners:
-            _call_safely(listener, new)
+            call_safely(listener, new, owner="sync")
         async with self._status_changed:
             self._status_changed.notify_all()
 
@@ -657,13 +604,6 @@ def _apply_kb_entry(results: StoreResults, message: Any) -> None:
         KnowledgeIndex(results.conn).upsert([entry])
     if isinstance(message, protocol.KbChange):
         results.set_cursor(message.cursor)
-
-
-def _call_safely(listener: Callable[[Any], None], value: Any) -> None:
-    try:
-        listener(value)
-    except Exception:  # a broken listener must not stop sync
-        logger.exception("a sync listener failed")
 
 
 def _describe(exc: BaseException) -> str:

@@ -45,8 +45,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 with warnings.catch_warnings():
     # jieba 0.42 imports pkg_resources, which newer setuptools deprecate with a warning at import (and pytest
     # turns warnings into errors). Only those pkg_resources warnings are silenced, only for this import. Importing
@@ -57,7 +55,6 @@ with warnings.catch_warnings():
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from agent_desktop.config import APP_NAME
 from agent_desktop.core.errors import AgentDesktopError, ConfigError, InvalidCommand, SyncError
 from agent_desktop.core.knowledge import (
     EntryContent,
@@ -67,7 +64,7 @@ from agent_desktop.core.knowledge import (
     entry_to_dict,
     imported_entry,
 )
-from agent_desktop.resources import read_json_file, resources_dir
+from agent_desktop.resources import default_cache_dir, read_json_file, resources_dir
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +143,7 @@ def _jieba() -> Any:
             # jieba logs "Building prefix dict..." at DEBUG on its own stderr handler: keep the CLI's output clean
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
-            cache_dir = Path(platformdirs.user_cache_dir(APP_NAME)) / "jieba"
+            cache_dir = default_cache_dir() / "jieba"
             try:
                 cache_dir.mkdir(parents=True, exist_ok=True)
                 tokenizer.tmp_dir = str(cache_dir)

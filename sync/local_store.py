@@ -278,7 +278,7 @@ class StoreStatus:
 
 def default_store_path() -> Path:
     """The store file in the user's data directory (platformdirs), as `sync status` and the desktop use it."""
-    from agent_desktop.config import default_data_dir  # noqa: PLC0415 (config reads platformdirs; keep import light)
+    from agent_desktop.resources import default_data_dir  # noqa: PLC0415 (platformdirs: only when asked)
 
     return default_data_dir() / STORE_FILE_NAME
 

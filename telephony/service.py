@@ -1,4 +1,5 @@
-"""The telephony facade the UI (and the CLI) use: one AMI connection + the call tracker + call control.
+"""The telephony facade a front end (the desktop, the CLI, the survey dialer) uses: one AMI connection + the call
+tracker + call control, driven by call id.
 
 Kept thin on purpose: the connection guards the wire, the tracker owns call state, control owns actions. The service
 only wires them together:
@@ -7,19 +8,31 @@ only wires them together:
   restarts mid-call no ghost call stays on screen and no live call is missed;
 - when a seat's answered call ends, it starts after-call work (pause, then ready after the configured time);
 - before each Originate, control tells the tracker its ActionID so callback outcomes are attributed to this seat.
+
+Front-end contract (the same shape as `asr.service` and `sync.service`):
+- `await start()` / `await stop()` on the runtime's loop; `health` (one `Health` value) and `on_health(cb)`;
+- `on_event(cb)` for the tracker's domain events; every registration returns a `Subscription` (`.cancel()`);
+- call actions by call id, not channel name — `hold`, `resume`, `blind_transfer`, `three_way`, `leave_conference`,
+  `hangup` — and seat actions: `callback` / `callback_order`, `queue_login` / `queue_logout`, `pause(reason)`,
+  `ready`, `after_call_work`. They are coroutines: a UI thread submits them (`Runtime.submit`) and gets a future at
+  once. `calls` is the tracker's live calls as an immutable tuple, safe to read from any thread.
+Listeners run on the loop thread; they must not block (a Qt bridge re-emits them as queued signals).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from agent_desktop.core.errors import TelephonyError
+from agent_desktop.core.health import Health, HealthState
+from agent_desktop.core.listeners import Listeners, Subscription
+from agent_desktop.core.services import TaskSupervisor
+from agent_desktop.core.work_order import WorkOrder
 from telephony.ami.connection import AmiConnection, AmiSettings, ConnectionState
 from telephony.ami.protocol import AmiMessage, FieldValue
 from telephony.control import (
@@ -50,8 +63,11 @@ __all__ = [
     "ConnectionState",
     "DomainEvent",
     "DomainListener",
+    "Health",
+    "HealthState",
     "LiveCall",
     "SeatConfig",
+    "Subscription",
     "SurveyCall",
     "TelephonyService",
     "ThreeWayResult",
@@ -66,7 +82,9 @@ _MAX_HELD = 100_000
 
 
 class TelephonyService:
-    """Create and use on one asyncio loop (the UI talks to it through `run_coroutine_threadsafe`)."""
+    """Create and use on one asyncio loop (a UI thread submits the coroutines through `Runtime.submit`)."""
+
+    SERVICE = "telephony"
 
     def __init__(
         self,
@@ -91,8 +109,13 @@ class TelephonyService:
             if seat
             else None
         )
-        self._listeners: list[DomainListener] = []
-        self._state_listeners: list[Callable[[ConnectionState, TelephonyError | None], Any]] = []
+        self._events: Listeners[[DomainEvent]] = Listeners("telephony", on_awaitable=self._spawn_listener)
+        self._states: Listeners[[ConnectionState, TelephonyError | None]] = Listeners(
+            "telephony state", on_awaitable=self._spawn_listener)
+        self._health_listeners: Listeners[[Health]] = Listeners("telephony health")
+        self._health = Health(self.SERVICE, HealthState.STOPPED, "not started", self._clock())
+        self._calls: tuple[LiveCall, ...] = ()
+        self._rooms: dict[str, str] = {}  # call id -> conference room this desktop opened for it
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resync_lock = asyncio.Lock()
         self._held: list[tuple[AmiMessage, datetime]] | None = None  # events held back during a resync
@@ -105,27 +128,57 @@ class TelephonyService:
         self.connection.add_state_listener(self._on_state)
 
     # Wiring -----------------------------------------------------------------------------------------------------------
+    def on_event(self, callback: DomainListener) -> Subscription:
+        """`callback(domain_event)` for each tracker event, on the loop thread (sync or async; exceptions logged)."""
+        return self._events.add(callback)
+
+    def on_connection(self, callback: Callable[[ConnectionState, TelephonyError | None], Any]) -> Subscription:
+        """`callback(state, error)` on every change of the AMI connection."""
+        return self._states.add(callback)
+
+    def on_health(self, callback: Callable[[Health], Any]) -> Subscription:
+        """`callback(health)` whenever the health value changes."""
+        return self._health_listeners.add(callback)
+
     def add_listener(self, callback: DomainListener) -> DomainListener:
-        """`callback(domain_event)` for each tracker event (sync or async; exceptions are logged)."""
-        self._listeners.append(callback)
+        """`on_event` for callers that keep the callback rather than a handle."""
+        self._events.add(callback)
         return callback
 
     def add_state_listener(self, callback: Callable[[ConnectionState, TelephonyError | None], Any]) -> None:
-        self._state_listeners.append(callback)
+        self._states.add(callback)
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    @property
+    def calls(self) -> tuple[LiveCall, ...]:
+        """The live calls as of the last tracker event: an immutable value, safe to read from any thread."""
+        return self._calls
 
     def snapshot(self) -> tuple[LiveCall, ...]:
         return self.tracker.snapshot()
+
+    def live_call(self, call_id: str) -> LiveCall | None:
+        return next((call for call in self._calls if call.call_id == call_id), None)
 
     @property
     def connected(self) -> bool:
         return self.connection.connected
 
-    async def start(self) -> None:
-        """Connect now (TelephonyError on failure); resync runs as soon as the session is up."""
+    async def start(self, supervisor: TaskSupervisor | None = None) -> None:
+        """Connect now (TelephonyError on failure); resync runs as soon as the session is up. (`supervisor`: the
+        service contract's; telephony's one long-lived task, the connection's reconnect loop, guards itself.)"""
+        self._set_health(HealthState.STARTING, f"connecting to AMI {self.settings.host}:{self.settings.port}")
         await self.connection.start()
 
     def start_in_background(self) -> None:
         self.connection.start_in_background()
+
+    async def stop(self) -> None:
+        """Log off and end every task of the service (the same contract as the speech and sync services)."""
+        await self.aclose()
 
     async def aclose(self) -> None:
         if self.control is not None:
@@ -134,6 +187,7 @@ class TelephonyService:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._set_health(HealthState.STOPPED, "stopped")
 
     # Event flow -------------------------------------------------------------------------------------------------------
     def _on_ami_event(self, message: AmiMessage) -> None:
@@ -146,9 +200,12 @@ class TelephonyService:
         self._emit(self.tracker.feed(message, self._clock()))
 
     def _emit(self, events: list[DomainEvent]) -> None:
+        if events:
+            self._calls = self.tracker.snapshot()  # before the listeners: they may ask for the call's channels
         for event in events:
-            for callback in list(self._listeners):
-                self._run(callback, event)
+            if isinstance(event, CallEnded):
+                self._rooms.pop(event.call_id, None)
+            self._events.emit(event)
             if self.control is None:
                 continue
             if isinstance(event, PauseStateChanged | AfterCallWorkStarted | AfterCallWorkEnded):
@@ -174,11 +231,74 @@ class TelephonyService:
         `AmiConnection.send_action` for the options and the TelephonyError codes."""
         return await self.connection.send_action(name, fields, **options)
 
-    # Call control that also informs the tracker ----------------------------------------------------------------------
+    # Call actions by call id ------------------------------------------------------------------------------------------
     def _control(self) -> CallControl:
         if self.control is None:
             raise TelephonyError("this desktop has no seat configured (no phone interface)", code="no_seat")
         return self.control
+
+    def _answered_call(self, call_id: str, action: str) -> LiveCall:
+        """The live call `call_id`, answered, with both legs known — else a TelephonyError that says why."""
+        call = self.live_call(call_id) or next((c for c in self.tracker.snapshot() if c.call_id == call_id), None)
+        if call is None:
+            raise TelephonyError(f"no live call {call_id} (it may have ended)", code="unknown_call",
+                                 details={"call_id": call_id, "action": action})
+        if str(call.state) != "answered" or not call.caller_channel or not call.agent_channel:
+            raise TelephonyError(f"{action} needs an answered call; call {call_id} is {call.state}",
+                                 code="call_action_not_allowed",
+                                 details={"call_id": call_id, "action": action, "state": str(call.state)})
+        return call
+
+    async def hold(self, call_id: str) -> None:
+        """The caller hears music on hold; the agent's phone waits in silence."""
+        call = self._answered_call(call_id, "hold")
+        if call.on_hold:
+            raise TelephonyError(f"call {call_id} is already on hold", code="call_action_not_allowed",
+                                 details={"call_id": call_id, "action": "hold"})
+        await self._control().hold(call.caller_channel, call.agent_channel)
+
+    async def resume(self, call_id: str) -> None:
+        """Caller and agent talk again (after `hold`)."""
+        call = self._answered_call(call_id, "resume")
+        await self._control().resume_call(call.caller_channel, call.agent_channel)
+
+    async def blind_transfer(self, call_id: str, number: str) -> None:
+        """The caller goes to `number`; the agent's leg ends."""
+        call = self._answered_call(call_id, "blind_transfer")
+        await self._control().blind_transfer(call.agent_channel, number)
+
+    async def three_way(self, call_id: str, unit_number: str) -> ThreeWayResult:
+        """Caller and agent into a conference, then the responsible unit's number rung into it (三方通话)."""
+        call = self._answered_call(call_id, "three_way")
+        if call.conference:
+            raise TelephonyError(f"call {call_id} is already a conference", code="call_action_not_allowed",
+                                 details={"call_id": call_id, "action": "three_way"})
+        try:
+            result = await self._control().start_three_way(call.caller_channel, call.agent_channel, unit_number)
+        except TelephonyError as exc:
+            room = exc.details.get("room")
+            if room:  # the unit was not reached, but caller and agent are in the room now
+                self._rooms[call_id] = str(room)
+            raise
+        self._rooms[call_id] = result.room
+        return result
+
+    async def leave_conference(self, call_id: str) -> None:
+        """The agent leaves the three-way call; the caller and the unit stay."""
+        call = self._answered_call(call_id, "leave_conference")
+        room = call.conference or self._rooms.get(call_id)
+        if not room:
+            raise TelephonyError(f"call {call_id} is not a conference", code="call_action_not_allowed",
+                                 details={"call_id": call_id, "action": "leave_conference"})
+        await self._control().leave_conference(room, call.agent_channel)
+
+    async def hangup(self, call_id: str) -> None:
+        """End the call from the agent's side (the agent's leg; a call still ringing: the caller's)."""
+        call = self.live_call(call_id) or next((c for c in self.tracker.snapshot() if c.call_id == call_id), None)
+        if call is None:
+            raise TelephonyError(f"no live call {call_id} (it may have ended)", code="unknown_call",
+                                 details={"call_id": call_id, "action": "hangup"})
+        await self._control().hangup(call.agent_channel or call.caller_channel)
 
     async def start_recording(self, channel: str, call_id: str) -> str:
         """MixMonitor the call; the file name goes to the tracker (RecordingStarted) and is returned."""
@@ -186,6 +306,7 @@ class TelephonyService:
         self._emit(self.tracker.note_recording(channel, name, self._clock()))
         return name
 
+    # Seat actions -----------------------------------------------------------------------------------------------------
     async def callback(self, number: str, *, work_order_id: str | None = None) -> CallbackResult:
         result = await self._control().callback(number, work_order_id=work_order_id)
         if result.recording and result.agent_channel:
@@ -203,6 +324,34 @@ class TelephonyService:
         except TelephonyError as exc:  # already gone (the phone hung up first): nothing is left to free
             log.info("stranded seat leg not hung up: %s (%s)", exc.message, exc.code)
 
+    async def callback_order(self, order: WorkOrder) -> CallbackResult:
+        """Call the caller of a work order back (回拨), the order's id passed to the dialplan. An anonymous caller's
+        sealed number must be opened by the caller of this method first: `TelephonyError` `no_number` otherwise."""
+        number = order.caller.phone
+        if not isinstance(number, str) or not number.strip():
+            raise TelephonyError(f"work order {order.order_id} has no plain callback number", code="no_number",
+                                 details={"order_id": order.order_id})
+        return await self.callback(number, work_order_id=order.order_id)
+
+    async def queue_login(self, *, paused: bool = False) -> None:
+        await self._control().queue_login(paused=paused)
+
+    async def queue_logout(self) -> None:
+        await self._control().queue_logout()
+
+    async def pause(self, reason: str) -> None:
+        """Not ready, with a reason (lunch, training, ...)."""
+        await self._control().pause(reason)
+
+    async def ready(self) -> None:
+        """Ready again (ends a pause or after-call work)."""
+        await self._control().resume()
+
+    async def after_call_work(self, seconds: float | None = None) -> bool:
+        """Pause for after-call work, ready again after `seconds` (default: the seat's setting). False when another
+        pause is on (it wins)."""
+        return await self._control().start_after_call_work(seconds)
+
     async def _after_call_work(self) -> None:
         assert self.control is not None
         try:
@@ -210,6 +359,7 @@ class TelephonyService:
         except TelephonyError as exc:
             log.warning("after-call work not started: %s (%s)", exc.message, exc.code)
 
+    # Connection and health --------------------------------------------------------------------------------------------
     def _on_state(self, state: ConnectionState, error: TelephonyError | None) -> None:
         if state in (ConnectionState.CONNECTED, ConnectionState.RECONNECTED):
             self._spawn(self._resync_quietly(), "ami-resync")
@@ -217,8 +367,18 @@ class TelephonyService:
                 self._periodic = asyncio.ensure_future(self._resync_periodically(self.resync_interval))
                 self._tasks.add(self._periodic)
                 self._periodic.add_done_callback(self._task_done)
-        for callback in list(self._state_listeners):
-            self._run(callback, state, error)
+        self._set_health(*_health_of(state, error))
+        self._states.emit(state, error)
+
+    def _set_health(self, state: HealthState, detail: str) -> None:
+        health = self._health.moved_to(state, detail, self._clock())
+        if health != self._health:
+            self._health = health
+            self._health_listeners.emit(health)
+
+    def report_failure(self, task: str, error: BaseException) -> None:
+        """A supervised task of this service died (the runtime's supervisor tells): shown in the health value."""
+        self._set_health(HealthState.DEGRADED, f"{task} failed: {type(error).__name__}")
 
     async def _resync_periodically(self, interval: float) -> None:
         while True:
@@ -249,6 +409,7 @@ class TelephonyService:
                 queue_items = [m for m in queues if m.event in ("QueueParams", "QueueMember", "QueueEntry")]
                 events = self.tracker.resync(channel_items, queue_items, self._clock())
                 self.resyncs += 1
+                self._calls = self.tracker.snapshot()
                 self._emit(events)
             finally:
                 held, self._held = self._held, None
@@ -257,14 +418,8 @@ class TelephonyService:
         return events
 
     # Helpers ----------------------------------------------------------------------------------------------------------
-    def _run(self, callback: Callable[..., Any], *args: Any) -> None:
-        try:
-            result = callback(*args)
-        except Exception:
-            log.exception("telephony listener %r failed", callback)
-            return
-        if inspect.isawaitable(result):
-            self._spawn(result, "telephony-listener")
+    def _spawn_listener(self, awaitable: Awaitable[Any]) -> None:
+        self._spawn(awaitable, "telephony-listener")
 
     def _spawn(self, awaitable: Awaitable[Any], name: str) -> None:
         task = asyncio.ensure_future(awaitable)
@@ -277,3 +432,16 @@ class TelephonyService:
         with contextlib.suppress(asyncio.CancelledError):
             if task.exception() is not None:
                 log.error("telephony task %s failed", task.get_name(), exc_info=task.exception())
+
+
+def _health_of(state: ConnectionState, error: TelephonyError | None) -> tuple[HealthState, str]:
+    reason = f": {error.message}" if error is not None else ""
+    if state in (ConnectionState.CONNECTED, ConnectionState.RECONNECTED):
+        return HealthState.UP, "AMI connected"
+    if state is ConnectionState.CONNECTING:
+        return HealthState.STARTING, "connecting to AMI"
+    if state is ConnectionState.LOST:
+        return HealthState.DEGRADED, f"AMI connection lost, reconnecting{reason}"
+    if state is ConnectionState.FAILED:
+        return HealthState.FAILED, f"AMI refused{reason}"
+    return HealthState.STOPPED, "AMI closed"

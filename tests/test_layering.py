@@ -5,7 +5,11 @@ functions, `from x import y` and relative imports all count):
   panoramisk, websockets, vosk, SQLAlchemy, asyncio, nor anything that opens a network connection.
 - `ui/` imports the adapters (`telephony`, `asr`, `sync`) only through their service interfaces (modules named
   `interfaces` or `service`), never an implementation, nor the libraries the adapters wrap.
-- the adapters never import `ui/` or Qt.
+- the adapters never import `ui/` or Qt, and from `agent_desktop` only the core and `agent_desktop.resources` (never
+  its config, CLI, settings, runtime or composition root): a shared helper adapters need is pure and lives in the
+  core (listeners, backoff, health), or is a place on disk and lives in `resources`;
+- Qt (PySide6 and kin) is imported only under `ui/` and by the composition root `agent_desktop/app.py`;
+- a service's `interfaces` module (what a front end imports) pulls in none of the libraries the adapter wraps.
 
 The checkers are tested on synthetic source too, so an empty package (ui/ today) cannot make this pass vacuously.
 """
@@ -35,6 +39,8 @@ CORE_FORBIDDEN = GUI + NETWORK + ADAPTER_LIBRARIES + ADAPTERS + ("ui",)
 CORE_ALLOWED_THIRD_PARTY = ("chinese_calendar", "cryptography")
 UI_FORBIDDEN_LIBRARIES = ADAPTER_LIBRARIES
 SERVICE_INTERFACE_NAMES = frozenset({"interfaces", "service"})
+ADAPTER_MAY_USE_FROM_AGENT_DESKTOP = ("agent_desktop.core", "agent_desktop.resources")
+QT_ALLOWED_IN = ("ui/", "agent_desktop/app.py")
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,17 @@ def adapter_violations(found: list[Import]) -> list[Violation]:
         hit = _within(imp.module, ("ui", *GUI))
         if hit is not None:
             out.append(Violation(imp.where, imp.line, imp.module, f"adapters must not import {hit}"))
+        elif imp.module.split(".")[0] == "agent_desktop" and imp.module != "agent_desktop" and \
+                _within(imp.module, ADAPTER_MAY_USE_FROM_AGENT_DESKTOP) is None:
+            out.append(Violation(imp.where, imp.line, imp.module, "adapters import only agent_desktop.core and "
+                                 "agent_desktop.resources from agent_desktop (not its config, CLI or runtime)"))
     return out
+
+
+def qt_violations(found: list[Import]) -> list[Violation]:
+    return [Violation(imp.where, imp.line, imp.module, "Qt is imported only under ui/ and by agent_desktop/app.py")
+            for imp in found
+            if _within(imp.module, GUI) is not None and not imp.where.startswith(QT_ALLOWED_IN)]
 
 
 def package_imports(folder: Path) -> Iterator[Import]:
@@ -204,6 +220,28 @@ def test_adapters_never_import_the_ui(adapter: str) -> None:
     assert folder.is_dir()
     violations = adapter_violations(list(package_imports(folder)))
     assert not violations, "\n".join(map(str, violations))
+
+
+def test_qt_is_imported_only_under_ui_and_by_the_composition_root() -> None:
+    found: list[Import] = []
+    for top in ("agent_desktop", "telephony", "asr", "sync", "ui", "bench"):
+        found += list(package_imports(REPO / top))
+    assert any(imp.where.startswith("agent_desktop/cli/") for imp in found), "the walk must see the CLI"
+    violations = qt_violations(found)
+    assert not violations, "\n".join(map(str, violations))
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_an_adapters_interfaces_module_loads_none_of_the_libraries_it_wraps(adapter: str) -> None:
+    """What a front end imports (`<adapter>.interfaces`) must not drag in panoramisk, vosk, SQLAlchemy or
+    websockets: checked in a fresh interpreter, on the modules actually loaded."""
+    import subprocess
+
+    code = (f"import sys, {adapter}.interfaces\n"
+            f"print(','.join(sorted(m for m in {(*ADAPTER_LIBRARIES, 'jieba')!r} if m in sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}).stdout.strip()
+    assert loaded == "", f"{adapter}.interfaces loads {loaded}"
 
 
 # --- the checkers themselves, on synthetic source ------------------------------------------------------------
@@ -324,6 +362,13 @@ def test_ui_checker_accepts(source: str) -> None:
         ("from ui.main_window import MainWindow", True),
         ("from PySide6.QtCore import QObject", True),
         ("import panoramisk\nfrom agent_desktop.core.errors import TelephonyError", False),
+        ("from agent_desktop.config import default_data_dir", True),
+        ("from agent_desktop import config", True),
+        ("from agent_desktop.cli.calls import watch", True),
+        ("from agent_desktop.runtime import Runtime", True),
+        ("def later():\n    from agent_desktop.settings import seat_config", True),
+        ("from agent_desktop.resources import default_data_dir", False),
+        ("from agent_desktop.core.listeners import Listeners", False),
     ],
 )
 def test_adapter_checker(source: str, refused: bool) -> None:
@@ -378,3 +423,17 @@ def test_the_seat_session_is_pure() -> None:
 def test_desk_checker(source: str, refused: bool) -> None:
     found = imports_of(source, "agent_desktop.desk.sample", where="desk_sample.py")
     assert bool(desk_violations(found)) is refused
+
+
+@pytest.mark.parametrize(
+    ("where", "source", "refused"),
+    [
+        ("agent_desktop/cli/calls.py", "from PySide6.QtCore import QObject", True),
+        ("telephony/service.py", "import shiboken6", True),
+        ("agent_desktop/core/x.py", "from PyQt6 import QtCore", True),
+        ("ui/qt.py", "from PySide6.QtCore import QObject, Signal", False),
+        ("agent_desktop/app.py", "from PySide6.QtWidgets import QApplication", False),
+    ],
+)
+def test_qt_checker(where: str, source: str, refused: bool) -> None:
+    assert bool(qt_violations(imports_of(source, "sample", where=where))) is refused

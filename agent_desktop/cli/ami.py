@@ -18,18 +18,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
+from agent_desktop.config import ENV_AMI
+from agent_desktop.config import ENV_AMI_SECRET as ENV_SECRET
+from agent_desktop.config import ENV_AMI_USER as ENV_USER
 from agent_desktop.core.errors import TelephonyError
 
 if TYPE_CHECKING:  # the adapter is imported lazily by the handlers (the CLI must start fast)
     from telephony.ami.connection import AmiSettings
     from telephony.ami.protocol import AmiMessage
 
-ENV_AMI = "AGENT_DESKTOP_AMI"
-ENV_USER = "AGENT_DESKTOP_AMI_USER"
-ENV_SECRET = "AGENT_DESKTOP_AMI_SECRET"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,9 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_ami_arguments(parser: argparse.ArgumentParser) -> None:
     """--ami / --user / --secret / --timeout, shared with `calls`."""
-    parser.add_argument("--ami", metavar="HOST:PORT", default=os.environ.get(ENV_AMI),
+    parser.add_argument("--ami", metavar="HOST:PORT",
                         help=f"the Asterisk AMI address (default ${ENV_AMI}, else [ami] host/port of the config file)")
-    parser.add_argument("--user", metavar="USER", default=os.environ.get(ENV_USER),
+    parser.add_argument("--user", metavar="USER",
                         help=f"AMI user from manager.conf (default ${ENV_USER}, else [ami] user)")
     parser.add_argument("--secret", metavar="SECRET", default=None,
                         help=f"AMI secret (better: set ${ENV_SECRET}; a command line is visible in ps)")
@@ -69,17 +68,18 @@ def add_ami_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> AmiSettings:
     """AmiSettings from the shared arguments; a missing address/user/secret is a clear TelephonyError."""
-    from agent_desktop.config import load_config  # noqa: PLC0415
+    from agent_desktop.cli.options import command_config  # noqa: PLC0415
     from agent_desktop.settings import ami_secret  # noqa: PLC0415
     from telephony.ami.connection import AmiSettings, parse_host_port  # noqa: PLC0415 (lazy adapter import)
 
     # option (whose default is the environment variable) > config file [ami] > embedded default
-    config = load_config(getattr(args, "config", None))
-    if args.ami:
-        host, port = parse_host_port(args.ami)
+    config = command_config(args)
+    address = args.ami or config.environment.get(ENV_AMI)
+    if address:
+        host, port = parse_host_port(address)
     else:
         host, port = config.ami.host, config.ami.port
-    user = args.user or config.ami.user
+    user = args.user or config.environment.get(ENV_USER) or config.ami.user
     secret = args.secret if args.secret is not None else ami_secret(config)
     if secret is None:
         raise TelephonyError(

@@ -27,21 +27,21 @@ caller busy / no answer / failed), 1 on an error. Secrets: see `agent-desktop am
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import signal
 import sys
-from datetime import UTC, datetime, tzinfo
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent_desktop.app import App, AppParts, SpeechParts, TelephonyParts
 from agent_desktop.cli.ami import add_ami_arguments, settings_from_args
-from agent_desktop.config import load_config
+from agent_desktop.cli.options import command_config, stop_on_signals
 from agent_desktop.core.errors import TelephonyError
+from agent_desktop.core.health import HealthState
 
 if TYPE_CHECKING:
     from telephony.ami.connection import AmiSettings, ConnectionState
-    from telephony.control import CallbackResult
+    from telephony.control import CallbackResult, SeatConfig
     from telephony.tracking.events import DomainEvent
 
 EXIT_NOT_CONNECTED = 3
@@ -97,18 +97,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 # watch ----------------------------------------------------------------------------------------------------------------
 def run_watch(args: argparse.Namespace) -> int:
+    config = command_config(args)
     settings = settings_from_args(args, reconnect_initial=1.0, reconnect_max=30.0)
-    config = load_config(getattr(args, "config", None))
     interface = args.interface or config.seat.interface
-    speech = _speech_options(args, config) if args.transcribe else None
-    return asyncio.run(watch(settings, interface=interface, queues=args.queue, as_json=args.json,
-                             zone=config.rules.zone, speech=speech))
+    speech = _speech_parts(args, config) if args.transcribe else None
+    parts = AppParts(telephony=TelephonyParts(settings, interface=interface,
+                                              queues=tuple(args.queue) if args.queue else None),
+                     speech=speech, zone=config.rules.zone)
+    return watch(parts, as_json=args.json)
 
 
-def _speech_options(args: argparse.Namespace, config: Any) -> dict[str, Any]:
-    """`SpeechService` options from [asr], with --model and --listen winning; `by_uniqueid` for the fork."""
-    from pathlib import Path  # noqa: PLC0415
-
+def _speech_parts(args: argparse.Namespace, config: Any) -> SpeechParts:
+    """The speech service from [asr], with --model and --listen winning; pre-fill after every final result."""
     from agent_desktop.settings import speech_service_options  # noqa: PLC0415 (imports asr lazily)
 
     options = speech_service_options(config, model_dir=Path(args.model) if args.model else None)
@@ -117,8 +117,9 @@ def _speech_options(args: argparse.Namespace, config: Any) -> dict[str, Any]:
         if not sep or not host or not port.isdigit() or int(port) > 65535:
             raise TelephonyError(f"not an AudioSocket address (HOST:PORT): {args.listen!r}", code="bad_address")
         options.update(listen_host=host, listen_port=int(port))
-    options["by_uniqueid"] = config.asr.fork_by_uniqueid
-    return options
+    # the shell prints a pre-fill for each final result as it comes (no debounce); finals that arrive while one is
+    # being read are read together in the next pass
+    return SpeechParts(options, fork_by_uniqueid=config.asr.fork_by_uniqueid, prefill=True, prefill_debounce_s=0.0)
 
 
 def _print_event(event: DomainEvent, as_json: bool) -> None:
@@ -136,17 +137,14 @@ def _print_record(data: dict[str, Any], as_json: bool) -> None:
     print(line, flush=True)
 
 
-async def watch(settings: AmiSettings, *, interface: str | None = None, queues: list[str] | None = None,
-                as_json: bool = False, zone: tzinfo = UTC, speech: dict[str, Any] | None = None) -> int:
-    """Run until SIGINT/SIGTERM (exit 0) or until the PBX refuses the login (TelephonyError). Event times are
-    given in `zone` (the hotline's, from the configuration), as the seats read them. `speech`: `SpeechService`
-    options (plus `by_uniqueid`) to fork, recognise and pre-fill each answered call (`--transcribe`)."""
+def watch(parts: AppParts, *, as_json: bool = False) -> int:
+    """Run until SIGINT/SIGTERM (exit 0) or until the PBX refuses the login (TelephonyError). The services run on
+    the application's runtime (`agent_desktop.app`); this thread only prints what their listeners hand over and
+    waits. Event times are given in `parts.zone` (the hotline's), as the seats read them."""
     from telephony.ami.connection import ConnectionState  # noqa: PLC0415 (lazy adapter import)
-    from telephony.service import TelephonyService  # noqa: PLC0415
 
-    service = TelephonyService(settings, interface=interface, queues=tuple(queues) if queues else None,
-                               clock=lambda: datetime.now(zone))
-    stop = asyncio.Event()
+    app = App(parts)
+    stop = threading.Event()
     failure: list[TelephonyError] = []
 
     def on_state(state: ConnectionState, error: TelephonyError | None) -> None:
@@ -156,57 +154,46 @@ async def watch(settings: AmiSettings, *, interface: str | None = None, queues: 
             failure.append(error)
             stop.set()
 
-    service.add_listener(lambda event: _print_event(event, as_json))
-    service.add_state_listener(on_state)
-    speech_service = await _start_speech(service, speech, as_json, zone) if speech is not None else None
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await service.start()
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
-        await service.aclose()
-        if speech_service is not None:
-            await speech_service.stop()
+    with stop_on_signals(stop):
+        try:
+            app.build()
+            assert app.telephony is not None
+            app.telephony.on_event(lambda event: _print_event(event, as_json))
+            app.telephony.on_connection(on_state)
+            if app.speech is not None:
+                _print_speech(app, as_json)
+            app.start()
+            stop.wait()
+        finally:
+            app.stop()
     if failure:
         raise failure[0]
     return 0
 
 
-async def _start_speech(telephony: Any, options: dict[str, Any], as_json: bool, zone: tzinfo) -> Any:
-    """The desk's speech path beside the watch: the model loaded, the AudioSocket listener up, every answered call
-    forked to it; recognition events and, after each final result, the pre-fill of the call so far are printed."""
-    from agent_desktop.resources import load_unit_directory  # noqa: PLC0415
-    from asr.prefill import prefill  # noqa: PLC0415
-    from asr.recognition.events import FinalResult  # noqa: PLC0415
-    from asr.service import SpeechService  # noqa: PLC0415
+def _print_speech(app: App, as_json: bool) -> None:
+    """The desk's speech path beside the watch: recognition events, and the pre-fill of the call so far after each
+    final result (computed off the event loop by the speech service)."""
+    from asr.service import PrefillSuggested  # noqa: PLC0415 (lazy adapter import)
 
-    options = dict(options)
-    by_uniqueid = bool(options.pop("by_uniqueid", False))
-    speech = SpeechService(**options)
-    directory = load_unit_directory()
+    speech = app.speech
+    assert speech is not None
 
     def on_recognition(event: Any) -> None:
-        now = datetime.now(zone).isoformat()
-        _print_record({**event.to_json(), "caller": "", "time": now}, as_json)
-        if isinstance(event, FinalResult) and event.call_id:
-            text = " ".join(final.text for final in speech.transcript(event.call_id))
-            fields = prefill(text, directory=directory).to_json()
-            _print_record({"event": "prefill", "call_id": event.call_id, "caller": "", "time": now, **fields},
-                          as_json)
+        _print_record({**event.to_json(), "caller": "", "time": app.clock().isoformat()}, as_json)
 
-    speech.add_listener(on_recognition)
-    await speech.start()
-    fork = speech.attach_fork(telephony.send_action, by_uniqueid=by_uniqueid)
-    telephony.add_listener(fork.on_call_event)
-    print(f"agent-desktop: AudioSocket listening on {speech.server.host}:{speech.server.port}, model "
-          f"{speech.model.layout.path}", file=sys.stderr, flush=True)
-    return speech
+    def on_prefill(suggested: PrefillSuggested) -> None:
+        _print_record({"event": "prefill", "call_id": suggested.call_id, "caller": "",
+                       "time": app.clock().isoformat(), **suggested.prefill.to_json()}, as_json)
+
+    def on_health(health: Any) -> None:
+        if health.state is HealthState.UP and speech.model is not None:
+            print(f"agent-desktop: AudioSocket listening on {speech.server.host}:{speech.server.port}, model "
+                  f"{speech.model.layout.path}", file=sys.stderr, flush=True)
+
+    speech.on_event(on_recognition)
+    speech.on_prefill(on_prefill)
+    speech.on_health(on_health)
 
 
 # callback -------------------------------------------------------------------------------------------------------------
@@ -215,11 +202,11 @@ def run_callback(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args, ping_interval=5.0)
     # the options win over [seat]; no after-call pause for a callback placed from the shell
-    seat = seat_config(load_config(getattr(args, "config", None)), interface=args.interface,
+    seat = seat_config(command_config(args), interface=args.interface,
                        hotline_number=args.hotline_number, hotline_name=args.hotline_number,
                        callback_context=args.context, ring_timeout_seconds=args.ring_timeout,
                        after_call_work_seconds=0)
-    result = asyncio.run(place_callback(settings, seat, args.number, args.work_order))
+    result = place_callback(settings, seat, args.number, args.work_order)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -227,18 +214,11 @@ def run_callback(args: argparse.Namespace) -> int:
     return 0 if result.connected else EXIT_NOT_CONNECTED
 
 
-async def place_callback(settings: AmiSettings, seat: Any, number: str, work_order: str | None) -> CallbackResult:
-    from telephony.ami.connection import AmiConnection  # noqa: PLC0415 (lazy adapter import)
-    from telephony.control import CallControl  # noqa: PLC0415
-
-    connection = AmiConnection(settings)
-    control = CallControl(connection, seat)
-    try:
-        await connection.connect()
-        return await control.callback(number, work_order_id=work_order)
-    finally:
-        await control.aclose()
-        await connection.aclose()
+def place_callback(settings: AmiSettings, seat: SeatConfig, number: str, work_order: str | None) -> CallbackResult:
+    """Through the telephony service on the application's runtime: log in, place the callback, log off."""
+    with App(AppParts(telephony=TelephonyParts(settings, seat=seat))) as app:
+        assert app.telephony is not None
+        return app.runtime.run(app.telephony.callback(number, work_order_id=work_order))
 
 
 _AGENT = {"answered": "the agent answered", "busy": "the agent's phone was busy",

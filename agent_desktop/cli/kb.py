@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent_desktop.cli.options import command_config
 from agent_desktop.core.errors import ConfigError, InvalidCommand
 from agent_desktop.core.knowledge import EntryState, KnowledgeEntry, entry_to_dict
 
@@ -165,9 +166,8 @@ def _store_option(args: argparse.Namespace) -> str:
     """--store, else the config file's [sync] store (default: the seat store in the user data folder)."""
     if args.store:
         return str(args.store)
-    from agent_desktop.config import load_config  # noqa: PLC0415
 
-    return str(load_config(getattr(args, "config", None)).sync.store)
+    return str(command_config(args).sync.store)
 
 
 def _open_store(path: str | None) -> Any:

@@ -19,7 +19,7 @@ import json
 import time
 from typing import Any
 
-from agent_desktop.config import load_config
+from agent_desktop.cli.options import command_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _data_dir(args: argparse.Namespace):  # -> Path
-    return load_config(getattr(args, "config", None)).data_dir
+    return command_config(args).data_dir
 
 
 def run_install(args: argparse.Namespace) -> int:
@@ -103,7 +103,7 @@ def run_check(args: argparse.Namespace) -> int:
     from asr.models import default_model_dir  # noqa: PLC0415
     from asr.recognition.model import load_model  # noqa: PLC0415
 
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     folder = args.folder or config.asr.model_dir or default_model_dir(config.data_dir)
     started = time.perf_counter()
     loaded = load_model(folder, frames_per_chunk=config.asr.frames_per_chunk)

@@ -26,8 +26,9 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from agent_desktop.cli.options import command_config
 from agent_desktop.cli.rules import parse_moment
-from agent_desktop.config import build_calendar, load_config
+from agent_desktop.config import build_calendar
 from agent_desktop.core.assessment import (
     UnitAssessment,
     assess_units,
@@ -125,7 +126,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     calendar = build_calendar(config)
     year, month = parse_month(args.month)
     plan = plan_month(year, month, count=args.count, seed=args.seed, zone=calendar.zone)
@@ -210,7 +211,7 @@ def last_step(orders: Iterable[WorkOrder]) -> datetime | None:
 
 
 def run_warnings(args: argparse.Namespace) -> int:
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     at = parse_moment(args.at, config.rules.zone, "--at")
     if args.limit is not None and args.limit < 0:
         raise InvalidCommand(f"--limit must be 0 (all) or more, got {args.limit}", code="bad_limit")
@@ -271,7 +272,7 @@ def _warning_json(warning: EarlyWarning) -> dict[str, Any]:
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     year, month = parse_month(args.month)
     if args.top is not None and args.top < 1:
         raise InvalidCommand(f"--top must be at least 1, got {args.top}", code="bad_limit")
@@ -324,7 +325,7 @@ def _assessment_footer(shown: Sequence[UnitAssessment], *, every: int, as_of: da
 
 
 def run_show(args: argparse.Namespace) -> int:
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     orders = load_orders(args.file)
     wanted = args.order_id.strip()
     order = next((o for o in orders if o.order_id == wanted), None)

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from agent_desktop.config import AppConfig, build_calendar, default_config_path, load_config
+from agent_desktop.cli.options import command_config
+from agent_desktop.config import AppConfig, build_calendar, default_config_path
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_value_text
 from agent_desktop.core.working_days import HolidayOverrides, load_overrides
@@ -72,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_due(args: argparse.Namespace) -> int:
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     calendar = build_calendar(config, args.holidays)
     start = parse_moment(args.start, calendar.zone)
     try:
@@ -113,7 +114,7 @@ def clock_hours_after(start: datetime, hours: int, zone: ZoneInfo) -> datetime:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    config = load_config(getattr(args, "config", None))
+    config = command_config(args)
     if args.holidays is not None:
         holidays_path: Path | None = Path(args.holidays).expanduser()
         holidays_source = HOLIDAYS_OPTION_SOURCE

@@ -23,17 +23,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING
 
+from agent_desktop.config import ENV_SERVER_DB as ENV_DB
 from agent_desktop.core.errors import SyncError
 from agent_desktop.core.roles import Role
 
 if TYPE_CHECKING:
     from sync.server.store import CentralStore
 
-ENV_DB = "AGENT_DESKTOP_SERVER_DB"
 DEFAULT_LISTEN = "127.0.0.1:8765"
 USER_ROLES = (Role.AGENT, Role.LEADER_SEAT, Role.SUPERVISOR, Role.UNIT)
 
@@ -104,10 +103,11 @@ def _db_option(parser: argparse.ArgumentParser, default: object) -> None:
 
 
 def _db_url(args: argparse.Namespace) -> str:
-    from agent_desktop.config import load_config  # noqa: PLC0415
+    from agent_desktop.cli.options import command_config  # noqa: PLC0415
 
     # option > environment > config file [server] db (whose default is the SQLite file in [paths] data_dir)
-    return getattr(args, "db", None) or os.environ.get(ENV_DB) or load_config(getattr(args, "config", None)).server.db
+    config = command_config(args)
+    return getattr(args, "db", None) or config.environment.get(ENV_DB) or config.server.db
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -192,9 +192,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SyncError("TLS needs both --tls-cert and --tls-key", code="tls_error")
-    from agent_desktop.config import load_config  # noqa: PLC0415
+    from agent_desktop.cli.options import command_config  # noqa: PLC0415
 
-    host, port = _listen(args.listen or load_config(getattr(args, "config", None)).server.listen)
+    host, port = _listen(args.listen or command_config(args).server.listen)
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None

@@ -17,13 +17,14 @@ line (it would show in the process list).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent_desktop.app import App, AppParts, SyncParts
+from agent_desktop.cli.options import command_config, stop_on_signals
 from agent_desktop.core.errors import ConfigError, SyncError
 
 EXIT_OK = 0
@@ -69,10 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _store_path(args: argparse.Namespace) -> Path:
     if args.store:
         return Path(args.store).expanduser()
-    from agent_desktop.config import load_config  # noqa: PLC0415
-
     # [sync] store of the config file; its default is the seat store in [paths] data_dir
-    return load_config(getattr(args, "config", None)).sync.store
+    return command_config(args).sync.store
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -127,43 +126,45 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from agent_desktop.config import load_config  # noqa: PLC0415
-
     # options win; what they leave out comes from the config file's [sync] table
-    config = load_config(getattr(args, "config", None)).sync
-    args.url = args.url or config.url
+    config = command_config(args)
+    args.url = args.url or config.sync.url
     if not args.url:
         raise ConfigError("no center: give --url or set [sync] url in the config file", code="missing_url")
-    args.seat = args.seat or config.seat
-    args.ca_file = args.ca_file or (str(config.ca_file) if config.ca_file is not None else None)
-    token = _read_token(args.token_file, config.token_env)
-    return asyncio.run(_sync(args, token))
+    args.seat = args.seat or config.sync.seat
+    args.ca_file = args.ca_file or (str(config.sync.ca_file) if config.sync.ca_file is not None else None)
+    token = _read_token(args.token_file, config)
+    return _sync(args, token)
 
 
-async def _sync(args: argparse.Namespace, token: str) -> int:
+def _sync(args: argparse.Namespace, token: str) -> int:
+    """The sync service on the application's runtime (`agent_desktop.app`); this thread waits for Ctrl-C, or for
+    the queue to be empty and the backlog received (`--until-synced`)."""
     from sync.client import SyncState  # noqa: PLC0415
-    from sync.local_store import LocalStore  # noqa: PLC0415
-    from sync.service import SyncService, SyncSettings  # noqa: PLC0415
+    from sync.service import SyncSettings  # noqa: PLC0415
 
     settings = SyncSettings(url=args.url, token=token, seat=args.seat, ca_file=args.ca_file)
-    with LocalStore(_store_path(args)) as store:
-        service = SyncService(store, settings)
-        client = service.client
-        assert client is not None
-        client.add_status_listener(_print_status)
-        await service.start()
+    app = App(AppParts(sync=SyncParts(_store_path(args), settings)))
+    stop = threading.Event()
+    with stop_on_signals(stop):
         try:
+            app.build()
+            assert app.sync is not None and app.sync.client is not None
+            client = app.sync.client
+            app.sync.on_status(_print_status)
+            app.start()
             if not args.until_synced:
-                await asyncio.Event().wait()  # until Ctrl-C
+                stop.wait()  # until Ctrl-C
+                raise KeyboardInterrupt
             try:
-                await client.wait_synced(args.timeout if args.timeout is not None else 10**9)
+                app.runtime.run(client.wait_synced(args.timeout if args.timeout is not None else 10**9))
             except TimeoutError:
                 return EXIT_NOT_SYNCED
             if client.status.state is SyncState.FAILED:
                 raise SyncError(f"sync failed: {client.status.last_error}", code="sync_failed")
             return EXIT_OK
         finally:
-            await service.stop()
+            app.stop()
 
 
 def _print_status(status: Any) -> None:
@@ -172,17 +173,19 @@ def _print_status(status: Any) -> None:
           f"cursor {status.cursor if status.cursor is not None else '-'}{error}", flush=True)
 
 
-def _read_token(token_file: str | None, token_env: str = "AGENT_DESKTOP_SYNC_TOKEN") -> str:
+def _read_token(token_file: str | None, config: Any) -> str:
     if token_file:
         from agent_desktop.config import read_token_file  # noqa: PLC0415
 
         token = read_token_file(token_file)  # refused when others may read it
     else:
         # AGENT_DESKTOP_SYNC_TOKEN always works; [sync] token_env may name another variable
-        token = (os.environ.get("AGENT_DESKTOP_SYNC_TOKEN", "") or os.environ.get(token_env, "")).strip()
+        from agent_desktop.settings import sync_token  # noqa: PLC0415
+
+        token = sync_token(config) or ""
     if not token:
-        raise ConfigError(f"no sync token: give --token-file or set AGENT_DESKTOP_SYNC_TOKEN (or {token_env})",
-                          code="missing_token")
+        raise ConfigError(f"no sync token: give --token-file or set AGENT_DESKTOP_SYNC_TOKEN "
+                          f"(or {config.sync.token_env})", code="missing_token")
     return token
 
 

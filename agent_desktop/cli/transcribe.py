@@ -16,7 +16,7 @@ import json
 import time
 from pathlib import Path
 
-from agent_desktop.config import load_config
+from agent_desktop.cli.options import command_config
 
 CHUNK_MS = 20
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     audio = read_wav(args.file)
     # --model > [asr] model_dir of the config file > the model installed in the data folder; same for --lang
-    config = load_config(args.config)
+    config = command_config(args)
     model_dir = Path(args.model) if args.model else (config.asr.model_dir or default_model_dir(config.data_dir))
     args.lang = args.lang or config.asr.lang
     # --frames-per-chunk > [asr] frames_per_chunk > as the model ships (0 on the command line also means that)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from agent_desktop.core.errors import AsrError
+from agent_desktop.core.listeners import call_safely
 from asr.recognition.events import FinalResult, RecognitionEvent
 from asr.recognition.model import LoadedModel
 from asr.recognition.recognizer import StreamRecognizer
@@ -148,9 +149,5 @@ class CallTranscriber:
     def _deliver(self, event: RecognitionEvent) -> None:
         if isinstance(event, FinalResult):
             self.finals.append(event)
-        if self._on_event is None:
-            return
-        try:
-            self._on_event(event)
-        except Exception:  # a faulty listener must not stop this call's recognition
-            log.exception("recognition event listener failed for call %s", self.call_id)
+        if self._on_event is not None:  # a faulty listener must not stop this call's recognition (logged)
+            call_safely(self._on_event, event, owner=f"recognition (call {self.call_id})")

@@ -36,9 +36,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
 from agent_desktop.core.errors import AsrError
+from agent_desktop.resources import default_cache_dir as desktop_cache_dir
 
 #: --frames-per-chunk the product decodes with by default: None = as the model ships. The low-latency setting below
 #: shows words about 0.1 s sooner but costs about 12 % more CPU and changed 29 % of the recognised words on the test
@@ -47,7 +46,6 @@ DEFAULT_FRAMES_PER_CHUNK: int | None = None
 #: The measured low-latency setting (`[asr] frames_per_chunk = 9`, `transcribe --frames-per-chunk 9`).
 LOW_LATENCY_FRAMES_PER_CHUNK = 9
 MAX_FRAMES_PER_CHUNK = 300  # 3 s of feature frames: beyond any sensible look-ahead
-APP_NAME = "agent-desktop"  # the platformdirs name of agent_desktop.config (asr does not import the config module)
 VIEWS_FOLDER = "speech-models"
 _OPTION = re.compile(r"^\s*--frames-per-chunk\s*=")
 _SUBSAMPLING = re.compile(r"^\s*--frame-subsampling-factor\s*=\s*([0-9]+)\s*$", re.MULTILINE)
@@ -55,7 +53,7 @@ _SUBSAMPLING = re.compile(r"^\s*--frame-subsampling-factor\s*=\s*([0-9]+)\s*$", 
 
 def default_cache_dir() -> Path:
     """Where tuned views are kept: `<user cache dir>/speech-models` (e.g. ~/.cache/agent-desktop/speech-models)."""
-    return Path(platformdirs.user_cache_dir(APP_NAME)) / VIEWS_FOLDER
+    return desktop_cache_dir() / VIEWS_FOLDER
 
 
 def frame_subsampling_factor(model_conf: str) -> int:

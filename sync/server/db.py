@@ -32,9 +32,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from agent_desktop.config import default_data_dir
 from agent_desktop.core.errors import ConfigError, SyncError
 from agent_desktop.core.privacy import narrow_file, private_file, private_folder
+from agent_desktop.resources import default_data_dir
 
 log = logging.getLogger(__name__)
 

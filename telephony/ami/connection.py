@@ -45,6 +45,7 @@ from panoramisk import Manager
 from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 
+from agent_desktop.core.backoff import Backoff
 from agent_desktop.core.errors import TelephonyError
 
 from .protocol import DEFAULT_MAX_MESSAGE_BYTES, AmiMessage, AmiParser, FieldValue, encode_action
@@ -141,8 +142,8 @@ class AmiSettings:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Delay before reconnect attempt `attempt` (0-based): exponential, capped, with jitter."""
-        base = min(self.reconnect_max, self.reconnect_initial * (2 ** min(attempt, 30)))
-        return max(0.0, base * rng.uniform(1 - self.reconnect_jitter, 1 + self.reconnect_jitter))
+        return Backoff(self.reconnect_initial, self.reconnect_max, 2.0, jitter=self.reconnect_jitter,
+                       jitter_above=self.reconnect_jitter).delay(attempt, rng)
 
 
 class _PendingAction(Action):

@@ -41,9 +41,10 @@ async def main() -> int:
         existing = len(store.operations())
         for i in range(existing, existing + args.orders):
             order_id = f"{args.prefix}-{i:05d}"
-            # saving is a blocking SQLite commit: off the loop, so the client keeps pushing meanwhile
-            await asyncio.to_thread(service.open_order, order_id, channel=Channel.PHONE, actor=actor,
-                                    now=datetime.now(UTC), category=Category.CONSULTATION, description=f"咨询 {i}")
+            # saving runs on the store's writer thread: the loop (and the client's pushing) never waits for it
+            await asyncio.wrap_future(service.open_order(order_id, channel=Channel.PHONE, actor=actor,
+                                                         now=datetime.now(UTC), category=Category.CONSULTATION,
+                                                         description=f"咨询 {i}"))
             op_id = store.latest_op_id()
             print(f"saved {order_id} {op_id}", flush=True)
             if args.pace:
@@ -52,6 +53,7 @@ async def main() -> int:
         assert client is not None
         status = await client.wait_synced(120)
         await service.stop()
+        service.close()
         if status.state is SyncState.FAILED:
             print(f"failed {status.last_error}", flush=True)
             return 1

@@ -39,13 +39,13 @@ async def test_offline_desk_saves_and_searches_the_seeded_knowledge_base(tmp_pat
         service = SyncService(store, SyncSettings())
         await service.start()
         order = service.open_order("S-1", actor=AGENT, now=datetime.now(UTC), channel=Channel.PHONE,
-                                   category=Category.CONSULTATION, description="公积金怎么提取")
-        assert service.order("S-1") == order
+                                   category=Category.CONSULTATION, description="公积金怎么提取").result(10)
+        assert service.order("S-1").result(10) == order
         with pytest.raises(TransitionRefused):
-            service.apply("S-1", lc.Sign(), AGENT, datetime.now(UTC))
+            service.apply("S-1", lc.Sign(), AGENT, datetime.now(UTC)).result(10)
         status = service.status
         assert status.state is SyncState.STOPPED and status.queue_depth == 1 and not status.connected
-        hits = service.search_knowledge("公积金 提取", datetime.now(UTC))
+        hits = service.search_knowledge("公积金 提取", datetime.now(UTC)).result(10)
         assert hits, "the seed has provident-fund entries"
         await service.stop()
 
@@ -60,8 +60,8 @@ async def test_service_pushes_what_it_saves(central: Central, tmp_path: Path) ->
         assert client is not None
         await client.wait_for(lambda s: s.state is SyncState.ONLINE, 30)
         service.open_order("S-2", actor=AGENT, now=datetime.now(UTC), channel=Channel.PHONE,
-                           category=Category.COMPLAINT, description="噪音扰民")
-        service.apply("S-2", lc.Dispatch(LEAD), AGENT, datetime.now(UTC))
+                           category=Category.COMPLAINT, description="噪音扰民").result(10)
+        service.apply("S-2", lc.Dispatch(LEAD), AGENT, datetime.now(UTC)).result(10)
         # the status follows the store once the client has read the new steps; wait on the store itself
         status = await client.wait_for(lambda s: store.server_copy("S-2")[1] == 2 and s.queue_depth == 0, 30)
         assert status.connected and status.last_sync_at is not None
@@ -77,7 +77,8 @@ async def test_stop_right_after_start_ends_and_a_second_start_syncs_again(centra
         await service.start()
         await service.stop()  # before the client's task even ran: must not hang
         assert service.status.state is SyncState.STOPPED
-        service.open_order("S-3", actor=AGENT, now=datetime.now(UTC), channel=Channel.PHONE, description="咨询")
+        service.open_order("S-3", actor=AGENT, now=datetime.now(UTC), channel=Channel.PHONE,
+                           description="咨询").result(10)
         await service.start()
         assert service.client is not None
         await service.client.wait_synced(30)

@@ -1,0 +1,54 @@
+"""What the status bar shows of sync: the client's state and its figures. Pure values (no websockets, no SQL), so a
+front end can import them through `sync.interfaces`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from agent_desktop.core.roles import Role
+
+
+class SyncState(StrEnum):
+    STOPPED = "stopped"
+    CONNECTING = "connecting"
+    CATCHING_UP = "catching_up"  # connected, receiving the backlog since our cursor
+    ONLINE = "online"  # connected and caught up
+    OFFLINE = "offline"  # the center is unreachable; waiting to retry (the seat keeps working)
+    FAILED = "failed"  # refused for good (bad token, protocol): no retries until restarted
+
+    @property
+    def zh(self) -> str:
+        return _STATE_ZH[self]
+
+
+_STATE_ZH = {
+    SyncState.STOPPED: "未同步",
+    SyncState.CONNECTING: "连接中",
+    SyncState.CATCHING_UP: "同步中",
+    SyncState.ONLINE: "已同步",
+    SyncState.OFFLINE: "离线（工单已本地保存）",
+    SyncState.FAILED: "同步失败",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar shows of sync."""
+
+    state: SyncState = SyncState.STOPPED
+    queue_depth: int = 0
+    in_flight: int = 0
+    cursor: int | None = None
+    last_error: str | None = None
+    last_sync_at: datetime | None = None
+    user_id: str | None = None
+    role: Role | None = None
+    unit: str | None = None
+    rejections: int = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.state in (SyncState.CATCHING_UP, SyncState.ONLINE)
