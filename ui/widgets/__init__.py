@@ -1,0 +1,2 @@
+"""The window's widgets: each renders immutable values and emits the agent's intents as signals; none holds a
+service, awaits, or keeps business state."""
