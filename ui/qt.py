@@ -5,6 +5,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
     QEvent,
+    QEventLoop,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QTableView,
     QTextBrowser,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 
 __all__ = [
     "QAbstractItemView", "QAbstractTableModel", "QApplication", "QBrush", "QColor", "QCoreApplication", "QEvent",
-    "QFont", "QHBoxLayout", "QHeaderView", "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem",
-    "QModelIndex", "QObject", "QPersistentModelIndex", "QPushButton", "QShortcut", "QTableView", "QTextBrowser",
-    "QTimer", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
+    "QEventLoop", "QFont", "QHBoxLayout", "QHeaderView", "QKeySequence", "QLabel", "QLineEdit", "QListWidget",
+    "QListWidgetItem", "QModelIndex", "QObject", "QPersistentModelIndex", "QPlainTextEdit", "QPushButton",
+    "QShortcut", "QTableView", "QTextBrowser", "QTimer", "QVBoxLayout", "QWidget", "Qt", "Signal", "Slot",
 ]
