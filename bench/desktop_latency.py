@@ -91,32 +91,32 @@ def _offscreen_unless_display() -> None:
 
 def build_window() -> tuple[Any, dict[str, Any], str]:
     """The window and its measured parts: pop, transcript (its viewport paints), field, tasks panel."""
-    from ui.qt import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+    from ui.qt import QtWidgets
     from ui.widgets.history import HistoryPanel
     from ui.widgets.knowledge import KnowledgePanel
     from ui.widgets.tasks import TasksPanel
 
-    window = QWidget()
+    window = QtWidgets.QWidget()
     window.setWindowTitle("热线坐席桌面 · bench")
-    pop = QLabel("空闲", window)
+    pop = QtWidgets.QLabel("空闲", window)
     pop.setObjectName("benchPop")
-    transcript = QPlainTextEdit(window)
+    transcript = QtWidgets.QPlainTextEdit(window)
     transcript.setReadOnly(True)
     transcript.setMaximumBlockCount(2000)
-    field = QLineEdit(window)
+    field = QtWidgets.QLineEdit(window)
     field.setReadOnly(True)
-    tasks = TasksPanel(window)
+    tasks = TasksPanel(None, window)
     knowledge = KnowledgePanel(None, window)
-    history = HistoryPanel(window)
-    left = QVBoxLayout()
+    history = HistoryPanel(None, window)
+    left = QtWidgets.QVBoxLayout()
     left.addWidget(pop)
     left.addWidget(transcript, 2)
     left.addWidget(field)
     left.addWidget(tasks, 2)
-    right = QVBoxLayout()
+    right = QtWidgets.QVBoxLayout()
     right.addWidget(knowledge, 1)
     right.addWidget(history, 1)
-    layout = QHBoxLayout(window)
+    layout = QtWidgets.QHBoxLayout(window)
     layout.addLayout(left, 3)
     layout.addLayout(right, 2)
     window.resize(1366, 768)
@@ -164,9 +164,9 @@ class PaintProbe:
 def cold_start_child() -> int:
     """In a fresh interpreter: the window up to its first Paint; prints perf_counter_ns at that paint."""
     _offscreen_unless_display()
-    from ui.qt import QApplication, QTimer
+    from ui.qt import QTimer, QtWidgets
 
-    app = QApplication.instance() or QApplication([])
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     window, _parts, kind = build_window()
     probe = PaintProbe()
     probe.watch(window)
@@ -266,9 +266,9 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     from telephony.interfaces import CallOffered
     from tests.sync.backlog import make_backlog
     from tests.sync.client.central import CentralProcess, add_users
-    from ui.qt import QApplication, QEventLoop, QObject, Qt, QTimer, Signal
+    from ui.qt import QObject, Qt, QtCore, QTimer, QtWidgets, Signal
 
-    qt_app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive for the whole shift)
+    qt_app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841 (kept alive for the whole shift)
     folder = Path(tempfile.mkdtemp(prefix="desktop-latency-"))
     db_url = f"sqlite:///{folder / 'central.sqlite3'}"
     tokens = add_users(db_url, [("agent-a", "agent", None), ("agent-b", "agent", None)])
@@ -383,7 +383,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     def pump_until(condition: Callable[[], bool], timeout_s: float) -> bool:
         """Run the Qt event loop (a real one, waiting for events) until `condition` or the timeout."""
         end = time.monotonic() + timeout_s
-        loop = QEventLoop()
+        loop = QtCore.QEventLoop()
         check = QTimer()
         check.timeout.connect(lambda: loop.quit() if condition() or time.monotonic() >= end else None)
         check.start(20)

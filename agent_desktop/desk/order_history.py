@@ -66,6 +66,13 @@ class OrderHistoryView:
     steps: tuple[HistoryStep, ...]
 
 
+def history_view_of(order_id: str, state: OrderState, entries: Iterable[HistoryEntry]) -> OrderHistoryView:
+    """The view of a history handed out without its order (the seat desk's `OrderHistory`): the caller is not known,
+    so every number in the text is masked as for an anonymous caller — the history never needs a number in plain."""
+    return OrderHistoryView(order_id=order_id, state=state, caller_shown="", caller_name_shown="", anonymous=False,
+                            steps=history_steps(entries, anonymous=True))
+
+
 def history_view(order: WorkOrder) -> OrderHistoryView:
     anonymous = order.caller.is_anonymous
     shown = display_caller(order.caller)

@@ -1,11 +1,12 @@
 """An order's history (工作流转单, 第14条) in a side panel: every step with its time, what was done, who did it (from
 which seat or unit), the note and what changed, and the state the order was in after it.
 
-The panel renders `agent_desktop.desk.order_history.history_view(order)` — an anonymous caller's number and name
-only masked (第15条), digits in hand-written notes too. It is given either a work order (`show_order`) or a seat
-desk to ask (`load(desk, order_id)`: `desk.order_history(order_id)` returns a `concurrent.futures.Future`, resolved
-off the Qt thread and delivered by a queued signal; an answer for an order asked before the latest one is dropped).
-The future's value may be the `WorkOrder` itself, an object holding it (`.order`) or `None` (unknown order).
+The panel renders `agent_desktop.desk.order_history` views — an anonymous caller's number and name only masked
+(第15条), digits in hand-written notes too. It is given either a work order (`show_order`) or an order id to ask the
+seat desk for (`show_order_id(order_id)`, or `load(desk, order_id)`): `desk.order_history(order_id)` returns a
+`concurrent.futures.Future`, resolved off the Qt thread and delivered by a queued signal; an answer for an order asked
+before the latest one is dropped. The future's value is the seat desk's `OrderHistory` (`order_id`, `state` — None
+when this seat does not hold the order —, `steps`), or a `WorkOrder`, or `None`.
 """
 
 from __future__ import annotations
@@ -16,23 +17,9 @@ from concurrent.futures import CancelledError, Future
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from agent_desktop.core.work_order import WorkOrder
-from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view
-from ui.qt import (
-    QAbstractItemView,
-    QAbstractTableModel,
-    QCoreApplication,
-    QHeaderView,
-    QLabel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-    Signal,
-    Slot,
-)
+from agent_desktop.core.work_order import OrderState, WorkOrder
+from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view, history_view_of
+from ui.qt import QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +32,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("HistoryModel", text)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(QtCore.QAbstractTableModel):
     COLUMNS = ("at", "action", "actor", "note", "state")
 
     def __init__(self, parent: Any = None, *, timezone: str = "Asia/Shanghai") -> None:
@@ -62,10 +49,10 @@ class HistoryModel(QAbstractTableModel):
         self._steps = steps
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._steps)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
@@ -76,12 +63,13 @@ class HistoryModel(QAbstractTableModel):
             return None
         return (_tr("时间"), _tr("环节"), _tr("处理人"), _tr("说明"), _tr("处理后状态"))[section]
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+    def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._steps):
             return None
         if not 0 <= index.column() < len(self.COLUMNS):
@@ -104,32 +92,34 @@ class HistoryModel(QAbstractTableModel):
         return None
 
 
-class HistoryPanel(QWidget):
+class HistoryPanel(QtWidgets.QWidget):
     # (request number, order id, future) from the thread that resolved the future, delivered queued
     _history_ready = Signal(int, str, object)
 
-    def __init__(self, parent: QWidget | None = None, *, timezone: str = "Asia/Shanghai") -> None:
+    def __init__(self, source: HistorySource | None = None, parent: QtWidgets.QWidget | None = None, *,
+                 timezone: str = "Asia/Shanghai") -> None:
         super().__init__(parent)
         self.setObjectName("historyPanel")
+        self._source = source
         self._requests = 0
         self._view: OrderHistoryView | None = None
-        self.title = QLabel(self)
+        self.title = QtWidgets.QLabel(self)
         self.title.setObjectName("historyTitle")
         self.title.setWordWrap(True)
-        self.status = QLabel(self)
+        self.status = QtWidgets.QLabel(self)
         self.status.setObjectName("historyStatus")
         self.model = HistoryModel(self, timezone=timezone)
-        self.table = QTableView(self)
+        self.table = QtWidgets.QTableView(self)
         self.table.setObjectName("historyTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(HistoryModel.COLUMNS.index("note"), QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(self)
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HistoryModel.COLUMNS.index("note"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
@@ -145,6 +135,14 @@ class HistoryPanel(QWidget):
     def show_order(self, order: WorkOrder) -> None:
         self._requests += 1  # a value given directly wins over any answer still on its way
         self._render(history_view(order))
+
+    @Slot(str)
+    def show_order_id(self, order_id: str) -> None:
+        """Ask this panel's seat desk for the order's history (e.g. from my tasks)."""
+        if self._source is None:
+            self.status.setText(self.tr("流转记录不可用"))
+            return
+        self.load(self._source, order_id)
 
     def load(self, source: HistorySource, order_id: str) -> None:
         """Ask `source` for the order's history; returns at once."""
@@ -175,7 +173,14 @@ class HistoryPanel(QWidget):
             log.warning("order history failed: %s", exc)
             self.status.setText(self.tr("读取流转记录失败"))
             return
-        order = value if isinstance(value, WorkOrder) else getattr(value, "order", None)
+        if isinstance(value, WorkOrder):
+            self._render(history_view(value))
+            return
+        state, steps = getattr(value, "state", None), getattr(value, "steps", None)
+        if isinstance(state, OrderState) and steps is not None:
+            self._render(history_view_of(getattr(value, "order_id", order_id), state, steps))
+            return
+        order = getattr(value, "order", None)
         if not isinstance(order, WorkOrder):
             self._view = None
             self.model.set_steps(())

@@ -22,24 +22,7 @@ from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ui.qt import (
-    QAbstractItemView,
-    QEvent,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QObject,
-    QPushButton,
-    Qt,
-    QTextBrowser,
-    QTimer,
-    QVBoxLayout,
-    QWidget,
-    Signal,
-    Slot,
-)
+from ui.qt import QEvent, QObject, Qt, QTimer, QtWidgets, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +55,12 @@ def shown_hit(hit: Any) -> ShownHit:
     return ShownHit(str(entry_id), str(question), str(answer), str(unit), str(getattr(hit, "snippet", "") or ""))
 
 
-class KnowledgePanel(QWidget):
+class KnowledgePanel(QtWidgets.QWidget):
     insert_requested = Signal(str, str)  # entry id, the answer's text
     # (search number, query, future): emitted from whichever thread resolved the future, delivered queued
     _result_ready = Signal(int, str, object)
 
-    def __init__(self, source: KnowledgeSource | None = None, parent: QWidget | None = None, *,
+    def __init__(self, source: KnowledgeSource | None = None, parent: QtWidgets.QWidget | None = None, *,
                  debounce_ms: int = DEFAULT_DEBOUNCE_MS, limit: int = DEFAULT_LIMIT) -> None:
         super().__init__(parent)
         self.setObjectName("knowledgePanel")
@@ -87,27 +70,27 @@ class KnowledgePanel(QWidget):
         self._pending: Future[list[Any]] | None = None
         self._hits: tuple[ShownHit, ...] = ()
 
-        self.search_box = QLineEdit(self)
+        self.search_box = QtWidgets.QLineEdit(self)
         self.search_box.setObjectName("knowledgeSearch")
         self.search_box.setPlaceholderText(self.tr("搜索知识库(输入关键词)"))
         self.search_box.setClearButtonEnabled(True)
-        self.status = QLabel(self)
+        self.status = QtWidgets.QLabel(self)
         self.status.setObjectName("knowledgeStatus")
-        self.results = QListWidget(self)
+        self.results = QtWidgets.QListWidget(self)
         self.results.setObjectName("knowledgeResults")
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.answer_view = QTextBrowser(self)
+        self.results.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.answer_view = QtWidgets.QTextBrowser(self)
         self.answer_view.setObjectName("knowledgeAnswer")
         self.answer_view.setOpenLinks(False)
-        self.insert_button = QPushButton(self.tr("插入答复"), self)
+        self.insert_button = QtWidgets.QPushButton(self.tr("插入答复"), self)
         self.insert_button.setObjectName("knowledgeInsert")
         self.insert_button.setToolTip(self.tr("把所选条目的答复内容填入工单的答复栏(Enter)"))
         self.insert_button.setEnabled(False)
 
-        buttons = QHBoxLayout()
+        buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.insert_button)
-        layout = QVBoxLayout(self)
+        layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search_box)
         layout.addWidget(self.results, 2)
@@ -138,6 +121,11 @@ class KnowledgePanel(QWidget):
 
     def set_source(self, source: KnowledgeSource | None) -> None:
         self._source = source
+
+    def focus_search(self) -> None:
+        """The window's shortcut to the knowledge base lands in the search box, its text selected."""
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
 
     # --- slots ------------------------------------------------------------------------------------------------
 
@@ -205,7 +193,7 @@ class KnowledgePanel(QWidget):
         self._hits = hits
         self.results.clear()
         for hit in hits:
-            item = QListWidgetItem(hit.question + (f"  [{hit.unit}]" if hit.unit else ""))
+            item = QtWidgets.QListWidgetItem(hit.question + (f"  [{hit.unit}]" if hit.unit else ""))
             item.setToolTip(hit.snippet or hit.answer[:120])
             self.results.addItem(item)
         if hits:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -84,7 +85,7 @@ def source(tmp_path: Path) -> Iterator[StoreHistory]:
 
 @pytest.fixture
 def panel(qtbot) -> HistoryPanel:
-    widget = HistoryPanel()
+    widget = HistoryPanel(None, None)
     qtbot.addWidget(widget)
     widget.resize(800, 400)
     widget.show()
@@ -175,3 +176,45 @@ def test_an_unknown_order_and_a_failing_store_are_said(qtbot, panel, source) -> 
 
     panel.load(Broken(), "WO-named")
     qtbot.waitUntil(lambda: panel.status.text() == "读取流转记录失败")
+
+
+@dataclass(frozen=True)
+class OrderHistory:
+    """The seat desk's answer (agent_desktop.seat.OrderHistory): the order's state and steps, no caller."""
+
+    order_id: str
+    state: OrderState | None
+    steps: tuple = ()
+
+
+class DeskHistory(StoreHistory):
+    def order_history(self, order_id: str) -> Future:
+        def work():
+            order = self.store.get_order(order_id)
+            return OrderHistory(order_id, order.state, order.history) if order else OrderHistory(order_id, None)
+
+        future = self.pool.submit(work)
+        self.futures.append(future)
+        return future
+
+
+def test_on_the_desk_an_order_id_from_my_tasks_opens_its_history_with_every_number_masked(qtbot, source) -> None:
+    desk = DeskHistory(source.store)
+    panel = HistoryPanel(desk, None)
+    qtbot.addWidget(panel)
+    panel.show_order_id("WO-named")
+    qtbot.waitUntil(lambda: panel.shown is not None)
+    assert [s.state_after for s in panel.shown.steps][-1] is OrderState.RETURN_REQUESTED
+    assert panel.model.rowCount() == 4
+    text = _all_text(panel)
+    assert "工作流转单 WO-named · 退回审核中" in panel.title.text()
+    # the desk's history comes without the caller: a number a unit wrote in a note is masked all the same
+    assert NUMBER not in text and "138****8000" in text
+    panel.show_order_id("WO-none")
+    qtbot.waitUntil(lambda: "未找到" in panel.status.text())
+    desk.pool.shutdown(wait=True)
+
+
+def test_without_a_desk_the_panel_says_so(panel) -> None:
+    panel.show_order_id("WO-1")
+    assert panel.status.text() == "流转记录不可用"

@@ -155,3 +155,10 @@ def test_no_hit_and_a_failing_store_are_said_and_an_empty_box_clears(qtbot, pane
     qtbot.waitUntil(lambda: len(panel.hits) > 0)
     panel.search("")
     assert panel.hits == () and panel.answer_view.toPlainText() == ""
+
+
+def test_the_windows_shortcut_lands_in_the_search_box_with_its_text_selected(qtbot, panel) -> None:
+    panel.search_box.setText("公积金")
+    panel.results.setFocus()
+    panel.focus_search()
+    assert panel.search_box.hasFocus() and panel.search_box.selectedText() == "公积金"

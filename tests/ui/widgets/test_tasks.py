@@ -3,15 +3,22 @@ calendar, around the 2026 National Day holiday."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from agent_desktop.core import lifecycle as lc
 from agent_desktop.core.privacy import seal_caller
-from agent_desktop.core.work_order import Caller, Category, Channel, ReplyMeans
+from agent_desktop.core.work_order import Caller, Category, Channel, OrderState, ReplyMeans
+from agent_desktop.desk.session import DeskSettings, OrderNote, Rejection, start
 from agent_desktop.desk.tasks import CentreRejection, TaskKind, WarningLevel, my_tasks
+from sync.local_store import LocalStore
 from tests.agent_desktop.desk.desk_fixtures import AGENT, CIPHER
 from ui.qt import Qt
 from ui.widgets.tasks import NEAR_BACKGROUND, OVERDUE_BACKGROUND, TASK_ROLE, TasksModel, TasksPanel
@@ -47,7 +54,7 @@ def tasks_at(now: datetime):
 
 @pytest.fixture
 def panel(qtbot) -> TasksPanel:
-    widget = TasksPanel()
+    widget = TasksPanel(None, None)
     qtbot.addWidget(widget)
     widget.resize(900, 300)
     widget.show()
@@ -141,3 +148,92 @@ def test_an_empty_list_disables_the_actions(panel) -> None:
     assert panel.model.rowCount() == 0
     assert not panel.callback_button.isEnabled() and not panel.history_button.isEnabled()
     assert panel.summary.text() == "共 0 项待办"
+
+
+# --- on the seat desk: read off the Qt thread, again when the desk's orders change ----------------------------------
+
+
+class SeatOrders:
+    """What the panel reads of the seat desk, over a real seat store: `seat_orders()` a future on a reader thread,
+    `state.orders` the desk's notes, `subscribe` listeners called from another thread (the desk's loop)."""
+
+    def __init__(self, store, state) -> None:
+        self.store = store
+        self.state = state
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="store-reader")
+        self.listeners = []
+        self.reader_threads: set[str] = set()
+
+    def seat_orders(self) -> Future:
+        def read():
+            self.reader_threads.add(threading.current_thread().name)
+            return self.store.orders()
+
+        return self.pool.submit(read)
+
+    def subscribe(self, listener):
+        self.listeners.append(listener)
+        return _Subscription(self.listeners, listener)
+
+    def change(self, state) -> None:
+        self.state = state
+        loop = threading.Thread(target=lambda: [listener(state) for listener in list(self.listeners)])
+        loop.start()
+        loop.join()
+
+
+class _Subscription:
+    def __init__(self, listeners, listener) -> None:
+        self._listeners, self._listener = listeners, listener
+
+    def cancel(self) -> None:
+        if self._listener in self._listeners:
+            self._listeners.remove(self._listener)
+
+
+@pytest.fixture
+def seat(tmp_path: Path) -> Iterator[SeatOrders]:
+    store = LocalStore(tmp_path / "seat.sqlite3")
+    store.open_order("WO-p", channel=Channel.PHONE, actor=AGENT, now=at(9, 30, 10), caller=Caller(phone="13812348000"),
+                     category=Category.CONSULTATION, description="公积金提取需要哪些材料")
+    store.apply_local("WO-p", lc.PromiseReply(True, ReplyMeans.CALLBACK), AGENT, at(9, 30, 10))
+    source = SeatOrders(store, start(DeskSettings(actor=AGENT, cipher=CIPHER)))
+    yield source
+    source.pool.shutdown(wait=True)
+
+
+def test_on_the_desk_the_panel_reads_the_seats_orders_and_follows_the_desks_changes(qtbot, seat, monkeypatch) -> None:
+    monkeypatch.setattr("ui.widgets.tasks.MIN_REFRESH_S", 0.05)
+    panel = TasksPanel(seat, None, clock=lambda: at(10, 8, 14))
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.refreshes == 1)
+    assert [(t.order_id, t.kind, t.level) for t in panel.model.tasks] == [
+        ("WO-p", TaskKind.CALLBACK_DUE, WarningLevel.NEAR)]
+    assert seat.reader_threads == {"store-reader_0"}
+    # the centre rejects a step: the desk's state changes on its loop thread; the panel reads again
+    rejected = OrderNote("WO-p", "call-1", OrderState.REPLY_PENDING,
+                         rejection=Rejection("wrong_state", "工单已由其他坐席处理", "第16条(一)"))
+    seat.change(replace(seat.state, orders=(rejected,)))
+    qtbot.waitUntil(lambda: panel.refreshes == 2)
+    assert [(t.order_id, t.kind) for t in panel.model.tasks] == [("WO-p", TaskKind.CALLBACK_DUE),
+                                                                   ("WO-p", TaskKind.REJECTED)]
+    assert panel.model.tasks[1].article == "第16条(一)"
+    # the same state again changes nothing (no reading)
+    seat.change(seat.state)
+    qtbot.wait(200)
+    assert panel.refreshes == 2
+    panel.deleteLater()
+    qtbot.waitUntil(lambda: not seat.listeners)  # the subscription ends with the panel
+
+
+def test_a_failing_store_is_said(qtbot, seat) -> None:
+    class Broken(SeatOrders):
+        def seat_orders(self) -> Future:
+            future: Future = Future()
+            future.set_exception(OSError("disk I/O error"))
+            return future
+
+    panel = TasksPanel(Broken(seat.store, seat.state), None)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.summary.text() == "待办读取失败")
+    assert panel.model.rowCount() == 0
