@@ -126,8 +126,9 @@ def build_window() -> tuple[Any, dict[str, Any], str]:
 
 
 class PaintProbe:
-    """An event filter on the measured widgets: a value shown with its origin stamp is measured at the widget's next
-    Paint event (the moment the pixels are drawn into the backing store)."""
+    """An event filter on the measured widgets: a value shown with its origin stamp is measured at the next Paint
+    event of any widget of its group (the moment pixels of it are drawn into the backing store). A group is one
+    widget, or a widget and all its descendants (the pop, the form)."""
 
     def __init__(self) -> None:
         from ui.qt import QEvent, QObject
@@ -141,20 +142,29 @@ class PaintProbe:
                 return False
 
         self._filter = _Filter()
-        self.pending: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        self.groups: dict[int, str] = {}
+        self.pending: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.samples: dict[str, list[float]] = defaultdict(list)
-        self.first_paint_ns: dict[int, int] = {}
+        self.first_paint_ns: dict[str, int] = {}
 
-    def watch(self, widget: Any) -> None:
-        widget.installEventFilter(self._filter)
+    def watch(self, widget: Any, group: str, *, with_children: bool = False) -> None:
+        from ui.qt import QtWidgets
 
-    def shown(self, widget: Any, kind: str, origin_ns: int) -> None:
-        self.pending[id(widget)].append((kind, origin_ns))
+        widgets = [widget, *(widget.findChildren(QtWidgets.QWidget) if with_children else ())]
+        for w in widgets:
+            self.groups[id(w)] = group
+            w.installEventFilter(self._filter)
+
+    def shown(self, group: str, kind: str, origin_ns: int) -> None:
+        self.pending[group].append((kind, origin_ns))
 
     def painted(self, widget: Any) -> None:
         now = time.perf_counter_ns()
-        self.first_paint_ns.setdefault(id(widget), now)
-        for kind, origin in self.pending.pop(id(widget), ()):
+        group = self.groups.get(id(widget))
+        if group is None:
+            return
+        self.first_paint_ns.setdefault(group, now)
+        for kind, origin in self.pending.pop(group, ()):
             self.samples[kind].append((now - origin) / 1e6)
 
 
@@ -169,12 +179,12 @@ def cold_start_child() -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     window, _parts, kind = build_window()
     probe = PaintProbe()
-    probe.watch(window)
+    probe.watch(window, "window")
     window.show()
 
     def check() -> None:
-        if id(window) in probe.first_paint_ns:
-            print(json.dumps({"painted_ns": probe.first_paint_ns[id(window)], "window": kind}), flush=True)
+        if "window" in probe.first_paint_ns:
+            print(json.dumps({"painted_ns": probe.first_paint_ns["window"], "window": kind}), flush=True)
             app.quit()
 
     timer = QTimer()
@@ -306,9 +316,10 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     bridge = Bridge()
     window, parts, window_kind = build_window()
     probe = PaintProbe()
-    for name in ("pop", "transcript_viewport", "field"):
-        probe.watch(parts[name])
-    probe.watch(window)
+    probe.watch(parts["pop"], "pop", with_children=True)
+    probe.watch(parts["transcript_viewport"], "transcript")
+    probe.watch(parts["field"], "field", with_children=True)
+    probe.watch(window, "window")
     sent_ns: dict[str, int] = {}  # Linkedid -> SimSentNs of its AgentCalled
     heard_ns: dict[str, int] = {}  # call id -> when the telephony facade's listener heard the offer (loop thread)
     counts: dict[str, int] = defaultdict(int)
@@ -318,18 +329,18 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         parts["pop"].setText(f"来电 {call_id}")
         origin, heard = sent_ns.pop(call_id, None), heard_ns.pop(call_id, None)
         if origin is not None:
-            probe.shown(parts["pop"], "screen_pop", origin)
+            probe.shown("pop", "screen_pop", origin)
             if heard is not None:
                 probe.samples["pop_wire_to_listener"].append((heard - origin) / 1e6)
-                probe.shown(parts["pop"], "pop_listener_to_paint", heard)
+                probe.shown("pop", "pop_listener_to_paint", heard)
 
     def on_final(call_id: str, text: str, origin: int) -> None:
         parts["transcript"].appendPlainText(text or "…")
-        probe.shown(parts["transcript_viewport"], "transcript_paint", origin)
+        probe.shown("transcript", "transcript_paint", origin)
 
     def on_prefill(call_id: str, text: str, origin: int) -> None:
         parts["field"].setText(text or call_id)
-        probe.shown(parts["field"], "field_paint", origin)
+        probe.shown("field", "field_paint", origin)
 
     bridge.offered.connect(on_offered, Qt.ConnectionType.QueuedConnection)
     bridge.final.connect(on_final, Qt.ConnectionType.QueuedConnection)
@@ -429,7 +440,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         speech.on_prefill(on_prefilled)
         sync.on_changes(on_changes)
         window.show()
-        pump_until(lambda: id(window) in probe.first_paint_ns, 10)
+        pump_until(lambda: "window" in probe.first_paint_ns, 10)
         app.start()
         app.runtime.run(telephony.queue_login())
         pump_until(lambda: False, 2.0)  # the model loads, connections settle
