@@ -66,7 +66,7 @@ from agent_desktop.resources import APP_NAME, load_unit_directory, resources_dir
 from agent_desktop.runtime import Runtime
 
 if TYPE_CHECKING:
-    from agent_desktop.app import AppParts
+    from agent_desktop.app import App, AppParts
     from agent_desktop.demo.unit_bot import UnitBot
     from sync.server.app import CentralServer
     from telephony.simulator import SimulatorPbx
@@ -197,9 +197,24 @@ class DemoEnvironment:
         caller = self.callers.get(call_id)
         return caller.script if caller is not None else ()
 
+    def attach(self, app: App) -> Subscription:
+        """Without a Chinese model: feed each script line of a call to `app.speech`'s pre-fill (`script_final`, on
+        the app's loop), so the form fills from the script. Showing the line in the transcript, marked
+        `TranscriptSource.DEMO_SCRIPT`, stays the seat runtime's (`on_script_line`). Nothing with a Chinese model."""
+        speech = app.speech
+        if speech is None or not self.transcript_from_script:
+            return Subscription(lambda: None)
+
+        def feed(line: ScriptLine) -> None:
+            if app.runtime.running:
+                app.runtime.call_soon(speech.script_final, line.call_id, line.text)
+
+        return self.on_script_line(feed)
+
     def app_parts(self, *, prefill: bool = True) -> AppParts:
         """The `AppParts` of the seat's application from `.config`, through the same converters as the CLI
-        (`agent_desktop.settings`)."""
+        (`agent_desktop.settings`); without a Chinese model the speech service pre-fills from the script only
+        (`prefill_from_script`: the Korean recognizer's words never reach the form). Then `attach(app)`."""
         from agent_desktop.app import AppParts, SpeechParts, SyncParts, TelephonyParts  # noqa: PLC0415
         from agent_desktop.settings import (  # noqa: PLC0415
             ami_secret,
@@ -216,8 +231,8 @@ class DemoEnvironment:
         sync = config.sync
         return AppParts(
             telephony=TelephonyParts(ami_settings(config, secret=secret), seat=seat_config(config)),
-            speech=SpeechParts(speech_service_options(config), fork_by_uniqueid=config.asr.fork_by_uniqueid,
-                               prefill=prefill),
+            speech=SpeechParts({**speech_service_options(config), "prefill_from_script": self.transcript_from_script},
+                               fork_by_uniqueid=config.asr.fork_by_uniqueid, prefill=prefill),
             sync=SyncParts(sync.store, SyncSettings(url=sync.url, token=sync_token(config), seat=sync.seat)),
             zone=config.rules.zone,
         )

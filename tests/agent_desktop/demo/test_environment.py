@@ -6,6 +6,7 @@ store; `stop()` leaves no thread and no listening port behind."""
 
 from __future__ import annotations
 
+import re
 import socket
 import stat
 import threading
@@ -25,10 +26,12 @@ from agent_desktop.demo import ScriptLine, start_demo
 from agent_desktop.demo.environment import SEAT_USER
 from agent_desktop.settings import sync_token
 from asr.interfaces import FinalResult, PartialResult
+from asr.service import PrefillSuggested
 from sync.interfaces import SyncState
 from telephony.interfaces import CallAnswered, CallOffered, DomainEvent
 
 SPEED = 10.0
+HANGUL = re.compile("[\uac00-\ud7a3]")
 AGENT = Actor(SEAT_USER, Role.AGENT, seat="1001")
 
 
@@ -52,15 +55,18 @@ def test_a_caller_waits_for_the_seat_then_its_audio_reaches_the_recognizer_and_i
     env = start_demo(tmp_path / "demo", caller_interval_s=(low, high), seed=11, speed=SPEED)
     try:
         assert env.transcript_from_script  # no Chinese model in the test data folder: the Korean test model
-        app = App(env.app_parts(prefill=False))
+        app = App(env.app_parts())
         app.build()
         assert app.telephony is not None and app.speech is not None
         calls: list[DomainEvent] = []
         results: list[PartialResult | FinalResult] = []
         lines: list[ScriptLine] = []
+        prefills: list[PrefillSuggested] = []
         app.telephony.on_event(calls.append)
         app.speech.on_event(results.append)
+        app.speech.on_prefill(prefills.append)
         env.on_script_line(lines.append)
+        env.attach(app)
         app.start()
         try:
             # several intervals pass with the seat logged out: the demo holds its callers
@@ -82,7 +88,18 @@ def test_a_caller_waits_for_the_seat_then_its_audio_reaches_the_recognizer_and_i
             wait_for(lambda: len([x for x in lines if x.call_id == call_id]) >= 2, "the script's first lines")
             said = [x for x in lines if x.call_id == call_id]
             assert [x.text for x in said] == list(script[:len(said)])
-            assert said[0].text.startswith("喂 你好 我 姓 " + env.callers[call_id].surname)
+            caller = env.callers[call_id]
+            assert said[0].text.startswith("喂 你好 我 姓 " + caller.surname)
+
+            # the pre-fill reads the script (never the Korean recognizer's words): the caller's surname and district
+            def filled() -> bool:
+                last = [p.prefill for p in prefills if p.call_id == call_id][-1:]
+                return bool(last) and last[0].surname == caller.surname and last[0].district == caller.matter.district
+
+            wait_for(filled, "the form pre-filled from the script")
+            assert any(HANGUL.search(r.text) for r in results if r.call_id == call_id)  # the recognizer's words
+            for p in prefills:  # ... never reach the form
+                assert not HANGUL.search(p.prefill.summary + "".join(p.prefill.evidence.values()))
         finally:
             app.stop()
     finally:
