@@ -64,6 +64,7 @@ from agent_desktop.core.roles import Role
 from agent_desktop.demo.callers import CallerPlan, DemoCaller, busiest_unit
 from agent_desktop.resources import APP_NAME, load_unit_directory, resources_dir
 from agent_desktop.runtime import Runtime
+from agent_desktop.simulation.matters import matters
 
 if TYPE_CHECKING:
     from agent_desktop.app import App, AppParts
@@ -382,7 +383,8 @@ async def _start(folder: Path, model: DemoModel, unit: str, plan: CallerPlan, *,
     _write_token(token_file, seat_token)
 
     unit_bot = UnitBot(folder / UNIT_STORE_FILE_NAME, url=server.url, token=unit_token, user_id=UNIT_USER, unit=unit,
-                       clock=_now, seed=seed, delay_s=(5.0 / speed, 15.0 / speed))
+                       clock=_now, seed=seed, delay_s=(5.0 / speed, 15.0 / speed),
+                       results={text: m.result for m in matters() for text in m.texts})
     started["unit_bot"] = unit_bot
     await unit_bot.start()
 

@@ -27,7 +27,8 @@ from sync.service import SyncService, SyncSettings
 
 log = logging.getLogger(__name__)
 
-#: What the unit reports, by category word of the matter (the result text of the templates is used when known).
+#: How the unit says it handled an order; the result is the template's for the matter when the order's description
+#: is the caller's own words, else a plain one.
 _PROCESS = "已安排工作人员现场核实并与来电人联系"
 
 
