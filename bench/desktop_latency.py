@@ -424,7 +424,9 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         if use_main:
             prefill_heard[call_id] = origin
             return
-        parts["field"].setText(text or call_id)
+        if parts["field"].text() == f"{text} · {call_id}":
+            return  # the same text paints nothing: no sample
+        parts["field"].setText(f"{text} · {call_id}")
         probe.shown("field", "field_paint", origin)
 
     bridge.offered.connect(on_offered, Qt.ConnectionType.QueuedConnection)
