@@ -286,12 +286,15 @@ class Matcher:
 
 @dataclass
 class StreamMatcher:
-    """A call's audio as it arrives: `feed(samples)` then `verdict()`; each block is matched once, when its audio is
-    complete."""
+    """A call's audio as it arrives: `feed(samples)` then `verdict()`. Frames are computed once, from the samples
+    not yet framed; each block is matched once, when its frames are complete."""
 
     matcher: Matcher
     samples: list[np.ndarray] = field(default_factory=list)
     hits: list[_BlockHit] = field(default_factory=list)
+    _shapes: list[np.ndarray] = field(default_factory=list)
+    _active: list[np.ndarray] = field(default_factory=list)
+    _framed: int = 0  # frames computed so far
     _next_block: int = 0
     _total: int = 0
 
@@ -305,14 +308,25 @@ class StreamMatcher:
 
     def verdict(self) -> Verdict:
         audio = np.concatenate(self.samples) if self.samples else np.zeros(0, np.float32)
-        self.samples = [audio]
-        print_ = fingerprint(audio)
+        new = fingerprint(audio[self._framed * HOP - self._dropped(audio):])
+        self._shapes.append(new.shape)
+        self._active.append(new.active)
+        self._framed += new.frames
+        # keep only the samples the next frame needs
+        keep_from = self._framed * HOP - (self._total - audio.size)
+        self.samples = [audio[keep_from:]]
+        print_ = Fingerprint(np.concatenate(self._shapes), np.concatenate(self._active))
+        self._shapes, self._active = [print_.shape], [print_.active]
         while self._next_block + BLOCK_FRAMES <= print_.frames:
             hit = self.matcher.block_hit(print_, self._next_block)
             if hit is not None:
                 self.hits.append(hit)
             self._next_block += BLOCK_HOP_FRAMES
         return self.matcher.decide(self.hits)
+
+    def _dropped(self, audio: np.ndarray) -> int:
+        """How many of the call's first samples are no longer in `audio`."""
+        return self._total - audio.size
 
 
 def references_by_kind(references: Sequence[Reference]) -> Mapping[AnnouncementKind, list[str]]:
