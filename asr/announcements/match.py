@@ -30,7 +30,7 @@ some window of some announcement, but not at one offset and not with a high scor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -327,10 +327,3 @@ class StreamMatcher:
     def _dropped(self, audio: np.ndarray) -> int:
         """How many of the call's first samples are no longer in `audio`."""
         return self._total - audio.size
-
-
-def references_by_kind(references: Sequence[Reference]) -> Mapping[AnnouncementKind, list[str]]:
-    grouped: dict[AnnouncementKind, list[str]] = {}
-    for reference in references:
-        grouped.setdefault(reference.kind, []).append(reference.name)
-    return grouped
