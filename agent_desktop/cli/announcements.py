@@ -9,8 +9,8 @@ The recordings are enrolled as fingerprints in `<data dir>/announcements/` (asr/
 runs the detector on a WAV as it would on the first seconds of a call and prints what it heard.
 
 `add_announcements_parser(subparsers)` adds the `announcements` group to the `survey` command's subparsers (the
-survey dialer's CLI module calls it); `register(subparsers)` makes a top-level `survey` group holding only it, for
-as long as no other module provides `survey`.
+survey dialer's CLI module calls it); `register(subparsers)` makes a top-level `survey` group holding only it, or,
+registered after another module's `survey` group, adds `announcements` to that group if it is not there yet.
 """
 
 from __future__ import annotations
@@ -27,6 +27,17 @@ KINDS = ", ".join(kind.value for kind in AnnouncementKind)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """A top-level `survey` group holding `announcements`; when a `survey` group is already registered (the survey
+    dialer's), `announcements` is added to it unless that module already added it."""
+    existing = subparsers.choices.get("survey")
+    if existing is not None:
+        commands = next((a for a in existing._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if commands is None:
+            commands = existing.add_subparsers(dest="survey_command", metavar="SUBCOMMAND")
+            commands.required = True
+        if "announcements" not in commands.choices:
+            add_announcements_parser(commands)
+        return
     survey = subparsers.add_parser(
         "survey",
         help="automated return visits (自动回访): carrier announcements",

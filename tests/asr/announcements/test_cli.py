@@ -61,3 +61,20 @@ def test_bad_kind_and_bad_file_are_one_clear_line(config: Path, capsys: pytest.C
 def test_the_kind_may_be_given_by_its_english_name(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "add", "switched_off", str(ENROL[AnnouncementKind.SWITCHED_OFF]), "--json") == 0
     assert json.loads(capsys.readouterr().out)["kind"] == "关机"
+
+
+def test_announcements_join_a_survey_group_registered_before_them() -> None:
+    import argparse
+
+    from agent_desktop.cli import announcements
+
+    parser = argparse.ArgumentParser(prog="agent-desktop")
+    subparsers = parser.add_subparsers(dest="command")
+    survey = subparsers.add_parser("survey")
+    commands = survey.add_subparsers(dest="survey_command")
+    commands.add_parser("status")
+    announcements.register(subparsers)
+    announcements.register(subparsers)  # twice, or after the survey module added it itself: no conflict
+    assert set(commands.choices) == {"status", "announcements"}
+    args = parser.parse_args(["survey", "announcements", "list", "--json"])
+    assert args.handler is announcements.run_list and args.json
