@@ -17,9 +17,11 @@ matrix product; the windows are normalised once, when the library loads). A bloc
 several blocks agree on one offset: starting from each good block, the blocks within a tolerance of its offset
 (3 frames plus 6 % of the distance between them, so a recording played 5 % faster or slower still lines up) are
 gathered; the largest such group is the recording's evidence. An announcement is declared when that evidence covers
-enough time (`min_evidence_s`) with a high enough mean score, and the best kind has clearly more evidence than any
-other kind. The five Chinese announcements share their opening (您拨打的电话…) and some their ending (…请稍后再拨),
-so the margin over the runner-up kind is what names the kind; the shared parts only make every kind a candidate.
+enough time (`min_evidence_s`) with a high enough mean score, and enough of it (`min_margin_s`) is blocks where the
+kind's best recording beats every other kind's by `min_lead`. The five Chinese announcements share their opening
+(您拨打的电话…) and some their ending (…请稍后再拨): the shared parts only make every kind a candidate, and what one
+kind alone says names it. Hence the library must hold every kind: an unenrolled kind's own words beat no rival,
+so it is usually taken for the enrolled kind nearest in words (bench/announcement_bench.py measures how often).
 
 Why it holds on a telephone line: level is gone with cepstrum 0; μ-law and A-law add about 38 dB SNR of
 quantisation noise, far below what the smoothing ignores; noise lowers every block's score a little but not the
@@ -159,7 +161,7 @@ class Reference:
 class KindEvidence:
     kind: AnnouncementKind
     name: str  # the enrolled recording that gave it
-    evidence_s: float  # time spanned by the agreeing blocks
+    evidence_s: float  # audio covered by the agreeing blocks (0.1 s per block)
     score: float  # their mean normalised correlation
     offset_s: float  # where the recording's start falls in the query (negative: joined after it began)
     distinct_s: float = 0.0  # of the evidence, the blocks where this kind beats every other kind by `min_lead`
@@ -192,15 +194,13 @@ class Matcher:
     def __init__(self, references: Sequence[Reference], settings: MatchSettings | None = None) -> None:
         self.references = tuple(references)
         self.settings = settings or MatchSettings()
-        windows, owners, starts = [], [], []
-        for index, reference in enumerate(self.references):
+        windows, starts = [], []
+        for reference in self.references:
             flat, active = _windows(reference.print_)
             keep = np.flatnonzero(active)
             windows.append(flat[keep])
-            owners.append(np.full(keep.size, index))
             starts.append(keep)
         self._windows = np.concatenate(windows) if windows else np.zeros((0, BLOCK_FRAMES * BANDS), np.float32)
-        self._owner = np.concatenate(owners) if owners else np.zeros(0, int)
         self._start = np.concatenate(starts) if starts else np.zeros(0, int)
         # per reference, its slice of the window matrix (windows are concatenated in reference order)
         bounds = np.cumsum([0, *(w.shape[0] for w in windows)])
