@@ -20,8 +20,9 @@ gathered; the largest such group is the recording's evidence. An announcement is
 enough time (`min_evidence_s`) with a high enough mean score, and enough of it (`min_margin_s`) is blocks where the
 kind's best recording beats every other kind's by `min_lead`. The five Chinese announcements share their opening
 (您拨打的电话…) and some their ending (…请稍后再拨): the shared parts only make every kind a candidate, and what one
-kind alone says names it. Hence the library must hold every kind: an unenrolled kind's own words beat no rival,
-so it is usually taken for the enrolled kind nearest in words (bench/announcement_bench.py measures how often).
+kind alone says names it. Hence the library must hold every kind: the words of a kind that is not enrolled still
+resemble the nearest enrolled kind's (已关机 / 已停机) more than any other's, so it is usually taken for that kind
+(bench/announcement_bench.py measures how often).
 
 Why it holds on a telephone line: level is gone with cepstrum 0; μ-law and A-law add about 38 dB SNR of
 quantisation noise, far below what the smoothing ignores; noise lowers every block's score a little but not the
