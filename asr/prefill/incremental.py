@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agent_desktop.core.routing import UnitDirectory
-from asr.prefill.extract import Prefill, prefill
+from asr.prefill.extract import Prefill, extract
 from asr.prefill.gazetteer import Gazetteer
+from asr.prefill.memo import Memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class CallPrefill:
         self._version = 0
         self._result: Prefill | None = None  # for the current version; None: to be read again
         self.passes = 0  # extractions run (for the bench and the tests)
+        self.memo = Memo()  # the pieces of work earlier passes did (jieba's words of a stretch, a clause's windows…)
 
     @property
     def text(self) -> str:
@@ -103,7 +105,8 @@ class CallPrefill:
 
     def run(self, job: PrefillJob) -> Prefill:
         """The extraction itself: pure, safe on any thread."""
-        return prefill(job.text, notes=job.notes, directory=self._directory, gazetteer=self._gazetteer)
+        return extract(job.text, notes=job.notes, directory=self._directory, gazetteer=self._gazetteer,
+                       memo=self.memo)
 
     def settle(self, job: PrefillJob, result: Prefill) -> bool:
         """Keep `result` if the transcript is still the one `job` read; False when it has changed since."""
