@@ -231,7 +231,8 @@ class _Extraction:
         for doc in (self.t.notes, self.t.caller, self.t.agent):
             if not doc:
                 continue
-            number = self.memo.get("phone", doc.compact, lambda doc=doc: find_phone(doc.compact))
+            number = self.memo.get("phone", doc.compact,
+                                   lambda doc=doc: find_phone(doc.compact, self.digit_runs(doc.compact)))
             if number is not None:
                 self.note("phone", doc, number.start, number.end)
                 return number.number
