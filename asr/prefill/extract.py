@@ -129,8 +129,8 @@ def extract(
 ) -> Prefill:
     """`prefill`, with the pieces of work a call's earlier extractions did kept in `memo` (see `memo.py`): the
     same result as `prefill`, in less time when most of the transcript was read before."""
-    transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "")
     memo = memo if memo is not None else Memo()  # a fresh one still shares work inside this extraction
+    transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "", memo)
     return _Extraction(transcript, gazetteer or default_gazetteer(), directory, memo).run()
 
 

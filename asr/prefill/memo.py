@@ -22,10 +22,11 @@ MAX_ENTRIES = 8192
 
 
 class Memo:
-    __slots__ = ("_store", "hits", "misses")
+    __slots__ = ("_recent", "_store", "hits", "misses")
 
     def __init__(self) -> None:
         self._store: dict[tuple[str, Hashable], Any] = {}
+        self._recent: dict[str, list[Any]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -44,6 +45,11 @@ class Memo:
             return value
         self.hits += 1
         return value
+
+    def recent(self, kind: str) -> list[Any]:
+        """A short list the owner keeps of its latest results of this `kind`, for work that extends an earlier
+        result instead of repeating it (the owner bounds its length)."""
+        return self._recent.setdefault(kind, [])
 
     def __len__(self) -> int:
         return len(self._store)

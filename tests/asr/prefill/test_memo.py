@@ -1,5 +1,6 @@
 """Work a call's extractions share (`asr.prefill.memo.Memo`): jieba's words cut piece by piece between safe cuts are
-jieba's words of the whole text, and a call's next extraction computes only what its last finals added."""
+jieba's words of the whole text, a document extended by a final is folded like the whole, and a call's next
+extraction computes only what its last finals added."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import json
 import random
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from agent_desktop.resources import load_unit_directory
 from asr.prefill.incremental import CallPrefill
 from asr.prefill.keywords import SEGMENT_CHARS, _tfidf
 from asr.prefill.memo import Memo
-from asr.prefill.text import read_transcript
+from asr.prefill.text import Doc, read_transcript
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "prefill"
 RECORDS = [json.loads(line) for path in sorted(DATA.glob("*.jsonl"))
@@ -75,3 +79,14 @@ def test_the_next_final_costs_only_its_own_pieces() -> None:
     assert pieces >= 60
     assert new_misses <= 12
     assert call.memo.hits - hits >= 30
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.text(alphabet="冇得么子晓哒我姓王\n。 ，Ａ１a\u200b\t投诉停水", max_size=12), min_size=1,
+                      max_size=6))
+def test_a_document_read_after_an_earlier_one_is_folded_the_same(parts: list[str]) -> None:
+    memo = Memo()
+    text = ""
+    for part in parts:  # a call's transcript, one final more each time (dialect words cut across finals too)
+        text += part
+        assert Doc.of(text, memo) == Doc.of(text)
