@@ -53,6 +53,7 @@ MAX_KEYWORDS = 8
 MAX_TEXT_CHARS = 1200  # the matter is told in the first minutes of a call
 SEGMENT_CHARS = 24  # a long run of characters is cut at the first safe cut after this many
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_RECENT_RUNS = 4  # the last runs of the keywords' text and of the summary's clauses, two readings each
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ class _Tfidf:
                 words += self._cut_piece(block, memo)
                 continue
             start = 0
-            for cut in self._safe_cuts(block):
+            for cut in self._safe_cuts(block, memo):
                 words += self._cut_piece(block[start:cut], memo)
                 start = cut
             words += self._cut_piece(block[start:], memo)
@@ -86,20 +87,33 @@ class _Tfidf:
             return self.cut_block(piece)
         return memo.get("words", piece, lambda: tuple(self.cut_block(piece)))
 
-    def _safe_cuts(self, block: str) -> list[int]:
+    def _safe_cuts(self, block: str, memo: Memo | None = None) -> list[int]:
         """Positions to cut a run at: about every SEGMENT_CHARS characters, the first position after them between two
-        CJK characters (jieba joins single letters and digits into one word) that no dictionary word spans."""
+        CJK characters (jieba joins single letters and digits into one word) that no dictionary word spans.
+
+        With a `memo`, a run that extends one cut before (the transcript's last run, one final longer) keeps the
+        earlier run's cuts that were decided on characters both runs have: a decision at a position reads the
+        characters up to `longest` − 1 after it, so the cuts up to there are the same, and the search goes on from
+        the last of them as it would have."""
         cuts: list[int] = []
-        last = 0
         position = SEGMENT_CHARS
+        recent: list[tuple[str, list[int]]] = memo.recent("cuts") if memo is not None else []
+        for earlier, earlier_cuts in recent:
+            if len(earlier) < len(block) and block.startswith(earlier):
+                kept = [c for c in earlier_cuts if c + self.longest - 1 <= len(earlier) and c < len(earlier) - 1]
+                if len(kept) > len(cuts):
+                    cuts = kept
+                    position = kept[-1] + SEGMENT_CHARS
         end = len(block) - 1
         while position < end:
             if _CJK.match(block, position - 1) and _CJK.match(block, position) and not self._spanned(block, position):
                 cuts.append(position)
-                last = position
-                position = last + SEGMENT_CHARS
+                position += SEGMENT_CHARS
             else:
                 position += 1
+        if memo is not None:
+            recent.append((block, cuts))
+            del recent[:-_RECENT_RUNS]
         return cuts
 
     def _spanned(self, block: str, position: int) -> bool:

@@ -90,3 +90,17 @@ def test_a_document_read_after_an_earlier_one_is_folded_the_same(parts: list[str
     for part in parts:  # a call's transcript, one final more each time (dialect words cut across finals too)
         text += part
         assert Doc.of(text, memo) == Doc.of(text)
+
+
+def test_the_safe_cuts_of_a_run_one_final_longer_are_the_cuts_of_the_whole_run() -> None:
+    tfidf = _tfidf()
+    memo = Memo()
+    parts = long_call(random.Random(13))
+    resumed = 0
+    for n in range(1, len(parts) + 1):
+        block = "".join(" ".join(parts[:n]).split())  # one run: a Vosk transcript has no punctuation
+        fresh = tfidf._safe_cuts(block)
+        earlier = memo.recent("cuts")[-1][1] if memo.recent("cuts") else []
+        assert tfidf._safe_cuts(block, memo) == fresh
+        resumed += bool(earlier) and fresh[: len(earlier) // 2] == earlier[: len(earlier) // 2]
+    assert resumed >= 40
