@@ -11,9 +11,13 @@ joined by one space, as `CallTranscriber.text` joins them) — and:
 Exactness: `CallPrefill(...).add(f1)...add(fn).result()` equals `prefill(" ".join([f1, ..., fn]))` field for field
 (tests/asr/prefill/test_incremental.py proves it over random splits of every committed transcript set, with
 hypothesis). The extractor's own rules are global — the category, the summary and the suggested units weigh the
-whole call — so a final is never extracted on its own and merged: that would not give the same fields.
+whole call — so a final is never extracted on its own and merged: that would not give the same fields. What is
+shared between a call's reads is the pure work on pieces of its text (`asr.prefill.memo.Memo`: jieba's words of a
+stretch between safe cuts, a clause's windows, the folded documents, digit runs), keyed by the piece itself: a read
+after one more final computes the pieces that final touched and the whole-call decisions from them.
 
-Pure: no I/O, no threads; the speech service runs `result()` in an executor, off the event loop.
+No I/O, no threads; the speech service runs `run()` in an executor, off the event loop, one pass of a call at a
+time (the memo is the call's own).
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ class CallPrefill:
     """The pre-fill of one call, kept up to date with its final results (see the module docstring).
 
     Single-threaded use: `result()`. Off-thread use (the speech service): `job()` on the owner's thread, `run(job)`
-    on any thread (pure), `settle(job, result)` back on the owner's thread — a result for a transcript that has
-    grown meanwhile is not kept (the next job reads the longer one)."""
+    on any thread (one pass of a call at a time), `settle(job, result)` back on the owner's thread — a result for a
+    transcript that has grown meanwhile is not kept (the next job reads the longer one)."""
 
     def __init__(self, *, notes: str = "", directory: UnitDirectory | None = None,
                  gazetteer: Gazetteer | None = None) -> None:
@@ -104,7 +108,7 @@ class CallPrefill:
         return PrefillJob(self._version, self._text, self._notes, len(self._parts))
 
     def run(self, job: PrefillJob) -> Prefill:
-        """The extraction itself: pure, safe on any thread."""
+        """The extraction itself: safe on any thread, one at a time per call (they share the call's memo)."""
         return extract(job.text, notes=job.notes, directory=self._directory, gazetteer=self._gazetteer,
                        memo=self.memo)
 
