@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import ssl
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -43,6 +42,7 @@ from agent_desktop.core.listeners import Listeners, Subscription
 from agent_desktop.core.roles import Actor
 from agent_desktop.core.services import TaskSupervisor
 from agent_desktop.core.work_order import WorkOrder
+from agent_desktop.resources import process_environment
 from sync.client import ChangeListener, StatusListener, SyncClient, SyncState, SyncStatus
 from sync.local_store import LocalStore, Rejection, StoreBrief
 from sync.store_worker import StoreWorker
@@ -78,7 +78,7 @@ class SyncSettings:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> SyncSettings:
-        env = os.environ if environ is None else environ
+        env = process_environment() if environ is None else environ  # the desktop's one reader of it
         return cls(
             url=env.get(ENV_URL) or None,
             token=env.get(ENV_TOKEN) or None,
