@@ -174,10 +174,15 @@ class SeatDesk:
     def send(self, event: ev.DeskEvent) -> None:
         """Feed an agent's event (`desk.events`) on the loop; returns at once. A refusal comes back as a Notice."""
         if not isinstance(event, ev.DeskEvent):
-            self._notice(Notice(NoticeKind.REFUSED, "bad_value", f"not a desk event: {type(event).__name__}"))
+            refused = Notice(NoticeKind.REFUSED, "bad_value", f"not a desk event: {type(event).__name__}")
+            self._later(self._notice, refused)
             return
+        self._later(self._feed, event)
+
+    def _later(self, fn: Callable[..., None], arg: Any) -> None:
+        """`fn(arg)` on the loop thread, soon; the caller's thread only queues it."""
         try:
-            self._app.runtime.call_soon(self._feed, event)
+            self._app.runtime.call_soon(fn, arg)
         except AgentDesktopError as exc:  # the runtime is not running (stopped, or not started yet)
             self._notice(Notice(NoticeKind.DESK, exc.code, f"the desk is not running: {exc.message}"))
 
@@ -186,7 +191,7 @@ class SeatDesk:
     def search_knowledge(self, query: str, limit: int = 10) -> concurrent.futures.Future[list[Any]]:
         """Published knowledge-base entries matching `query`, best first (`sync.kb_index.KbHit`), on a reader
         thread of the seat's store."""
-        return self._sync().search_knowledge(query, self._clock(), limit=limit)
+        return self._read(lambda sync: sync.search_knowledge(query, self._clock(), limit=limit))
 
     def order_history(self, order_id: str) -> concurrent.futures.Future[OrderHistory]:
         """The order's 工作流转单 from the seat's store (a reader thread)."""
@@ -201,12 +206,12 @@ class SeatDesk:
             out.set_result(OrderHistory(order_id, order.state, order.history) if order is not None
                            else OrderHistory(order_id, None))
 
-        self._sync().order(order_id).add_done_callback(done)
+        self._read(lambda sync: sync.order(order_id)).add_done_callback(done)
         return out
 
     def seat_orders(self) -> concurrent.futures.Future[list[WorkOrder]]:
         """Every order on this seat's store, newest first (the agent's tasks are computed from them)."""
-        return self._sync().orders()
+        return self._read(lambda sync: sync.orders())
 
     def unit_directory(self) -> tuple[Unit, ...]:
         """The responsible units (for the three-way and transfer pickers), read once and cached."""
@@ -220,6 +225,15 @@ class SeatDesk:
         if self._app.sync is None:
             raise InvalidCommand("this desk has no local store (no [sync] configured)", code="no_store")
         return self._app.sync
+
+    def _read(self, read: Callable[[Any], concurrent.futures.Future[Any]]) -> concurrent.futures.Future[Any]:
+        """A store read's future; without a store, a future failed with the reason (never raised here)."""
+        try:
+            return read(self._sync())
+        except AgentDesktopError as exc:
+            failed: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            failed.set_exception(exc)
+            return failed
 
     # --- lifecycle (on the loop) ----------------------------------------------------------------------------------
 

@@ -201,6 +201,10 @@ def test_one_whole_call_through_the_seat_desk_only(runtime: Runtime, center: Cen
         order, _version = held
         assert order.state is OrderState.DISPATCHED and order.lead_unit == unit and order.description == TYPED
         assert order.caller.phone == CALLER
+        # the panels' reads: futures, answered off the loop from the seat's store
+        history = desk.order_history(order_id).result(15)
+        assert history.state is OrderState.DISPATCHED and history.steps[-1].action == "dispatch"
+        assert order_id in [o.order_id for o in desk.seat_orders().result(15)]
         assert window.notices == []
         assert window.threads == {"agent-desktop-io"}  # every state change was handed over on the loop thread
     finally:
