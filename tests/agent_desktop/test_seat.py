@@ -387,3 +387,20 @@ def test_the_tracker_s_end_reasons_map_to_the_desk_s() -> None:
     assert lost == [ev.CallEnded("c", DeskEndReason.LOST)]
     busy = call_events(CallEnded(call_id="c", caller="", time=now, reason=EndReason.BUSY))
     assert busy == [ev.CallEnded("c", DeskEndReason.OTHER)]
+
+
+def test_the_desk_is_made_when_the_configuration_names_a_seat(tmp_path: Path) -> None:
+    from agent_desktop.config import load_config
+    from agent_desktop.settings import FIELD_KEY_FILE_NAME, desk_parts
+
+    named = tmp_path / "seat.toml"
+    named.write_text('[paths]\ndata_dir = "data"\n[seat]\ninterface = "PJSIP/1001"\n[sync]\nseat = "A01"\n',
+                     encoding="utf-8")
+    parts = desk_parts(load_config(named, environ={}))
+    assert parts is not None
+    assert (parts.settings.actor.user_id, parts.settings.actor.role, parts.settings.actor.seat) == \
+        ("A01", Role.AGENT, "A01")
+    assert (tmp_path / "data" / FIELD_KEY_FILE_NAME).exists()  # the field key, made on first use
+    unnamed = tmp_path / "watch.toml"
+    unnamed.write_text('[paths]\ndata_dir = "data"\n', encoding="utf-8")
+    assert desk_parts(load_config(unnamed, environ={})) is None
