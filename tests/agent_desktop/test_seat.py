@@ -42,16 +42,16 @@ TYPED = "小区路灯不亮，晚上出行不便"
 
 
 def scenario(*, ring_s: float = 0.05, logged_in: bool = False) -> Scenario:
-    return Scenario(pbx=PbxSettings(member_timeout_s=3.0, retry_s=0.05),
+    return Scenario(pbx=PbxSettings(member_timeout_s=5.0, retry_s=0.05),
                     agents=(AgentSpec(name="agent1", interface=IFACE, ring_s=ring_s, logged_in=logged_in),),
                     numbers=(NumberSpec(CALLER, answer_after_s=0.05),))
 
 
-def wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+def wait_for(predicate: Callable[[], bool], what: str | Callable[[], str], timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
         time.sleep(0.02)
 
 
@@ -148,7 +148,7 @@ def test_one_whole_call_through_the_seat_desk_only(runtime: Runtime, center: Cen
         store.open_order("WO-EARLIER-1", channel=Channel.PHONE, actor=AGENT, now=datetime.now(UTC) - timedelta(hours=5),
                          caller=seal_caller(Caller(phone=CALLER), CIPHER, "WO-EARLIER-1"),
                          category=Category.COMPLAINT, description="噪音扰民")
-    pbx = start_pbx(runtime, scenario(ring_s=1.0))
+    pbx = start_pbx(runtime, scenario(ring_s=2.0))  # time for the pop's lookup before the agent answers
     app = seat_app(runtime, tmp_path, pbx=pbx, center=center, speech=True)
     try:
         app.build()
@@ -315,15 +315,19 @@ def test_ami_lost_disables_the_call_actions_until_the_pbx_is_back(runtime: Runti
         wait_for(lambda: bool(window.notices), "the refusal")
         assert (window.notices[-1].kind, window.notices[-1].code) == (NoticeKind.REFUSED, "action_not_allowed")
 
-        restarted = start_pbx(runtime, scenario(logged_in=True), port=port)  # Asterisk is back (restarted)
+        # Asterisk is back, restarted: its Uniqueids are `<start second>.<n>`, so a PBX started in the same second
+        # would reuse the dead call's id (a real restart takes seconds)
+        while int(time.time()) <= pbx.engine.epoch:
+            time.sleep(0.05)
+        restarted = start_pbx(runtime, scenario(logged_in=True), port=port)
         wait_for(lambda: desk.state.ami_connected, "AMI restored", 30)
         # the call died with Asterisk: after-call work (it was answered), no call action left on it
         wait_for(lambda: desk.state.call(call_id).state is CallState.ENDED, "the lost call ended")
         assert desk.state.call_actions(call_id) == frozenset()
-        assert SeatAction.LOG_OUT in desk.state.seat_actions() or desk.state.queue is QueueState.LOGGED_OUT
+        assert desk.state.seat_actions() != frozenset()  # the seat's queue actions are offered again
         place_call(runtime, restarted, talk_s=60)  # a new call can be held again
         wait_for(lambda: any(c.call_id != call_id and c.state is CallState.TALKING for c in desk.state.calls),
-                 "a new call answered")
+                 lambda: f"a new call answered (calls: {[(c.call_id, c.state.value) for c in desk.state.calls]})")
         new = next(c for c in desk.state.calls if c.call_id != call_id)
         assert CallAction.HOLD in desk.state.call_actions(new.call_id)
         desk.send(ev.RequestCallAction(new.call_id, CallAction.HOLD))
