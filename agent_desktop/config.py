@@ -41,7 +41,7 @@ from agent_desktop.core.errors import ConfigError
 from agent_desktop.core.privacy import check_secret_file
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_names, rule_parameters_from_mapping
 from agent_desktop.core.working_days import WorkingDayCalendar, load_overrides
-from agent_desktop.resources import APP_NAME, default_data_dir, resources_dir
+from agent_desktop.resources import APP_NAME, ENV_RESOURCES, default_data_dir, process_environment, resources_dir
 
 CONFIG_FILE_NAME = "config.toml"
 ENV_HOLIDAYS = "AGENT_DESKTOP_HOLIDAYS"
@@ -203,7 +203,7 @@ class AppConfig:
 def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> AppConfig:
     """Load the configuration: defaults, then the file (`path`, else the user config file if it exists), then the
     environment (`environ`, default `os.environ`). Raises `ConfigError` naming the file for anything wrong in it."""
-    env = os.environ if environ is None else environ
+    env = process_environment() if environ is None else environ
     if path is not None:
         config_path: Path | None = Path(path).expanduser()
         data = _read_toml(config_path)
@@ -237,8 +237,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
     ami = _ami_from(_Table(data, "ami", config_path))
     sync = _sync_from(_Table(data, "sync", config_path), data_dir)
     # the variables commands read (and the ones the file names for its secrets), taken now, once
-    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ami.secret_env,
-             sync.token_env}
+    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ENV_RESOURCES,
+             ami.secret_env, sync.token_env}
     environment = EnvironmentValues(MappingProxyType({n: env[n] for n in names if n in env}))
     return AppConfig(
         rules=rules,

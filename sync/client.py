@@ -480,7 +480,7 @@ class SyncClient:
                     changed.add(message.order_id)
                 elif isinstance(message, protocol.Reject):
                     results.mark_rejected(message.op_id, message.code, message.reason, order=message.order,
-                                          server_version=message.version)
+                                          server_version=message.version, article=message.article)
                     settled.append(message.op_id)
                     changed.add(message.order_id)
                 elif isinstance(message, protocol.Change):
