@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from agent_desktop.core.privacy import seal_caller
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.work_order import Caller, Category, Channel, OrderState
 from agent_desktop.desk.order_history import history_steps, history_view
+from agent_desktop.seat import OrderHistory
 from sync.local_store import LocalStore
 from tests.agent_desktop.desk.desk_fixtures import AGENT, CIPHER
 from ui.qt import Qt
@@ -178,16 +178,9 @@ def test_an_unknown_order_and_a_failing_store_are_said(qtbot, panel, source) -> 
     qtbot.waitUntil(lambda: panel.status.text() == "读取流转记录失败")
 
 
-@dataclass(frozen=True)
-class OrderHistory:
-    """The seat desk's answer (agent_desktop.seat.OrderHistory): the order's state and steps, no caller."""
-
-    order_id: str
-    state: OrderState | None
-    steps: tuple = ()
-
-
 class DeskHistory(StoreHistory):
+    """The seat desk's answer (`agent_desktop.seat.OrderHistory`: state and steps, no caller) over a real store."""
+
     def order_history(self, order_id: str) -> Future:
         def work():
             order = self.store.get_order(order_id)
