@@ -122,6 +122,8 @@ class MessageType(StrEnum):
     KB_CHANGE = "kb_change"
     FEEDBACK_READ = "feedback_read"
     FEEDBACK_PAGE = "feedback_page"
+    SURVEY = "survey"
+    SURVEY_REPLY = "survey_reply"
     PING = "ping"
     PONG = "pong"
     ERROR = "error"
@@ -341,6 +343,37 @@ class FeedbackPage:
     type = MessageType.FEEDBACK_PAGE
 
 
+class SurveyVerb(StrEnum):
+    CLAIM = "claim"  # body: {"limit": n} → {"claims": [...], "status": ...}
+    FINISH = "finish"  # body: {"attempt_id", "outcome", "digit", "recording"} → {"job_state", "next_at", ...}
+    STATUS = "status"  # body: {} → the survey's state
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRequest:
+    """The survey dialer (role `survey`) asks the centre for attempts, reports one, or asks for the state
+    (`sync.server.survey`); supervisors may ask for the state."""
+
+    request_id: str
+    verb: SurveyVerb
+    body: dict[str, Any] = field(default_factory=dict)
+
+    type = MessageType.SURVEY
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyReply:
+    request_id: str
+    ok: bool
+    body: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None
+
+    type = MessageType.SURVEY_REPLY
+
+
+MAX_SURVEY_BODY_KEYS = 16
+
+
 @dataclass(frozen=True, slots=True)
 class Ping:
     nonce: int = 0
@@ -368,16 +401,16 @@ class Error:
 
 
 Message = (Hello | Welcome | Push | Ack | Reject | Change | ChangeBatch | CaughtUp | KbPush | KbAck | KbReject
-           | KbChange | FeedbackRead | FeedbackPage | Ping | Pong | Error)
+           | KbChange | FeedbackRead | FeedbackPage | SurveyRequest | SurveyReply | Ping | Pong | Error)
 
 CLIENT_MESSAGES = frozenset(
-    {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.FEEDBACK_READ, MessageType.PING,
-     MessageType.PONG}
+    {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.FEEDBACK_READ, MessageType.SURVEY,
+     MessageType.PING, MessageType.PONG}
 )
 SERVER_MESSAGES = frozenset(
     {MessageType.WELCOME, MessageType.ACK, MessageType.REJECT, MessageType.CHANGE, MessageType.CHANGES,
      MessageType.CAUGHT_UP, MessageType.KB_ACK, MessageType.KB_REJECT, MessageType.KB_CHANGE,
-     MessageType.FEEDBACK_PAGE, MessageType.PING, MessageType.PONG, MessageType.ERROR}
+     MessageType.FEEDBACK_PAGE, MessageType.SURVEY_REPLY, MessageType.PING, MessageType.PONG, MessageType.ERROR}
 )
 
 
@@ -419,6 +452,10 @@ def to_dict(message: Message) -> dict[str, Any]:
         return {"type": kind.value, "request_id": m.request_id, "next": m.next,
                 "items": [feedback_item_dict(i.order_id, i.user_id, i.seat, i.made_at, feedback_to_dict(i.feedback))
                           for i in m.items]}
+    if kind is MessageType.SURVEY:
+        return {"type": kind.value, "request_id": m.request_id, "verb": SurveyVerb(m.verb).value, "body": m.body}
+    if kind is MessageType.SURVEY_REPLY:
+        return {"type": kind.value, "request_id": m.request_id, "ok": m.ok, "body": m.body, "code": m.code}
     if kind is MessageType.ACK:
         return {"type": kind.value, "op_id": m.op_id, "order_id": m.order_id, "version": m.version,
                 "cursor": m.cursor, "duplicate": m.duplicate, "order": _order_dict(m.order)}
@@ -827,6 +864,32 @@ def _read_feedback_read(f: _Fields) -> FeedbackRead:
     return message
 
 
+def _survey_body(f: _Fields) -> dict[str, Any]:
+    body = f.raw("body", default={})
+    if not isinstance(body, dict) or len(body) > MAX_SURVEY_BODY_KEYS:
+        raise f._bad("body", f"an object of at most {MAX_SURVEY_BODY_KEYS} fields", body)
+    return body
+
+
+def _read_survey(f: _Fields) -> SurveyRequest:
+    verb = f.raw("verb", expected="claim, finish or status")
+    try:
+        verb = SurveyVerb(verb)
+    except ValueError:
+        raise f._bad("verb", "claim, finish or status", verb) from None
+    message = SurveyRequest(request_id=f.uuid("request_id"), verb=verb, body=_survey_body(f))
+    f.done()
+    return message
+
+
+def _read_survey_reply(f: _Fields) -> SurveyReply:
+    message = SurveyReply(request_id=f.uuid("request_id"), ok=f.boolean("ok"), body=_survey_body(f),
+                          code=f.text("code", limit=64, pattern=_CODE, nullable=True, default=None,
+                                      what="a code (lower-case letters, digits, _)"))
+    f.done()
+    return message
+
+
 def _read_feedback_page(f: _Fields) -> FeedbackPage:
     request_id = f.uuid("request_id")
     after = f.raw("next", default=None)
@@ -1050,6 +1113,8 @@ _READERS: Mapping[MessageType, Callable[[_Fields], Message]] = {
     MessageType.KB_CHANGE: _read_kb_change,
     MessageType.FEEDBACK_READ: _read_feedback_read,
     MessageType.FEEDBACK_PAGE: _read_feedback_page,
+    MessageType.SURVEY: _read_survey,
+    MessageType.SURVEY_REPLY: _read_survey_reply,
     MessageType.PING: _read_ping,
     MessageType.PONG: _read_pong,
     MessageType.ERROR: _read_error,

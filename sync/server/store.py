@@ -116,6 +116,8 @@ class Audience:
     def admits(self, actor: Actor) -> bool:
         if actor.role in (Role.SUPERVISOR, Role.SYSTEM):
             return True
+        if actor.role is Role.SURVEY:
+            return False  # the dialer gets its numbers from its claims, never the orders themselves
         if actor.role is Role.UNIT:
             return self.all_units or (actor.unit is not None and actor.unit in self.units)
         return self.seats
