@@ -66,6 +66,16 @@ def rating_of(digit: str | None) -> Rating | None:
     return DIGIT_RATING.get((digit or "").strip())
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedAttempt:
+    """One attempt the centre handed to a dialer: call `number` for `order_id` now."""
+
+    attempt_id: str
+    order_id: str
+    number: str
+    attempt_no: int
+
+
 class JobState(StrEnum):
     """A survey job of one order in the central store."""
 

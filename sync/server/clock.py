@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,6 +52,7 @@ class CentreClock:
 
     def acquire(self, now: datetime, interval_s: float) -> bool:
         """Take or renew the clock's lease; False when another process holds it."""
+        now = now.astimezone(UTC)
         j = db.server_jobs.c
         lease_until = now + timedelta(seconds=max(2 * interval_s, 1.0))
         try:
@@ -64,7 +65,7 @@ class CentreClock:
                                                                  lease_until=lease_until, last_run_at=now))
                     return True
                 held_until = row.lease_until if row.lease_until is None or row.lease_until.tzinfo else \
-                    row.lease_until.replace(tzinfo=now.tzinfo)
+                    row.lease_until.replace(tzinfo=UTC)
                 if row.owner != self.server_id and held_until is not None and held_until > now:
                     return False
                 conn.execute(sa.update(db.server_jobs).where(j.name == CLOCK_JOB).values(

@@ -88,6 +88,11 @@ class Finished:
     steps: tuple[Step, ...]
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """Times are written in UTC: SQLite keeps no offset, and its text compares only when every row uses one zone."""
+    return value.astimezone(UTC) if value is not None else None
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -111,6 +116,7 @@ class SurveyBook:
 
     def claim(self, dialer: str, limit: int, now: datetime) -> tuple[list[Claim], list[Step]]:
         """Up to `limit` attempts for `dialer`, and the lifecycle steps that start their visits."""
+        now = now.astimezone(UTC)
         limit = max(0, min(limit, MAX_CLAIM))
         try:
             with self.engine.begin() as conn:
@@ -140,8 +146,8 @@ class SurveyBook:
             else:
                 state, next_at = JobState.QUEUED, self.policy.first_call_at(completed)
             conn.execute(sa.insert(db.survey_jobs).values(
-                order_id=row.order_id, number=number or "", state=state.value, attempts=0, next_at=next_at,
-                completed_at=completed, first_attempt_at=None, outcome=None, updated_at=now))
+                order_id=row.order_id, number=number or "", state=state.value, attempts=0, next_at=_utc(next_at),
+                completed_at=_utc(completed), first_attempt_at=None, outcome=None, updated_at=_utc(now)))
 
     def _number(self, order: WorkOrder) -> str | None:
         phone = order.caller.phone
@@ -184,7 +190,7 @@ class SurveyBook:
             .select_from(db.survey_jobs.outerjoin(db.orders, o.order_id == j.order_id))
             .where(j.state == JobState.QUEUED.value).where(j.next_at <= now)
             .order_by(j.next_at, j.order_id).limit(room * 4 + 16)).all()
-        lease_until = now + settings.lease
+        lease_until = now + settings.lease  # `now` is UTC here (claim)
         claims: list[Claim] = []
         for row in candidates:
             if len(claims) >= room:
@@ -211,6 +217,7 @@ class SurveyBook:
     def abandon(self, attempt_id: str, reason: str, now: datetime) -> None:
         """A claimed attempt whose visit could not start (the order left the return visit meanwhile): never called,
         the job closed."""
+        now = now.astimezone(UTC)
         a, j = db.survey_attempts.c, db.survey_jobs.c
         try:
             with self.engine.begin() as conn:
@@ -232,6 +239,7 @@ class SurveyBook:
     def finish(self, dialer: str, attempt_id: str, outcome: AttemptOutcome, digit: str | None,  # noqa: PLR0917
                recording: str | None, now: datetime) -> Finished:
         """Record how an attempt ended (idempotent by attempt id); the steps to apply for it."""
+        now = now.astimezone(UTC)
         a = db.survey_attempts.c
         try:
             with self.engine.begin() as conn:
@@ -263,7 +271,7 @@ class SurveyBook:
         a, j = db.survey_attempts.c, db.survey_jobs.c
         conn.execute(sa.update(db.survey_attempts).where(a.attempt_id == attempt_id).values(
             finished_at=now, outcome=outcome.value, digit=digit, recording=recording))
-        next_at = self.policy.next_attempt_at(outcome, attempt_no, now)
+        next_at = _utc(self.policy.next_attempt_at(outcome, attempt_no, now))
         if outcome is AttemptOutcome.RATED:
             state = JobState.RATED
         elif outcome.ends_attempts:
@@ -294,10 +302,11 @@ class SurveyBook:
     # --- status -------------------------------------------------------------------------------------------------
 
     def status(self, now: datetime) -> dict[str, Any]:
+        now = now.astimezone(UTC)
         a, j = db.survey_attempts.c, db.survey_jobs.c
         zone = self.policy.calendar.zone
         local = now.astimezone(zone)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
         try:
             with self.engine.connect() as conn:
                 states = dict(conn.execute(sa.select(j.state, sa.func.count()).group_by(j.state)).all())
