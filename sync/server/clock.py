@@ -88,8 +88,9 @@ class CentreClock:
         for row in rows:
             order = self.store._decode(row.order_id, row.version, row.payload)
             if rating_timeout_due(order, now):
-                steps.append(Step(clock_op_id("timeout", order.id, order.rating_deadline), order.id, RatingTimeout()))
+                steps.append(Step(clock_op_id("timeout", row.order_id, order.rating_deadline), row.order_id,
+                                  RatingTimeout()))
             for command in automatic_supervisions(order, now):
-                steps.append(Step(clock_op_id(f"supervise-{command.trigger}", order.id, order.due), order.id,
+                steps.append(Step(clock_op_id(f"supervise-{command.trigger}", row.order_id, order.due), row.order_id,
                                   command))
         return steps

@@ -138,7 +138,7 @@ class SurveyBook:
                             .where(~sa.exists().where(j.order_id == o.order_id))).all()
         for row in rows:
             order = self._decode(row.order_id, row.version, row.payload)
-            number = self._number(order)
+            number = self._number(row.order_id, order)
             completed = order.completed_at or now
             if number is None:
                 log.warning("order %s has no callable number: no automated visit", row.order_id)
@@ -149,17 +149,17 @@ class SurveyBook:
                 order_id=row.order_id, number=number or "", state=state.value, attempts=0, next_at=_utc(next_at),
                 completed_at=_utc(completed), first_attempt_at=None, outcome=None, updated_at=_utc(now)))
 
-    def _number(self, order: WorkOrder) -> str | None:
+    def _number(self, order_id: str, order: WorkOrder) -> str | None:
         phone = order.caller.phone
         if isinstance(phone, SealedValue):
             if self.cipher is None:
                 return None
             try:
                 # the dialer needs the anonymous caller's number to call it; the opening is logged (第15条)
-                phone = open_sealed(self.cipher, phone, order_id=order.id, field="phone")
+                phone = open_sealed(self.cipher, phone, order_id=order_id, field="phone")
             except AgentDesktopError:
                 return None
-            log.info("opened the sealed phone number of order %s for its automated return visit", order.id)
+            log.info("opened the sealed phone number of order %s for its automated return visit", order_id)
         digits = "".join(ch for ch in (phone or "") if ch.isdigit())
         return digits or None
 

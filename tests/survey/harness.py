@@ -58,7 +58,7 @@ class Clock:
 
 
 def _op() -> str:
-    import uuid  # noqa: PLC0415
+    import uuid
 
     return str(uuid.uuid4())
 

@@ -3,26 +3,17 @@ PostgreSQL) whose clock the test sets."""
 
 from __future__ import annotations
 
-import pytest
-
 from agent_desktop.core.work_order import OrderState, Rating
 from telephony.simulator.scenario import NumberSpec
 from telephony.survey.dialer import SurveyDialer
-from tests.survey.harness import central, local, order_of, seed_completed, telephony, attempts, job
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'central.sqlite3'}"
-    return request.getfixturevalue("pg_url")
+from tests.survey.harness import attempts, central, job, local, order_of, seed_completed, telephony
 
 
 async def test_each_digit_is_applied_through_the_lifecycle_with_the_recording(db_url: str) -> None:
     numbers = [NumberSpec("13800000001", answer_after_s=0.1, dtmf="1"),
                NumberSpec("13800000002", answer_after_s=0.1, dtmf="2"),
                NumberSpec("13800000003", answer_after_s=0.1, dtmf="3")]
-    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig, telephony(numbers) as (pbx, service):
+    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig, telephony(numbers) as (_pbx, service):
         for i, spec in enumerate(numbers, 1):
             seed_completed(rig.server, rig.clock, f"WO-{i}", spec.number, local(2026, 9, 29, 9, 0))
         dialer = SurveyDialer(service, await rig.client(), channels=8, calls_per_minute=600, result_timeout_s=5,
