@@ -165,5 +165,19 @@ async def telephony(numbers: list[NumberSpec], time_scale: float = 0.01) -> Asyn
         await pbx.stop()
 
 
+@contextlib.asynccontextmanager
+async def telephony_on(pbx: SimulatorPbx) -> AsyncIterator[TelephonyService]:
+    """A second AMI session (another dialer process) on the same simulator."""
+    service = TelephonyService(
+        AmiSettings("127.0.0.1", pbx.port, "desk", "desk123", ping_interval=30.0, reconnect_initial=0.05,
+                    reconnect_max=0.2),
+        SeatConfig("Local/survey2@survey", ring_timeout_seconds=5.0, after_call_work_seconds=0), resync_interval=None)
+    try:
+        await service.start()
+        yield service
+    finally:
+        await service.stop()
+
+
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)

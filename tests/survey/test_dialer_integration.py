@@ -3,10 +3,24 @@ PostgreSQL) whose clock the test sets."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from datetime import timedelta
+
 from agent_desktop.core.work_order import OrderState, Rating
 from telephony.simulator.scenario import NumberSpec
 from telephony.survey.dialer import SurveyDialer
-from tests.survey.harness import attempts, central, job, local, order_of, seed_completed, telephony
+from tests.survey.harness import (
+    attempts,
+    central,
+    job,
+    local,
+    order_of,
+    seed_completed,
+    survey_settings,
+    telephony,
+    telephony_on,
+)
 
 
 async def test_each_digit_is_applied_through_the_lifecycle_with_the_recording(db_url: str) -> None:
@@ -29,3 +43,103 @@ async def test_each_digit_is_applied_through_the_lifecycle_with_the_recording(db
         assert evidence and evidence.startswith("survey-13800000003-") and evidence.endswith(".wav")
         assert attempts(rig.server, "WO-3")[0].recording == evidence
         assert job(rig.server, "WO-1").state == "rated"
+
+
+CALLEES = {
+    "13900000001": (NumberSpec("13900000001", answer_after_s=0.5, dtmf=""), "no_digit"),  # presses nothing
+    "13900000002": (NumberSpec("13900000002", answer_after_s=0.5, hangup_after_s=1.0, dtmf="1"), "hung_up"),
+    "13900000003": (NumberSpec("13900000003", outcome="busy", answer_after_s=0.5), "failed"),
+    "13900000004": (NumberSpec("13900000004", outcome="noanswer", answer_after_s=0.5), "no_answer"),
+    "13900000005": (NumberSpec("13900000005", answer_after_s=0.5, dtmf="72"), "rated"),  # invalid, then 2
+    "13900000006": (NumberSpec("13900000006", answer_after_s=0.5, dtmf="9"), "no_digit"),  # invalid twice
+    # through the Local channel, busy and congestion fail the Originate at once (Reason 0, as on Asterisk 20)
+    "13900000007": (NumberSpec("13900000007", outcome="congestion", answer_after_s=0.5), "failed"),
+}
+
+
+async def test_each_callee_behaviour_gets_its_outcome_and_retry(db_url: str) -> None:
+    numbers = [spec for spec, _ in CALLEES.values()]
+    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig, telephony(numbers) as (_pbx, service):
+        for number in CALLEES:
+            seed_completed(rig.server, rig.clock, f"WO-{number}", number, local(2026, 9, 29, 9, 0))
+        dialer = SurveyDialer(service, await rig.client(), channels=8, calls_per_minute=600, result_timeout_s=1.0,
+                              idle_poll_s=0.05)
+        await dialer.run(stop_when_idle=True)
+        for number, (_spec, outcome) in CALLEES.items():
+            (attempt,) = attempts(rig.server, f"WO-{number}")
+            assert attempt.outcome == outcome, number
+            expected_state = "rated" if outcome == "rated" else "queued"  # everything else is retried
+            assert job(rig.server, f"WO-{number}").state == expected_state, number
+        assert order_of(rig.server, "WO-13900000005").rating is Rating.BASICALLY_SATISFIED
+        assert attempts(rig.server, "WO-13900000006")[0].digit is None
+
+
+async def test_the_dialer_keeps_its_pace_and_channel_cap_on_the_simulator(db_url: str) -> None:
+    numbers = [NumberSpec(f"1360000{i:04d}", answer_after_s=0.5, dtmf="1") for i in range(12)]
+    settings = survey_settings(channels=3, calls_per_minute=600)
+    async with central(db_url, local(2026, 9, 29, 10, 0), settings) as rig, telephony(numbers) as (pbx, service):
+        for spec in numbers:
+            seed_completed(rig.server, rig.clock, f"WO-{spec.number}", spec.number, local(2026, 9, 29, 9, 0))
+        live: list[int] = []
+        most = 0
+
+        def count_live(_event: object) -> None:
+            nonlocal most
+            calls = sum(1 for c in pbx.engine.channels.values()
+                        if c.name.startswith("Local/") and c.name.endswith(";1") and not c.hung_up)
+            live.append(calls)
+            most = max(most, calls)
+
+        service.on_event(count_live)
+        dialer = SurveyDialer(service, await rig.client(), channels=3, calls_per_minute=240, result_timeout_s=5,
+                              idle_poll_s=0.05)
+        stats = await dialer.run(stop_when_idle=True)
+        assert stats.placed == 12 and stats.outcomes == {"rated": 12}
+        assert stats.max_in_flight <= 3 and most <= 3
+        gaps = [b - a for a, b in zip(stats.starts, stats.starts[1:], strict=False)]
+        assert min(gaps) >= 60 / 240 * 0.999  # never faster than the pace
+
+
+async def test_two_dialers_share_the_work_without_calling_anyone_twice(db_url: str) -> None:
+    numbers = [NumberSpec(f"1350000{i:04d}", answer_after_s=0.3, dtmf=str(1 + i % 2)) for i in range(16)]
+    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig, telephony(numbers) as (pbx, one_line), \
+            telephony_on(pbx) as other_line:
+        for spec in numbers:
+            seed_completed(rig.server, rig.clock, f"WO-{spec.number}", spec.number, local(2026, 9, 29, 9, 0))
+        first = SurveyDialer(one_line, await rig.client(), channels=4, calls_per_minute=600, result_timeout_s=5,
+                             idle_poll_s=0.05)
+        second = SurveyDialer(other_line, await rig.client(), channels=4, calls_per_minute=600, result_timeout_s=5,
+                              idle_poll_s=0.05)
+        a, b = await asyncio.gather(first.run(stop_when_idle=True), second.run(stop_when_idle=True))
+        assert a.placed + b.placed == 16 and a.placed > 0 and b.placed > 0
+        for spec in numbers:
+            assert len(attempts(rig.server, f"WO-{spec.number}")) == 1
+            order = order_of(rig.server, f"WO-{spec.number}")
+            assert order.state is OrderState.CLOSED
+            assert [h.action for h in order.history].count("record_rating") == 1
+
+
+async def test_a_dialer_killed_mid_call_and_restarted_neither_loses_nor_repeats(db_url: str) -> None:
+    numbers = [NumberSpec("13400000001", answer_after_s=0.5, dtmf="1")]
+    settings = survey_settings(lease=timedelta(minutes=5), retry_interval=timedelta(minutes=20))
+    async with central(db_url, local(2026, 9, 29, 10, 0), settings) as rig, telephony(numbers, 0.2) as (_pbx, service):
+        seed_completed(rig.server, rig.clock, "WO-K", "13400000001", local(2026, 9, 29, 9, 0))
+        crashed = SurveyDialer(service, await rig.client(), result_timeout_s=5, idle_poll_s=0.05)
+        run = asyncio.create_task(crashed.run())
+        while crashed.stats.in_flight == 0:
+            await asyncio.sleep(0.01)
+        run.cancel()  # killed while the citizen's phone rings
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        assert [(a.attempt_no, a.finished_at) for a in attempts(rig.server, "WO-K")] == [(1, None)]
+        restarted = SurveyDialer(service, await rig.client(), result_timeout_s=5, idle_poll_s=0.05)
+        assert (await restarted.run(stop_when_idle=True)).placed == 0  # the lease holds: not called again
+        rig.clock.advance(minutes=6)
+        assert (await restarted.run(stop_when_idle=True)).placed == 0  # interrupted; the retry waits 20 min
+        rig.clock.advance(minutes=20)
+        stats = await restarted.run(stop_when_idle=True)
+        assert stats.placed == 1 and stats.outcomes == {"rated": 1}
+        assert [(a.attempt_no, a.outcome) for a in attempts(rig.server, "WO-K")] == [(1, "interrupted"), (2, "rated")]
+        order = order_of(rig.server, "WO-K")
+        assert order.rating is Rating.SATISFIED
+        assert [h.action for h in order.history].count("record_rating") == 1
