@@ -222,12 +222,15 @@ def pace_interval(settings: SurveySettings) -> timedelta:
     return timedelta(seconds=60.0 / settings.calls_per_minute)
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SURVEY_KEYS = frozenset({"windows", "holiday_windows", "delay_minutes", "max_attempts", "retry_interval_minutes",
+                         "channels", "calls_per_minute", "lease_minutes", *(f"windows_{d}" for d in _DAYS)})
+
+
 def parse_settings(raw: dict[str, object]) -> SurveySettings:
     """`[survey]` of the configuration file: windows as lists of "HH:MM-HH:MM" (`windows` for every day,
     `windows_mon` … `windows_sun` per weekday, `holiday_windows`), minutes and hours as numbers."""
-    known = {"windows", "holiday_windows", "delay_minutes", "max_attempts", "retry_interval_minutes", "channels",
-             "calls_per_minute", "lease_minutes", *(f"windows_{d}" for d in _DAYS)}
-    unknown = sorted(set(raw) - known)
+    unknown = sorted(set(raw) - SURVEY_KEYS)
     if unknown:
         raise InvalidCommand(f"unknown survey settings: {', '.join(unknown)}", code="bad_value")
 
@@ -255,5 +258,3 @@ def parse_settings(raw: dict[str, object]) -> SurveySettings:
         channels=int(number("channels", 8)), calls_per_minute=number("calls_per_minute", 20),
         lease=timedelta(minutes=number("lease_minutes", 5)))
 
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
