@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -100,12 +100,13 @@ class SurveyDialer:
     def __init__(self, telephony: SurveyTelephony, store: SurveyStore, *, channels: int = 8,
                  calls_per_minute: float = 20.0, result_timeout_s: float = 60.0, idle_poll_s: float = 5.0,
                  detector: AnnouncementDetector | None = None, recording: str = "survey-{number}-{uniqueid}.wav",
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 prefetch: int = 4, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.telephony = telephony
         self.store = store
         self.pacer = Pacer(channels, calls_per_minute)
         self.result_timeout_s = result_timeout_s
         self.idle_poll_s = idle_poll_s
+        self.prefetch = max(1, min(prefetch, channels))
         self.detector = detector
         self.recording = recording
         self._monotonic = monotonic
@@ -132,10 +133,40 @@ class SurveyDialer:
     # --- the loop ----------------------------------------------------------------------------------------------
     async def run(self, *, stop_after: int | None = None, stop_when_idle: bool = False) -> DialerStats:
         """Claim and call until cancelled (or after `stop_after` calls, or when the centre has nothing due and no
-        call is in the air, with `stop_when_idle`)."""
+        call is in the air, with `stop_when_idle`).
+
+        Claims are fetched ahead (at most `prefetch`, never more than the free channels) while earlier calls wait
+        for their slot, so the round trip to the centre does not slow the pace; a claim waits a fraction of its
+        lease at most."""
         self._subscription = self.telephony.on_event(self._on_event)
+        ready: deque[ClaimedAttempt] = deque()
+        refill: asyncio.Task[list[ClaimedAttempt]] | None = None
+        idle = False
         try:
             while stop_after is None or self.stats.placed < stop_after:
+                room = min(self.prefetch, self.pacer.channels - self.stats.in_flight) - len(ready)
+                if refill is None and room > 0 and not idle:
+                    refill = asyncio.create_task(self.store.claim(room))
+                if refill is not None and (refill.done() or not ready):
+                    try:
+                        claims = await refill
+                    except (AgentDesktopError, OSError) as exc:
+                        log.warning("cannot claim survey attempts: %s", exc)
+                        claims = []
+                        await asyncio.sleep(self.idle_poll_s)
+                    refill = None
+                    ready.extend(claims)
+                    if not claims and not ready:
+                        if stop_when_idle and self.stats.in_flight == 0:
+                            break
+                        idle = True
+                        await self._idle()
+                        idle = False
+                        continue
+                if not ready:
+                    if refill is None:  # every channel busy: nothing to claim until a call ends
+                        await self._wait_for_a_channel()
+                    continue
                 wait = self.pacer.wait_s(self._monotonic(), self.stats.in_flight)
                 if wait is None:
                     await self._wait_for_a_channel()
@@ -143,22 +174,15 @@ class SurveyDialer:
                 if wait > 0:
                     await asyncio.sleep(wait)
                     continue
-                try:
-                    claims = await self.store.claim(1)
-                except (AgentDesktopError, OSError) as exc:
-                    log.warning("cannot claim survey attempts: %s", exc)
-                    await asyncio.sleep(self.idle_poll_s)
-                    continue
-                if not claims:
-                    if stop_when_idle and self.stats.in_flight == 0:
-                        break
-                    await self._idle()
-                    continue
-                for claim in claims:
-                    self._start(claim)
+                self._start(ready.popleft())
             while self._calls:
                 await asyncio.wait(set(self._calls))
         finally:
+            if refill is not None:
+                refill.cancel()
+            if ready:
+                # claimed but never placed: their leases run out and the centre counts them interrupted
+                log.warning("%d claimed survey attempts were not placed before the dialer stopped", len(ready))
             if self._subscription is not None:
                 with contextlib.suppress(Exception):
                     self._subscription.cancel()
