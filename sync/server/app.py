@@ -471,6 +471,8 @@ class CentralServer:
     async def _clock_loop(self) -> None:
         """The centre's clock: one tick per interval in whichever process holds the clock's lease."""
         while True:
+            # the first tick one interval after start: a process starting does not race the others for the lease
+            await asyncio.sleep(self.clock_interval_s)
             try:
                 now = self.store.clock()
                 if await self._in_reader(self.centre_clock.acquire, now, self.clock_interval_s):
@@ -479,7 +481,6 @@ class CentralServer:
                 log.warning("the centre's clock skipped a tick: %s", exc)
             except Exception:
                 log.exception("the centre's clock failed in a tick")
-            await asyncio.sleep(self.clock_interval_s)
 
     async def run_clock(self, now: datetime) -> dict[str, int]:
         """One tick of the centre's clock at `now` (tests call it with their own time)."""

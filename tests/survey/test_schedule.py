@@ -211,6 +211,13 @@ async def test_the_72_hours_and_the_manual_revisit_fall_on_the_right_days_around
             order = order_of(rig.server, order_id)
             assert order.state is OrderState.MANUAL_REVISIT
             assert order.revisit_due == local(2026, 10, 8, 17, 30)
+        # the seats and supervisors get the task through the change feed: state, due time, the call's recording
+        agent = await WsClient.open(rig.server.url, rig.server.store.add_user("agent-y", "agent"), seat="A01")
+        task = await agent.wait_for(lambda m: isinstance(m, protocol.Change) and m.order_id == "WO-UNHAPPY"
+                                    and m.order.state is OrderState.MANUAL_REVISIT)
+        assert task.order.revisit_due == local(2026, 10, 8, 17, 30)
+        assert task.order.revisits[-1].evidence == "survey-unhappy.wav"
+        await agent.close()
         vacant = order_of(rig.server, "WO-VACANT")
         assert vacant.revisits[-1].evidence == "survey-vacant.wav" and vacant.revisits[-1].note == "空号"
         assert vacant.rating is None
