@@ -9,12 +9,14 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from agent_desktop.core import lifecycle as lc
 from agent_desktop.core.errors import SyncError
 from agent_desktop.core.survey import AttemptOutcome, Window
 from agent_desktop.core.work_order import OrderState, Rating
 from sync import protocol
+from sync.server import db
 from sync.server.app import CentralServer
 from sync.survey_client import SurveyClient
 from tests.survey.harness import attempts, central, job, local, order_of, seed_completed, survey_settings, utc
@@ -269,3 +271,33 @@ async def test_two_server_processes_rate_and_time_out_once(db_url: str, tmp_path
             assert other.centre_clock.acquire(at + timedelta(seconds=61), 30) is True
         finally:
             await other.stop()
+
+
+async def test_the_centres_clock_runs_by_itself_in_one_of_two_processes(db_url: str) -> None:
+    async with central(db_url, local(2026, 9, 29, 9, 0)) as rig:
+        client = await rig.client()
+        seed_completed(rig.server, rig.clock, "WO-T", "13800008888", local(2026, 9, 29, 8, 0))
+        rig.clock.set(local(2026, 9, 29, 9, 30))
+        (claim,) = await client.claim(8)
+        await client.finish(claim.attempt_id, AttemptOutcome.NO_ANSWER, None, None)
+        rig.clock.set(local(2026, 10, 2, 9, 31))  # 72 hours and a minute after the first attempt
+        processes = [CentralServer(db_url, clock=rig.clock, clock_interval_s=0.1, server_id=f"p{i}")
+                     for i in (1, 2)]
+        for process in processes:
+            await process.start()
+        try:
+            for _ in range(100):
+                if order_of(rig.server, "WO-T").state is OrderState.CLOSED:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # both keep ticking: nothing more happens
+            order = order_of(rig.server, "WO-T")
+            assert order.state is OrderState.CLOSED and order.rating is Rating.BASICALLY_SATISFIED
+            assert [h.action for h in order.history].count("rating_timeout") == 1
+            assert order.history[-1].actor_id == "centre-clock"
+            with rig.server.engine.connect() as conn:
+                owner = conn.execute(sa.select(db.server_jobs.c.owner)).scalar_one()
+            assert owner in ("p1", "p2")
+        finally:
+            for process in processes:
+                await process.stop()
