@@ -124,6 +124,7 @@ class MessageType(StrEnum):
     FEEDBACK_PAGE = "feedback_page"
     SURVEY = "survey"
     SURVEY_REPLY = "survey_reply"
+    WARNING = "warning"
     PING = "ping"
     PONG = "pong"
     ERROR = "error"
@@ -241,7 +242,7 @@ class ChangeBatch:
     catch-up of thousands of changes costs a few hundred frames instead of thousands. Apply them in order; each
     item is exactly a `Change` or `KbChange`."""
 
-    items: tuple[Change | KbChange, ...]
+    items: tuple[Change | KbChange | WarningNotice, ...]
 
     type = MessageType.CHANGES
 
@@ -375,6 +376,25 @@ MAX_SURVEY_BODY_KEYS = 16
 
 
 @dataclass(frozen=True, slots=True)
+class WarningNotice:
+    """An early warning of 第33条 the centre's clock raised (`core.early_warning`), in the change feed like an
+    order's change: every desk that may see its orders gets it once, in cursor order. `kind` and `severity` are the
+    core's `WarningKind` / `Severity` values; `message` the Chinese line the UI shows (never personal data)."""
+
+    cursor: int
+    warning_id: str
+    kind: str
+    severity: str
+    order_ids: tuple[str, ...]
+    message: str
+    unit: str | None = None
+    deadline: str | None = None
+    raised_at: str | None = None
+
+    type = MessageType.WARNING
+
+
+@dataclass(frozen=True, slots=True)
 class Ping:
     nonce: int = 0
 
@@ -401,7 +421,7 @@ class Error:
 
 
 Message = (Hello | Welcome | Push | Ack | Reject | Change | ChangeBatch | CaughtUp | KbPush | KbAck | KbReject
-           | KbChange | FeedbackRead | FeedbackPage | SurveyRequest | SurveyReply | Ping | Pong | Error)
+           | KbChange | FeedbackRead | FeedbackPage | SurveyRequest | SurveyReply | WarningNotice | Ping | Pong | Error)
 
 CLIENT_MESSAGES = frozenset(
     {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.FEEDBACK_READ, MessageType.SURVEY,
@@ -410,7 +430,8 @@ CLIENT_MESSAGES = frozenset(
 SERVER_MESSAGES = frozenset(
     {MessageType.WELCOME, MessageType.ACK, MessageType.REJECT, MessageType.CHANGE, MessageType.CHANGES,
      MessageType.CAUGHT_UP, MessageType.KB_ACK, MessageType.KB_REJECT, MessageType.KB_CHANGE,
-     MessageType.FEEDBACK_PAGE, MessageType.SURVEY_REPLY, MessageType.PING, MessageType.PONG, MessageType.ERROR}
+     MessageType.FEEDBACK_PAGE, MessageType.SURVEY_REPLY, MessageType.WARNING, MessageType.PING, MessageType.PONG,
+     MessageType.ERROR}
 )
 
 
@@ -454,6 +475,10 @@ def to_dict(message: Message) -> dict[str, Any]:
                           for i in m.items]}
     if kind is MessageType.SURVEY:
         return {"type": kind.value, "request_id": m.request_id, "verb": SurveyVerb(m.verb).value, "body": m.body}
+    if kind is MessageType.WARNING:
+        return {"type": kind.value, "cursor": m.cursor, "warning_id": m.warning_id, "kind": m.kind,
+                "severity": m.severity, "order_ids": list(m.order_ids), "message": m.message, "unit": m.unit,
+                "deadline": m.deadline, "raised_at": m.raised_at}
     if kind is MessageType.SURVEY_REPLY:
         return {"type": kind.value, "request_id": m.request_id, "ok": m.ok, "body": m.body, "code": m.code}
     if kind is MessageType.ACK:
@@ -882,6 +907,22 @@ def _read_survey(f: _Fields) -> SurveyRequest:
     return message
 
 
+def _read_warning(f: _Fields) -> WarningNotice:
+    order_ids = f.raw("order_ids", default=[])
+    if not isinstance(order_ids, list) or not all(isinstance(o, str) for o in order_ids) or len(order_ids) > 1000:
+        raise f._bad("order_ids", "a list of order ids", order_ids)
+    message = WarningNotice(
+        cursor=f.integer("cursor"), warning_id=f.text("warning_id", limit=64),
+        kind=f.text("kind", limit=64, pattern=_CODE, what="a warning kind"),
+        severity=f.text("severity", limit=64, pattern=_CODE, what="a severity"), order_ids=tuple(order_ids),
+        message=f.text("message", limit=MAX_TEXT_CHARS), unit=f.text("unit", limit=MAX_TEXT_CHARS, nullable=True,
+                                                                      default=None),
+        deadline=f.text("deadline", limit=64, nullable=True, default=None),
+        raised_at=f.text("raised_at", limit=64, nullable=True, default=None))
+    f.done()
+    return message
+
+
 def _read_survey_reply(f: _Fields) -> SurveyReply:
     message = SurveyReply(request_id=f.uuid("request_id"), ok=f.boolean("ok"), body=_survey_body(f),
                           code=f.text("code", limit=64, pattern=_CODE, nullable=True, default=None,
@@ -1007,14 +1048,16 @@ def _read_change_batch(f: _Fields) -> ChangeBatch:
     if not isinstance(items, list) or not items:
         raise SyncError("changes.items must be a non-empty list", code="bad_field",
                         details={"type": "changes", "field": "items"})
-    out: list[Change | KbChange] = []
+    out: list[Change | KbChange | WarningNotice] = []
+    readers: dict[str, Callable[[_Fields], Any]] = {MessageType.CHANGE.value: _read_change,
+                                                    MessageType.KB_CHANGE.value: _read_kb_change,
+                                                    MessageType.WARNING.value: _read_warning}
     for i, item in enumerate(items):
         kind = item.get("type") if isinstance(item, dict) else None
-        if kind not in (MessageType.CHANGE.value, MessageType.KB_CHANGE.value):
-            raise SyncError(f"changes.items[{i}] must be a change or kb_change object", code="bad_field",
+        if kind not in readers:
+            raise SyncError(f"changes.items[{i}] must be a change, kb_change or warning object", code="bad_field",
                             details={"type": "changes", "field": f"items[{i}]"})
-        reader = _read_change if kind == MessageType.CHANGE.value else _read_kb_change
-        out.append(reader(_Fields(item, kind)))
+        out.append(readers[kind](_Fields(item, kind)))
     cursors = [c.cursor for c in out]
     if cursors != sorted(set(cursors)):
         raise SyncError("changes.items must have strictly increasing cursors", code="bad_field",
@@ -1115,6 +1158,7 @@ _READERS: Mapping[MessageType, Callable[[_Fields], Message]] = {
     MessageType.FEEDBACK_PAGE: _read_feedback_page,
     MessageType.SURVEY: _read_survey,
     MessageType.SURVEY_REPLY: _read_survey_reply,
+    MessageType.WARNING: _read_warning,
     MessageType.PING: _read_ping,
     MessageType.PONG: _read_pong,
     MessageType.ERROR: _read_error,

@@ -487,7 +487,12 @@ class CentralServer:
         steps = await self._in_reader(self.centre_clock.due_steps, now)
         outcomes = await self._apply_steps(self.centre_clock.user, steps, now)
         applied = sum(1 for o in outcomes if o.change is not None)  # a replayed op id answers without a change
-        counts = {"steps": len(steps), "applied": applied}
+        warnings = await self._in_reader(self.centre_clock.warnings, now)
+        rows = await asyncio.get_running_loop().run_in_executor(self._writer_thread, self.store.raise_warnings,
+                                                                warnings, now)
+        if rows and self._feed is not None and not self._feed.extend(rows):
+            self._poke.set()
+        counts = {"steps": len(steps), "applied": applied, "warnings": len(rows)}
         if applied:
             log.info("the centre's clock applied %d of %d steps", applied, len(steps))
         return counts

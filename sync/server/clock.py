@@ -6,6 +6,9 @@ free or expired, renewed by its holder); the holder runs one tick:
 - the 72-hour rule of 第26条: an order in REVISITING whose rating deadline (72 h after the first automated attempt)
   has passed is closed as 基本满意 by the lifecycle's `RatingTimeout`;
 - the automatic supervisions of 第34条 (`core.lifecycle.automatic_supervisions`: overdue orders);
+- the early warnings of 第33条 (`core.early_warning`: sign due soon / overdue, due soon / overdue, reply and revisit
+  tasks due, repeat callers, hot spots, unusual return rates), each raised once into the change log
+  (`CentralStore.raise_warnings`) and sent to the centre, the seats and the unit concerned;
 
 each as a lifecycle step of the centre's system user through the writer, so it reaches every desk that may see the
 order in the change feed like any other step. The lease keeps a second process from doing the same work; the steps'
@@ -24,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent_desktop.core.early_warning import EarlyWarning, compute_warnings
 from agent_desktop.core.errors import SyncError
 from agent_desktop.core.lifecycle import HANDLING_STATES, RatingTimeout, automatic_supervisions, rating_timeout_due
 from agent_desktop.core.roles import Role
@@ -38,6 +42,9 @@ CLOCK_INTERVAL_S = 30.0
 CLOCK_JOB = "clock"
 CLOCK_USER = "centre-clock"
 _OP_NAMESPACE = uuid.UUID("0c1a7f0e-3d64-4c8a-b7f1-2a5e9d4c1313")
+WARNING_LOOKBACK = timedelta(days=30)
+_FINISHED = (OrderState.CLOSED.value, OrderState.NOT_ACCEPTED.value, OrderState.ANSWERED_ON_LINE.value,
+             OrderState.REPLIED.value)
 
 
 def clock_op_id(kind: str, order_id: str, moment: datetime | None) -> str:
@@ -73,6 +80,21 @@ class CentreClock:
                 return True
         except SQLAlchemyError as exc:
             raise SyncError(f"cannot take the clock's lease: {type(exc).__name__}", code="db_unavailable") from exc
+
+    def warnings(self, now: datetime) -> list[EarlyWarning]:
+        """The early warnings of 第33条 at `now` (`core.early_warning.compute_warnings`) over the open orders and
+        those touched in the last `WARNING_LOOKBACK` (repeat callers and hot spots look back in time)."""
+        o = db.orders.c
+        since = now.astimezone(UTC) - WARNING_LOOKBACK
+        try:
+            with self.store.engine.connect() as conn:
+                rows = conn.execute(sa.select(o.order_id, o.version, o.payload).where(
+                    sa.or_(o.state.notin_(_FINISHED), o.updated_at >= since))).all()
+        except SQLAlchemyError as exc:
+            raise SyncError(f"cannot read the orders for the warnings: {type(exc).__name__}",
+                            code="db_unavailable") from exc
+        orders = [self.store._decode(r.order_id, r.version, r.payload) for r in rows]
+        return compute_warnings(orders, now=now, rules=self.store.ctx.rules)
 
     def due_steps(self, now: datetime) -> list[Step]:
         """The timeouts and automatic supervisions due at `now`."""

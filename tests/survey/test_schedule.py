@@ -301,3 +301,39 @@ async def test_the_centres_clock_runs_by_itself_in_one_of_two_processes(db_url: 
         finally:
             for process in processes:
                 await process.stop()
+
+
+async def test_the_clock_raises_each_warning_once_to_those_who_may_see_it(db_url: str) -> None:
+    from agent_desktop.core.serialization import OpenWorkOrder
+    from agent_desktop.core.work_order import Caller, Category, Channel
+    from sync.server.store import Submitted
+    from tests.survey.harness import AGENT, UNIT
+
+    async with central(db_url, local(2026, 9, 30, 10, 0)) as rig:
+        at = rig.clock.now
+        for version, command in enumerate((OpenWorkOrder(Channel.PHONE, caller=Caller(phone="13800009999"),
+                                                         category=Category.COMPLAINT, description="路灯不亮"),
+                                           lc.Dispatch(UNIT))):
+            push = protocol.Push(op_id=f"00000000-0000-4000-8000-00000000000{version}", order_id="WO-W",
+                                 base_version=version, command=command, made_at=at)
+            (outcome,) = rig.server.store.apply_batch([Submitted(AGENT, "S01", push, at)])
+            assert outcome.applied
+        store = rig.server.store
+        agent = await WsClient.open(rig.server.url, store.add_user("agent-w", "agent"), seat="A02")
+        lead = await WsClient.open(rig.server.url, store.add_user("unit-w", "unit", UNIT), seat=None)
+        other = await WsClient.open(rig.server.url, store.add_user("unit-o", "unit", "长沙水业集团"), seat=None)
+        # signing is due by the close of the next working day: 8 October 17:30 (1–7 October are the holiday)
+        rig.clock.set(local(2026, 10, 8, 17, 31))
+        first = await rig.server.run_clock(rig.clock.now)
+        second = await rig.server.run_clock(rig.clock.now)
+        assert first["warnings"] >= 1 and second["warnings"] == 0
+        for desk in (agent, lead):
+            notice = await desk.wait_for(lambda m: isinstance(m, protocol.WarningNotice)
+                                         and m.kind == "sign_overdue")
+            assert notice.order_ids == ("WO-W",) and notice.message
+        await asyncio.sleep(0.3)
+        assert not any(isinstance(m, protocol.WarningNotice) for m in other.received)
+        notices = [m for m in agent.received if isinstance(m, protocol.WarningNotice) and m.kind == "sign_overdue"]
+        assert len(notices) == 1
+        for desk in (agent, lead, other):
+            await desk.close()
