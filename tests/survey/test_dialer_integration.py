@@ -27,13 +27,22 @@ async def test_each_digit_is_applied_through_the_lifecycle_with_the_recording(db
     numbers = [NumberSpec("13800000001", answer_after_s=0.1, dtmf="1"),
                NumberSpec("13800000002", answer_after_s=0.1, dtmf="2"),
                NumberSpec("13800000003", answer_after_s=0.1, dtmf="3")]
-    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig, telephony(numbers) as (_pbx, service):
+    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig, telephony(numbers) as (pbx, service):
         for i, spec in enumerate(numbers, 1):
             seed_completed(rig.server, rig.clock, f"WO-{i}", spec.number, local(2026, 9, 29, 9, 0))
+        shown: dict[str, str] = {}
+
+        def citizen_sees(event: object) -> None:  # the citizen's leg while the survey runs: the hotline's number
+            for chan in pbx.engine.channels.values():
+                if chan.name.startswith("PJSIP/trunk-") and not chan.hung_up:
+                    shown[chan.cid_num] = chan.connected_num
+
+        service.on_event(citizen_sees)
         dialer = SurveyDialer(service, await rig.client(), channels=8, calls_per_minute=600, result_timeout_s=5,
                               idle_poll_s=0.05)
         stats = await dialer.run(stop_when_idle=True)
         assert stats.placed == 3
+        assert set(shown) == {spec.number for spec in numbers} and set(shown.values()) == {"12345"}
         states = {f"WO-{i}": order_of(rig.server, f"WO-{i}") for i in (1, 2, 3)}
         assert states["WO-1"].state is OrderState.CLOSED and states["WO-1"].rating is Rating.SATISFIED
         assert states["WO-2"].state is OrderState.CLOSED and states["WO-2"].rating is Rating.BASICALLY_SATISFIED
