@@ -7,9 +7,10 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from agent_desktop.core.survey import AttemptOutcome
 from agent_desktop.core.work_order import OrderState, Rating
 from telephony.simulator.scenario import NumberSpec
-from telephony.survey.dialer import SurveyDialer
+from telephony.survey.dialer import AnsweredCall, SurveyDialer
 from tests.survey.harness import (
     attempts,
     central,
@@ -152,3 +153,38 @@ async def test_a_dialer_killed_mid_call_and_restarted_neither_loses_nor_repeats(
         order = order_of(rig.server, "WO-K")
         assert order.rating is Rating.SATISFIED
         assert [h.action for h in order.history].count("record_rating") == 1
+
+
+class _CarrierByNumber:
+    """An announcement detector standing in for the carriers' recordings (the real one is asr/announcements/):
+    what the number's line plays when answered."""
+
+    def __init__(self, kinds: dict[str, AttemptOutcome]) -> None:
+        self.kinds = kinds
+        self.asked: list[AnsweredCall] = []
+
+    async def classify(self, call: AnsweredCall) -> AttemptOutcome | None:
+        self.asked.append(call)
+        return self.kinds.get(call.number)
+
+
+async def test_the_announcement_detectors_verdict_ends_or_retries_the_attempts(db_url: str) -> None:
+    numbers = [NumberSpec("13300000001", answer_after_s=0.3, dtmf="1"),  # 空号 played as an answered call
+               NumberSpec("13300000002", answer_after_s=0.3, dtmf="1"),  # 已关机
+               NumberSpec("13300000003", answer_after_s=0.3, dtmf="2")]  # a person
+    detector = _CarrierByNumber({"13300000001": AttemptOutcome.NUMBER_VACANT,
+                                 "13300000002": AttemptOutcome.POWERED_OFF})
+    async with central(db_url, local(2026, 9, 30, 10, 0)) as rig, telephony(numbers) as (_pbx, service):
+        for spec in numbers:
+            seed_completed(rig.server, rig.clock, f"WO-{spec.number}", spec.number, local(2026, 9, 30, 9, 0))
+        dialer = SurveyDialer(service, await rig.client(), result_timeout_s=5, idle_poll_s=0.05, detector=detector)
+        await dialer.run(stop_when_idle=True)
+        assert sorted(c.number for c in detector.asked) == [spec.number for spec in numbers]
+        assert all(c.uniqueid and c.action_id.startswith("sv-") for c in detector.asked)
+        vacant = order_of(rig.server, "WO-13300000001")
+        assert vacant.state is OrderState.MANUAL_REVISIT and vacant.revisits[-1].note == "空号"
+        assert vacant.revisits[-1].evidence.startswith("survey-13300000001-")
+        assert vacant.revisit_due == local(2026, 10, 8, 17, 30)
+        assert job(rig.server, "WO-13300000002").state == "queued"  # 关机: retried
+        assert attempts(rig.server, "WO-13300000002")[0].outcome == "powered_off"
+        assert order_of(rig.server, "WO-13300000003").rating is Rating.BASICALLY_SATISFIED
