@@ -9,7 +9,7 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [ami]        host, port, user, secret_env, secret, auth_type   Asterisk's manager interface (`AmiFileConfig`)
     [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
     [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang, frames_per_chunk
-    [sync]       url, token_env, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
+    [sync]       url, token_env, token_file, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
     [server]     db, listen                    the central store server (`ServerFileConfig`)
 
 An unknown table or key is an error that names it and the file, so an operator's typo is never silently ignored.
@@ -58,7 +58,7 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "asr": frozenset({
             "model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang", "frames_per_chunk",
         }),
-        "sync": frozenset({"url", "token_env", "seat", "store", "ca_file"}),
+        "sync": frozenset({"url", "token_env", "token_file", "seat", "store", "ca_file"}),
         "server": frozenset({"db", "listen"}),
         "survey": SURVEY_KEYS,
     }
@@ -144,6 +144,7 @@ class SyncFileConfig:
 
     url: str | None = None
     token_env: str = "AGENT_DESKTOP_SYNC_TOKEN"
+    token_file: Path | None = None  # a file holding the token (0600), read when the environment gives none
     seat: str | None = None
     store: Path = field(default_factory=lambda: default_data_dir() / SEAT_STORE_FILE_NAME)
     ca_file: Path | None = None
@@ -381,6 +382,7 @@ def _sync_from(table: _Table, data_dir: Path) -> SyncFileConfig:
     return SyncFileConfig(
         url=url,
         token_env=table.text("token_env", "AGENT_DESKTOP_SYNC_TOKEN"),
+        token_file=table.optional_path("token_file"),
         seat=table.optional_text("seat"),
         store=table.optional_path("store") or data_dir / SEAT_STORE_FILE_NAME,
         ca_file=table.optional_path("ca_file"),

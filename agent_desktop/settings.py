@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent_desktop.config import ENV_AMI_SECRET, ENV_SYNC_TOKEN, AppConfig
+from agent_desktop.config import ENV_AMI_SECRET, ENV_SYNC_TOKEN, AppConfig, read_token_file
 
 if TYPE_CHECKING:
     from telephony.ami.connection import AmiSettings
@@ -32,11 +32,15 @@ def ami_secret(config: AppConfig, environ: Mapping[str, str] | None = None) -> s
 
 
 def sync_token(config: AppConfig) -> str | None:
-    """The sync token: $AGENT_DESKTOP_SYNC_TOKEN, else the variable `[sync] token_env` names (never the file)."""
+    """The sync token: $AGENT_DESKTOP_SYNC_TOKEN, else the variable `[sync] token_env` names, else the file
+    `[sync] token_file` names (refused when group or others may read it: `ConfigError` `file_permissions`); never
+    the config file itself."""
     for name in (ENV_SYNC_TOKEN, config.sync.token_env):
         value = (config.environment.variables.get(name) or "").strip()
         if value:
             return value
+    if config.sync.token_file is not None:
+        return read_token_file(config.sync.token_file) or None
     return None
 
 

@@ -301,6 +301,9 @@ class SyncClient:
         ) as ws:
             session = _Session(ws)
             self._session = session
+            if self._stopping.is_set():  # stop() came while the connection was opening: it found no session
+                self._session = None
+                return
             try:
                 await self._handshake(session)
                 self._welcomed = True

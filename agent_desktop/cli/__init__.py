@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from agent_desktop import __version__
 from agent_desktop.cli import (
     ami,
+    announcements,
     calls,
     kb,
     models,
@@ -47,7 +48,8 @@ _GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     models.register,
     transcribe.register,
     prefill.register,
-    survey.register,
+    survey.register,  # `survey run`, `survey status`
+    announcements.register,  # joins the survey group: `survey announcements`
 )
 
 

@@ -50,12 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _center_arguments(status)
     status.add_argument("--json", action="store_true", help="one JSON object")
     status.set_defaults(handler=run_status)
-    try:
-        # `survey announcements …` (the carrier-announcement library) registers itself here when present
-        from agent_desktop.cli import survey_announcements  # noqa: PLC0415
-    except ImportError:
-        return
-    survey_announcements.register(commands)
+    # `survey announcements …` (agent_desktop/cli/announcements.py) joins this group when it registers after it
 
 
 def _center_arguments(parser: argparse.ArgumentParser) -> None:

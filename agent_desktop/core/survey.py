@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
+from agent_desktop.core.announcement import AnnouncementKind
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.work_order import Rating
 from agent_desktop.core.working_days import WorkingDayCalendar, require_aware
@@ -57,6 +58,27 @@ _OUTCOME_ZH = {
     AttemptOutcome.NUMBER_SUSPENDED: "停机", AttemptOutcome.POWERED_OFF: "关机",
     AttemptOutcome.UNREACHABLE: "暂时无法接通", AttemptOutcome.IN_CALL: "正在通话中",
 }
+
+_ANNOUNCED = {
+    AnnouncementKind.EMPTY_NUMBER: AttemptOutcome.NUMBER_VACANT,
+    AnnouncementKind.SUSPENDED: AttemptOutcome.NUMBER_SUSPENDED,
+    AnnouncementKind.SWITCHED_OFF: AttemptOutcome.POWERED_OFF,
+    AnnouncementKind.UNREACHABLE: AttemptOutcome.UNREACHABLE,
+    AnnouncementKind.BUSY: AttemptOutcome.IN_CALL,
+}
+
+
+def outcome_of_announcement(verdict: object) -> AttemptOutcome | None:
+    """An announcement detector's verdict as an attempt's outcome: an `AttemptOutcome`, an `AnnouncementKind` (or
+    its Chinese name), or an object carrying one as `.kind` (the detector's `Detection`); None: a person."""
+    kind = getattr(verdict, "kind", verdict)
+    if kind is None or isinstance(kind, AttemptOutcome):
+        return kind
+    try:
+        return _ANNOUNCED[AnnouncementKind.parse(str(kind))]
+    except ValueError:
+        return AttemptOutcome(str(kind))  # a ValueError here names what the detector said
+
 
 DIGIT_RATING = {"1": Rating.SATISFIED, "2": Rating.BASICALLY_SATISFIED, "3": Rating.UNSATISFIED}
 

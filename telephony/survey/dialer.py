@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agent_desktop.core.errors import AgentDesktopError
-from agent_desktop.core.survey import AttemptOutcome, ClaimedAttempt, rating_of
+from agent_desktop.core.survey import AttemptOutcome, ClaimedAttempt, outcome_of_announcement, rating_of
 from telephony.survey.pacing import Pacer
 from telephony.tracking.events import OriginateOutcome
 
@@ -70,9 +70,11 @@ class SurveyStore(Protocol):
 
 class AnnouncementDetector(Protocol):
     """Tells a carrier's recording from a person in the first seconds of an answered call; None: a person (or not
-    sure), the IVR's answer decides."""
+    sure), the IVR's answer decides. The verdict may be an `AttemptOutcome`, a `core.announcement.AnnouncementKind`
+    or an object with `.kind` (asr.announcements' `Detection`): an adapter forks the call's audio by its Uniqueid and
+    feeds `asr.announcements.detector.AnnouncementDetector.classify`."""
 
-    async def classify(self, call: AnsweredCall) -> AttemptOutcome | None: ...
+    async def classify(self, call: AnsweredCall) -> object: ...
 
 
 class SurveyTelephony(Protocol):
@@ -267,10 +269,10 @@ class SurveyDialer:
     async def _classify(self, claim: ClaimedAttempt, call: Any) -> AttemptOutcome | None:
         assert self.detector is not None
         try:
-            kind = await self.detector.classify(AnsweredCall(claim.attempt_id, claim.number, call.action_id,
-                                                             call.uniqueid))
+            verdict = await self.detector.classify(AnsweredCall(claim.attempt_id, claim.number, call.action_id,
+                                                                call.uniqueid))
+            return outcome_of_announcement(verdict)
         except Exception:
             log.exception("survey attempt %s: the announcement detector failed; the IVR's answer decides",
                           claim.attempt_id)
             return None
-        return AttemptOutcome(kind) if kind is not None else None

@@ -80,3 +80,21 @@ def test_the_pacer_spaces_starts_and_holds_the_cap() -> None:
     pacer.started(2.0)
     pacer.started(9.0)  # a late start earns no burst afterwards
     assert pacer.wait_s(9.0, 0) == pytest.approx(2.0)
+
+
+def test_an_announcement_detectors_verdict_becomes_an_outcome() -> None:
+    from agent_desktop.core.announcement import AnnouncementKind  # noqa: PLC0415
+    from agent_desktop.core.survey import outcome_of_announcement  # noqa: PLC0415
+
+    class Detection:
+        def __init__(self, kind: AnnouncementKind | None) -> None:
+            self.kind = kind
+
+    assert outcome_of_announcement(Detection(AnnouncementKind.EMPTY_NUMBER)) is AttemptOutcome.NUMBER_VACANT
+    assert outcome_of_announcement(Detection(None)) is None
+    assert outcome_of_announcement("停机") is AttemptOutcome.NUMBER_SUSPENDED
+    assert outcome_of_announcement(AnnouncementKind.BUSY) is AttemptOutcome.IN_CALL
+    assert outcome_of_announcement(AttemptOutcome.POWERED_OFF) is AttemptOutcome.POWERED_OFF
+    assert outcome_of_announcement(AnnouncementKind.SWITCHED_OFF).ends_attempts is False
+    with pytest.raises(ValueError):
+        outcome_of_announcement("彩铃")
