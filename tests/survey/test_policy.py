@@ -83,8 +83,8 @@ def test_the_pacer_spaces_starts_and_holds_the_cap() -> None:
 
 
 def test_an_announcement_detectors_verdict_becomes_an_outcome() -> None:
-    from agent_desktop.core.announcement import AnnouncementKind  # noqa: PLC0415
-    from agent_desktop.core.survey import outcome_of_announcement  # noqa: PLC0415
+    from agent_desktop.core.announcement import AnnouncementKind
+    from agent_desktop.core.survey import outcome_of_announcement
 
     class Detection:
         def __init__(self, kind: AnnouncementKind | None) -> None:
