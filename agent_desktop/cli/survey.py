@@ -2,6 +2,7 @@
 
     agent-desktop survey run --ami HOST:PORT --user USER --center ws://HOST:PORT [--token-file FILE]
                              [--channels N] [--calls-per-minute M] [--result-timeout S] [--until-idle]
+                             [--announcements [--fork-listen HOST] [--fork-advertise HOST]]
     agent-desktop survey status --center ws://HOST:PORT [--token-file FILE] [--json]
 
 `run` is a service of its own: it logs in to the central store as a user of role `survey` (create one with
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import threading
 from typing import Any
@@ -44,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--result-timeout", type=float, default=60.0, metavar="SECONDS",
                      help="an answered call without a survey result after this long hung up during the prompt")
     run.add_argument("--until-idle", action="store_true", help="exit when nothing is due and no call is in the air")
+    run.add_argument("--announcements", action="store_true",
+                     help="listen to each answered call's first seconds for a carrier announcement (the library "
+                     "`survey announcements add` enrolled); 空号/停机 end the attempts")
+    run.add_argument("--fork-listen", metavar="HOST", default="127.0.0.1",
+                     help="address of the AudioSocket listener for the announcement fork (default 127.0.0.1)")
+    run.add_argument("--fork-advertise", metavar="HOST", help="the listener's address as Asterisk reaches it")
     run.set_defaults(handler=run_dialer)
 
     status = commands.add_parser("status", help="queued, in flight, today's outcomes, the next calling window")
@@ -122,13 +130,23 @@ def run_dialer(args: argparse.Namespace) -> int:
     telephony = TelephonyService(settings, SeatConfig("Local/survey@survey",
                                                        hotline_number=config.seat.hotline_number or "12345",
                                                        after_call_work_seconds=0), resync_interval=None)
+    detector = None
+    if args.announcements:
+        from asr.announcements.detector import AnnouncementDetector  # noqa: PLC0415
+        from asr.announcements.library import AnnouncementLibrary  # noqa: PLC0415
+
+        matcher = AnnouncementLibrary(config.data_dir).matcher()
+        detector = ForkedAnnouncementDetector(telephony.connection.send_action, AnnouncementDetector(matcher),
+                                              host=args.fork_listen, advertise=args.fork_advertise)
     dialer = SurveyDialer(telephony, client, channels=args.channels, calls_per_minute=args.calls_per_minute,
-                          result_timeout_s=args.result_timeout)
+                          result_timeout_s=args.result_timeout, detector=detector)
     runtime = Runtime()
     runtime.start()
     stop = threading.Event()
     try:
         runtime.run(telephony.start(), timeout=30)
+        if detector is not None:
+            runtime.run(detector.start(), timeout=30)
         future = runtime.submit(dialer.run(stop_when_idle=args.until_idle))
         future.add_done_callback(lambda _f: stop.set())
         with stop_on_signals(stop):
@@ -139,10 +157,71 @@ def run_dialer(args: argparse.Namespace) -> int:
         print(json.dumps({"placed": stats.placed, "outcomes": dict(stats.outcomes or {}),
                           "max_in_flight": stats.max_in_flight}, ensure_ascii=False), file=sys.stderr)
     finally:
-        for closing in (client.close(), telephony.stop()):
+        closings = [client.close(), telephony.stop()] + ([detector.stop()] if detector is not None else [])
+        for closing in closings:
             try:
                 runtime.run(closing, timeout=10)
             except Exception as exc:
                 print(f"agent-desktop: closing: {exc}", file=sys.stderr)
         runtime.stop()
     return 0
+
+
+class ForkedAnnouncementDetector:
+    """The dialer's announcement detector (`telephony.survey.dialer.AnnouncementDetector`): forks each answered
+    survey call's audio (its Local `;1`, ChanSpy `o`) to a local AudioSocket server and lets
+    `asr.announcements.detector.AnnouncementDetector` listen to its first seconds."""
+
+    def __init__(self, send_action: Any, detector: Any, *, host: str = "127.0.0.1",
+                 advertise: str | None = None, arrive_timeout_s: float = 5.0, decide_timeout_s: float = 15.0) -> None:
+        from asr.audiosocket.server import AudioSocketServer, CallRegistry  # noqa: PLC0415
+
+        self._send_action = send_action
+        self._detector = detector
+        self._advertise = advertise or host
+        self.registry = CallRegistry()
+        self.server = AudioSocketServer(self.registry, self._sink, host=host)
+        self._listeners: dict[str, Any] = {}
+        self._arrived: dict[str, Any] = {}
+        self.arrive_timeout_s = arrive_timeout_s
+        self.decide_timeout_s = decide_timeout_s
+        self._fork: Any = None
+
+    async def start(self) -> None:
+        from asr.fork import AudioFork, ForkTarget  # noqa: PLC0415
+
+        await self.server.start()
+        self._fork = AudioFork(self._send_action, self.registry, ForkTarget(self._advertise, self.server.port))
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    def _sink(self, info: Any) -> Any:
+        from asr.announcements.detector import ForkListener  # noqa: PLC0415
+
+        listener = ForkListener(info.call_id)
+        self._listeners[info.call_id] = listener
+        arrived = self._arrived.get(info.call_id)
+        if arrived is not None:
+            arrived.set()
+        return listener
+
+    async def classify(self, call: Any) -> Any:
+        import asyncio  # noqa: PLC0415
+
+        if not call.channel or self._fork is None:
+            return None
+        key = call.attempt_id
+        self._arrived[key] = arrived = asyncio.Event()
+        try:
+            await self._fork.start(key, call.channel)
+            await asyncio.wait_for(arrived.wait(), self.arrive_timeout_s)
+            return await asyncio.wait_for(self._detector.classify(self._listeners[key]), self.decide_timeout_s)
+        except TimeoutError:
+            # no audio came (or no verdict in time): the IVR's answer decides, as without a detector
+            logging.getLogger(__name__).warning("survey attempt %s: no audio from the fork in time", key)
+            return None
+        finally:
+            self._fork.forget(key)
+            self._arrived.pop(key, None)
+            self._listeners.pop(key, None)

@@ -57,6 +57,7 @@ class AnsweredCall:
     number: str
     action_id: str
     uniqueid: str | None
+    channel: str | None = None  # the survey's Local `;1`: the audio fork spies on it
 
 
 class SurveyStore(Protocol):
@@ -270,7 +271,7 @@ class SurveyDialer:
         assert self.detector is not None
         try:
             verdict = await self.detector.classify(AnsweredCall(claim.attempt_id, claim.number, call.action_id,
-                                                                call.uniqueid))
+                                                                call.uniqueid, getattr(call, "channel", None)))
             return outcome_of_announcement(verdict)
         except Exception:
             log.exception("survey attempt %s: the announcement detector failed; the IVR's answer decides",

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from agent_desktop.core.announcement import AnnouncementKind
 from agent_desktop.core.survey import AttemptOutcome
 from agent_desktop.core.work_order import OrderState, Rating
 from telephony.simulator.scenario import NumberSpec
@@ -188,3 +189,38 @@ async def test_the_announcement_detectors_verdict_ends_or_retries_the_attempts(d
         assert job(rig.server, "WO-13300000002").state == "queued"  # 关机: retried
         assert attempts(rig.server, "WO-13300000002")[0].outcome == "powered_off"
         assert order_of(rig.server, "WO-13300000003").rating is Rating.BASICALLY_SATISFIED
+
+
+async def test_survey_run_hears_a_carriers_announcement_through_the_audio_fork(tmp_path) -> None:
+    """The real glue of `survey run --announcements`: the survey call's Local `;1` forked over AudioSocket, the
+    enrolled library's detector naming 空号, the order handed to a manual revisit; a person's answer is rated."""
+    from agent_desktop.cli.survey import ForkedAnnouncementDetector
+    from asr.announcements.detector import AnnouncementDetector
+    from asr.announcements.library import AnnouncementLibrary
+    from telephony.simulator.announcements import announcement_callee
+    from tests.asr.announcements.conftest import DATA, TESTS
+
+    library = AnnouncementLibrary(tmp_path)
+    for wav in sorted((DATA / "enrol").glob("*.wav")):
+        library.add(AnnouncementKind.parse(wav.stem), wav)
+    clip = next(p for p in TESTS if p.stem == "空号__ulaw_a")
+    numbers = [announcement_callee("13200000001", clip, answer_after_s=0.1),
+               NumberSpec("13200000002", answer_after_s=0.1, dtmf="1")]
+    # time scale 5: the IVR's prompt lasts 10 s, as Read(…,2,5) keeps a real call up; the fork streams in real time
+    async with central(f"sqlite:///{tmp_path / 'c.sqlite3'}", local(2026, 9, 30, 10, 0)) as rig, \
+            telephony(numbers, 5.0) as (_pbx, service):
+        for spec in numbers:
+            seed_completed(rig.server, rig.clock, f"WO-{spec.number}", spec.number, local(2026, 9, 30, 9, 0))
+        detector = ForkedAnnouncementDetector(service.connection.send_action,
+                                              AnnouncementDetector(library.matcher()))
+        await detector.start()
+        try:
+            dialer = SurveyDialer(service, await rig.client(), result_timeout_s=20, idle_poll_s=0.05,
+                                  detector=detector)
+            await dialer.run(stop_when_idle=True)
+        finally:
+            await detector.stop()
+        vacant = order_of(rig.server, "WO-13200000001")
+        assert vacant.state is OrderState.MANUAL_REVISIT and vacant.revisits[-1].note == "空号"
+        assert attempts(rig.server, "WO-13200000001")[0].outcome == "number_vacant"
+        assert order_of(rig.server, "WO-13200000002").rating is Rating.SATISFIED
