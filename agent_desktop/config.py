@@ -37,9 +37,10 @@ from typing import Any
 
 import platformdirs
 
-from agent_desktop.core.errors import ConfigError
+from agent_desktop.core.errors import AgentDesktopError, ConfigError
 from agent_desktop.core.privacy import check_secret_file
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_names, rule_parameters_from_mapping
+from agent_desktop.core.survey import SURVEY_KEYS, SurveySettings, parse_settings
 from agent_desktop.core.working_days import WorkingDayCalendar, load_overrides
 from agent_desktop.resources import APP_NAME, ENV_RESOURCES, default_data_dir, process_environment, resources_dir
 
@@ -59,6 +60,7 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         }),
         "sync": frozenset({"url", "token_env", "token_file", "seat", "store", "ca_file"}),
         "server": frozenset({"db", "listen"}),
+        "survey": SURVEY_KEYS,
     }
 )
 
@@ -194,6 +196,7 @@ class AppConfig:
     asr: AsrFileConfig = field(default_factory=AsrFileConfig)
     sync: SyncFileConfig = field(default_factory=SyncFileConfig)
     server: ServerFileConfig = field(default_factory=ServerFileConfig)
+    survey: SurveySettings = field(default_factory=SurveySettings)  # [survey]: the automated return visit
     environment: EnvironmentValues = field(default_factory=EnvironmentValues)
 
     def __post_init__(self) -> None:
@@ -252,6 +255,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
         asr=_asr_from(_Table(data, "asr", config_path)),
         sync=sync,
         server=_server_from(_Table(data, "server", config_path), data_dir),
+        survey=_survey_from(_Table(data, "survey", config_path)),
         environment=environment,
     )
 
@@ -392,6 +396,13 @@ def _server_from(table: _Table, data_dir: Path) -> ServerFileConfig:
         raise table._bad("listen", "HOST:PORT", listen)
     db = table.optional_text("db") or f"sqlite:///{data_dir / SERVER_DB_FILE_NAME}"
     return ServerFileConfig(db=db, listen=listen)
+
+
+def _survey_from(table: _Table) -> SurveySettings:
+    try:
+        return parse_settings(dict(table.values))
+    except AgentDesktopError as exc:
+        raise ConfigError(f"{_where(table.path)}: [survey] {exc.message}", code="bad_value") from exc
 
 
 def build_calendar(config: AppConfig, holidays_override: str | os.PathLike[str] | None = None) -> WorkingDayCalendar:

@@ -498,6 +498,10 @@ class SyncClient:
                     caught_up = True
                 elif isinstance(message, protocol.KbChange | protocol.KbAck):
                     _apply_kb_entry(results, message)
+                elif isinstance(message, protocol.WarningNotice):
+                    # the centre's early warning: its place in the feed is kept; the desk computes its own list
+                    # from the orders it holds (core.early_warning), so nothing else is stored here
+                    results.set_cursor(message.cursor)
                 elif isinstance(message, protocol.KbReject):
                     logger.warning("knowledge-base operation %s refused: %s", message.op_id, message.code)
                 else:  # a welcome in the middle of a session, etc.: the protocol allows it nowhere else

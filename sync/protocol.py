@@ -122,6 +122,9 @@ class MessageType(StrEnum):
     KB_CHANGE = "kb_change"
     FEEDBACK_READ = "feedback_read"
     FEEDBACK_PAGE = "feedback_page"
+    SURVEY = "survey"
+    SURVEY_REPLY = "survey_reply"
+    WARNING = "warning"
     PING = "ping"
     PONG = "pong"
     ERROR = "error"
@@ -239,7 +242,7 @@ class ChangeBatch:
     catch-up of thousands of changes costs a few hundred frames instead of thousands. Apply them in order; each
     item is exactly a `Change` or `KbChange`."""
 
-    items: tuple[Change | KbChange, ...]
+    items: tuple[Change | KbChange | WarningNotice, ...]
 
     type = MessageType.CHANGES
 
@@ -341,6 +344,56 @@ class FeedbackPage:
     type = MessageType.FEEDBACK_PAGE
 
 
+class SurveyVerb(StrEnum):
+    CLAIM = "claim"  # body: {"limit": n} → {"claims": [...], "status": ...}
+    FINISH = "finish"  # body: {"attempt_id", "outcome", "digit", "recording"} → {"job_state", "next_at", ...}
+    STATUS = "status"  # body: {} → the survey's state
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRequest:
+    """The survey dialer (role `survey`) asks the centre for attempts, reports one, or asks for the state
+    (`sync.server.survey`); supervisors may ask for the state."""
+
+    request_id: str
+    verb: SurveyVerb
+    body: dict[str, Any] = field(default_factory=dict)
+
+    type = MessageType.SURVEY
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyReply:
+    request_id: str
+    ok: bool
+    body: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None
+
+    type = MessageType.SURVEY_REPLY
+
+
+MAX_SURVEY_BODY_KEYS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class WarningNotice:
+    """An early warning of 第33条 the centre's clock raised (`core.early_warning`), in the change feed like an
+    order's change: every desk that may see its orders gets it once, in cursor order. `kind` and `severity` are the
+    core's `WarningKind` / `Severity` values; `message` the Chinese line the UI shows (never personal data)."""
+
+    cursor: int
+    warning_id: str
+    kind: str
+    severity: str
+    order_ids: tuple[str, ...]
+    message: str
+    unit: str | None = None
+    deadline: str | None = None
+    raised_at: str | None = None
+
+    type = MessageType.WARNING
+
+
 @dataclass(frozen=True, slots=True)
 class Ping:
     nonce: int = 0
@@ -368,16 +421,17 @@ class Error:
 
 
 Message = (Hello | Welcome | Push | Ack | Reject | Change | ChangeBatch | CaughtUp | KbPush | KbAck | KbReject
-           | KbChange | FeedbackRead | FeedbackPage | Ping | Pong | Error)
+           | KbChange | FeedbackRead | FeedbackPage | SurveyRequest | SurveyReply | WarningNotice | Ping | Pong | Error)
 
 CLIENT_MESSAGES = frozenset(
-    {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.FEEDBACK_READ, MessageType.PING,
-     MessageType.PONG}
+    {MessageType.HELLO, MessageType.PUSH, MessageType.KB_PUSH, MessageType.FEEDBACK_READ, MessageType.SURVEY,
+     MessageType.PING, MessageType.PONG}
 )
 SERVER_MESSAGES = frozenset(
     {MessageType.WELCOME, MessageType.ACK, MessageType.REJECT, MessageType.CHANGE, MessageType.CHANGES,
      MessageType.CAUGHT_UP, MessageType.KB_ACK, MessageType.KB_REJECT, MessageType.KB_CHANGE,
-     MessageType.FEEDBACK_PAGE, MessageType.PING, MessageType.PONG, MessageType.ERROR}
+     MessageType.FEEDBACK_PAGE, MessageType.SURVEY_REPLY, MessageType.WARNING, MessageType.PING, MessageType.PONG,
+     MessageType.ERROR}
 )
 
 
@@ -419,6 +473,14 @@ def to_dict(message: Message) -> dict[str, Any]:
         return {"type": kind.value, "request_id": m.request_id, "next": m.next,
                 "items": [feedback_item_dict(i.order_id, i.user_id, i.seat, i.made_at, feedback_to_dict(i.feedback))
                           for i in m.items]}
+    if kind is MessageType.SURVEY:
+        return {"type": kind.value, "request_id": m.request_id, "verb": SurveyVerb(m.verb).value, "body": m.body}
+    if kind is MessageType.WARNING:
+        return {"type": kind.value, "cursor": m.cursor, "warning_id": m.warning_id, "kind": m.kind,
+                "severity": m.severity, "order_ids": list(m.order_ids), "message": m.message, "unit": m.unit,
+                "deadline": m.deadline, "raised_at": m.raised_at}
+    if kind is MessageType.SURVEY_REPLY:
+        return {"type": kind.value, "request_id": m.request_id, "ok": m.ok, "body": m.body, "code": m.code}
     if kind is MessageType.ACK:
         return {"type": kind.value, "op_id": m.op_id, "order_id": m.order_id, "version": m.version,
                 "cursor": m.cursor, "duplicate": m.duplicate, "order": _order_dict(m.order)}
@@ -827,6 +889,48 @@ def _read_feedback_read(f: _Fields) -> FeedbackRead:
     return message
 
 
+def _survey_body(f: _Fields) -> dict[str, Any]:
+    body = f.raw("body", default={})
+    if not isinstance(body, dict) or len(body) > MAX_SURVEY_BODY_KEYS:
+        raise f._bad("body", f"an object of at most {MAX_SURVEY_BODY_KEYS} fields", body)
+    return body
+
+
+def _read_survey(f: _Fields) -> SurveyRequest:
+    verb = f.raw("verb", expected="claim, finish or status")
+    try:
+        verb = SurveyVerb(verb)
+    except ValueError:
+        raise f._bad("verb", "claim, finish or status", verb) from None
+    message = SurveyRequest(request_id=f.uuid("request_id"), verb=verb, body=_survey_body(f))
+    f.done()
+    return message
+
+
+def _read_warning(f: _Fields) -> WarningNotice:
+    order_ids = f.raw("order_ids", default=[])
+    if not isinstance(order_ids, list) or not all(isinstance(o, str) for o in order_ids) or len(order_ids) > 1000:
+        raise f._bad("order_ids", "a list of order ids", order_ids)
+    message = WarningNotice(
+        cursor=f.integer("cursor"), warning_id=f.text("warning_id", limit=64),
+        kind=f.text("kind", limit=64, pattern=_CODE, what="a warning kind"),
+        severity=f.text("severity", limit=64, pattern=_CODE, what="a severity"), order_ids=tuple(order_ids),
+        message=f.text("message", limit=MAX_TEXT_CHARS), unit=f.text("unit", limit=MAX_TEXT_CHARS, nullable=True,
+                                                                      default=None),
+        deadline=f.text("deadline", limit=64, nullable=True, default=None),
+        raised_at=f.text("raised_at", limit=64, nullable=True, default=None))
+    f.done()
+    return message
+
+
+def _read_survey_reply(f: _Fields) -> SurveyReply:
+    message = SurveyReply(request_id=f.uuid("request_id"), ok=f.boolean("ok"), body=_survey_body(f),
+                          code=f.text("code", limit=64, pattern=_CODE, nullable=True, default=None,
+                                      what="a code (lower-case letters, digits, _)"))
+    f.done()
+    return message
+
+
 def _read_feedback_page(f: _Fields) -> FeedbackPage:
     request_id = f.uuid("request_id")
     after = f.raw("next", default=None)
@@ -944,14 +1048,16 @@ def _read_change_batch(f: _Fields) -> ChangeBatch:
     if not isinstance(items, list) or not items:
         raise SyncError("changes.items must be a non-empty list", code="bad_field",
                         details={"type": "changes", "field": "items"})
-    out: list[Change | KbChange] = []
+    out: list[Change | KbChange | WarningNotice] = []
+    readers: dict[str, Callable[[_Fields], Any]] = {MessageType.CHANGE.value: _read_change,
+                                                    MessageType.KB_CHANGE.value: _read_kb_change,
+                                                    MessageType.WARNING.value: _read_warning}
     for i, item in enumerate(items):
         kind = item.get("type") if isinstance(item, dict) else None
-        if kind not in (MessageType.CHANGE.value, MessageType.KB_CHANGE.value):
-            raise SyncError(f"changes.items[{i}] must be a change or kb_change object", code="bad_field",
+        if kind not in readers:
+            raise SyncError(f"changes.items[{i}] must be a change, kb_change or warning object", code="bad_field",
                             details={"type": "changes", "field": f"items[{i}]"})
-        reader = _read_change if kind == MessageType.CHANGE.value else _read_kb_change
-        out.append(reader(_Fields(item, kind)))
+        out.append(readers[kind](_Fields(item, kind)))
     cursors = [c.cursor for c in out]
     if cursors != sorted(set(cursors)):
         raise SyncError("changes.items must have strictly increasing cursors", code="bad_field",
@@ -1050,6 +1156,9 @@ _READERS: Mapping[MessageType, Callable[[_Fields], Message]] = {
     MessageType.KB_CHANGE: _read_kb_change,
     MessageType.FEEDBACK_READ: _read_feedback_read,
     MessageType.FEEDBACK_PAGE: _read_feedback_page,
+    MessageType.SURVEY: _read_survey,
+    MessageType.SURVEY_REPLY: _read_survey_reply,
+    MessageType.WARNING: _read_warning,
     MessageType.PING: _read_ping,
     MessageType.PONG: _read_pong,
     MessageType.ERROR: _read_error,

@@ -174,6 +174,7 @@ class SurveyCall:
     work_order: str
     outcome: OriginateOutcome
     uniqueid: str | None = None
+    channel: str | None = None  # the survey's Local `;1` (what an audio fork spies on)
 
 
 @dataclass(frozen=True)
@@ -530,7 +531,9 @@ class CallControl:
                                          purpose={"number": target, "work_order": work_order_id})
         outcome = _outcome(response)
         uniqueid = response.get("Uniqueid")
-        return SurveyCall(action_id, target, work_order_id, outcome, uniqueid if uniqueid != "<unknown>" else None)
+        channel = response.get("Channel") or None
+        return SurveyCall(action_id, target, work_order_id, outcome, uniqueid if uniqueid != "<unknown>" else None,
+                          channel if outcome is OriginateOutcome.ANSWERED else None)
 
     # Recording --------------------------------------------------------------------------------------------------------
     def recording_name(self, call_id: str) -> str:

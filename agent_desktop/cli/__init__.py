@@ -24,6 +24,7 @@ from agent_desktop.cli import (
     prefill,
     rules,
     server,
+    survey,
     sync,
     transcribe,
     units,
@@ -47,7 +48,8 @@ _GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     models.register,
     transcribe.register,
     prefill.register,
-    announcements.register,  # `survey announcements`; the survey dialer's module will host it instead
+    survey.register,  # `survey run`, `survey status`
+    announcements.register,  # joins the survey group: `survey announcements`
 )
 
 

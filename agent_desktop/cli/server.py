@@ -1,7 +1,8 @@
 """`agent-desktop server`: the central ticket store (工单中心库) the seats, units and supervisors sync with.
 
     agent-desktop server [--db URL] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
-    agent-desktop server add-user NAME --role agent|leader_seat|supervisor|unit [--unit UNIT] [--replace] [--db URL]
+    agent-desktop server add-user NAME --role agent|leader_seat|supervisor|unit|survey [--unit UNIT] [--replace]
+                                  [--db URL]
     agent-desktop server users [--db URL]
     agent-desktop server disable-user NAME [--enable] [--db URL]
     agent-desktop server migrate [--db URL]
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from sync.server.store import CentralStore
 
 DEFAULT_LISTEN = "127.0.0.1:8765"
-USER_ROLES = (Role.AGENT, Role.LEADER_SEAT, Role.SUPERVISOR, Role.UNIT)
+USER_ROLES = (Role.AGENT, Role.LEADER_SEAT, Role.SUPERVISOR, Role.UNIT, Role.SURVEY)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -204,7 +205,8 @@ def run_serve(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line: a stop may follow it at once
             loop.add_signal_handler(sig, stop.set)
-        server = CentralServer(_db_url(args), host=host, port=port, ssl_context=context)
+        server = CentralServer(_db_url(args), host=host, port=port, ssl_context=context,
+                               survey_settings=command_config(args).survey)
         await server.start()
         try:
             print(f"listening on {server.url}", flush=True)

@@ -99,6 +99,7 @@ class Action(StrEnum):
     START_REVISIT = "start_revisit"
     RECORD_RATING = "record_rating"
     RATING_TIMEOUT = "rating_timeout"
+    FAIL_AUTOMATED_VISIT = "fail_automated_visit"
     CONFIRM_RATING = "confirm_rating"
     CHANGE_RATING = "change_rating"
     SEND_BACK_FOR_REDO = "send_back_for_redo"
@@ -132,6 +133,7 @@ _ACTION_ZH = {
     "start_revisit": "发起回访",
     "record_rating": "回访评价",
     "rating_timeout": "超时视为基本满意",
+    "fail_automated_visit": "自动回访失败转人工",
     "confirm_rating": "人工回访确认",
     "change_rating": "人工回访更正",
     "send_back_for_redo": "发回重办",
@@ -314,6 +316,15 @@ class RatingTimeout(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class FailAutomatedVisit(Command):
+    """The automated visit cannot reach the caller at all (空号, 停机): a manual revisit within 1 WD instead."""
+
+    action: ClassVar[Action] = Action.FAIL_AUTOMATED_VISIT
+    reason: str
+    evidence: str | None = None  # the recording of the failed call
+
+
+@dataclass(frozen=True, slots=True)
 class ConfirmRating(Command):
     """The manual visitor confirms the unsatisfied rating. `unit_at_fault` is the visitor's judgement (第34条(三))."""
 
@@ -383,6 +394,8 @@ CENTER = frozenset({Role.SUPERVISOR})
 UNIT = frozenset({Role.UNIT})
 SEATS_AND_CENTER = SEATS | CENTER
 AUTOMATION_AND_CENTER = frozenset({Role.SYSTEM, Role.SUPERVISOR})
+# the survey dialer's user: the visit's steps and nothing else (the 72-hour timeout is the centre's clock's)
+SURVEY_AND_CENTER = AUTOMATION_AND_CENTER | {Role.SURVEY}
 ANYONE_ON_THE_ORDER = SEATS | CENTER | UNIT | {Role.SYSTEM}
 
 # Steps only the lead unit of the order may take (第16条: the lead handles and reports).
@@ -438,10 +451,11 @@ _TABLE: tuple[Transition, ...] = (
     _t(S.SIGNED, Action.REPORT_COMPLETION, UNIT, "第22条", S.COMPLETED),
     _t(S.EXTENSION_REQUESTED, Action.REPORT_COMPLETION, UNIT, "第22条", S.COMPLETED),
     # return visits (第25–26条) and redo (第33条)
-    _t(S.COMPLETED, Action.START_REVISIT, AUTOMATION_AND_CENTER, "第25条", S.REVISITING),
+    _t(S.COMPLETED, Action.START_REVISIT, SURVEY_AND_CENTER, "第25条", S.REVISITING),
     _t(S.COMPLETED, Action.SEND_BACK_FOR_REDO, CENTER, "第33条", S.SIGNED),
-    _t(S.REVISITING, Action.START_REVISIT, AUTOMATION_AND_CENTER, "第25条"),  # a retry of the survey call
-    _t(S.REVISITING, Action.RECORD_RATING, AUTOMATION_AND_CENTER, "第26条", S.CLOSED, S.MANUAL_REVISIT),
+    _t(S.REVISITING, Action.START_REVISIT, SURVEY_AND_CENTER, "第25条"),  # a retry of the survey call
+    _t(S.REVISITING, Action.RECORD_RATING, SURVEY_AND_CENTER, "第26条", S.CLOSED, S.MANUAL_REVISIT),
+    _t(S.REVISITING, Action.FAIL_AUTOMATED_VISIT, SURVEY_AND_CENTER, "第26条", S.MANUAL_REVISIT),
     _t(S.REVISITING, Action.RATING_TIMEOUT, AUTOMATION_AND_CENTER, "第26条", S.CLOSED),
     _t(S.MANUAL_REVISIT, Action.CONFIRM_RATING, CENTER, "第26条", S.CLOSED),
     _t(S.MANUAL_REVISIT, Action.CHANGE_RATING, CENTER, "第26条", S.CLOSED),
@@ -994,6 +1008,20 @@ def _rating_timeout(order: WorkOrder, cmd: RatingTimeout, actor: Actor, now: dat
     return S.CLOSED, changes, "no rating within 72 hours: deemed 基本满意"
 
 
+def _fail_automated_visit(order: WorkOrder, cmd: FailAutomatedVisit, actor: Actor, now: datetime,
+                          ctx: RuleContext):
+    reason = _text(cmd.reason)
+    if not reason:
+        raise InvalidCommand("a failed automated visit needs its reason (空号, 停机, …)", code="bad_value")
+    if not order.revisits:
+        raise InvalidCommand("no return visit was started on this order")
+    last = order.revisits[-1]
+    revisits = (*order.revisits[:-1], replace(last, evidence=cmd.evidence or last.evidence, note=reason))
+    changes: dict[str, Any] = {"revisits": revisits,
+                               "revisit_due": ctx.calendar.due(now, ctx.rules.manual_revisit_within_wd)}
+    return S.MANUAL_REVISIT, changes, f"自动回访失败: {reason}"
+
+
 def _confirm_rating(order: WorkOrder, cmd: ConfirmRating, actor: Actor, now: datetime, ctx: RuleContext):
     visit = RevisitRecord(channel=RevisitChannel.MANUAL, started_at=now, rating=Rating.UNSATISFIED, rated_at=now,
                           evidence=cmd.evidence, note=cmd.note or None)
@@ -1182,6 +1210,7 @@ _HANDLERS: Mapping[Action, Handler] = {
     Action.START_REVISIT: _start_revisit,
     Action.RECORD_RATING: _record_rating,
     Action.RATING_TIMEOUT: _rating_timeout,
+    Action.FAIL_AUTOMATED_VISIT: _fail_automated_visit,
     Action.CONFIRM_RATING: _confirm_rating,
     Action.CHANGE_RATING: _change_rating,
     Action.SEND_BACK_FOR_REDO: _send_back_for_redo,
@@ -1229,6 +1258,6 @@ COMMAND_TYPES: Mapping[Action, type[Command]] = {
     for cls in (EditFields, LinkCall, NotAccept, AnswerOnLine, PromiseReply, RecordReply, Dispatch, Sign,
                 RequestReturn, ApproveReturn, RejectReturn, ReferToCoordination, DecideCoordination, RequestExtension,
                 ApproveExtension, RejectExtension, RecordResponse, ReportCompletion, StartRevisit, RecordRating,
-                RatingTimeout, ConfirmRating, ChangeRating, SendBackForRedo, FileAppeal, DecideAppeal, OpenSupervision,
-                EscalateSupervision, CloseSupervision)
+                RatingTimeout, FailAutomatedVisit, ConfirmRating, ChangeRating, SendBackForRedo, FileAppeal,
+                DecideAppeal, OpenSupervision, EscalateSupervision, CloseSupervision)
 }

@@ -13,7 +13,8 @@ class Role(StrEnum):
     LEADER_SEAT = "leader_seat"  # 专业座席/现场接听: a unit's leader answering on site (第29–30条)
     SUPERVISOR = "supervisor"  # 热线中心/管理部门: reviews, return visits, supervision, assessment (第7–8条)
     UNIT = "unit"  # 责任单位: signs, handles, returns, extends, reports, appeals (第11条)
-    SYSTEM = "system"  # the desk's own automation: survey dialer, timers
+    SYSTEM = "system"  # the centre's own automation: its clock (timeouts, supervisions, warnings)
+    SURVEY = "survey"  # the automated return-visit dialer (自动回访): starts visits and records ratings, nothing else
 
     @property
     def zh(self) -> str:
@@ -26,6 +27,7 @@ _ROLE_ZH = {
     Role.SUPERVISOR: "热线中心",
     Role.UNIT: "责任单位",
     Role.SYSTEM: "系统",
+    Role.SURVEY: "自动回访",
 }
 
 

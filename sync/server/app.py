@@ -50,10 +50,13 @@ from agent_desktop.core.errors import SyncError
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.core.prefill_feedback import FEEDBACK_READERS
 from agent_desktop.core.privacy import FieldCipher
-from agent_desktop.core.roles import Actor
+from agent_desktop.core.roles import Actor, Role
+from agent_desktop.core.survey import AttemptOutcome, CallingPolicy, SurveySettings
 from sync import protocol
 from sync.server import db
+from sync.server.clock import CLOCK_INTERVAL_S, CentreClock
 from sync.server.store import MAX_BATCH, CentralStore, ChangeRow, Outcome, Submitted, User, hash_token, utc_now
+from sync.server.survey import Step, SurveyBook
 from sync.server.throttle import REJECT_BURST, REJECT_RATE, RejectionThrottle
 from sync.wire_log import wire_log
 
@@ -151,7 +154,8 @@ class CentralServer:
                  ctx: RuleContext | None = None, clock: Callable[[], datetime] = utc_now,
                  hello_timeout_s: float = HELLO_TIMEOUT_S, access_check_s: float = POLL_INTERVAL_S,
                  cipher: FieldCipher | None = None, reject_burst: float = REJECT_BURST,
-                 reject_rate: float = REJECT_RATE) -> None:
+                 reject_rate: float = REJECT_RATE, survey_settings: SurveySettings | None = None,
+                 clock_interval_s: float = CLOCK_INTERVAL_S, server_id: str | None = None) -> None:
         self.hello_timeout_s = hello_timeout_s
         self.access_check_s = access_check_s
         self.db_url = db_url or db.default_db_url()
@@ -162,6 +166,10 @@ class CentralServer:
         self.engine = db.create_engine(self.db_url)
         self.store = CentralStore(self.engine, ctx=ctx, clock=clock, cipher=cipher)
         self.throttle = RejectionThrottle(burst=reject_burst, rate=reject_rate)
+        policy = CallingPolicy(survey_settings or SurveySettings(), self.store.ctx.calendar)
+        self.survey = SurveyBook(self.engine, policy, decode=self.store._decode, cipher=cipher)
+        self.clock_interval_s = clock_interval_s
+        self.centre_clock = CentreClock(self.store, server_id=server_id)
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         self._reader_threads = ThreadPoolExecutor(4, thread_name_prefix="store-reader")
         self._queue: asyncio.Queue[tuple[Submitted, asyncio.Future[Outcome]]] | None = None
@@ -194,6 +202,8 @@ class CentralServer:
         self._tasks.append(asyncio.create_task(self._access_loop(), name="access-check"))
         if self.store.is_postgres:
             self._tasks.append(asyncio.create_task(self._listen_loop(), name="pg-listen"))
+        if self.clock_interval_s > 0:
+            self._tasks.append(asyncio.create_task(self._clock_loop(), name="centre-clock"))
         self._server = await serve(
             self._handle, self.host, self._port, ssl=self.ssl_context, process_request=self._process_request,
             max_size=TRANSPORT_MAX_BYTES, server_header="agent-desktop-central-store", compression=None,
@@ -341,7 +351,12 @@ class CentralServer:
             except SyncError as exc:
                 await self._refused_message(ws, connection, exc)
                 continue
-            if isinstance(message, protocol.Push | protocol.KbPush):
+            if isinstance(message, protocol.Push | protocol.KbPush) and connection.user.role is Role.SURVEY:
+                # the dialer's user records ratings only through the attempts it claimed (`survey` messages)
+                await connection.answers.put(_survey_user_refused(message))
+            elif isinstance(message, protocol.SurveyRequest):
+                await connection.answers.put(await self._survey_request(connection, message))
+            elif isinstance(message, protocol.Push | protocol.KbPush):
                 future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
                 await connection.answers.put(future)
                 self._queue.put_nowait((Submitted(connection.user, connection.seat, message, utc_now()), future))
@@ -384,6 +399,103 @@ class CentralServer:
         items, after = await self._in_reader(lambda: self.store.feedback_page(
             after=read.after, since=read.since, until=read.until, limit=read.limit))
         return protocol.dump_feedback_page(read.request_id, items, after)
+
+    async def _survey_request(self, connection: _Connection, request: protocol.SurveyRequest) -> str:
+        """claim / finish for the survey dialer's user; status for it and supervisors; anyone else is refused."""
+        role = connection.user.role
+        verb = protocol.SurveyVerb(request.verb)
+        allowed = role is Role.SURVEY or (role is Role.SUPERVISOR and verb is protocol.SurveyVerb.STATUS)
+        if not allowed:
+            log.warning("%s (%s) sent a survey %s", connection.user.user_id, role.value, verb.value)
+            return _survey_reply(request, False, {"message": f"a {role.value} may not {verb.value} survey "
+                                                             "attempts"}, "role_not_allowed")
+        dialer = f"{connection.user.user_id}/{connection.client_id}"
+        body = request.body
+        try:
+            if verb is protocol.SurveyVerb.STATUS:
+                now = self.store.clock()
+                return _survey_reply(request, True, await self._in_reader(self.survey.status, now))
+            if verb is protocol.SurveyVerb.CLAIM:
+                limit = body.get("limit", 1)
+                if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 64:
+                    raise SyncError("claim.limit must be a whole number from 0 to 64", code="bad_field")
+                now = self.store.clock()
+                claims, steps = await self._in_reader(self.survey.claim, dialer, limit, now)
+                outcomes = await self._apply_steps(connection.user, steps, now)
+                granted = []
+                for claim, outcome in zip(claims, outcomes, strict=True):
+                    if outcome.applied or outcome.code is None:
+                        granted.append(claim.to_dict())
+                    else:  # the order left the visit between the claim and its start: no call
+                        await self._in_reader(self.survey.abandon, claim.attempt_id, outcome.code, now)
+                return _survey_reply(request, True, {"claims": granted, "server_time": now.isoformat()})
+            attempt_id = body.get("attempt_id")
+            digit, recording = body.get("digit"), body.get("recording")
+            if not isinstance(attempt_id, str) or not 0 < len(attempt_id) <= 80:
+                raise SyncError("finish.attempt_id must be an attempt id", code="bad_field")
+            try:
+                outcome = AttemptOutcome(body.get("outcome"))
+            except ValueError:
+                raise SyncError(f"finish.outcome must be one of {', '.join(AttemptOutcome)}",
+                                code="bad_field") from None
+            for name, value, limit in (("digit", digit, 8), ("recording", recording, 400)):
+                if value is not None and (not isinstance(value, str) or len(value) > limit):
+                    raise SyncError(f"finish.{name} must be text of at most {limit} characters or null",
+                                    code="bad_field")
+            now = self.store.clock()
+            finished = await self._in_reader(self.survey.finish, dialer, attempt_id, outcome, digit,
+                                             recording, now)
+            outcomes = await self._apply_steps(connection.user, list(finished.steps), now)
+            return _survey_reply(request, True, {
+                "attempt_id": attempt_id, "outcome": finished.outcome.value, "job_state": finished.job_state.value,
+                "next_at": finished.next_at.isoformat() if finished.next_at else None,
+                "duplicate": finished.duplicate,
+                "steps": [{"action": step.command.action.value, "applied": o.applied, "code": o.code}
+                          for step, o in zip(finished.steps, outcomes, strict=True)]})
+        except SyncError as exc:
+            return _survey_reply(request, False, {"message": exc.message}, exc.code)
+
+    async def _apply_steps(self, user: User, steps: list[Step], now: datetime) -> list[Outcome]:
+        """Lifecycle steps the centre takes for `user` (the survey dialer's, the clock's), through the writer like any
+        push: exactly once by their fixed operation ids, and out to every desk that may see the order."""
+        assert self._queue is not None
+        futures = []
+        for step in steps:
+            future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+            push = protocol.Push(op_id=step.op_id, order_id=step.order_id, base_version=0, command=step.command,
+                                 made_at=now)
+            self._queue.put_nowait((Submitted(user, None, push, now), future))
+            futures.append(future)
+        return list(await asyncio.gather(*futures))
+
+    async def _clock_loop(self) -> None:
+        """The centre's clock: one tick per interval in whichever process holds the clock's lease."""
+        while True:
+            # the first tick one interval after start: a process starting does not race the others for the lease
+            await asyncio.sleep(self.clock_interval_s)
+            try:
+                now = self.store.clock()
+                if await self._in_reader(self.centre_clock.acquire, now, self.clock_interval_s):
+                    await self.run_clock(now)
+            except SyncError as exc:
+                log.warning("the centre's clock skipped a tick: %s", exc)
+            except Exception:
+                log.exception("the centre's clock failed in a tick")
+
+    async def run_clock(self, now: datetime) -> dict[str, int]:
+        """One tick of the centre's clock at `now` (tests call it with their own time)."""
+        steps = await self._in_reader(self.centre_clock.due_steps, now)
+        outcomes = await self._apply_steps(self.centre_clock.user, steps, now)
+        applied = sum(1 for o in outcomes if o.change is not None)  # a replayed op id answers without a change
+        warnings = await self._in_reader(self.centre_clock.warnings, now)
+        rows = await asyncio.get_running_loop().run_in_executor(self._writer_thread, self.store.raise_warnings,
+                                                                warnings, now)
+        if rows and self._feed is not None and not self._feed.extend(rows):
+            self._poke.set()
+        counts = {"steps": len(steps), "applied": applied, "warnings": len(rows)}
+        if applied:
+            log.info("the centre's clock applied %d of %d steps", applied, len(steps))
+        return counts
 
     async def _answer_loop(self, ws: ServerConnection, connection: _Connection) -> None:
         while True:
@@ -521,6 +633,19 @@ class CentralServer:
                 log.warning("LISTEN connection to PostgreSQL lost: %s; retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
+
+
+def _survey_reply(request: protocol.SurveyRequest, ok: bool, body: dict[str, Any], code: str | None = None) -> str:
+    return protocol.encode(protocol.SurveyReply(request.request_id, ok, body, code))
+
+
+def _survey_user_refused(message: protocol.Push | protocol.KbPush) -> str:
+    reason = "the survey dialer's user records ratings of the attempts it claimed, and nothing else"
+    if isinstance(message, protocol.KbPush):
+        return protocol.encode(protocol.KbReject(op_id=message.op_id, entry_id=message.entry_id,
+                                                 code="role_not_allowed", reason=reason))
+    return protocol.encode(protocol.Reject(op_id=message.op_id, order_id=message.order_id, code="role_not_allowed",
+                                           reason=reason))
 
 
 def _batches(texts: list[str]) -> list[str]:

@@ -18,6 +18,9 @@ operations   every operation received exactly once, applied or rejected, with th
 kb_entries   the current state of every knowledge-base entry
 prefill_feedback  per order, the pre-fill feedback of the seat's latest step that carried one (what was suggested,
              what the order holds, anonymous callers' values sealed), with who sent it and when; supervisors read it
+survey_jobs  per order in the return visit, the automated survey's schedule: state, attempts, next attempt's time
+survey_attempts  every survey attempt ever claimed, with the dialer's lease, its outcome, digit and recording
+server_jobs  leased rows of the centre's scheduled jobs (the clock), so one process of several runs each tick
 """
 
 from __future__ import annotations
@@ -134,6 +137,48 @@ prefill_feedback = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),  # core.prefill_feedback's JSON, checked when received
 )
 sa.Index("ix_prefill_feedback_made_at", prefill_feedback.c.made_at)
+
+survey_jobs = sa.Table(
+    "survey_jobs",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # core.survey.JobState
+    sa.Column("attempts", sa.Integer, nullable=False),  # attempts claimed so far
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=True),  # the next attempt's earliest time (queued)
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True),  # the 72 hours run from here
+    sa.Column("outcome", sa.String(32), nullable=True),  # the last attempt's outcome
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_survey_jobs_due", survey_jobs.c.state, survey_jobs.c.next_at)
+
+survey_attempts = sa.Table(
+    "survey_attempts",
+    metadata,
+    sa.Column("attempt_id", sa.String(80), primary_key=True),  # "<order id>#<n>": one row per attempt, ever
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("attempt_no", sa.Integer, nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("dialer", sa.String(64), nullable=False),  # the dialer process (user and client id) holding it
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),  # core.survey.AttemptOutcome
+    sa.Column("digit", sa.String(8), nullable=True),
+    sa.Column("recording", sa.Text, nullable=True),
+)
+sa.Index("ix_survey_attempts_open", survey_attempts.c.finished_at, survey_attempts.c.lease_until)
+sa.Index("ix_survey_attempts_finished", survey_attempts.c.finished_at)
+
+server_jobs = sa.Table(
+    "server_jobs",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),  # "clock"
+    sa.Column("owner", sa.String(64), nullable=True),  # the server process holding the lease
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=True),
+)
 
 
 def default_db_url() -> str:

@@ -116,6 +116,8 @@ class Audience:
     def admits(self, actor: Actor) -> bool:
         if actor.role in (Role.SUPERVISOR, Role.SYSTEM):
             return True
+        if actor.role is Role.SURVEY:
+            return False  # the dialer gets its numbers from its claims, never the orders themselves
         if actor.role is Role.UNIT:
             return self.all_units or (actor.unit is not None and actor.unit in self.units)
         return self.seats
@@ -177,6 +179,8 @@ def _with_payload(head: dict[str, Any], name: str, payload: str | None) -> str:
 
 
 def change_text(cursor: int, kind: str, entity_id: str, *, version: int, op_id: str | None, payload: str) -> str:
+    if kind == "warning":  # the payload holds the notice's fields (`raise_warnings`)
+        return _dumps({"type": "warning", "cursor": cursor, "warning_id": entity_id, **json.loads(payload)})
     if kind == "order":
         head = {"type": "change", "cursor": cursor, "order_id": entity_id, "version": version, "op_id": op_id}
         return _with_payload(head, "order", payload)
@@ -425,6 +429,52 @@ class CentralStore:
         while len(self._versions) > _ORDER_CACHE_SIZE:
             self._versions.popitem(last=False)
         return outcomes
+
+    def raise_warnings(self, warnings: Sequence[Any], now: datetime) -> list[ChangeRow]:
+        """Early warnings (`core.early_warning.EarlyWarning`) into the change log, each once (its id is a digest of
+        kind, orders, deadline and unit: the same warning at the next tick is not raised again; a new kind for the
+        same order — due soon, then overdue — is). Seen by the centre, the seats, and the units of its orders."""
+        if not warnings:
+            return []
+        keyed = {}
+        for warning in warnings:
+            deadline = warning.deadline.isoformat() if warning.deadline is not None else ""
+            key = hashlib.sha256("|".join([warning.kind.value, ",".join(sorted(warning.order_ids)), deadline,
+                                           warning.unit or ""]).encode()).hexdigest()[:40]
+            keyed[key] = (warning, deadline)
+        c = db.changes.c
+        try:
+            with self.engine.begin() as conn:
+                if self.is_postgres:
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+                known = set(conn.execute(sa.select(c.entity_id).where(c.kind == "warning")
+                                         .where(c.entity_id.in_(list(keyed)))).scalars())
+                head = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.cursor), 0))).scalar_one())
+                rows: list[ChangeRow] = []
+                inserts = []
+                for key, (warning, deadline) in keyed.items():
+                    if key in known:
+                        continue
+                    head += 1
+                    units = tuple(sorted({warning.unit} if warning.unit else set()))
+                    audience = Audience(units=units)
+                    payload = _dumps({"kind": warning.kind.value, "severity": warning.severity.value,
+                                      "order_ids": list(warning.order_ids), "message": warning.message,
+                                      "unit": warning.unit, "deadline": deadline or None,
+                                      "raised_at": now.isoformat()})
+                    inserts.append({"cursor": head, "kind": "warning", "entity_id": key, "version": 1,
+                                    "op_id": None, "units": audience.to_text(), "created_at": now,
+                                    "payload": payload})
+                    rows.append(ChangeRow(head, "warning", key, 1, audience,
+                                          change_text(head, "warning", key, version=1, op_id=None,
+                                                      payload=payload)))
+                if inserts:
+                    conn.execute(db.changes.insert(), inserts)
+                    if self.is_postgres:
+                        conn.execute(sa.select(sa.func.pg_notify(db.NOTIFY_CHANNEL, str(head))))
+        except SQLAlchemyError as exc:
+            raise _db_error("raise warnings", exc) from exc
+        return rows
 
     def order_payload(self, order: WorkOrder) -> str:
         """The order's stored JSON text: exactly `work_order_to_dict`'s, but the history entries already encoded at

@@ -87,6 +87,7 @@ _OUTCOME_REASON = {"busy": REASON_BUSY, "noanswer": REASON_NO_ANSWER, "congestio
                    "failure": REASON_FAILURE}
 _OUTCOME_DIALSTATUS = {"busy": "BUSY", "noanswer": "NOANSWER", "congestion": "CONGESTION", "failure": "CHANUNAVAIL"}
 _OUTCOME_CAUSE = {"busy": 17, "noanswer": 19, "congestion": 34, "failure": 0, "cancel": 16, "answered_elsewhere": 26}
+SURVEY_READINGS = 2  # the survey asks again once after an invalid digit (extensions.conf [survey])
 _PARTY_RE = re.compile(r"^(?:talk|stay)(\d+)$")
 
 
@@ -1212,15 +1213,21 @@ class Engine:
         caller.after_bridge = go_on or caller_after
 
     def _run_survey(self, chan: Channel, context: str, exten: str) -> None:
-        """`survey,s`: Answer, Read(SAT,custom/survey_prompt,1,,2,5), UserEvent(Survey,Result,Caller), Hangup."""
+        """`survey,s`: Answer, Read(SAT,custom/survey_prompt,1,,2,5), UserEvent(Survey,Result,Caller), Hangup.
+
+        The callee's `dtmf` is what it presses at each reading of the question: "2" a valid answer; "" nothing (the
+        Read's own second try times out too); "7" an invalid digit, then nothing; "72" an invalid digit, then 2 at
+        the IVR's retry (extensions.conf asks again once after an invalid digit). A callee hanging up during the
+        prompt (`hangup_after_s` shorter than the prompt) leaves no UserEvent."""
         self.newexten(chan, "Answer", "", context=context, exten=exten, priority=1)
         self.newstate(chan, UP)
         self.newexten(chan, "Read", "SAT,custom/survey_prompt,1,,2,5", priority=2)
-        self.later(2.0, self._survey_digit, chan, chan.dtmf, owner=chan)
+        self.later(2.0, self._survey_digit, chan, chan.dtmf, 1, owner=chan)
 
-    def _survey_digit(self, chan: Channel, digit: str) -> None:
+    def _survey_digit(self, chan: Channel, presses: str, reading: int = 1) -> None:
         if chan.hung_up:
             return
+        digit, rest = presses[:1], presses[1:]
         if digit:
             half = chan.partner
             dialled = next((c for c in half.bridge.channels if c is not half), None) if (
@@ -1241,6 +1248,13 @@ class Engine:
                                             ("Direction", direction)])
             self.varset(chan, "SAT", digit)
             self.varset(chan, "READSTATUS", "OK")
+            if digit not in "123" and reading < SURVEY_READINGS:
+                # an invalid digit: the dialplan asks once more
+                self.newexten(chan, "Read", "SAT,custom/survey_prompt,1,,2,5", priority=2)
+                self.later(2.0, self._survey_digit, chan, rest, reading + 1, owner=chan)
+                return
+            if digit not in "123":
+                digit = ""  # still invalid after the retry: the dialplan clears SAT
         else:
             self.varset(chan, "READSTATUS", "TIMEOUT")
         self.newexten(chan, "UserEvent", f"Survey,Result: {digit},Caller: {chan.cid_num}", priority=3)

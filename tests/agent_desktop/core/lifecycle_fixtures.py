@@ -148,6 +148,7 @@ def valid_command(action: lc.Action, order: WorkOrder, now: datetime) -> tuple[l
         lc.Action.REPORT_COMPLETION: lc.ReportCompletion(report(now)),
         lc.Action.START_REVISIT: lc.StartRevisit(),
         lc.Action.RECORD_RATING: lc.RecordRating(Rating.SATISFIED, "dtmf:1"),
+        lc.Action.FAIL_AUTOMATED_VISIT: lc.FailAutomatedVisit("空号", "survey-13800138000-1.wav"),
         lc.Action.CONFIRM_RATING: lc.ConfirmRating(),
         lc.Action.CHANGE_RATING: lc.ChangeRating(Rating.BASICALLY_SATISFIED, "回访核实已解决"),
         lc.Action.SEND_BACK_FOR_REDO: lc.SendBackForRedo("办理结果与实际不符"),

@@ -120,6 +120,7 @@ def _any_instance(command_type: type[lc.Command]) -> lc.Command:
         lc.ReportCompletion: lc.ReportCompletion(report(T0)),
         lc.RecordResponse: lc.RecordResponse("已联系"),
         lc.RecordRating: lc.RecordRating(Rating.SATISFIED),
+        lc.FailAutomatedVisit: lc.FailAutomatedVisit("空号"),
         lc.ChangeRating: lc.ChangeRating(Rating.SATISFIED, "r"),
         lc.SendBackForRedo: lc.SendBackForRedo("r"),
         lc.FileAppeal: lc.FileAppeal(AppealReason.VISITOR_LED_CALLER, ("e",)),

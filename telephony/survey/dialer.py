@@ -1,0 +1,279 @@
+"""The survey dialer: claims attempts from the central store, places each call through the telephony facade into the
+survey IVR, and reports how it ended.
+
+Theory of operation
+-------------------
+The schedule is the centre's (`sync.server.survey`): which order is due, inside which calling window, which attempt
+this is, whether a number is already in a call, the channel cap and the pace across every dialer. This process
+keeps no schedule of its own: it asks for one attempt at a time when its pacer and its channels allow, so a killed
+dialer loses nothing but the calls it had in the air (the centre counts them `interrupted` when their lease runs
+out, and never places that attempt again).
+
+Each claimed attempt is one survey Originate (`TelephonyService.survey`: the hotline's caller ID towards the citizen,
+the dialplan's recording, the `survey` context's question and DTMF read with its retry). Its outcome:
+
+- not answered: busy / no answer / congestion / failed (the Originate's outcome);
+- answered: an `AnnouncementDetector`, when one is configured, may first say the answer is a carrier's recording
+  (空号, 停机 end the attempts and send the order to a manual revisit; 关机, 无法接通, 通话中 are retried); else the
+  `survey_result` of this Originate: 1/2/3 is a rating; nothing or an invalid digit after the IVR's retry counts
+  as no digit (retried like no answer); no result at all within `result_timeout_s` means the citizen hung up
+  during the prompt.
+
+The report (`finish`) is retried until the centre answers: it is idempotent by attempt id, so a lost answer and a
+second report change nothing. The rating itself is applied by the centre through the lifecycle, with the recording's
+name as the visit's evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agent_desktop.core.errors import AgentDesktopError
+from agent_desktop.core.survey import AttemptOutcome, ClaimedAttempt, outcome_of_announcement, rating_of
+from telephony.survey.pacing import Pacer
+from telephony.tracking.events import OriginateOutcome
+
+log = logging.getLogger(__name__)
+
+_NOT_ANSWERED = {
+    OriginateOutcome.BUSY: AttemptOutcome.BUSY, OriginateOutcome.NO_ANSWER: AttemptOutcome.NO_ANSWER,
+    OriginateOutcome.CONGESTION: AttemptOutcome.CONGESTION, OriginateOutcome.HUNG_UP: AttemptOutcome.NO_ANSWER,
+    OriginateOutcome.CANCELLED: AttemptOutcome.NO_ANSWER, OriginateOutcome.FAILED: AttemptOutcome.FAILED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredCall:
+    """What an announcement detector gets: the answered survey call (its AMI Uniqueid reaches the audio fork)."""
+
+    attempt_id: str
+    number: str
+    action_id: str
+    uniqueid: str | None
+    channel: str | None = None  # the survey's Local `;1`: the audio fork spies on it
+
+
+class SurveyStore(Protocol):
+    """The centre's survey verbs (the composition root gives `sync.survey_client.SurveyClient`)."""
+
+    async def claim(self, limit: int) -> list[ClaimedAttempt]: ...
+
+    async def finish(self, attempt_id: str, outcome: AttemptOutcome, digit: str | None,
+                     recording: str | None) -> dict[str, Any]: ...
+
+
+class AnnouncementDetector(Protocol):
+    """Tells a carrier's recording from a person in the first seconds of an answered call; None: a person (or not
+    sure), the IVR's answer decides. The verdict may be an `AttemptOutcome`, a `core.announcement.AnnouncementKind`
+    or an object with `.kind` (asr.announcements' `Detection`): an adapter forks the call's audio by its Uniqueid and
+    feeds `asr.announcements.detector.AnnouncementDetector.classify`."""
+
+    async def classify(self, call: AnsweredCall) -> object: ...
+
+
+class SurveyTelephony(Protocol):
+    """The part of `telephony.service.TelephonyService` the dialer uses."""
+
+    async def survey(self, number: str, *, work_order_id: str = "") -> Any: ...
+
+    def on_event(self, callback: Callable[[Any], Any]) -> Any: ...
+
+
+@dataclass
+class DialerStats:
+    placed: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    outcomes: Counter[str] | None = None
+    starts: list[float] | None = None  # monotonic start times (the bench's pace)
+
+    def __post_init__(self) -> None:
+        self.outcomes = Counter()
+        self.starts = []
+
+
+class SurveyDialer:
+    def __init__(self, telephony: SurveyTelephony, store: SurveyStore, *, channels: int = 8,
+                 calls_per_minute: float = 20.0, result_timeout_s: float = 60.0, idle_poll_s: float = 5.0,
+                 detector: AnnouncementDetector | None = None, recording: str = "survey-{number}-{uniqueid}.wav",
+                 prefetch: int = 4, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.telephony = telephony
+        self.store = store
+        self.pacer = Pacer(channels, calls_per_minute)
+        self.result_timeout_s = result_timeout_s
+        self.idle_poll_s = idle_poll_s
+        self.prefetch = max(1, min(prefetch, channels))
+        self.detector = detector
+        self.recording = recording
+        self._monotonic = monotonic
+        self.stats = DialerStats()
+        self._results: dict[str, asyncio.Future[Any]] = {}  # survey Originate ActionID → its survey_result
+        self._early: dict[str, Any] = {}  # results that came before survey() returned (fast IVRs)
+        self._calls: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._subscription: Any = None
+
+    # --- listening ---------------------------------------------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        if getattr(event, "EVENT", "") != "survey_result":
+            return
+        action_id = getattr(event, "action_id", "")
+        future = self._results.get(action_id)
+        if future is not None and not future.done():
+            future.set_result(event)
+        elif action_id:
+            self._early[action_id] = event
+            while len(self._early) > 1000:
+                self._early.pop(next(iter(self._early)))
+
+    # --- the loop ----------------------------------------------------------------------------------------------
+    async def run(self, *, stop_after: int | None = None, stop_when_idle: bool = False) -> DialerStats:
+        """Claim and call until cancelled (or after `stop_after` calls, or when the centre has nothing due and no
+        call is in the air, with `stop_when_idle`).
+
+        Claims are fetched ahead (at most `prefetch`, never more than the free channels) while earlier calls wait
+        for their slot, so the round trip to the centre does not slow the pace; a claim waits a fraction of its
+        lease at most."""
+        self._subscription = self.telephony.on_event(self._on_event)
+        ready: deque[ClaimedAttempt] = deque()
+        refill: asyncio.Task[list[ClaimedAttempt]] | None = None
+        idle = False
+        try:
+            while stop_after is None or self.stats.placed < stop_after:
+                room = min(self.prefetch, self.pacer.channels - self.stats.in_flight) - len(ready)
+                if refill is None and room > 0 and not idle:
+                    refill = asyncio.create_task(self.store.claim(room))
+                if refill is not None and (refill.done() or not ready):
+                    try:
+                        claims = await refill
+                    except (AgentDesktopError, OSError) as exc:
+                        log.warning("cannot claim survey attempts: %s", exc)
+                        claims = []
+                        await asyncio.sleep(self.idle_poll_s)
+                    refill = None
+                    ready.extend(claims)
+                    if not claims and not ready:
+                        if stop_when_idle and self.stats.in_flight == 0:
+                            break
+                        idle = True
+                        await self._idle()
+                        idle = False
+                        continue
+                if not ready:
+                    if refill is None:  # every channel busy: nothing to claim until a call ends
+                        await self._wait_for_a_channel()
+                    continue
+                wait = self.pacer.wait_s(self._monotonic(), self.stats.in_flight)
+                if wait is None:
+                    await self._wait_for_a_channel()
+                    continue
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                self._start(ready.popleft())
+            while self._calls:
+                await asyncio.wait(set(self._calls))
+        finally:
+            if refill is not None:
+                refill.cancel()
+            if ready:
+                # claimed but never placed: their leases run out and the centre counts them interrupted
+                log.warning("%d claimed survey attempts were not placed before the dialer stopped", len(ready))
+            if self._subscription is not None:
+                with contextlib.suppress(Exception):
+                    self._subscription.cancel()
+        return self.stats
+
+    async def _wait_for_a_channel(self) -> None:
+        self._wake.clear()
+        await self._wake.wait()
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
+
+    def _start(self, claim: ClaimedAttempt) -> None:
+        now = self._monotonic()
+        self.pacer.started(now)
+        self.stats.placed += 1
+        self.stats.in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        assert self.stats.starts is not None
+        self.stats.starts.append(now)
+        task = asyncio.create_task(self._attempt(claim), name=f"survey-{claim.attempt_id}")
+        self._calls.add(task)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._calls.discard(task)
+        self.stats.in_flight -= 1
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("survey attempt task failed", exc_info=task.exception())
+
+    # --- one attempt -------------------------------------------------------------------------------------------
+    async def _attempt(self, claim: ClaimedAttempt) -> None:
+        outcome, digit, recording = await self._call(claim)
+        assert self.stats.outcomes is not None
+        self.stats.outcomes[outcome.value] += 1
+        delay = 0.5
+        while True:
+            try:
+                await self.store.finish(claim.attempt_id, outcome, digit, recording)
+                return
+            except (AgentDesktopError, OSError) as exc:
+                # the lease gives the centre's answer minutes; the report is idempotent, so sending it again is safe
+                log.warning("survey attempt %s: the report did not reach the centre (%s); retrying",
+                            claim.attempt_id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _call(self, claim: ClaimedAttempt) -> tuple[AttemptOutcome, str | None, str | None]:
+        try:
+            call = await self.telephony.survey(claim.number, work_order_id=claim.order_id)
+        except AgentDesktopError as exc:
+            log.warning("survey attempt %s: the call could not be placed: %s", claim.attempt_id, exc)
+            return AttemptOutcome.FAILED, None, None
+        outcome = OriginateOutcome(call.outcome)
+        if outcome is not OriginateOutcome.ANSWERED:
+            return _NOT_ANSWERED.get(outcome, AttemptOutcome.FAILED), None, None
+        recording = self.recording.format(number=claim.number, uniqueid=call.uniqueid) if call.uniqueid else None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        early = self._early.pop(call.action_id, None)
+        if early is not None:
+            future.set_result(early)
+        self._results[call.action_id] = future
+        try:
+            if self.detector is not None:
+                kind = await self._classify(claim, call)
+                if kind is not None:
+                    return kind, None, recording
+            try:
+                result = await asyncio.wait_for(asyncio.shield(future), self.result_timeout_s)
+            except TimeoutError:
+                return AttemptOutcome.HUNG_UP, None, recording
+        finally:
+            self._results.pop(call.action_id, None)
+        digit = (getattr(result, "result", "") or "").strip()
+        if rating_of(digit) is None:
+            return AttemptOutcome.NO_DIGIT, digit or None, recording
+        return AttemptOutcome.RATED, digit, recording
+
+    async def _classify(self, claim: ClaimedAttempt, call: Any) -> AttemptOutcome | None:
+        assert self.detector is not None
+        try:
+            verdict = await self.detector.classify(AnsweredCall(claim.attempt_id, claim.number, call.action_id,
+                                                                call.uniqueid, getattr(call, "channel", None)))
+            return outcome_of_announcement(verdict)
+        except Exception:
+            log.exception("survey attempt %s: the announcement detector failed; the IVR's answer decides",
+                          claim.attempt_id)
+            return None
