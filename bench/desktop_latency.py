@@ -460,6 +460,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     sent_ns: dict[str, int] = {}  # Linkedid -> SimSentNs of its AgentCalled
     heard_ns: dict[str, int] = {}  # call id -> when the telephony facade's listener heard the offer (loop thread)
     counts: dict[str, int] = defaultdict(int)
+    catch_up: dict[str, Any] = {}
 
     def pops_measured() -> int:
         return sum(1 for call_id in probe.painted_at if call_id in sent_ns)
@@ -579,6 +580,8 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
 
         def on_changes(order_ids: list[str]) -> None:
             counts["changes_notified"] += len(order_ids)
+            if "from" in catch_up and "caught_up" not in catch_up and counts["changes_notified"] >= args.changes:
+                catch_up["caught_up"] = time.monotonic()
             bridge.changes.emit(len(order_ids))
 
         telephony.on_event(on_call)
@@ -616,7 +619,6 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         main_s = max(30.0, duration_s - pop_seconds)
         pbx.stdin.write(f"flood 0 {args.noise_rate} {main_s}\n")
         pbx.stdin.flush()
-        catch_up: dict[str, Any] = {}
 
         def outage() -> None:
             time.sleep(max(0.0, started + main_s / 3 - time.monotonic()))
@@ -690,7 +692,10 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
                          "over_100_ms": sum(1 for v in every if v > TARGETS["stall_ms"]),
                          "meets_target": max(every, default=0.0) <= TARGETS["stall_ms"]},
             "catch_up": {"changes": args.changes, "store_head": catch_up.get("made"),
-                         "seconds": round(catch_up["to"] - catch_up["from"], 2) if "from" in catch_up else None,
+                         "seconds_to_all_notified": round(catch_up["caught_up"] - catch_up["from"], 2)
+                         if "caught_up" in catch_up else None,
+                         "seconds_to_end_of_shift_check": round(catch_up["to"] - catch_up["from"], 2)
+                         if "from" in catch_up else None,
                          "changes_notified": counts["changes_notified"], "task_refreshes": counts["task_refreshes"],
                          "task_refresh_errors": counts["task_refresh_errors"], "sync_cursor_at_end": synced.cursor,
                          "queue_depth_at_end": synced.queue_depth},
