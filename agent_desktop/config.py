@@ -165,6 +165,7 @@ ENV_AMI_SECRET = "AGENT_DESKTOP_AMI_SECRET"
 ENV_SYNC_TOKEN = "AGENT_DESKTOP_SYNC_TOKEN"
 ENV_SERVER_DB = "AGENT_DESKTOP_SERVER_DB"
 ENV_PBX_SECRET = "AGENT_DESKTOP_PBX_SECRET"
+ENV_SURVEY_TOKEN = "AGENT_DESKTOP_SURVEY_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +241,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
     ami = _ami_from(_Table(data, "ami", config_path))
     sync = _sync_from(_Table(data, "sync", config_path), data_dir)
     # the variables commands read (and the ones the file names for its secrets), taken now, once
-    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ENV_RESOURCES,
-             ami.secret_env, sync.token_env}
+    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ENV_SURVEY_TOKEN,
+             ENV_RESOURCES, ami.secret_env, sync.token_env}
     environment = EnvironmentValues(MappingProxyType({n: env[n] for n in names if n in env}))
     return AppConfig(
         rules=rules,
