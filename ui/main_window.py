@@ -59,15 +59,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.side.setObjectName("sidePanels")
         self.panels: dict[str, QtWidgets.QWidget] = {}
         self.real_panels: set[str] = set()
-        for spec in PANELS:
-            widget, real = build_panel(spec, desk, self.side)
-            self.panels[spec.key] = widget
-            if real:
-                self.real_panels.add(spec.key)
-            self.side.addTab(widget, QCoreApplication.translate("Panels", spec.title))
         self._layout()
         self.actions_by_command = self._build_actions()
         self._connect()
+        self._build_panels(desk)
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
@@ -160,6 +155,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.pop.anonymity_requested.connect(lambda call_id: self.send(ev.MarkAnonymous(call_id)))
         self.form.intent.connect(self.send)
         self.form.evidence_wanted.connect(self.transcript.highlight)
+
+    def _build_panels(self, desk: object | None) -> None:
+        """The side panels on the desk (placeholders without one); built again when the desk arrives."""
+        current = self.side.currentIndex()
+        self.side.clear()
+        for widget in self.panels.values():
+            widget.deleteLater()
+        self.panels.clear()
+        self.real_panels.clear()
+        for spec in PANELS:
+            widget, real = build_panel(spec, desk, self.side)
+            self.panels[spec.key] = widget
+            if real:
+                self.real_panels.add(spec.key)
+            self.side.addTab(widget, QCoreApplication.translate("Panels", spec.title))
+        self.side.setCurrentIndex(max(0, current))
         knowledge = self.panels.get("knowledge")
         for name in ("insert_requested", "answer_inserted", "insert_answer"):
             signal = getattr(knowledge, name, None)
@@ -170,6 +181,17 @@ class MainWindow(QtWidgets.QMainWindow):
         callback = getattr(tasks, "callback_requested", None)
         if callback is not None and hasattr(callback, "connect"):
             callback.connect(lambda order_id: self._seat_action(SeatAction.CALLBACK, "", order_id))
+
+    def attach(self, bridge) -> None:  # type: ignore[no-untyped-def]
+        """Bind to a `DeskBridge` (once the services are up): its states, notices and health in, intents out; the
+        side panels are built on its desk."""
+        self._send = bridge.send
+        bridge.state_changed.connect(self.render)
+        bridge.notice_arrived.connect(self.show_notice)
+        bridge.services_changed.connect(self.show_services)
+        self._build_panels(bridge.desk)
+        self.show_services(bridge.services)
+        self.render(bridge.state)
 
     # --- intents ---------------------------------------------------------------------------------------------
 
@@ -236,10 +258,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
 def window_for(bridge, **options: object) -> MainWindow:  # type: ignore[no-untyped-def]
     """The window bound to a `DeskBridge`: states, notices and health in, intents out."""
-    window = MainWindow(bridge.send, desk=getattr(bridge, "desk", None), **options)  # type: ignore[arg-type]
-    bridge.state_changed.connect(window.render)
-    bridge.notice_arrived.connect(window.show_notice)
-    bridge.services_changed.connect(window.show_services)
-    window.show_services(bridge.services)
-    window.render(bridge.state)
+    window = MainWindow(bridge.send, **options)  # type: ignore[arg-type]
+    window.attach(bridge)
     return window

@@ -13,7 +13,21 @@ import sys
 from collections.abc import Callable, Sequence
 
 from agent_desktop import __version__
-from agent_desktop.cli import ami, calls, kb, models, orders, pbx, prefill, rules, server, sync, transcribe, units
+from agent_desktop.cli import (
+    ami,
+    calls,
+    desktop,
+    kb,
+    models,
+    orders,
+    pbx,
+    prefill,
+    rules,
+    server,
+    sync,
+    transcribe,
+    units,
+)
 from agent_desktop.core.errors import AgentDesktopError
 
 EXIT_OK = 0
@@ -33,6 +47,7 @@ _GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     models.register,
     transcribe.register,
     prefill.register,
+    desktop.register,
 )
 
 
