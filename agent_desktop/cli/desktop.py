@@ -131,6 +131,8 @@ def _run_window(args: argparse.Namespace, demo: Any, seconds: float | None, shot
             raise ConfigError("the configuration names no seat ([seat] interface): the window has no desk",
                               code="no_seat")
         _wire_demo_script(demo, desk)
+        if demo is not None:
+            _log_in_when_connected(desk)
         return desk, {"telephony": app.telephony, "sync": app.sync, "speech": app.speech}
 
     def stop_services() -> None:
@@ -182,6 +184,21 @@ def _demo_numbers() -> list[Any]:
         return []
     return [DirectoryEntry(n["name"], n["number"]) for n in table.get("numbers", [])
             if str(n.get("number", "")).startswith("0731")]
+
+
+def _log_in_when_connected(desk: Any, timeout_s: float = 10.0) -> None:
+    """The demo's seat joins the queue by itself, so callers arrive without a first key press (on the start-up
+    thread, never the Qt one)."""
+    import time  # noqa: PLC0415
+
+    from agent_desktop.desk import QueueState, SeatAction  # noqa: PLC0415
+    from agent_desktop.desk import events as ev  # noqa: PLC0415
+
+    deadline = time.monotonic() + timeout_s
+    while not desk.state.ami_connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if desk.state.ami_connected and desk.state.queue is QueueState.LOGGED_OUT:
+        desk.send(ev.RequestSeatAction(SeatAction.LOG_IN))
 
 
 def _wire_demo_script(demo: Any, desk: Any) -> None:
