@@ -22,16 +22,17 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent_desktop.app import App  # noqa: E402
-from agent_desktop.cli.desktop import _app_parts, _demo_numbers, _wire_demo_script  # noqa: E402
-from agent_desktop.demo import start_demo  # noqa: E402
-from agent_desktop.desk import CallAction, CallState, QueueState, SeatAction  # noqa: E402
-from agent_desktop.desk import events as ev  # noqa: E402
-from ui.bridge import DeskBridge  # noqa: E402
-from ui.main_window import window_for  # noqa: E402
-from ui.qt import QtGui, QtWidgets  # noqa: E402
-from ui.theme import apply_theme  # noqa: E402
-from ui.values import SpeechModel, directory_entries  # noqa: E402
+from agent_desktop.demo import start_demo
+
+from agent_desktop.app import App
+from agent_desktop.cli.desktop import _app_parts, _demo_numbers, _wire_demo_script
+from agent_desktop.desk import CallAction, CallState, QueueState, SeatAction
+from agent_desktop.desk import events as ev
+from ui.bridge import DeskBridge
+from ui.main_window import window_for
+from ui.qt import Qt, QtGui, QtWidgets
+from ui.theme import apply_theme
+from ui.values import SpeechModel, directory_entries
 
 SIZES = ((1366, 768), (1920, 1080))
 UNIT_NUMBER = "073188886666"  # 岳麓区住建局 in resources/scenarios/demo.toml: answers the three-way call
@@ -46,6 +47,60 @@ def wait_for(what: str, condition: Callable[[], bool], timeout_s: float = 90.0) 
         app.processEvents()
         time.sleep(0.02)
     app.processEvents()
+
+
+def drive(desk, window, out: Path) -> None:
+    """Through the main states, a screenshot of each (both sizes)."""
+    def shoot(name: str) -> None:
+        for width, height in SIZES:
+            window.resize(width, height)
+            QtWidgets.QApplication.processEvents()
+            image = window.grab().toImage().convertToFormat(
+                QtGui.QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither
+                | Qt.ImageConversionFlag.AvoidDither)
+            path = out / f"{name}-{width}x{height}.png"
+            image.save(str(path), "PNG", 9)
+            print(f"{path} ({path.stat().st_size // 1024} KiB)")
+        window.resize(*SIZES[0])
+
+    state = lambda: desk.state  # noqa: E731
+    wait_for("AMI connected", lambda: state().ami_connected)
+    desk.send(ev.RequestSeatAction(SeatAction.LOG_IN))
+    wait_for("the seat in the queue", lambda: state().queue is QueueState.READY)
+    shoot("idle")
+    wait_for("a call offered", lambda: state().active_call is not None
+             and state().active_call.state in (CallState.OFFERED, CallState.RINGING))
+    shoot("ringing")
+
+    def in_call() -> bool:
+        call = state().active_call
+        return (call is not None and call.state is CallState.TALKING and len(call.transcript.finals) >= 3
+                and len(call.pending_suggestions) >= 3)
+
+    wait_for("a call with transcript and suggestions", in_call)
+    call_id = state().active_call.call_id
+    window.form.rows[next(iter(window.form.rows))].editor.setFocus()  # the evidence of the first field lit
+    shoot("call")
+    desk.send(ev.RequestCallAction(call_id, CallAction.THREE_WAY, UNIT_NUMBER))
+    wait_for("the unit in the three-way call",
+             lambda: state().find(call_id) is not None
+             and state().find(call_id).state is CallState.CONFERENCE_WITH_UNIT)
+    shoot("three-way")
+    desk.send(ev.RequestCallAction(call_id, CallAction.HANG_UP))
+    wait_for("after-call work", lambda: state().find(call_id) is not None
+             and state().find(call_id).state is CallState.ENDED)
+    desk.send(ev.AcceptAllSuggestions(call_id))
+    wait_for("the suggestions accepted", lambda: not any(not e.is_agents
+                                                         for e in state().call(call_id).pending_suggestions))
+    shoot("after-call-work")
+    window.side.setCurrentWidget(window.panels["tasks"])
+    shoot("my-tasks")
+    window.side.setCurrentWidget(window.panels["knowledge"])
+    search = getattr(window.panels["knowledge"], "search", None)
+    if hasattr(search, "setText"):
+        search.setText("噪音")
+        wait_for("knowledge hits", lambda: True, 2)
+    shoot("knowledge")
 
 
 def main() -> int:
@@ -72,54 +127,7 @@ def main() -> int:
                             after_call_work_s=env.config.seat.after_call_work_s)
         window.show()
 
-        def shoot(name: str) -> None:
-            for width, height in SIZES:
-                window.resize(width, height)
-                QtWidgets.QApplication.processEvents()
-                image = window.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_Indexed8)
-                path = out / f"{name}-{width}x{height}.png"
-                image.save(str(path), "PNG", 9)
-                print(f"{path} ({path.stat().st_size // 1024} KiB)")
-            window.resize(*SIZES[0])
-
-        state = lambda: desk.state  # noqa: E731
-        wait_for("AMI connected", lambda: state().ami_connected)
-        desk.send(ev.RequestSeatAction(SeatAction.LOG_IN))
-        wait_for("the seat in the queue", lambda: state().queue is QueueState.READY)
-        shoot("idle")
-        wait_for("a call offered", lambda: state().active_call is not None
-                 and state().active_call.state in (CallState.OFFERED, CallState.RINGING))
-        shoot("ringing")
-
-        def in_call() -> bool:
-            call = state().active_call
-            return (call is not None and call.state is CallState.TALKING and len(call.transcript.finals) >= 3
-                    and len(call.pending_suggestions) >= 3)
-
-        wait_for("a call with transcript and suggestions", in_call)
-        call_id = state().active_call.call_id
-        window.form.rows[next(iter(window.form.rows))].editor.setFocus()  # the evidence of the first field lit
-        shoot("call")
-        desk.send(ev.RequestCallAction(call_id, CallAction.THREE_WAY, UNIT_NUMBER))
-        wait_for("the unit in the three-way call",
-                 lambda: state().find(call_id) is not None
-                 and state().find(call_id).state is CallState.CONFERENCE_WITH_UNIT)
-        shoot("three-way")
-        desk.send(ev.RequestCallAction(call_id, CallAction.HANG_UP))
-        wait_for("after-call work", lambda: state().find(call_id) is not None
-                 and state().find(call_id).state is CallState.ENDED)
-        desk.send(ev.AcceptAllSuggestions(call_id))
-        wait_for("the suggestions accepted", lambda: not any(not e.is_agents
-                                                             for e in state().call(call_id).pending_suggestions))
-        shoot("after-call-work")
-        window.side.setCurrentWidget(window.panels["tasks"])
-        shoot("my-tasks")
-        window.side.setCurrentWidget(window.panels["knowledge"])
-        search = getattr(window.panels["knowledge"], "search", None)
-        if hasattr(search, "setText"):
-            search.setText("噪音")
-            wait_for("knowledge hits", lambda: True, 2)
-        shoot("knowledge")
+        drive(desk, window, out)
         bridge.close()
         window.close()
     finally:

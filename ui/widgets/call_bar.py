@@ -133,7 +133,7 @@ class CallBar(QtWidgets.QFrame):
             self._set_level("idle")
         else:
             text = _t(call.state.zh)
-            if call.units_in_conference:
+            if call.units_in_conference and call.state in (CallState.CONFERENCE, CallState.CONFERENCE_WITH_UNIT):
                 text += " · " + "、".join(call.units_in_conference)
             self.state_label.setText(text)
             who = call.pop.shown_number or self.tr("未知号码")
