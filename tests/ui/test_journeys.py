@@ -24,7 +24,7 @@ from agent_desktop.desk import CallState, DraftField, EndReason, QueueState
 from tests.ui import desk_loop as dl
 from ui.bridge import DeskBridge
 from ui.main_window import window_for
-from ui.qt import Qt, QtWidgets
+from ui.qt import Qt
 from ui.values import SpeechModel, directory_entries
 
 pytestmark = pytest.mark.timeout(300)
@@ -87,27 +87,31 @@ def ready_seat(stack: Stack, qtbot) -> None:
 
 def next_call(stack: Stack, qtbot) -> str:
     ready_seat(stack, qtbot)
-    painted: list = []
-    stack.bridge.state_changed.connect(painted.append)
-    qtbot.waitUntil(lambda: any(s.active_call is not None and s.active_call.state.is_live for s in painted),
-                    timeout=CALL_S)
-    stack.bridge.state_changed.disconnect(painted.append)
-    return next(s.active_call.call_id for s in painted if s.active_call is not None)
+
+    def live() -> str | None:
+        call = stack.state.active_call
+        return call.call_id if call is not None and call.state.is_live else None
+
+    qtbot.waitUntil(lambda: live() is not None, timeout=CALL_S)
+    return live()
 
 
 def test_the_pop_is_painted_before_the_answer(stack, qtbot) -> None:
     ready_seat(stack, qtbot)
-    seen: list[tuple[CallState, str]] = []
+    earlier = {c.call_id for c in stack.state.calls}
+    seen: dict[str, list[tuple[CallState, str]]] = {}
 
     def painted(_state) -> None:
         call = stack.state.active_call
-        if call is not None:
-            seen.append((call.state, stack.window.pop.number_label.text()))
+        if call is not None and call.call_id not in earlier:
+            seen.setdefault(call.call_id, []).append((call.state, stack.window.pop.number_label.text()))
 
     stack.bridge.state_changed.connect(painted)
-    qtbot.waitUntil(lambda: any(s is CallState.TALKING for s, _ in seen), timeout=CALL_S)
+    qtbot.waitUntil(lambda: any(s is CallState.TALKING for views in seen.values() for s, _ in views),
+                    timeout=CALL_S)
     stack.bridge.state_changed.disconnect(painted)
-    before = [number for s, number in seen if s in (CallState.OFFERED, CallState.RINGING)]
+    views = next(v for v in seen.values() if any(s is CallState.TALKING for s, _ in v))
+    before = [number for s, number in views[:next(i for i, (s, _) in enumerate(views) if s is CallState.TALKING)]]
     assert before and before[0].isdigit() and len(before[0]) >= 7  # the caller's number, before the answer
 
 
