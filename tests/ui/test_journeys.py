@@ -8,6 +8,7 @@ Skipped where the seat desk (`agent_desktop.seat`) or the demo (`agent_desktop.d
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,11 +82,20 @@ def ready_seat(stack: Stack, qtbot) -> None:
     for call in stack.state.calls:
         if call.order_state is None:
             w.send(dl.ev.DiscardDraft(call.call_id))
-    if stack.state.queue is QueueState.LOGGED_OUT:
-        qtbot.keyClick(w, Qt.Key.Key_F12, Qt.KeyboardModifier.ControlModifier)
-    elif stack.state.queue is not QueueState.READY:
-        qtbot.keyClick(w, Qt.Key.Key_F10)
-    qtbot.waitUntil(lambda: stack.state.queue is QueueState.READY, timeout=20_000)
+    pressed: list[float] = [0.0]
+
+    def ready() -> bool:
+        # after-call work may start a moment after the call ended: press again while the seat is not ready
+        queue = stack.state.queue
+        if queue is not QueueState.READY and time.monotonic() - pressed[0] > 1.0:
+            pressed[0] = time.monotonic()
+            if queue is QueueState.LOGGED_OUT:
+                qtbot.keyClick(w, Qt.Key.Key_F12, Qt.KeyboardModifier.ControlModifier)
+            else:
+                qtbot.keyClick(w, Qt.Key.Key_F10)
+        return queue is QueueState.READY and not stack.state.on_a_call
+
+    qtbot.waitUntil(ready, timeout=30_000)
 
 
 def next_call(stack: Stack, qtbot) -> str:
