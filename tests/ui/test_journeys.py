@@ -169,28 +169,6 @@ def test_not_accepting_without_a_reason_is_impossible(stack, qtbot) -> None:
     assert stack.desk.state.call(call_id).order_state is None  # nothing saved
 
 
-def test_hold_resume_three_way_and_leave(stack, qtbot) -> None:
-    call_id = next_call(stack, qtbot)
-    w = stack.window
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
-    qtbot.keyClick(w, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.HELD, timeout=10_000)
-    assert w.call_bar.hold_button.text().startswith("恢复")
-    qtbot.keyClick(w, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=10_000)
-    qtbot.keyClick(w, Qt.Key.Key_F4)
-    qtbot.waitUntil(w.picker.isVisible, timeout=2000)
-    dl.type_text(w.picker.filter, "岳麓区住建局")
-    qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.CONFERENCE_WITH_UNIT, timeout=20_000)
-    assert w.call_bar.state_label.text().startswith("三方通话")
-    qtbot.keyClick(w, Qt.Key.Key_F6)
-    # the seat's leg is gone; the caller and the unit talk on without it
-    qtbot.waitUntil(lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
-                    timeout=20_000)
-    assert not w.call_bar.hang_up_button.isEnabled()
-
-
 def test_blind_transfer(stack, qtbot) -> None:
     call_id = next_call(stack, qtbot)
     w = stack.window
@@ -235,3 +213,27 @@ def test_ami_loss_disables_the_controls_within_a_second_and_recovers(stack, qtbo
     call = stack.state.find(call_id)
     if call is not None and call.state.is_live:  # the resync found the call again: the bar matches Asterisk
         assert w.call_bar.hang_up_button.isEnabled()
+
+
+# Last: after the seat left a three-way call, the demo PBX offers it no new call (the agent's conference leg is
+# still counted), so no journey may come after this one.
+def test_hold_resume_three_way_and_leave(stack, qtbot) -> None:
+    call_id = next_call(stack, qtbot)
+    w = stack.window
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    qtbot.keyClick(w, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.HELD, timeout=10_000)
+    assert w.call_bar.hold_button.text().startswith("恢复")
+    qtbot.keyClick(w, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=10_000)
+    qtbot.keyClick(w, Qt.Key.Key_F4)
+    qtbot.waitUntil(w.picker.isVisible, timeout=2000)
+    dl.type_text(w.picker.filter, "岳麓区住建局")
+    qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.CONFERENCE_WITH_UNIT, timeout=20_000)
+    assert w.call_bar.state_label.text().startswith("三方通话")
+    qtbot.keyClick(w, Qt.Key.Key_F6)
+    # the seat's leg is gone; the caller and the unit talk on without it
+    qtbot.waitUntil(lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
+                    timeout=20_000)
+    assert not w.call_bar.hang_up_button.isEnabled()
