@@ -47,6 +47,8 @@ class Stack:
         self.window = window_for(self.bridge, seat="1001", phone="PJSIP/1001",
                                  directory=directory_entries(_demo_numbers()), after_call_work_s=30.0)
         self.window.show()
+        self.notices: list = []
+        self.bridge.notice_arrived.connect(self.notices.append)
 
     def stop(self) -> None:
         self.bridge.close()
@@ -61,6 +63,16 @@ class Stack:
     @property
     def state(self):
         return self.window.state  # what the window painted, not the desk's newest
+
+
+def wait(stack: Stack, qtbot, condition, timeout: int) -> None:
+    """Wait for `condition`; on a timeout say what the desk showed (its state, the notices) for the diagnosis."""
+    try:
+        qtbot.waitUntil(condition, timeout=timeout)
+    except qtbot.TimeoutError:
+        call = stack.state.active_call if stack.state is not None else None
+        pytest.fail(f"not within {timeout} ms; queue {stack.state.queue if stack.state else None}, call "
+                    f"{call.state if call else None}, notices {[(n.code, n.text) for n in stack.notices[-3:]]}")
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +134,7 @@ def test_the_pop_is_painted_before_the_answer(stack, qtbot) -> None:
             seen.setdefault(call.call_id, []).append((call.state, stack.window.pop.number_label.text()))
 
     stack.bridge.state_changed.connect(painted)
-    qtbot.waitUntil(lambda: any(s is CallState.TALKING for views in seen.values() for s, _ in views),
+    wait(stack, qtbot, lambda: any(s is CallState.TALKING for views in seen.values() for s, _ in views),
                     timeout=CALL_S)
     stack.bridge.state_changed.disconnect(painted)
     views = next(v for v in seen.values() if any(s is CallState.TALKING for s, _ in v))
@@ -145,17 +157,17 @@ def test_transcript_suggestions_typing_kept_and_dispatch_acknowledged(stack, qtb
     qtbot.waitUntil(lambda: w.form.rows[DraftField.LEAD_UNIT].editor.text() != "", timeout=5000)
     assert address.editor.text() == "坐席手写地址"  # accept all never takes the agent's own field
     qtbot.keyClick(w, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "中心已确认" in w.form.order_label.text(), timeout=30_000)
+    wait(stack, qtbot, lambda: "中心已确认" in w.form.order_label.text(), 30_000)
     assert "已派单" in w.form.order_label.text() or "办理中" in w.form.order_label.text()
 
 
 def test_anonymity_masks_the_caller_at_once(stack, qtbot) -> None:
     call_id = next_call(stack, qtbot)
     w = stack.window
-    qtbot.waitUntil(lambda: w.pop.number_label.text().isdigit(), timeout=10_000)
+    wait(stack, qtbot, lambda: w.pop.number_label.text().isdigit(), 10_000)
     number = w.pop.number_label.text()
     qtbot.keyClick(w, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: number not in w.pop.number_label.text(), timeout=1000)
+    wait(stack, qtbot, lambda: number not in w.pop.number_label.text(), 1000)
     assert "*" in w.pop.number_label.text() and number not in w.call_bar.caller_label.text()
     assert stack.state.call(call_id).anonymous
 
@@ -172,43 +184,42 @@ def test_not_accepting_without_a_reason_is_impossible(stack, qtbot) -> None:
 def test_blind_transfer(stack, qtbot) -> None:
     call_id = next_call(stack, qtbot)
     w = stack.window
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.TALKING, 20_000)
     qtbot.keyClick(w, Qt.Key.Key_F3)
-    qtbot.waitUntil(w.picker.isVisible, timeout=2000)
+    wait(stack, qtbot, w.picker.isVisible, 2000)
     qtbot.keyClicks(w.picker.filter, "1101")  # the unit leader's live-answer seat
     qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
-                    timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live, 20_000)
 
 
 def test_after_call_work_then_pause_with_a_reason(stack, qtbot) -> None:
     call_id = next_call(stack, qtbot)
     w = stack.window
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.TALKING, 20_000)
     qtbot.keyClick(w, Qt.Key.Key_F8)
-    qtbot.waitUntil(lambda: stack.state.queue is QueueState.AFTER_CALL_WORK, timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.queue is QueueState.AFTER_CALL_WORK, 20_000)
     assert w.status.acw_label.isVisible() and "话后处理 剩余" in w.status.acw_label.text()
     assert w.call_bar.state_label.text().startswith("话后处理")
     qtbot.keyClick(w, Qt.Key.Key_F10)
-    qtbot.waitUntil(lambda: stack.state.queue is QueueState.READY, timeout=10_000)
+    wait(stack, qtbot, lambda: stack.state.queue is QueueState.READY, 10_000)
     assert not w.status.acw_label.isVisible()
     w.status.pause_reason.setCurrentText("会议")
     qtbot.keyClick(w, Qt.Key.Key_F7)
-    qtbot.waitUntil(lambda: stack.state.queue is QueueState.PAUSED, timeout=10_000)
+    wait(stack, qtbot, lambda: stack.state.queue is QueueState.PAUSED, 10_000)
     assert w.status.queue_label.text() == "小休:会议"
     qtbot.keyClick(w, Qt.Key.Key_F10)
-    qtbot.waitUntil(lambda: stack.state.queue is QueueState.READY, timeout=10_000)
+    wait(stack, qtbot, lambda: stack.state.queue is QueueState.READY, 10_000)
 
 
 def test_ami_loss_disables_the_controls_within_a_second_and_recovers(stack, qtbot) -> None:
     call_id = next_call(stack, qtbot)
     w = stack.window
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.TALKING, 20_000)
     assert w.call_bar.hang_up_button.isEnabled()
     stack.env.runtime.call_soon(stack.env.pbx.drop_sessions)
-    qtbot.waitUntil(lambda: "AMI 断开" in w.status.ami.text(), timeout=1000)
+    wait(stack, qtbot, lambda: "AMI 断开" in w.status.ami.text(), 1000)
     assert not w.call_bar.hang_up_button.isEnabled() and not w.call_bar.hold_button.isEnabled()
-    qtbot.waitUntil(lambda: stack.state.ami_connected, timeout=30_000)
+    wait(stack, qtbot, lambda: stack.state.ami_connected, 30_000)
     assert "AMI 断开" not in w.status.ami.text()
     call = stack.state.find(call_id)
     if call is not None and call.state.is_live:  # the resync found the call again: the bar matches Asterisk
@@ -220,20 +231,19 @@ def test_ami_loss_disables_the_controls_within_a_second_and_recovers(stack, qtbo
 def test_hold_resume_three_way_and_leave(stack, qtbot) -> None:
     call_id = next_call(stack, qtbot)
     w = stack.window
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.TALKING, 20_000)
     qtbot.keyClick(w, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.HELD, timeout=10_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.HELD, 10_000)
     assert w.call_bar.hold_button.text().startswith("恢复")
     qtbot.keyClick(w, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.TALKING, timeout=10_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.TALKING, 10_000)
     qtbot.keyClick(w, Qt.Key.Key_F4)
-    qtbot.waitUntil(w.picker.isVisible, timeout=2000)
+    wait(stack, qtbot, w.picker.isVisible, 2000)
     dl.type_text(w.picker.filter, "岳麓区住建局")
     qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: stack.state.call(call_id).state is CallState.CONFERENCE_WITH_UNIT, timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.call(call_id).state is CallState.CONFERENCE_WITH_UNIT, 20_000)
     assert w.call_bar.state_label.text().startswith("三方通话")
     qtbot.keyClick(w, Qt.Key.Key_F6)
     # the seat's leg is gone; the caller and the unit talk on without it
-    qtbot.waitUntil(lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
-                    timeout=20_000)
+    wait(stack, qtbot, lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live, 20_000)
     assert not w.call_bar.hang_up_button.isEnabled()
