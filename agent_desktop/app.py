@@ -21,20 +21,25 @@ Start-up order (`start`), and why:
    store's cursor;
 4. speech: the model loads (seconds, in a worker thread) and the AudioSocket listener opens, with pre-fill warmed
    up, BEFORE telephony connects — the fork of the first answered call needs somewhere to stream to;
-5. the audio fork is registered as a telephony listener, so every answered call (even one found by the first
+5. the seat session (`agent_desktop.seat.SeatDesk`, when the parts name a seat desk): it subscribes to the three
+   facades before telephony connects (so it hears the first AMI events and the connection), opens the seat's
+   stored drafts and offers them again, and starts its one-second timer;
+6. the audio fork is registered as a telephony listener, so every answered call (even one found by the first
    resync) is forked to the listener;
-6. telephony last: AMI logs in, and the first resync (CoreShowChannels + QueueStatus) rebuilds the calls already
+7. telephony last: AMI logs in, and the first resync (CoreShowChannels + QueueStatus) rebuilds the calls already
    going on;
-7. what start-up loaded for good (the speech model's tables, jieba's dictionary, the gazetteer, the unit directory)
+8. what start-up loaded for good (the speech model's tables, jieba's dictionary, the gazetteer, the unit directory)
    is moved out of the garbage collector's sight (`gc.freeze()`): a full collection otherwise walks those millions
    of objects, holding the GIL — every thread, the AMI reader included, stops for hundreds of milliseconds.
 
 Shutdown order (`stop`), the reverse, so nothing is lost or left half-done:
 1. telephony: log off (no new calls, no new forks); its after-call-work timer ends;
 2. speech: the listener closes, the pre-fill passes in flight end, the pre-fill thread is released;
-3. sync: the client closes its websocket cleanly (anything pending stays in the outbox for the next start); then
+3. the seat session: unsubscribed, its timer and the actions in flight ended (its writes already asked for are
+   finished by the store's writer below);
+4. sync: the client closes its websocket cleanly (anything pending stays in the outbox for the next start); then
    the store's writer thread finishes every write already asked for, and the store is closed;
-4. the runtime: supervised tasks, then any task left, are cancelled and awaited; the loop closes; its thread ends.
+5. the runtime: supervised tasks, then any task left, are cancelled and awaited; the loop closes; its thread ends.
 
 Health: `health()` gives each service's one `Health` value; a supervised task that dies is reported into the health
 of the service it belongs to.
@@ -45,6 +50,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -54,6 +60,8 @@ from agent_desktop.core.health import Health
 from agent_desktop.runtime import Runtime
 
 if TYPE_CHECKING:
+    from agent_desktop.desk import DeskSettings
+    from agent_desktop.seat import SeatDesk
     from asr.fork import AudioFork
     from asr.service import SpeechService
     from sync.local_store import LocalStore
@@ -97,12 +105,23 @@ class SyncParts:
 
 
 @dataclass(frozen=True)
+class DeskParts:
+    """The seat session run on the services (`agent_desktop.seat.SeatDesk`): the agent, the field cipher, the
+    rules (`agent_desktop.settings.desk_settings` builds them from the configuration)."""
+
+    settings: DeskSettings
+    tick_s: float = 1.0
+    clock: Callable[[], datetime] | None = None  # the desk's time (None: the app's clock)
+
+
+@dataclass(frozen=True)
 class AppParts:
     """Which services this application runs (a command needs only some of them)."""
 
     telephony: TelephonyParts | None = None
     speech: SpeechParts | None = None
     sync: SyncParts | None = None
+    desk: DeskParts | None = None  # the desktop's seat session (None: the CLI's commands, the bench)
     zone: tzinfo = UTC  # event times are given in the hotline's zone, as the seats read them
 
 
@@ -121,6 +140,7 @@ class App:
         self.sync: SyncService | None = None
         self.store: LocalStore | None = None
         self.fork: AudioFork | None = None
+        self.desk: SeatDesk | None = None
         self._built = False
         self._started: list[Any] = []  # services started, in order (stopped in reverse)
 
@@ -161,6 +181,10 @@ class App:
 
             t = parts.telephony
             self.telephony = TelephonyService(t.ami, t.seat, interface=t.interface, queues=t.queues, clock=self.clock)
+        if parts.desk is not None:
+            from agent_desktop.seat import SeatDesk  # noqa: PLC0415
+
+            self.desk = SeatDesk(self, parts.desk.settings, tick_s=parts.desk.tick_s, clock=parts.desk.clock)
 
     def start(self) -> None:
         """Build if needed, then start the services in order (see the module docstring). On an error the services
@@ -183,6 +207,9 @@ class App:
         if self.speech is not None:
             self._started.append(self.speech)
             await self.speech.start(supervisor)
+        if self.desk is not None:
+            self._started.append(self.desk)
+            await self.desk.start()
         if self.telephony is not None:
             if self.speech is not None:
                 assert self.parts.speech is not None

@@ -9,7 +9,7 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [ami]        host, port, user, secret_env, secret, auth_type   Asterisk's manager interface (`AmiFileConfig`)
     [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
     [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang, frames_per_chunk
-    [sync]       url, token_env, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
+    [sync]       url, token_env, token_file, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
     [server]     db, listen                    the central store server (`ServerFileConfig`)
 
 An unknown table or key is an error that names it and the file, so an operator's typo is never silently ignored.
@@ -41,7 +41,7 @@ from agent_desktop.core.errors import ConfigError
 from agent_desktop.core.privacy import check_secret_file
 from agent_desktop.core.rule_parameters import RuleParameters, parameter_names, rule_parameters_from_mapping
 from agent_desktop.core.working_days import WorkingDayCalendar, load_overrides
-from agent_desktop.resources import APP_NAME, default_data_dir, resources_dir
+from agent_desktop.resources import APP_NAME, ENV_RESOURCES, default_data_dir, process_environment, resources_dir
 
 CONFIG_FILE_NAME = "config.toml"
 ENV_HOLIDAYS = "AGENT_DESKTOP_HOLIDAYS"
@@ -57,7 +57,7 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "asr": frozenset({
             "model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang", "frames_per_chunk",
         }),
-        "sync": frozenset({"url", "token_env", "seat", "store", "ca_file"}),
+        "sync": frozenset({"url", "token_env", "token_file", "seat", "store", "ca_file"}),
         "server": frozenset({"db", "listen"}),
     }
 )
@@ -142,6 +142,7 @@ class SyncFileConfig:
 
     url: str | None = None
     token_env: str = "AGENT_DESKTOP_SYNC_TOKEN"
+    token_file: Path | None = None  # a file holding the token (0600), read when the environment gives none
     seat: str | None = None
     store: Path = field(default_factory=lambda: default_data_dir() / SEAT_STORE_FILE_NAME)
     ca_file: Path | None = None
@@ -202,7 +203,7 @@ class AppConfig:
 def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> AppConfig:
     """Load the configuration: defaults, then the file (`path`, else the user config file if it exists), then the
     environment (`environ`, default `os.environ`). Raises `ConfigError` naming the file for anything wrong in it."""
-    env = os.environ if environ is None else environ
+    env = process_environment() if environ is None else environ
     if path is not None:
         config_path: Path | None = Path(path).expanduser()
         data = _read_toml(config_path)
@@ -236,8 +237,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
     ami = _ami_from(_Table(data, "ami", config_path))
     sync = _sync_from(_Table(data, "sync", config_path), data_dir)
     # the variables commands read (and the ones the file names for its secrets), taken now, once
-    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ami.secret_env,
-             sync.token_env}
+    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ENV_RESOURCES,
+             ami.secret_env, sync.token_env}
     environment = EnvironmentValues(MappingProxyType({n: env[n] for n in names if n in env}))
     return AppConfig(
         rules=rules,
@@ -377,6 +378,7 @@ def _sync_from(table: _Table, data_dir: Path) -> SyncFileConfig:
     return SyncFileConfig(
         url=url,
         token_env=table.text("token_env", "AGENT_DESKTOP_SYNC_TOKEN"),
+        token_file=table.optional_path("token_file"),
         seat=table.optional_text("seat"),
         store=table.optional_path("store") or data_dir / SEAT_STORE_FILE_NAME,
         ca_file=table.optional_path("ca_file"),

@@ -3,8 +3,10 @@ files on this computer (`APP_NAME`, `default_data_dir`, `default_cache_dir`: pla
 without importing the configuration (tests/test_layering.py).
 
 `resources_dir()` is the environment variable AGENT_DESKTOP_RESOURCES when set, else the `resources/` folder
-next to the `agent_desktop` package (the repository's). Readers here turn every unreadable or malformed file
-into a `ConfigError` that names the path; the core validates the content.
+next to the `agent_desktop` package (the repository's). `process_environment()` is the one place the desktop reads
+the process environment: the resources folder here (adapters find their data files without the configuration), and
+`agent_desktop.config.load_config` for every variable a command reads (once per command). Readers here turn every
+unreadable or malformed file into a `ConfigError` that names the path; the core validates the content.
 
 Lives outside `core/`: it reads files and the environment. It imports the core, never an adapter or the UI.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +46,14 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
+def process_environment() -> Mapping[str, str]:
+    """The process environment: the one reader of it (tests/test_layering.py checks no other module reads it)."""
+    return os.environ
+
+
 def resources_dir() -> Path:
     """The folder of the data files: $AGENT_DESKTOP_RESOURCES, else the repository's `resources/`."""
-    configured = os.environ.get(ENV_RESOURCES, "").strip()
+    configured = process_environment().get(ENV_RESOURCES, "").strip()
     if configured:
         return Path(configured).expanduser()
     return Path(__file__).resolve().parent.parent / "resources"

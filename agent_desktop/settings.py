@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent_desktop.config import ENV_AMI_SECRET, ENV_SYNC_TOKEN, AppConfig
+from agent_desktop.config import ENV_AMI_SECRET, ENV_SYNC_TOKEN, AppConfig, read_token_file
 
 if TYPE_CHECKING:
+    from agent_desktop.app import DeskParts
     from telephony.ami.connection import AmiSettings
     from telephony.control import SeatConfig
 
@@ -32,11 +33,15 @@ def ami_secret(config: AppConfig, environ: Mapping[str, str] | None = None) -> s
 
 
 def sync_token(config: AppConfig) -> str | None:
-    """The sync token: $AGENT_DESKTOP_SYNC_TOKEN, else the variable `[sync] token_env` names (never the file)."""
+    """The sync token: $AGENT_DESKTOP_SYNC_TOKEN, else the variable `[sync] token_env` names, else the file
+    `[sync] token_file` names (refused when group or others may read it: `ConfigError` `file_permissions`); never
+    the config file itself."""
     for name in (ENV_SYNC_TOKEN, config.sync.token_env):
         value = (config.environment.variables.get(name) or "").strip()
         if value:
             return value
+    if config.sync.token_file is not None:
+        return read_token_file(config.sync.token_file) or None
     return None
 
 
@@ -85,3 +90,29 @@ def speech_service_options(config: AppConfig, *, model_dir: Path | None = None) 
         "lang": asr.lang,
         "frames_per_chunk": asr.frames_per_chunk,
     }
+
+
+#: The hotline's field key in the data folder (the same file as the CLI's `orders simulate` uses).
+FIELD_KEY_FILE_NAME = "field.key"
+
+
+def desk_parts(config: AppConfig, *, user_id: str | None = None, autosave_interval_s: float = 5.0) -> DeskParts | None:
+    """The seat session's parts when the configuration names a seat (`[seat] interface`); None otherwise (a
+    command that only watches). The agent is `user_id`, else `[sync] seat`, else the seat's member name or its
+    interface; the field cipher is the data folder's key (created on first use, owner-only); the rules and the
+    calendar are the configuration's."""
+    from agent_desktop.app import DeskParts  # noqa: PLC0415
+    from agent_desktop.config import build_calendar  # noqa: PLC0415
+    from agent_desktop.core.lifecycle import RuleContext  # noqa: PLC0415
+    from agent_desktop.core.privacy import FieldCipher  # noqa: PLC0415
+    from agent_desktop.core.roles import Actor, Role  # noqa: PLC0415
+    from agent_desktop.desk import DeskSettings  # noqa: PLC0415
+
+    seat = config.seat
+    if not seat.interface:
+        return None
+    seat_id = config.sync.seat or seat.member_name or seat.interface
+    actor = Actor(user_id or seat_id, Role.AGENT, seat=seat_id)
+    cipher = FieldCipher.from_key_file(config.data_dir / FIELD_KEY_FILE_NAME)
+    ctx = RuleContext(config.rules, build_calendar(config))
+    return DeskParts(DeskSettings(actor=actor, cipher=cipher, ctx=ctx, autosave_interval_s=autosave_interval_s))

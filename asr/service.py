@@ -99,6 +99,7 @@ class SpeechService:
         prefill: bool = False,
         prefill_directory: UnitDirectory | None = None,
         prefill_debounce_s: float = DEFAULT_PREFILL_DEBOUNCE_S,
+        prefill_from_script: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._model_dir = Path(model_dir)
@@ -117,6 +118,9 @@ class SpeechService:
         self._prefill_enabled = prefill
         self._prefill_directory = prefill_directory
         self._prefill_debounce_s = max(0.0, prefill_debounce_s)
+        # the demo without a Chinese model (DESIGN.md "Speech recognition"): the pre-fill reads the demo script's
+        # lines (`script_final`), never the recognizer's words in another language
+        self._prefill_from_script = prefill_from_script
         self._prefills: OrderedDict[str, CallPrefill] = OrderedDict()
         self._prefill_tasks: dict[str, asyncio.Task[None]] = {}
         self._prefill_executor: ThreadPoolExecutor | None = None
@@ -229,8 +233,16 @@ class SpeechService:
 
     def _emit(self, event: RecognitionEvent) -> None:
         self._listeners.emit(event)  # one faulty listener must not starve the others (logged)
-        if self._prefill_enabled and isinstance(event, FinalResult) and event.call_id:
+        if self._prefill_enabled and not self._prefill_from_script and isinstance(event, FinalResult) \
+                and event.call_id:
             self._on_final(event.call_id, event.text)
+
+    def script_final(self, call_id: str, text: str) -> None:
+        """A line of the demo's script for `call_id`, read by the call's pre-fill as a final result would be (on the
+        loop thread). Only the demo without a Chinese model calls it, with `prefill_from_script=True`; the caller
+        shows the line as coming from the demo script (`TranscriptSource.DEMO_SCRIPT`), never as recognized."""
+        if self._prefill_enabled and call_id and text.strip():
+            self._on_final(call_id, text)
 
     # --- pre-fill, off the loop ----------------------------------------------------------------------------------
 

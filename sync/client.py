@@ -301,6 +301,9 @@ class SyncClient:
         ) as ws:
             session = _Session(ws)
             self._session = session
+            if self._stopping.is_set():  # stop() came while the connection was opening: it found no session
+                self._session = None
+                return
             try:
                 await self._handshake(session)
                 self._welcomed = True
@@ -477,7 +480,7 @@ class SyncClient:
                     changed.add(message.order_id)
                 elif isinstance(message, protocol.Reject):
                     results.mark_rejected(message.op_id, message.code, message.reason, order=message.order,
-                                          server_version=message.version)
+                                          server_version=message.version, article=message.article)
                     settled.append(message.op_id)
                     changed.add(message.order_id)
                 elif isinstance(message, protocol.Change):

@@ -5,6 +5,6 @@ module imports neither SQLAlchemy nor websockets (tests/test_layering.py); the s
 
 from agent_desktop.core.health import Health, HealthState
 from agent_desktop.core.listeners import Subscription
-from sync.status import SyncState, SyncStatus
+from sync.status import OrderSyncState, RejectionNote, SyncState, SyncStatus
 
-__all__ = ["Health", "HealthState", "Subscription", "SyncState", "SyncStatus"]
+__all__ = ["Health", "HealthState", "OrderSyncState", "RejectionNote", "Subscription", "SyncState", "SyncStatus"]

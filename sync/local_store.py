@@ -130,6 +130,7 @@ outbox_table = sa.Table(
     sa.Column("server_version", sa.Integer, nullable=True),
     sa.Column("reject_code", sa.String, nullable=True),
     sa.Column("reject_text", sa.Text, nullable=True),
+    sa.Column("reject_article", sa.String, nullable=True),  # the rule the center applied (第13条 …), if one did
     sa.Column("settled_at", sa.String, nullable=True),
     sa.Column("dismissed", sa.Boolean, nullable=False, default=False),  # a rejection the agent has seen
 )
@@ -246,6 +247,7 @@ class Rejection:
     text: str
     operation: Mapping[str, Any]
     rejected_at: datetime | None
+    article: str | None = None  # the regulation's article when a rule refused the step
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +445,21 @@ class LocalStore:
             ).all()
         return [work_order_from_json(r.local_json) for r in rows]
 
+    def orders_of_caller(self, phone_key: str, *, limit: int = 200) -> list[WorkOrder]:
+        """The local view of the orders of the number with this fingerprint (`Caller.phone_key`), newest first: the
+        screen pop's earlier orders and repeat-caller flag. Read in SQLite (`json_extract`), not by loading every
+        order."""
+        if not phone_key:
+            return []
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(orders_table.c.local_json)
+                .where(orders_table.c.local_json.is_not(None),
+                       sa.func.json_extract(orders_table.c.local_json, "$.caller.phone_key") == phone_key)
+                .order_by(orders_table.c.updated_at.desc()).limit(limit)
+            ).all()
+        return [work_order_from_json(r.local_json) for r in rows]
+
     def order_ids(self) -> list[str]:
         with self._read() as conn:
             return list(conn.execute(sa.select(orders_table.c.order_id).order_by(orders_table.c.order_id)).scalars())
@@ -512,7 +529,7 @@ class LocalStore:
             rows = conn.execute(query.order_by(outbox_table.c.seq)).all()
         return [
             Rejection(r.op_id, r.seq, r.order_id, r.reject_code or "", r.reject_text or "", json.loads(r.operation),
-                      _parse_moment(r.settled_at))
+                      _parse_moment(r.settled_at), r.reject_article or None)
             for r in rows
         ]
 
@@ -539,10 +556,11 @@ class LocalStore:
             return results.mark_acked(op_id, server_version, cursor, order=order, order_json=order_json)
 
     def mark_rejected(self, op_id: str, code: str, text: str, *, order: WorkOrder | Mapping[str, Any] | None = None,
-                      server_version: int | None = None) -> bool:
+                      server_version: int | None = None, article: str | None = None) -> bool:
         """See `StoreResults.mark_rejected` (one transaction)."""
         with self.results() as results:
-            return results.mark_rejected(op_id, code, text, order=order, server_version=server_version)
+            return results.mark_rejected(op_id, code, text, order=order, server_version=server_version,
+                                         article=article)
 
     def apply_remote_change(self, order_id: str, version: int, order: WorkOrder | Mapping[str, Any],
                             cursor: int | None = None, *, op_id: str | None = None) -> WorkOrder | None:
@@ -670,6 +688,10 @@ class LocalStore:
             metadata.create_all(conn)
             # a store created before the index existed gets it here (create_all adds indexes only with new tables)
             _OUTBOX_PENDING_OF_ORDER.create(conn, checkfirst=True)
+            # a store created before rejections kept their article gets the column (additive: older readers ignore it)
+            columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(outbox)")}
+            if "reject_article" not in columns:
+                conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN reject_article VARCHAR")
             version = self._get(conn, _K_SCHEMA)
             if version is None:
                 self._put(conn, _K_SCHEMA, str(SCHEMA_VERSION))
@@ -853,7 +875,7 @@ class StoreResults:
         return True
 
     def mark_rejected(self, op_id: str, code: str, text: str, *, order: WorkOrder | Mapping[str, Any] | None = None,
-                      server_version: int | None = None) -> bool:
+                      server_version: int | None = None, article: str | None = None) -> bool:
         """The server refused the operation for good. It is kept as `rejected` with the server's code and text
         (the UI lists it until dismissed) and the order's local view is rebuilt without it: the server's state
         (`order`, when given and newer) plus whatever else is still pending. A newer server state arrives as a
@@ -865,6 +887,7 @@ class StoreResults:
             return False
         conn.execute(outbox_table.update().where(outbox_table.c.op_id == op_id).values(
             state=OperationState.REJECTED.value, reject_code=str(code)[:200], reject_text=str(text)[:2000],
+            reject_article=str(article)[:64] if article else None,
             settled_at=_iso(_utcnow()),
         ))
         server_order = _as_order(order)

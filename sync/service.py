@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import ssl
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -36,21 +35,29 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from agent_desktop.core.errors import ConfigError
+from agent_desktop.core.errors import ConfigError, SyncError
 from agent_desktop.core.health import Health, HealthState
 from agent_desktop.core.lifecycle import Command
 from agent_desktop.core.listeners import Listeners, Subscription
+from agent_desktop.core.prefill_feedback import PrefillFeedback
+from agent_desktop.core.privacy import FieldCipher
 from agent_desktop.core.roles import Actor
 from agent_desktop.core.services import TaskSupervisor
 from agent_desktop.core.work_order import WorkOrder
+from agent_desktop.resources import process_environment
 from sync.client import ChangeListener, StatusListener, SyncClient, SyncState, SyncStatus
+from sync.drafts import DraftStore, StoredDraft, StoredDrafts
 from sync.local_store import LocalStore, Rejection, StoreBrief
+from sync.status import OrderSyncState, RejectionNote
 from sync.store_worker import StoreWorker
 
 __all__ = [
     "Health",
     "HealthState",
+    "OrderSyncState",
     "Rejection",
+    "StoredDraft",
+    "StoredDrafts",
     "Subscription",
     "SyncService",
     "SyncSettings",
@@ -78,7 +85,7 @@ class SyncSettings:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> SyncSettings:
-        env = os.environ if environ is None else environ
+        env = process_environment() if environ is None else environ  # the desktop's one reader of it
         return cls(
             url=env.get(ENV_URL) or None,
             token=env.get(ENV_TOKEN) or None,
@@ -103,6 +110,7 @@ class SyncService:
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
         self._worker = StoreWorker(store)
+        self._drafts: DraftStore | None = None
         self._client: SyncClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -251,9 +259,12 @@ class SyncService:
         """Intake: the future gives the order as saved (or InvalidCommand / TransitionRefused: nothing saved)."""
         return self._worker.write(self._saved, LocalStore.open_order, order_id, actor=actor, now=now, **fields)
 
-    def apply(self, order_id: str, command: Command, actor: Actor, now: datetime) -> Future[WorkOrder]:
-        """One step on an order: the future gives the order as saved (or the core's refusal: nothing saved)."""
-        return self._worker.write(self._saved, LocalStore.apply_local, order_id, command, actor, now)
+    def apply(self, order_id: str, command: Command, actor: Actor, now: datetime, *,
+              feedback: PrefillFeedback | None = None) -> Future[WorkOrder]:
+        """One step on an order: the future gives the order as saved (or the core's refusal: nothing saved).
+        `feedback`: the order's pre-fill feedback, pushed to the center with the step (the last step of a save)."""
+        return self._worker.write(self._saved, LocalStore.apply_local, order_id, command, actor, now,
+                                  feedback=feedback)
 
     def dismiss_rejection(self, op_id: str) -> Future[None]:
         return self._worker.write(self._saved, LocalStore.dismiss_rejection, op_id)
@@ -284,6 +295,42 @@ class SyncService:
     def rejections(self) -> Future[list[Rejection]]:
         return self._worker.read(LocalStore.rejections)
 
+    def caller_orders(self, phone_key: str) -> Future[list[WorkOrder]]:
+        """The orders of the number with this fingerprint, newest first (the screen pop)."""
+        return self._worker.read(LocalStore.orders_of_caller, phone_key)
+
+    def order_sync_states(self, order_ids: list[str]) -> Future[list[OrderSyncState]]:
+        """Where each order stands with the center (acked, waiting, rejected with its article): what the desk
+        makes of `on_changes`, which names the orders only."""
+        return self._worker.read(_sync_states, list(order_ids))
+
+    # --- the desk's autosaved drafts (`sync.drafts`), on the writer thread ----------------------------------------
+
+    def enable_drafts(self, cipher: FieldCipher) -> Future[None]:
+        """Open the drafts table (created on first use) with the desk's field cipher; before the other draft
+        verbs."""
+
+        def open_drafts(store: LocalStore) -> None:
+            self._drafts = DraftStore(store, cipher)
+
+        return self._worker.write(open_drafts)
+
+    def save_draft(self, draft: StoredDraft) -> Future[None]:
+        """Keep the draft, replacing its earlier copy (sealed as a whole)."""
+        return self._worker.write(lambda _store: self._draft_store().save(draft))
+
+    def delete_draft(self, draft_id: str) -> Future[None]:
+        return self._worker.write(lambda _store: self._draft_store().delete(draft_id))
+
+    def load_drafts(self) -> Future[StoredDrafts]:
+        """Every stored draft (and those that cannot be opened); in order with the writes asked for before."""
+        return self._worker.write(lambda _store: self._draft_store().load())
+
+    def _draft_store(self) -> DraftStore:
+        if self._drafts is None:
+            raise SyncError("the drafts are not open: call enable_drafts(cipher) first", code="drafts_closed")
+        return self._drafts
+
     # --- the knowledge base (信息库), searched offline in this seat's store ----------------------------------------
 
     def search_knowledge(self, query: str, now: datetime, *, limit: int = 10) -> Future[list[Any]]:
@@ -292,6 +339,21 @@ class SyncService:
 
     def knowledge_entry(self, entry_id: str) -> Future[Any]:
         return self._worker.read(lambda store: _knowledge(store).get(entry_id))
+
+
+def _sync_states(store: LocalStore, order_ids: list[str]) -> list[OrderSyncState]:
+    wanted = set(order_ids)
+    rejections: dict[str, list[RejectionNote]] = {}
+    for r in store.rejections():
+        if r.order_id in wanted:
+            rejections.setdefault(r.order_id, []).append(RejectionNote(r.op_id, r.code, r.text, r.article))
+    states = []
+    for order_id in order_ids:
+        order = store.get_order(order_id)
+        _server, version = store.server_copy(order_id)
+        states.append(OrderSyncState(order_id, order.state if order is not None else None, version,
+                                     store.is_pending(order_id), tuple(rejections.get(order_id, ()))))
+    return states
 
 
 def _knowledge(store: LocalStore) -> Any:

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from agent_desktop.core.roles import Role
+from agent_desktop.core.work_order import OrderState
 
 
 class SyncState(StrEnum):
@@ -52,3 +53,26 @@ class SyncStatus:
     @property
     def connected(self) -> bool:
         return self.state in (SyncState.CATCHING_UP, SyncState.ONLINE)
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionNote:
+    """A step of an order the center refused for good: its code, the reason, and the rule's article if one."""
+
+    op_id: str
+    code: str
+    text: str
+    article: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSyncState:
+    """Where one order stands with the center, as the seat's store knows it (`SyncService.order_sync_states`): the
+    local view's state (None: not on this seat), the center's version, whether steps still wait to reach the center,
+    and the rejections the agent has not dismissed."""
+
+    order_id: str
+    state: OrderState | None
+    server_version: int = 0
+    pending: bool = False
+    rejections: tuple[RejectionNote, ...] = ()

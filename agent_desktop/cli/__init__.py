@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from agent_desktop import __version__
 from agent_desktop.cli import (
     ami,
+    announcements,
     calls,
     desktop,
     kb,
@@ -47,6 +48,7 @@ _GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     models.register,
     transcribe.register,
     prefill.register,
+    announcements.register,  # `survey announcements`; the survey dialer's module will host it instead
     desktop.register,
 )
 

@@ -16,18 +16,19 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 
+from agent_desktop.cli.options import command_config
+from agent_desktop.config import ENV_PBX_SECRET
 from agent_desktop.core.errors import ConfigError
 from agent_desktop.resources import resources_dir
 
 DEFAULT_LISTEN = "127.0.0.1:5038"
 DEFAULT_USER = "desk"
 DEFAULT_SECRET = "desk123"
-ENV_SECRET = "AGENT_DESKTOP_PBX_SECRET"
+ENV_SECRET = ENV_PBX_SECRET
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,7 +73,8 @@ def run_pbx_sim(args: argparse.Namespace) -> int:
         raise ConfigError("--time-scale must be positive", code="pbx_time_scale_invalid")
     if args.audio_speed < 0:
         raise ConfigError("--audio-speed must be 0 or more", code="pbx_audio_speed_invalid")
-    secret = args.secret or os.environ.get(ENV_SECRET) or DEFAULT_SECRET
+    # the environment as the command's configuration read it (agent_desktop.config: its one reader)
+    secret = args.secret or command_config(args).environment.get(ENV_SECRET) or DEFAULT_SECRET
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     pbx = SimulatorPbx(scenario, host=host, port=port, username=args.user, secret=secret, read=args.read,
                        write=args.write, time_scale=args.time_scale, audio_speed=args.audio_speed)

@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--notes", default="", metavar="TEXT", help="the agent's own typed notes")
     parser.add_argument("--directory", metavar="FILE", help="unit directory to use instead of the shipped one")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.set_defaults(handler=run_prefill)
+    parser.set_defaults(handler=run_prefill, usage_error=parser.error)
     commands = parser.add_subparsers(dest="prefill_command", metavar="COMMAND")
     evaluate = commands.add_parser(
         "evaluate",
@@ -91,8 +91,8 @@ def run_prefill(args: argparse.Namespace) -> int:
     from asr.prefill import prefill  # noqa: PLC0415 — the adapter (and jieba) only when this command runs
 
     if args.text is None and args.file is None:
-        raise InvalidCommand("give the transcript with --text or --file (or a command: evaluate)",
-                             code="missing_transcript")
+        # a usage error like argparse's own (exit 2), since `evaluate` made --text/--file optional
+        args.usage_error("give the transcript with --text or --file (or a command: evaluate)")
     text = args.text if args.text is not None else _read_text(args.file)
     result = prefill(text, notes=args.notes, directory=load_unit_directory(args.directory))
     data = result.to_json()

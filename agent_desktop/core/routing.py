@@ -32,6 +32,7 @@ categories do not include the matter's category has its keyword score halved, an
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -113,6 +114,12 @@ def normalise_text(text: str) -> str:
     """The form both a matter's text and keywords are compared in: NFKC (full-width → half-width), case
     folded, without whitespace (Vosk's Chinese transcripts put spaces between words)."""
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalised_keyword(keyword: str) -> str:
+    """A keyword's compared form, worked out once: every matter is compared with all the directory's keywords."""
+    return normalise_text(keyword)
 
 
 @dataclass(frozen=True, slots=True)
@@ -747,7 +754,7 @@ def _as_sole_fallback(suggestion: UnitSuggestion, district: str | None) -> UnitS
 
 def keyword_weight(keyword: str) -> float:
     """len² / 2: a long, precise keyword outweighs several short generic ones."""
-    length = len(normalise_text(keyword))
+    length = len(_normalised_keyword(keyword))
     return length * length / 2
 
 
@@ -756,7 +763,7 @@ def matched_keywords(keywords: Iterable[str], normalised_text: str) -> tuple[str
     same place), each once, in the order they occur in the text."""
     spans: list[tuple[int, int, str]] = []
     for keyword in keywords:
-        key = normalise_text(keyword)
+        key = _normalised_keyword(keyword)
         start = normalised_text.find(key)
         while start != -1:
             spans.append((start, start + len(key), keyword))

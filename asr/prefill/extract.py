@@ -17,6 +17,7 @@ home oxygen). `Prefill.urgency` is the value the work order's 紧急 flag takes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,8 +30,9 @@ from asr.prefill import cues
 from asr.prefill.category import Source, classify, fallback, retrospective_intent
 from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
 from asr.prefill.keywords import extract_keywords, words_of
+from asr.prefill.memo import Memo
 from asr.prefill.names import PERSONAL_NAME, find_name
-from asr.prefill.phone import digit_runs, find_phone
+from asr.prefill.phone import DigitRun, digit_runs, find_phone
 from asr.prefill.similar_calls import default_similar_calls
 from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
 
@@ -114,13 +116,30 @@ def prefill(
 ) -> Prefill:
     """Extract the work-order fields from a transcript (Vosk style or plain, optionally with 坐席：/市民： turns)
     and the agent's notes. Never raises on any text; `directory` None means no unit suggestion."""
-    transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "")
-    return _Extraction(transcript, gazetteer or default_gazetteer(), directory).run()
+    return extract(text, notes=notes, directory=directory, gazetteer=gazetteer)
+
+
+def extract(
+    text: str,
+    *,
+    notes: str = "",
+    directory: UnitDirectory | None = None,
+    gazetteer: Gazetteer | None = None,
+    memo: Memo | None = None,
+) -> Prefill:
+    """`prefill`, with the pieces of work a call's earlier extractions did kept in `memo` (see `memo.py`): the
+    same result as `prefill`, in less time when most of the transcript was read before."""
+    memo = memo if memo is not None else Memo()  # a fresh one still shares work inside this extraction
+    transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "", memo)
+    return _Extraction(transcript, gazetteer or default_gazetteer(), directory, memo).run()
 
 
 class _Extraction:
-    def __init__(self, transcript: Transcript, gazetteer: Gazetteer, directory: UnitDirectory | None) -> None:
+    def __init__(
+        self, transcript: Transcript, gazetteer: Gazetteer, directory: UnitDirectory | None, memo: Memo
+    ) -> None:
         self.t = transcript
+        self.memo = memo
         self.gazetteer = gazetteer
         self.directory = directory
         self.evidence: dict[str, str] = {}
@@ -212,7 +231,8 @@ class _Extraction:
         for doc in (self.t.notes, self.t.caller, self.t.agent):
             if not doc:
                 continue
-            number = find_phone(doc.compact)
+            number = self.memo.get("phone", doc.compact,
+                                   lambda doc=doc: find_phone(doc.compact, self.digit_runs(doc.compact)))
             if number is not None:
                 self.note("phone", doc, number.start, number.end)
                 return number.number
@@ -245,7 +265,7 @@ class _Extraction:
 
     def address(self) -> str | None:
         for doc in self.docs:
-            found = find_address(_without_personal_data(doc.compact), [m for d, m in self.places if d is doc])
+            found = find_address(self.without_personal_data(doc), [m for d, m in self.places if d is doc])
             if found is not None:
                 text, start, end = found
                 self.note("address", doc, start, end)
@@ -421,6 +441,7 @@ class _Extraction:
                 self.topic_patterns,
                 decisive=tuple(w for w in (self.evidence_emergency, self.evidence_urgent, self.evidence_judged) if w),
                 hints=(self.evidence_category,) if self.evidence_category else (),
+                memo=self.memo,
             )
             if doc
             else ("", 0.0)
@@ -446,7 +467,7 @@ class _Extraction:
             chars[start:end] = BLANK * (end - start)
 
         phone_digits = (phone or "").replace("-", "")
-        for run in digit_runs(compact):
+        for run in self.digit_runs(compact):
             # a number read out (phone, ID, plate) or any piece of the caller's own number (尾号2345)
             said_as_number = _SAID_AS_NUMBER.search(compact[max(0, run.start - 4) : run.start])
             if len(run.digits) >= 6 or (len(run.digits) >= 4 and (run.digits in phone_digits or said_as_number)):
@@ -481,7 +502,7 @@ class _Extraction:
         # place names and the address are fields of their own: cut them out before looking for the matter's words
         parts = []
         for doc in self.docs:
-            chars = list(_without_personal_data(doc.compact))  # keywords are free text too: no name, no number
+            chars = list(self.without_personal_data(doc))  # keywords are free text too: no name, no number
             spans = [(m.start, m.end) for d, m in self.places if d is doc]
             if self.evidence_address:  # found in the original words: before any place inside it is blanked
                 spans += [m.span() for m in re.finditer(re.escape(self.evidence_address), doc.compact)]
@@ -490,7 +511,7 @@ class _Extraction:
             parts.append("".join(chars))
         text = "。".join(parts)
         places = {m.place.name for _d, m in self.places} | {district or "", street or ""}
-        words = extract_keywords(text, exclude=places)
+        words = extract_keywords(text, exclude=places, memo=self.memo)
         matched = self.matched_unit_keywords()
         # what made it an emergency or urgent names the matter (a long urgent phrase is no keyword)
         emergency = [self.evidence_emergency] if self.evidence_emergency else []
@@ -503,6 +524,13 @@ class _Extraction:
         if merged:
             self.evidence["keywords"] = "、".join(merged[:8])
         return tuple(merged[:8])
+
+    def digit_runs(self, compact: str) -> tuple[DigitRun, ...]:
+        return self.memo.get("digit_runs", compact, lambda: tuple(digit_runs(compact)))
+
+    def without_personal_data(self, doc: Doc) -> str:
+        return self.memo.get("without_personal_data", doc.compact,
+                             lambda: _without_personal_data(doc.compact, self.digit_runs(doc.compact)))
 
     def matched_unit_keywords(self) -> list[str]:
         """The unit directory's words found in the call (网约车, 绕路) by the suggested units: the hotline's own
@@ -652,11 +680,12 @@ def _bus_line(compact: str, match: re.Match[str]) -> bool:
     )
 
 
-def _without_personal_data(compact: str) -> str:
+def _without_personal_data(compact: str, runs: Iterable[DigitRun] | None = None) -> str:
     """`compact` with numbers read out (a phone, 尾号二三四五) and the caller's name (我姓王) turned into commas,
-    same length: neither is ever part of an estate's name (手机尾号二三四五小区, 我姓王小区停水)."""
+    same length: neither is ever part of an estate's name (手机尾号二三四五小区, 我姓王小区停水). `runs`: the
+    digit runs of `compact`, when they are known."""
     chars = list(compact)
-    for run in digit_runs(compact):
+    for run in digit_runs(compact) if runs is None else runs:
         if len(run.digits) >= 4:
             chars[run.start : run.end] = "，" * (run.end - run.start)
     for match in PERSONAL_NAME.finditer(compact):
@@ -678,6 +707,7 @@ def best_clause(
     *,
     decisive: tuple[str, ...] = (),
     hints: tuple[str, ...] = (),
+    memo: Memo | None = None,
 ) -> tuple[str, float]:
     """The clause that says most about the matter, without fillers: split at punctuation, and text without
     punctuation (Vosk) into overlapping windows cut between words; score by the matter's keywords and words of a
@@ -688,7 +718,12 @@ def best_clause(
     clauses = [c for c in re.split(f"[{re.escape(CLAUSE_END)}()（）【】\\[\\]]", cleaned) if c]
     pieces: list[str] = []
     for clause in clauses:
-        pieces += _windows(clause) if len(clause) > 36 else [clause]
+        if len(clause) <= 36:
+            pieces.append(clause)
+        elif memo is None:
+            pieces += _windows(clause)
+        else:
+            pieces += memo.get("windows", clause, lambda clause=clause: tuple(_windows(clause, memo=memo)))
     pieces = [p for p in (_trim(p) for p in pieces) if len(p) >= 2]
     if not pieces:
         return "", 0.0
@@ -715,17 +750,18 @@ def best_clause(
     return _cut_at_word(text, SUMMARY_MAX_CHARS), score(pieces[ranked[0]])
 
 
-def _windows(clause: str, size: int = 32, step: int = 12) -> list[str]:
+def _windows(clause: str, size: int = 32, step: int = 12, memo: Memo | None = None) -> list[str]:
     """Overlapping windows of a long clause (a Vosk transcript has no punctuation), each starting and ending
     between two words so the summary never starts mid-word (道望月湖…)."""
     bounds = [0]
-    for word in words_of(clause):
+    for word in words_of(clause, memo):
         bounds.append(bounds[-1] + len(word))
+    # bounds rise strictly (no word is empty): the last bound within a window and the first at a step are bisections
     windows: list[str] = []
     start_index = 0
     while start_index < len(bounds) - 1:
         start = bounds[start_index]
-        end = max((b for b in bounds if b <= start + size), default=start)
+        end = bounds[bisect_right(bounds, start + size) - 1]
         if end <= start:  # one word longer than a window
             end = bounds[start_index + 1]
         window = clause[start:end]
@@ -734,7 +770,7 @@ def _windows(clause: str, size: int = 32, step: int = 12) -> list[str]:
         windows.append(window)
         if end >= len(clause):
             break
-        start_index = next((i for i, b in enumerate(bounds) if b >= start + step), len(bounds) - 1)
+        start_index = min(bisect_left(bounds, start + step), len(bounds) - 1)
     return windows
 
 

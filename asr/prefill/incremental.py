@@ -11,9 +11,13 @@ joined by one space, as `CallTranscriber.text` joins them) — and:
 Exactness: `CallPrefill(...).add(f1)...add(fn).result()` equals `prefill(" ".join([f1, ..., fn]))` field for field
 (tests/asr/prefill/test_incremental.py proves it over random splits of every committed transcript set, with
 hypothesis). The extractor's own rules are global — the category, the summary and the suggested units weigh the
-whole call — so a final is never extracted on its own and merged: that would not give the same fields.
+whole call — so a final is never extracted on its own and merged: that would not give the same fields. What is
+shared between a call's reads is the pure work on pieces of its text (`asr.prefill.memo.Memo`: jieba's words of a
+stretch between safe cuts, a clause's windows, the folded documents, digit runs), keyed by the piece itself: a read
+after one more final computes the pieces that final touched and the whole-call decisions from them.
 
-Pure: no I/O, no threads; the speech service runs `result()` in an executor, off the event loop.
+No I/O, no threads; the speech service runs `run()` in an executor, off the event loop, one pass of a call at a
+time (the memo is the call's own).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agent_desktop.core.routing import UnitDirectory
-from asr.prefill.extract import Prefill, prefill
+from asr.prefill.extract import Prefill, extract
 from asr.prefill.gazetteer import Gazetteer
+from asr.prefill.memo import Memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +45,8 @@ class CallPrefill:
     """The pre-fill of one call, kept up to date with its final results (see the module docstring).
 
     Single-threaded use: `result()`. Off-thread use (the speech service): `job()` on the owner's thread, `run(job)`
-    on any thread (pure), `settle(job, result)` back on the owner's thread — a result for a transcript that has
-    grown meanwhile is not kept (the next job reads the longer one)."""
+    on any thread (one pass of a call at a time), `settle(job, result)` back on the owner's thread — a result for a
+    transcript that has grown meanwhile is not kept (the next job reads the longer one)."""
 
     def __init__(self, *, notes: str = "", directory: UnitDirectory | None = None,
                  gazetteer: Gazetteer | None = None) -> None:
@@ -53,6 +58,7 @@ class CallPrefill:
         self._version = 0
         self._result: Prefill | None = None  # for the current version; None: to be read again
         self.passes = 0  # extractions run (for the bench and the tests)
+        self.memo = Memo()  # the pieces of work earlier passes did (jieba's words of a stretch, a clause's windows…)
 
     @property
     def text(self) -> str:
@@ -102,8 +108,9 @@ class CallPrefill:
         return PrefillJob(self._version, self._text, self._notes, len(self._parts))
 
     def run(self, job: PrefillJob) -> Prefill:
-        """The extraction itself: pure, safe on any thread."""
-        return prefill(job.text, notes=job.notes, directory=self._directory, gazetteer=self._gazetteer)
+        """The extraction itself: safe on any thread, one at a time per call (they share the call's memo)."""
+        return extract(job.text, notes=job.notes, directory=self._directory, gazetteer=self._gazetteer,
+                       memo=self.memo)
 
     def settle(self, job: PrefillJob, result: Prefill) -> bool:
         """Keep `result` if the transcript is still the one `job` read; False when it has changed since."""

@@ -3,6 +3,15 @@ call talk (greetings, fillers, pronouns), numbers and place names (those are fie
 
 jieba is imported lazily, once: its dictionary takes about half a second to load, which a seat pays on the first
 call of the session, not on every transcript.
+
+Words are cut piece by piece (`cut`): jieba cuts each run of CJK/alphanumeric characters on its own, and a long run
+(a Vosk transcript has no punctuation) is cut further at *safe cuts*, places no dictionary word spans, about every
+`SEGMENT_CHARS` characters. jieba's best segmentation is the most probable path through the words of the text; with
+no word across a safe cut every path passes through it, so the best path is the best path of each side joined
+(the path probabilities are sums of logs: a segmentation could differ only by floating-point rounding between
+two equally probable paths, and the committed sets show none). A safe cut depends only on the characters around it,
+so the pieces of a call's transcript are the same pieces in the next extraction, and a call's `Memo` cuts only the
+new tail.
 """
 
 from __future__ import annotations
@@ -12,10 +21,11 @@ import logging
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from asr.prefill.memo import Memo
 from asr.prefill.similar_calls import default_similar_calls
 
 _STOPWORDS = frozenset(
@@ -41,17 +51,92 @@ _PRONOUNS = ("我", "你", "他", "她", "它", "咱", "姓")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
 MAX_KEYWORDS = 8
 MAX_TEXT_CHARS = 1200  # the matter is told in the first minutes of a call
+SEGMENT_CHARS = 24  # a long run of characters is cut at the first safe cut after this many
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_RECENT_RUNS = 4  # the last runs of the keywords' text and of the summary's clauses, two readings each
 
 
 @dataclass(frozen=True, slots=True)
 class _Tfidf:
-    cut: Callable[[str], list[str]]
+    cut_block: Callable[[str], list[str]]  # jieba's lcut (HMM off)
+    blocks: re.Pattern[str]  # jieba's own pattern of the runs it cuts one by one
+    freq: Mapping[str, int]  # jieba's prefix dictionary: every word (count > 0) and every prefix of one (count 0)
+    longest: int  # the longest word of the dictionary
     idf: dict[str, float]
     median_idf: float
 
-    def tags(self, text: str, top: int) -> list[str]:
+    def cut(self, text: str, memo: Memo | None = None) -> list[str]:
+        """jieba's words of `text` (see the module docstring): run by run, a long run piece by piece between safe
+        cuts, each piece's words taken from `memo` when it has them."""
+        words: list[str] = []
+        for block in self.blocks.split(text):
+            if not block:
+                continue
+            if len(block) <= SEGMENT_CHARS or not self.blocks.fullmatch(block):
+                words += self._cut_piece(block, memo)
+                continue
+            start = 0
+            for cut in self._safe_cuts(block, memo):
+                words += self._cut_piece(block[start:cut], memo)
+                start = cut
+            words += self._cut_piece(block[start:], memo)
+        return words
+
+    def _cut_piece(self, piece: str, memo: Memo | None) -> list[str] | tuple[str, ...]:
+        if memo is None:
+            return self.cut_block(piece)
+        return memo.get("words", piece, lambda: tuple(self.cut_block(piece)))
+
+    def _safe_cuts(self, block: str, memo: Memo | None = None) -> list[int]:
+        """Positions to cut a run at: about every SEGMENT_CHARS characters, the first position after them between two
+        CJK characters (jieba joins single letters and digits into one word) that no dictionary word spans.
+
+        With a `memo`, a run that extends one cut before (the transcript's last run, one final longer) keeps the
+        earlier run's cuts that were decided on characters both runs have: a decision at a position reads the
+        characters up to `longest` − 1 after it, so the cuts up to there are the same, and the search goes on from
+        the last of them as it would have."""
+        cuts: list[int] = []
+        position = SEGMENT_CHARS
+        recent: list[tuple[str, list[int]]] = memo.recent("cuts") if memo is not None else []
+        for earlier, earlier_cuts in recent:
+            if len(earlier) < len(block) and block.startswith(earlier):
+                kept = [c for c in earlier_cuts if c + self.longest - 1 <= len(earlier) and c < len(earlier) - 1]
+                if len(kept) > len(cuts):
+                    cuts = kept
+                    position = kept[-1] + SEGMENT_CHARS
+        end = len(block) - 1
+        while position < end:
+            if _CJK.match(block, position - 1) and _CJK.match(block, position) and not self._spanned(block, position):
+                cuts.append(position)
+                position += SEGMENT_CHARS
+            else:
+                position += 1
+        if memo is not None:
+            recent.append((block, cuts))
+            del recent[:-_RECENT_RUNS]
+        return cuts
+
+    def _spanned(self, block: str, position: int) -> bool:
+        """Whether a word jieba could take (in its DAG: count > 0, reached through prefixes of the dictionary)
+        starts before `position` and ends after it."""
+        freq = self.freq
+        for start in range(max(0, position - self.longest + 1), position):
+            if block[start:position] not in freq:
+                continue  # not even a prefix of a word: jieba's walk from `start` stops before `position`
+            end = position + 1
+            while end <= len(block) and end - start <= self.longest:
+                count = freq.get(block[start:end])
+                if count is None:
+                    break
+                if count:
+                    return True
+                end += 1
+        return False
+
+    def tags(self, text: str, top: int, memo: Memo | None = None) -> list[str]:
         """jieba.analyse's TF-IDF ranking, without jieba.analyse (which leaves its idf file open at import)."""
-        counts: Counter[str] = Counter(w for w in self.cut(text[:MAX_TEXT_CHARS]) if len(w.strip()) >= 2)
+        words = self.cut(text[:MAX_TEXT_CHARS], memo)
+        counts: Counter[str] = Counter(w for w in words if len(w.strip()) >= 2)
         total = sum(counts.values()) or 1
         scored = {w: n * self.idf.get(w, self.median_idf) / total for w, n in counts.items()}
         return sorted(scored, key=lambda w: (-scored[w], w))[:top]
@@ -84,14 +169,22 @@ def _tfidf() -> _Tfidf:
     median = values[len(values) // 2] if values else 1.0
     # HMM off: new words are not guessed (that costs time quadratic in a run of unknown characters); the
     # dictionary's words are what a keyword should be anyway
-    return _Tfidf(cut=functools.partial(tokenizer.lcut, HMM=False), idf=idf, median_idf=median)
+    freq = tokenizer.FREQ
+    return _Tfidf(
+        cut_block=functools.partial(tokenizer.lcut, HMM=False),
+        blocks=jieba.re_han_default,
+        freq=freq,
+        longest=max((len(word) for word, count in freq.items() if count), default=1),
+        idf=idf,
+        median_idf=median,
+    )
 
 
-def extract_keywords(compact: str, *, exclude: Collection[str] = ()) -> list[str]:
+def extract_keywords(compact: str, *, exclude: Collection[str] = (), memo: Memo | None = None) -> list[str]:
     """Up to MAX_KEYWORDS words of the matter, most specific first."""
     if not compact.strip():
         return []
-    tags = _tfidf().tags(compact, MAX_KEYWORDS * 3)
+    tags = _tfidf().tags(compact, MAX_KEYWORDS * 3, memo)
     words: list[str] = []
     for tag in tags:
         word = tag.strip().casefold()
@@ -111,9 +204,9 @@ def extract_keywords(compact: str, *, exclude: Collection[str] = ()) -> list[str
     return words
 
 
-def words_of(text: str) -> list[str]:
+def words_of(text: str, memo: Memo | None = None) -> list[str]:
     """jieba's words of `text` (dictionary words, HMM off), for cutting a clause only between words."""
-    return _tfidf().cut(text) if text else []
+    return _tfidf().cut(text, memo) if text else []
 
 
 def warm_up() -> None:

@@ -18,6 +18,7 @@ caller's callback number, however it is said: the caller's own number is his, an
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 DIGITS = {
@@ -154,11 +155,11 @@ def _replace_part(number: str, wrong: str | None, right: str, head: bool) -> str
     return number[: len(number) - len(right)] + right
 
 
-def find_phone(compact: str) -> PhoneNumber | None:
+def find_phone(compact: str, runs: Iterable[DigitRun] | None = None) -> PhoneNumber | None:
     """The caller's callback number in compact text, or None. Prefers a number said right after 电话/号码…;
     otherwise the last one said (a caller repeats or corrects the number he means). Someone else's number is
-    never the caller's."""
-    runs = [part for run in digit_runs(compact) for part in _split_restated(run, compact)]
+    never the caller's. `runs`: `digit_runs(compact)` when they are known."""
+    runs = [part for run in (digit_runs(compact) if runs is None else runs) for part in _split_restated(run, compact)]
     candidates: list[tuple[PhoneNumber, bool, bool]] = []  # (number, said after 电话…, someone else's)
     skip: set[int] = set()
     for index, run in enumerate(runs):

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from asr.prefill.cues import DIALECT
+from asr.prefill.memo import Memo
 
 # A transcript of a ten-minute call is a few thousand characters; anything far beyond is not a transcript. The
 # extractor reads at most this much of each document so hostile input (a megabyte of text) costs bounded time.
@@ -38,6 +39,7 @@ _INLINE_LABEL_RE = re.compile(
 )
 _SPACE_RE = re.compile(r"[^\S\n]+")
 CLAUSE_END = "。，！？；,.!?;、…"
+_RECENT_DOCS = 6  # a call's caller, agent and notes documents, the last two readings of each
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,19 @@ class Doc:
     index: tuple[int, ...]  # compact position → original position
 
     @classmethod
-    def of(cls, text: str) -> Doc:
+    def of(cls, text: str, memo: Memo | None = None) -> Doc:
+        """The document of `text`. With a `memo`, a text that extends one read before (a call's transcript after
+        one more final) folds only the characters it adds: each character's folding depends on itself and the
+        last folded one only, so the result is the same."""
         original = text[:MAX_DOCUMENT_CHARS]
         chars: list[str] = []
         index: list[int] = []
-        for position, char in enumerate(original):
+        start = 0
+        recent: list[tuple[str, str, tuple[int, ...]]] = memo.recent("doc") if memo is not None else []
+        for earlier, folded, folded_index in recent:
+            if len(earlier) > start and original.startswith(earlier):
+                chars, index, start = list(folded), list(folded_index), len(earlier)
+        for position, char in enumerate(original[start:], start):
             if "\u4e00" <= char <= "\u9fff":  # CJK ideographs, most of a transcript, are already in normal form
                 chars.append(char)
                 index.append(position)
@@ -70,6 +80,9 @@ class Doc:
                 chars.append(out)
                 index.append(position)
         compact = "".join(chars)
+        if memo is not None and len(original) > start:
+            recent.append((original, compact, tuple(index)))
+            del recent[:-_RECENT_DOCS]
         for dialect, mandarin in DIALECT:
             compact = compact.replace(dialect, mandarin)  # same length: the index map stays valid
         return cls(original=original, compact=compact, index=tuple(index))
@@ -118,8 +131,9 @@ def is_spaced(text: str) -> bool:
     return cjk > 0 and gaps * 3 >= cjk
 
 
-def read_transcript(text: str, notes: str = "") -> Transcript:
+def read_transcript(text: str, notes: str = "", memo: Memo | None = None) -> Transcript:
     text = text[: MAX_DOCUMENT_CHARS * 2] if isinstance(text, str) else ""
     notes = notes[:MAX_DOCUMENT_CHARS] if isinstance(notes, str) else ""
     caller, agent = split_speakers(_SPACE_RE.sub(" ", text))
-    return Transcript(caller=Doc.of(caller), agent=Doc.of(agent), notes=Doc.of(notes), spaced=is_spaced(text))
+    return Transcript(caller=Doc.of(caller, memo), agent=Doc.of(agent, memo), notes=Doc.of(notes, memo),
+                      spaced=is_spaced(text))

@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import enum
 import hashlib
-import inspect
 import itertools
 import logging
 import random
@@ -47,6 +46,7 @@ from panoramisk.ami_protocol import AMIProtocol
 
 from agent_desktop.core.backoff import Backoff
 from agent_desktop.core.errors import TelephonyError
+from agent_desktop.core.listeners import call_safely
 
 from .protocol import DEFAULT_MAX_MESSAGE_BYTES, AmiMessage, AmiParser, FieldValue, encode_action
 
@@ -334,16 +334,14 @@ class AmiConnection(Manager):
         return matches
 
     def _run_listener(self, callback: Callable[..., Any], *args: Any) -> None:
-        try:
-            result = callback(*args)
-        except Exception:
+        # the desktop's one safe call: a listener that raises is logged, the others and the connection go on
+        if not call_safely(callback, *args, owner="AMI", on_awaitable=self._run_listener_task):
             self.stats["listener_errors"] += 1
-            log.exception("AMI listener %r failed; the connection stays up", callback)
-            return
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._listener_tasks.add(task)
-            task.add_done_callback(self._listener_done)
+
+    def _run_listener_task(self, awaitable: Any) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._listener_tasks.add(task)
+        task.add_done_callback(self._listener_done)
 
     def _listener_done(self, task: asyncio.Task[Any]) -> None:
         self._listener_tasks.discard(task)

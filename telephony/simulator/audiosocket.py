@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from agent_desktop.core.errors import ConfigError
+from telephony.simulator.announcements import heard_audio
 from telephony.simulator.model import DOWN, UP, Channel, Headers, Target
 from telephony.simulator.wav import FRAME_MS, RATE_KINDS, WavAudio, read_wav
 
@@ -174,7 +175,7 @@ class _Fork:
             await asyncio.sleep(0.02)
 
     async def _stream(self, spied: Channel) -> None:
-        audio_path = spied.audio
+        audio_path = heard_audio(spied)
         if audio_path is None:
             return
         try:

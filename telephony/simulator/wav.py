@@ -5,11 +5,11 @@ AudioSocket has for each sample rate). Read when a scenario loads (scenario.py) 
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent_desktop.core.errors import ConfigError
+from agent_desktop.core.wav import WavError, decode_wav
 
 #: Audio kinds by sample rate (0x11..0x18 from Asterisk 20.17/22.7; 0x11 is 12 kHz, 0x12 is 16 kHz).
 RATE_KINDS = {8000: 0x10, 12000: 0x11, 16000: 0x12, 24000: 0x13, 32000: 0x14, 44100: 0x15, 48000: 0x16,
@@ -41,20 +41,18 @@ class WavAudio:
 
 
 def read_wav(path: str | Path) -> WavAudio:
-    """A mono (or first channel of a multi-channel) 16-bit PCM WAV at a rate AudioSocket has a kind for."""
+    """A mono (or first channel of a multi-channel) 16-bit PCM WAV at a rate AudioSocket has a kind for. Decoded by
+    the desktop's one WAV reader (`agent_desktop.core.wav`); any fault is a ConfigError `scenario_audio_invalid`
+    (a scenario's file: the operator fixes the scenario)."""
     file = Path(path)
     try:
-        with wave.open(str(file), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            data = wav.readframes(wav.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
+        audio = decode_wav(file.read_bytes(), name=f"audio file {file}", first_channel=True)
+    except OSError as exc:
         raise ConfigError(f"audio file {file} is not a readable WAV: {exc}", code="scenario_audio_invalid") from exc
-    if width != 2:
-        raise ConfigError(f"audio file {file} must be 16-bit PCM, not {8 * width}-bit", code="scenario_audio_invalid")
-    if rate not in RATE_KINDS:
-        raise ConfigError(f"audio file {file} has rate {rate} Hz; AudioSocket carries "
+    except WavError as exc:
+        details = {**exc.details, "reason": exc.code}
+        raise ConfigError(exc.message, code="scenario_audio_invalid", details=details) from exc
+    if audio.sample_rate_hz not in RATE_KINDS:
+        raise ConfigError(f"audio file {file} has rate {audio.sample_rate_hz} Hz; AudioSocket carries "
                           f"{', '.join(str(r) for r in RATE_KINDS)} Hz", code="scenario_audio_invalid")
-    if channels > 1:
-        step = 2 * channels
-        data = b"".join(data[i : i + 2] for i in range(0, len(data), step))
-    return WavAudio(rate, data)
+    return WavAudio(audio.sample_rate_hz, audio.pcm)

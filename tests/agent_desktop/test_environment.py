@@ -27,3 +27,23 @@ def test_the_standard_variables_win_over_the_ones_the_file_names() -> None:
     config = load_config(None, environ={"AGENT_DESKTOP_SYNC_TOKEN": " standard ", "AGENT_DESKTOP_AMI_SECRET": "a"})
     assert sync_token(config) == "standard" and ami_secret(config) == "a"
     assert sync_token(load_config(None, environ={})) is None
+
+
+def test_a_token_file_is_read_when_the_environment_gives_none_and_refused_when_others_may_read_it(
+        tmp_path: Path) -> None:
+    import pytest
+
+    from agent_desktop.core.errors import ConfigError
+
+    token_file = tmp_path / "seat.token"
+    token_file.write_text("from-file\n", encoding="utf-8")
+    token_file.chmod(0o600)
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[sync]\ntoken_file = "seat.token"\n', encoding="utf-8")  # relative to the config file
+    config = load_config(config_file, environ={})
+    assert config.sync.token_file == token_file and sync_token(config) == "from-file"
+    assert sync_token(load_config(config_file, environ={"AGENT_DESKTOP_SYNC_TOKEN": "env"})) == "env"
+    token_file.chmod(0o644)
+    with pytest.raises(ConfigError) as refused:
+        sync_token(config)
+    assert refused.value.code == "file_permissions" and "from-file" not in str(refused.value)

@@ -40,31 +40,43 @@ def _plain(seat, field: DraftField, value) -> str | None:
 def test_the_agents_value_always_wins(plan: list[tuple[str, DraftField | None, str | None]]) -> None:
     seat = seat_with_call_in(CallState.TALKING)
     owned: dict[DraftField, str] = {}  # the model: what the agent typed or accepted
-    pending: dict[DraftField, str] = {}
+    pending: dict[DraftField, str] = {}  # the suggestion shown beside the field
+    offered: dict[DraftField, str] = {}  # the pre-fill's latest value: the same value re-derived is not news
+    accepted: set[DraftField] = set()
     for kind, field, value in plan:
         if kind == "suggest":
             before = seat.call.field(field).value
             seat(ev.SuggestionsArrived(CALL, (ev.FieldSuggestion(field, value, value or ""),)))
             assert seat.call.field(field).value == before  # never applied, even sealed values stay the same
             text = (value or "").strip()
-            if not text or owned.get(field) == text:
+            if not text:
                 pending.pop(field, None)
+                if field not in accepted:
+                    offered.pop(field, None)
+            elif offered.get(field) == text:
+                pass  # a later final result re-derived what the agent already saw (and took or replaced)
+            elif owned.get(field) == text:
+                pending.pop(field, None)
+                offered[field] = text
             else:
-                pending[field] = text
+                pending[field] = offered[field] = text
         elif kind == "edit":
             seat(ev.EditField(CALL, field, value))
             owned[field] = value
+            accepted.discard(field)
             if pending.get(field) == value.strip():
                 pending.pop(field)
         elif kind == "accept":
             if field not in pending:
                 continue
             seat(ev.AcceptSuggestion(CALL, field))
-            owned[field] = pending.pop(field)
+            owned[field] = offered[field] = pending.pop(field)
+            accepted.add(field)
         elif kind == "accept_all":
             seat(ev.AcceptAllSuggestions(CALL))
             for f in [f for f in pending if f not in owned]:
-                owned[f] = pending.pop(f)
+                owned[f] = offered[f] = pending.pop(f)
+                accepted.add(f)
         else:
             seat(ev.MarkAnonymous(CALL))
         for f in FIELDS:

@@ -309,3 +309,29 @@ def test_a_store_from_before_the_pending_index_gets_it_on_open(tmp_path: Path) -
     with sqlite3.connect(path) as raw:
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "ix_outbox_order_state_seq" in names
+
+
+def test_a_rejection_keeps_the_rules_article_also_in_a_store_made_before_it_was_kept(tmp_path: Path) -> None:
+    path = tmp_path / "seat.sqlite3"
+    with LocalStore(path) as old:
+        open_ready(old)
+    with sqlite3.connect(path) as raw:  # as an earlier version created it: no column for the article
+        raw.execute("ALTER TABLE outbox DROP COLUMN reject_article")
+    with LocalStore(path) as store:
+        op = store.pending_operations()[0]
+        assert store.mark_rejected(op.op_id, "backdated", "步骤时间早于上次同步", article="第14条")
+        [rejection] = store.rejections()
+        assert (rejection.code, rejection.article) == ("backdated", "第14条")
+
+
+def test_the_orders_of_a_caller_are_found_by_the_numbers_fingerprint(store: LocalStore) -> None:
+    from agent_desktop.core.privacy import FieldCipher, seal_caller
+    from agent_desktop.core.work_order import Caller
+
+    cipher = FieldCipher.generate()
+    for order_id, phone in (("WO-1", "13800138000"), ("WO-2", "13912345678"), ("WO-3", "138 0013 8000")):
+        store.open_order(order_id, channel=Channel.PHONE, actor=AGENT, now=T0, description="咨询",
+                         caller=seal_caller(Caller(phone=phone), cipher, order_id))
+    found = store.orders_of_caller(cipher.phone_key("13800138000"))
+    assert sorted(o.order_id for o in found) == ["WO-1", "WO-3"]
+    assert store.orders_of_caller("") == []

@@ -1,0 +1,157 @@
+"""Listening to the first seconds of an answered survey call: a carrier announcement, or a person?
+
+`AnnouncementDetector.classify(stream)` reads a call's audio (an async iterator of `(pcm, sample_rate_hz)` chunks,
+16-bit little-endian mono) and returns a `Detection` as soon as the enrolled library names an announcement, or with
+kind None when `max_listen_s` of audio passed without one (a person, ringback, silence) or the stream ended. It
+re-matches every `step_s` of audio; each 0.4 s block is matched once (`match.StreamMatcher`).
+
+`ForkListener` is the AudioSocket sink that makes a fork's stream such an iterator: the survey dialer registers the
+fork's UUID with its `AudioSocketServer` whose sink factory returns a `ForkListener`, and awaits
+`detector.classify(listener)`. Once classify has its answer it closes the listener, which then drops the rest of
+the call's audio instead of queueing it.
+
+`decided_after_s` is measured in audio (seconds of the call heard when the decision fell), not wall time, so it is
+the same on a slow test machine; the fork streams in real time, so on a live call the two agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from agent_desktop.core.announcement import AnnouncementKind
+from agent_desktop.core.errors import AsrError
+from asr.announcements.match import RATE_HZ, Matcher, StreamMatcher, Verdict, as_samples
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_LISTEN_S = 6.0
+DEFAULT_STEP_S = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    kind: AnnouncementKind | None  # None: no announcement heard (a person, ringback, silence)
+    score: float
+    offset_s: float | None  # where the enrolled recording's start falls in the call's audio
+    decided_after_s: float  # seconds of audio heard when decided
+
+    @classmethod
+    def from_verdict(cls, verdict: Verdict, heard_s: float) -> Detection:
+        return cls(verdict.kind, verdict.score, verdict.offset_s, heard_s)
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind.value if self.kind else None, "score": round(self.score, 3),
+                "offset_s": None if self.offset_s is None else round(self.offset_s, 2),
+                "decided_after_s": round(self.decided_after_s, 2)}
+
+
+class _Resampler:
+    """Chunks at any rate → 8 kHz floats (soxr keeps its state across chunks; 8 kHz input passes through)."""
+
+    def __init__(self) -> None:
+        self._rate: int | None = None
+        self._stream: Any = None
+
+    def __call__(self, pcm: bytes, rate_hz: int) -> np.ndarray:
+        samples = as_samples(pcm)
+        if rate_hz == RATE_HZ:
+            return samples
+        if rate_hz != self._rate:
+            import soxr  # noqa: PLC0415 — the fork normally streams 8 kHz
+
+            self._rate, self._stream = rate_hz, soxr.ResampleStream(rate_hz, RATE_HZ, 1, dtype="float32")
+        return self._stream.resample_chunk(samples)
+
+
+class AnnouncementDetector:
+    def __init__(self, matcher: Matcher, *, max_listen_s: float = DEFAULT_MAX_LISTEN_S,
+                 step_s: float = DEFAULT_STEP_S) -> None:
+        if not matcher.references:
+            raise AsrError("no carrier announcement is enrolled: add some with "
+                           "`agent-desktop survey announcements add KIND FILE.wav`", code="announcement_library_empty")
+        self.matcher = matcher
+        self.max_listen_s = max_listen_s
+        self.step_s = step_s
+
+    async def classify(self, stream: AsyncIterable[tuple[bytes, int]]) -> Detection:
+        matcher = StreamMatcher(self.matcher)
+        resample = _Resampler()
+        iterator = aiter(stream)
+        next_check_s = self.step_s
+        verdict: Verdict | None = None
+        try:
+            while matcher.heard_s < self.max_listen_s:
+                try:
+                    pcm, rate_hz = await anext(iterator)
+                except StopAsyncIteration:
+                    break
+                samples = resample(pcm, rate_hz)
+                room = round((self.max_listen_s - matcher.heard_s) * RATE_HZ)
+                matcher.feed(samples[:room])
+                if matcher.heard_s + 1e-9 >= next_check_s:
+                    next_check_s = matcher.heard_s + self.step_s
+                    verdict = matcher.verdict()
+                    if verdict.kind is not None:
+                        return Detection.from_verdict(verdict, matcher.heard_s)
+                    await asyncio.sleep(0)  # matching is CPU work: let the other calls' audio in between
+            verdict = matcher.verdict()
+            return Detection.from_verdict(verdict, matcher.heard_s)
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()
+
+
+_END = object()
+
+
+class ForkListener:
+    """An AudioSocket stream sink (`asr.audiosocket.server.StreamSink`) that is an async iterator of its audio
+    chunks, for `AnnouncementDetector.classify`. Bounded: a consumer that stops reading makes the socket wait."""
+
+    def __init__(self, call_id: str | None = None, *, max_queued_chunks: int = 500) -> None:
+        self.call_id = call_id
+        self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_queued_chunks)
+        self._closed = False
+        self.audio_s = 0.0
+        self.end_reason: str | None = None
+        self.error: AsrError | None = None
+
+    # --- the AudioSocket side ---------------------------------------------------------------------------------
+    async def on_audio(self, pcm: bytes, sample_rate_hz: int) -> None:
+        self.audio_s += len(pcm) / 2 / sample_rate_hz
+        if not self._closed:
+            await self._queue.put((pcm, sample_rate_hz))
+
+    async def on_dtmf(self, digit: str) -> None:
+        return None
+
+    async def on_end(self, reason: str, error: AsrError | None = None) -> None:
+        self.end_reason, self.error = reason, error
+        if not self._closed:
+            await self._queue.put(_END)
+
+    # --- the detector's side ----------------------------------------------------------------------------------
+    def __aiter__(self) -> AsyncIterator[tuple[bytes, int]]:
+        return self
+
+    async def __anext__(self) -> tuple[bytes, int]:
+        if self._closed:
+            raise StopAsyncIteration
+        item = await self._queue.get()
+        if item is _END:
+            self._closed = True
+            raise StopAsyncIteration
+        return item  # type: ignore[return-value]
+
+    async def aclose(self) -> None:
+        """The detector has decided: drop what is queued and whatever audio still comes."""
+        self._closed = True
+        while not self._queue.empty():
+            self._queue.get_nowait()
