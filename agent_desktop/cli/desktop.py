@@ -131,16 +131,15 @@ def _run_window(args: argparse.Namespace, demo: Any, seconds: float | None, shot
         if desk is None:
             raise ConfigError("the configuration names no seat ([seat] interface): the window has no desk",
                               code="no_seat")
-        _wire_demo_script(demo, desk, holder)
+        _wire_demo_script(demo, desk, holder, app)
         if demo is not None:
             _log_in_when_connected(desk)
         return desk, {"telephony": app.telephony, "sync": app.sync, "speech": app.speech}
 
     def stop_services() -> None:
-        if "script" in holder:
-            holder["script"].cancel()
-        if "prefill" in holder:
-            holder["prefill"].shutdown(wait=True, cancel_futures=True)
+        for name in ("script", "prefill"):
+            if name in holder:
+                holder[name].cancel()
         app = holder.get("app")
         if app is not None:
             app.stop()
@@ -206,33 +205,14 @@ def _log_in_when_connected(desk: Any, timeout_s: float = 10.0) -> None:
         desk.send(ev.RequestSeatAction(SeatAction.LOG_IN))
 
 
-def _wire_demo_script(demo: Any, desk: Any, holder: dict[str, Any]) -> None:
+def _wire_demo_script(demo: Any, desk: Any, holder: dict[str, Any], app: Any) -> None:
     """Without a Chinese model the demo's callers' scripts are the transcript, said plainly (DEMO_SCRIPT), and the
-    pre-fill reads them — on one worker thread of its own, never the loop or the Qt thread."""
+    speech service pre-fills from them (`DemoEnvironment.attach`: never from the Korean recognizer's words)."""
     if demo is None or not getattr(demo, "transcript_from_script", False) or not hasattr(demo, "on_script_line"):
         return
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
-
     from agent_desktop.desk import TranscriptSource  # noqa: PLC0415
     from agent_desktop.desk import events as ev  # noqa: PLC0415
-    from agent_desktop.resources import load_unit_directory  # noqa: PLC0415
-    from agent_desktop.seat import suggestions_of  # noqa: PLC0415
-    from asr.prefill.extract import prefill  # noqa: PLC0415
 
-    directory = load_unit_directory()
-    said: dict[str, list[str]] = {}
-    worker = ThreadPoolExecutor(1, thread_name_prefix="demo-prefill")
-    holder["prefill"] = worker
-
-    def fill(call_id: str, text: str) -> None:
-        desk.send(suggestions_of(call_id, prefill(text, directory=directory)))
-
-    def line_said(line: Any) -> None:
-        desk.send(ev.TranscriptFinal(line.call_id, line.text, TranscriptSource.DEMO_SCRIPT))
-        lines = said.setdefault(line.call_id, [])
-        lines.append(line.text)
-        worker.submit(fill, line.call_id, " ".join(lines))
-        if line.last:
-            said.pop(line.call_id, None)
-
-    holder["script"] = demo.on_script_line(line_said)
+    holder["prefill"] = demo.attach(app)
+    holder["script"] = demo.on_script_line(
+        lambda line: desk.send(ev.TranscriptFinal(line.call_id, line.text, TranscriptSource.DEMO_SCRIPT)))

