@@ -171,27 +171,19 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.real_panels.add(spec.key)
             self.side.addTab(widget, QCoreApplication.translate("Panels", spec.title))
         self.side.setCurrentIndex(max(0, current))
+        # the panels' signals (ui/widgets/knowledge.py, tasks.py, history.py), when they are installed
         knowledge = self.panels.get("knowledge")
-        for name in ("insert_requested", "answer_inserted", "insert_answer"):
-            signal = getattr(knowledge, name, None)
-            if signal is not None and hasattr(signal, "connect"):
-                signal.connect(self.form.insert_knowledge)
-                break
+        insert = getattr(knowledge, "insert_requested", None)
+        if insert is not None:  # (entry id, the answer's text)
+            insert.connect(lambda entry_id, text: self.form.insert_knowledge(text, entry_id or None))
         tasks = self.panels.get("tasks")
         callback = getattr(tasks, "callback_requested", None)
-        if callback is not None and hasattr(callback, "connect"):
+        if callback is not None:
             callback.connect(lambda order_id: self._seat_action(SeatAction.CALLBACK, "", order_id))
-
-    def attach(self, bridge) -> None:  # type: ignore[no-untyped-def]
-        """Bind to a `DeskBridge` (once the services are up): its states, notices and health in, intents out; the
-        side panels are built on its desk."""
-        self._send = bridge.send
-        bridge.state_changed.connect(self.render)
-        bridge.notice_arrived.connect(self.show_notice)
-        bridge.services_changed.connect(self.show_services)
-        self._build_panels(bridge.desk)
-        self.show_services(bridge.services)
-        self.render(bridge.state)
+        history = self.panels.get("history")
+        wanted = getattr(tasks, "history_requested", None)
+        if wanted is not None and hasattr(history, "show_order_id"):
+            wanted.connect(lambda order_id: (history.show_order_id(order_id), self.side.setCurrentWidget(history)))
 
     # --- intents ---------------------------------------------------------------------------------------------
 
