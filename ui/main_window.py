@@ -185,6 +185,17 @@ class MainWindow(QtWidgets.QMainWindow):
         if wanted is not None and hasattr(history, "show_order_id"):
             wanted.connect(lambda order_id: (history.show_order_id(order_id), self.side.setCurrentWidget(history)))
 
+    def attach(self, bridge) -> None:  # type: ignore[no-untyped-def]
+        """Bind to a `DeskBridge` (once the services are up): its states, notices and health in, intents out; the
+        side panels are built on its desk."""
+        self._send = bridge.send
+        bridge.state_changed.connect(self.render)
+        bridge.notice_arrived.connect(self.show_notice)
+        bridge.services_changed.connect(self.show_services)
+        self._build_panels(bridge.desk)
+        self.show_services(bridge.services)
+        self.render(bridge.state)
+
     # --- intents ---------------------------------------------------------------------------------------------
 
     def send(self, event: object) -> None:
