@@ -94,7 +94,7 @@ class MainWindow(QtWidgets.QMainWindow):
         main.addWidget(left)
         main.addWidget(form_scroll)
         main.addWidget(self.side)
-        main.setStretchFactor(0, 3)
+        main.setStretchFactor(0, 2)
         main.setStretchFactor(1, 4)
         main.setStretchFactor(2, 3)
         main.setChildrenCollapsible(False)

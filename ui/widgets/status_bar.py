@@ -115,9 +115,11 @@ class SeatStatusBar(QtWidgets.QStatusBar):
             self.acw_label.hide()
             return
         ended = [c.ended_at for c in state.calls if c.ended_at is not None]
-        left = self._acw_seconds
-        if ended:
-            left = max(0.0, self._acw_seconds - (now - max(ended)).total_seconds())
+        if not ended:  # the call's order is saved and gone: the queue state alone says after-call work
+            self.acw_label.setText("")
+            self.acw_label.hide()
+            return
+        left = max(0.0, self._acw_seconds - (now - max(ended)).total_seconds())
         self.acw_label.setText(self.tr("话后处理 剩余 %1 秒").replace("%1", str(round(left))))
         self.acw_label.show()
 
