@@ -104,10 +104,15 @@ def drive(desk, window, out: Path) -> None:
     shoot("my-tasks")
     knowledge = window.panels["knowledge"]
     window.side.setCurrentWidget(knowledge)
-    search, hits = getattr(knowledge, "search", None), getattr(knowledge, "hits", None)
-    if callable(search) and callable(hits):
+    search = getattr(knowledge, "search", None)
+    if callable(search) and hasattr(knowledge, "hits"):
         search("宽带 报修")
-        wait_for("knowledge hits", lambda: len(hits()) > 0, 10)
+
+        def found() -> int:
+            hits = knowledge.hits
+            return len(hits() if callable(hits) else hits)
+
+        wait_for("knowledge hits", lambda: found() > 0, 10)
     shoot("knowledge")
 
 

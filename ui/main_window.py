@@ -253,6 +253,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.form.show_refusal(text, article)
         self.status.showMessage(text, 8000)
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The first time: pop and transcript a quarter, the form under half, the side panels the rest."""
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            width = max(self.splitter.width(), 900)
+            self.splitter.setSizes([width * 24 // 100, width * 45 // 100, width * 31 // 100])
+
     def _tick(self) -> None:
         now = self._clock()
         self.call_bar.tick(now)
