@@ -103,6 +103,7 @@ class SurveyDialer:
     def __init__(self, telephony: SurveyTelephony, store: SurveyStore, *, channels: int = 8,
                  calls_per_minute: float = 20.0, result_timeout_s: float = 60.0, idle_poll_s: float = 5.0,
                  detector: AnnouncementDetector | None = None, recording: str = "survey-{number}-{uniqueid}.wav",
+                 sealed_recording: str = "survey-*-{uniqueid}.wav",
                  prefetch: int = 4, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.telephony = telephony
         self.store = store
@@ -112,6 +113,9 @@ class SurveyDialer:
         self.prefetch = max(1, min(prefetch, channels))
         self.detector = detector
         self.recording = recording
+        # an anonymous caller's number must not reach the centre in the recording's name (it becomes the visit's
+        # evidence on every desk): the Uniqueid alone finds the file
+        self.sealed_recording = sealed_recording
         self._monotonic = monotonic
         self.stats = DialerStats()
         self._results: dict[str, asyncio.Future[Any]] = {}  # survey Originate ActionID → its survey_result
@@ -245,7 +249,8 @@ class SurveyDialer:
         outcome = OriginateOutcome(call.outcome)
         if outcome is not OriginateOutcome.ANSWERED:
             return _NOT_ANSWERED.get(outcome, AttemptOutcome.FAILED), None, None
-        recording = self.recording.format(number=claim.number, uniqueid=call.uniqueid) if call.uniqueid else None
+        template = self.sealed_recording if claim.sealed else self.recording
+        recording = template.format(number=claim.number, uniqueid=call.uniqueid) if call.uniqueid else None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         early = self._early.pop(call.action_id, None)
         if early is not None:
