@@ -14,7 +14,8 @@ the dialplan's recording, the `survey` context's question and DTMF read with its
 
 - not answered: busy / no answer / congestion / failed (the Originate's outcome);
 - answered: an `AnnouncementDetector`, when one is configured, may first say the answer is a carrier's recording
-  (空号, 停机 end the attempts and send the order to a manual revisit; 关机, 无法接通, 通话中 are retried); else the
+  (空号, 停机 end the attempts and send the order to a manual revisit; 关机, 无法接通, 通话中 are retried) and the
+  call is hung up at once (its Local `;1`, `SurveyCall.channel`); else the
   `survey_result` of this Originate: 1/2/3 is a rating; nothing or an invalid digit after the IVR's retry counts
   as no digit (retried like no answer); no result at all within `result_timeout_s` means the citizen hung up
   during the prompt.
@@ -82,6 +83,8 @@ class SurveyTelephony(Protocol):
     """The part of `telephony.service.TelephonyService` the dialer uses."""
 
     async def survey(self, number: str, *, work_order_id: str = "") -> Any: ...
+
+    async def hangup_channel(self, channel: str) -> None: ...
 
     def on_event(self, callback: Callable[[Any], Any]) -> Any: ...
 
@@ -260,6 +263,7 @@ class SurveyDialer:
             if self.detector is not None:
                 kind = await self._classify(claim, call)
                 if kind is not None:
+                    await self._hang_up(claim, call)
                     return kind, None, recording
             try:
                 result = await asyncio.wait_for(asyncio.shield(future), self.result_timeout_s)
@@ -271,6 +275,19 @@ class SurveyDialer:
         if rating_of(digit) is None:
             return AttemptOutcome.NO_DIGIT, digit or None, recording
         return AttemptOutcome.RATED, digit, recording
+
+    async def _hang_up(self, claim: ClaimedAttempt, call: Any) -> None:
+        """A carrier's recording holds the channel (and the pace's slot) for as long as it loops: end it at once."""
+        channel = getattr(call, "channel", None)
+        if not channel:
+            log.warning("survey attempt %s: a carrier's announcement, but the call's channel is unknown: left to end "
+                        "by itself", claim.attempt_id)
+            return
+        try:
+            await self.telephony.hangup_channel(channel)
+        except AgentDesktopError as exc:  # the carrier hung up first: nothing left to end
+            log.info("survey attempt %s: the announcement's channel was already gone (%s)", claim.attempt_id,
+                     exc.code)
 
     async def _classify(self, claim: ClaimedAttempt, call: Any) -> AttemptOutcome | None:
         assert self.detector is not None
