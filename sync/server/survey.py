@@ -22,6 +22,7 @@ The rating's 72 hours (第26条) are not the dialer's: the centre's clock (`sync
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,6 +110,8 @@ class SurveyBook:
         self._decode = decode
         self.cipher = cipher
         self.is_postgres = engine.dialect.name == "postgresql"
+        self._feed_cursor: int | None = None  # this process's place in the change log (`_enqueue`)
+        self._feed_lock = threading.Lock()
 
     def _lock(self, conn: sa.Connection) -> None:
         if self.is_postgres:
@@ -123,21 +126,37 @@ class SurveyBook:
         try:
             with self.engine.begin() as conn:
                 self._lock(conn)
-                self._enqueue(conn, now)
+                read_to = self._enqueue(conn, now)
                 self._expire(conn, now)
                 claims = self._hand_out(conn, dialer, limit, now) if limit else []
         except SQLAlchemyError as exc:
             raise SyncError(f"cannot claim survey attempts: {type(exc).__name__}", code="db_unavailable") from exc
+        with self._feed_lock:  # only once the jobs it found are committed; claims on other threads may race here
+            self._feed_cursor = max(self._feed_cursor or 0, read_to)
         steps = [Step(step_op_id(c.attempt_id, "start"), c.order_id,
                       StartRevisit(RevisitChannel.AUTOMATED_CALL, evidence=f"survey attempt {c.attempt_id}"))
                  for c in claims]
         return claims, steps
 
-    def _enqueue(self, conn: sa.Connection, now: datetime) -> None:
-        o, j = db.orders.c, db.survey_jobs.c
-        rows = conn.execute(sa.select(o.order_id, o.version, o.payload)
-                            .where(o.state.in_(_VISIT_STATES))
-                            .where(~sa.exists().where(j.order_id == o.order_id))).all()
+    def _enqueue(self, conn: sa.Connection, now: datetime) -> int:
+        """Take in the orders that entered the return visit since this process last looked: the order changes of the
+        change log after its place (one full look at the orders the first time). Returns the change log's head it
+        read up to. Reading a change twice is harmless (an order with a job is never taken in again), so each server
+        process keeps its place in memory; the lock makes the taking-in itself exactly once."""
+        o, j, c = db.orders.c, db.survey_jobs.c, db.changes.c
+        # every cursor up to the head is committed: writers assign cursors and commit under their lock, in order
+        head = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.cursor), 0))).scalar_one())
+        query = (sa.select(o.order_id, o.version, o.payload).where(o.state.in_(_VISIT_STATES))
+                 .where(~sa.exists().where(j.order_id == o.order_id)))
+        since = self._feed_cursor
+        if since is None or since > head:  # a first look (or a store replaced under us): every order
+            rows = list(conn.execute(query).all())
+        else:
+            changed = conn.execute(sa.select(c.entity_id).where(c.cursor > since).where(c.cursor <= head)
+                                   .where(c.kind == "order").distinct()).scalars().all()
+            rows = []
+            for start in range(0, len(changed), 500):
+                rows += conn.execute(query.where(o.order_id.in_(changed[start:start + 500]))).all()
         for row in rows:
             order = self._decode(row.order_id, row.version, row.payload)
             number = self._number(row.order_id, order)
@@ -151,6 +170,7 @@ class SurveyBook:
                 order_id=row.order_id, number=self._line(number) if number else "", state=state.value, attempts=0,
                 next_at=_utc(next_at), completed_at=_utc(completed), first_attempt_at=None, outcome=None,
                 updated_at=_utc(now)))
+        return head
 
     def _line(self, number: str) -> str:
         """What `survey_jobs.number` and `survey_attempts.number` keep of a number: its keyed fingerprint when the
