@@ -10,7 +10,7 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
     [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang, frames_per_chunk
     [sync]       url, token_env, token_file, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
-    [server]     db, listen                    the central store server (`ServerFileConfig`)
+    [server]     db, listen, field_key_file    the central store server (`ServerFileConfig`)
 
 An unknown table or key is an error that names it and the file, so an operator's typo is never silently ignored.
 The environment variable AGENT_DESKTOP_HOLIDAYS names the overrides file over the config file; a command's
@@ -59,7 +59,7 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
             "model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang", "frames_per_chunk",
         }),
         "sync": frozenset({"url", "token_env", "token_file", "seat", "store", "ca_file"}),
-        "server": frozenset({"db", "listen"}),
+        "server": frozenset({"db", "listen", "field_key_file"}),
         "survey": SURVEY_KEYS,
     }
 )
@@ -156,6 +156,9 @@ class ServerFileConfig:
 
     db: str = field(default_factory=lambda: f"sqlite:///{default_data_dir() / SERVER_DB_FILE_NAME}")
     listen: str = "127.0.0.1:8765"
+    # the hotline's field key (0600): the centre opens anonymous callers' numbers for the survey dialer and proves
+    # every sealed value it receives opens; None = the centre holds no key
+    field_key_file: Path | None = None
 
 
 #: Every environment variable a command reads, read once by `load_config` (the one reader of the environment).
@@ -165,6 +168,7 @@ ENV_AMI_SECRET = "AGENT_DESKTOP_AMI_SECRET"
 ENV_SYNC_TOKEN = "AGENT_DESKTOP_SYNC_TOKEN"
 ENV_SERVER_DB = "AGENT_DESKTOP_SERVER_DB"
 ENV_PBX_SECRET = "AGENT_DESKTOP_PBX_SECRET"
+ENV_SURVEY_TOKEN = "AGENT_DESKTOP_SURVEY_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +244,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, environ: Mapping[
     ami = _ami_from(_Table(data, "ami", config_path))
     sync = _sync_from(_Table(data, "sync", config_path), data_dir)
     # the variables commands read (and the ones the file names for its secrets), taken now, once
-    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ENV_RESOURCES,
-             ami.secret_env, sync.token_env}
+    names = {ENV_AMI, ENV_AMI_USER, ENV_AMI_SECRET, ENV_SYNC_TOKEN, ENV_SERVER_DB, ENV_PBX_SECRET, ENV_SURVEY_TOKEN,
+             ENV_RESOURCES, ami.secret_env, sync.token_env}
     environment = EnvironmentValues(MappingProxyType({n: env[n] for n in names if n in env}))
     return AppConfig(
         rules=rules,
@@ -395,7 +399,7 @@ def _server_from(table: _Table, data_dir: Path) -> ServerFileConfig:
     if not sep or not host or not port.isdigit() or int(port) > 65535:
         raise table._bad("listen", "HOST:PORT", listen)
     db = table.optional_text("db") or f"sqlite:///{data_dir / SERVER_DB_FILE_NAME}"
-    return ServerFileConfig(db=db, listen=listen)
+    return ServerFileConfig(db=db, listen=listen, field_key_file=table.optional_path("field_key_file"))
 
 
 def _survey_from(table: _Table) -> SurveySettings:

@@ -53,7 +53,7 @@ from agent_desktop.core.listeners import call_safely
 from agent_desktop.core.prefill_feedback import feedback_from_dict
 from agent_desktop.core.serialization import command_from_dict
 from sync import protocol
-from sync.local_store import LocalStore, PendingOperation, StoreBrief, StoreResults
+from sync.local_store import CentreWarning, LocalStore, PendingOperation, StoreBrief, StoreResults
 from sync.status import SyncState, SyncStatus
 from sync.wire_log import wire_log
 
@@ -95,6 +95,7 @@ def is_retryable(exc: BaseException) -> bool:
 
 StatusListener = Callable[[SyncStatus], None]
 ChangeListener = Callable[[list[str]], None]  # ids of orders whose local view changed
+WarningListener = Callable[[list[CentreWarning]], None]  # the centre's warnings new to this desk
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,7 @@ class SyncClient:
         self._status = SyncStatus()
         self._status_listeners: list[StatusListener] = []
         self._change_listeners: list[ChangeListener] = []
+        self._warning_listeners: list[WarningListener] = []
         self._ack_listeners: list[Callable[[str, AckTiming], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
@@ -185,6 +187,10 @@ class SyncClient:
 
     def add_change_listener(self, listener: ChangeListener) -> None:
         self._change_listeners.append(listener)
+
+    def add_warning_listener(self, listener: WarningListener) -> None:
+        """`listener(warnings)` for the centre's early warnings (第33条) new to this desk, once kept in the store."""
+        self._warning_listeners.append(listener)
 
     def add_ack_listener(self, listener: Callable[[str, AckTiming], None]) -> None:
         """`listener(op_id, AckTiming)` for each op settled on this connection (the bench uses it)."""
@@ -447,7 +453,7 @@ class SyncClient:
             inbox.put_nowait(message)
 
     async def _apply(self, session: _Session, batch: list[protocol.Message]) -> None:
-        changed, settled, caught_up, brief = await asyncio.to_thread(self._apply_in_store, batch)
+        changed, settled, caught_up, brief, warned = await asyncio.to_thread(self._apply_in_store, batch)
         now = time.monotonic()
         for op_id in settled:
             sent = session.in_flight.pop(op_id, None)
@@ -465,12 +471,16 @@ class SyncClient:
         if changed:
             for listener in self._change_listeners:
                 call_safely(listener, sorted(changed), owner="sync")
+        if warned:
+            for warning_listener in self._warning_listeners:
+                call_safely(warning_listener, warned, owner="sync warnings")
 
-    def _apply_in_store(self, batch: list[Any]) -> tuple[set[str], list[str], bool, StoreBrief]:
+    def _apply_in_store(self, batch: list[Any]) -> tuple[set[str], list[str], bool, StoreBrief, list[CentreWarning]]:
         """Runs in a worker thread: one transaction for the whole batch."""
         changed: set[str] = set()
         settled: list[str] = []
         caught_up = False
+        warned: list[str] = []
         with self._store.results() as results:
             for message in batch:
                 if isinstance(message, protocol.Ack):
@@ -499,15 +509,16 @@ class SyncClient:
                 elif isinstance(message, protocol.KbChange | protocol.KbAck):
                     _apply_kb_entry(results, message)
                 elif isinstance(message, protocol.WarningNotice):
-                    # the centre's early warning: its place in the feed is kept; the desk computes its own list
-                    # from the orders it holds (core.early_warning), so nothing else is stored here
-                    results.set_cursor(message.cursor)
+                    # the centre's early warning (第33条): kept for "my tasks" with the feed's place, once per id
+                    if results.add_warning(message):
+                        warned.append(message.warning_id)
                 elif isinstance(message, protocol.KbReject):
                     logger.warning("knowledge-base operation %s refused: %s", message.op_id, message.code)
                 else:  # a welcome in the middle of a session, etc.: the protocol allows it nowhere else
                     logger.warning("ignored an unexpected %s from the center", message.type.value)
             brief = results.brief()  # inside the same transaction: no second one for the status bar
-        return changed, settled, caught_up, brief
+            new_warnings = results.warnings(warned) if warned else []
+        return changed, settled, caught_up, brief, new_warnings
 
     # --- status ----------------------------------------------------------------------------------------------------
 

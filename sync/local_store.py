@@ -139,6 +139,24 @@ outbox_table = sa.Table(
 _OUTBOX_PENDING_OF_ORDER = sa.Index("ix_outbox_order_state_seq", outbox_table.c.order_id, outbox_table.c.state,
                                     outbox_table.c.seq)
 
+# The centre's early warnings of 第33条 (`warning` messages of the change feed), kept for the desk's "my tasks":
+# one row per warning id, as the centre raised it (kind, orders, deadline, the Chinese line; the centre's warnings hold
+# order ids and figures, never a caller's data), and whether the agent has seen it.
+warnings_table = sa.Table(
+    "centre_warnings",
+    metadata,
+    sa.Column("warning_id", sa.String, primary_key=True),
+    sa.Column("cursor", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("severity", sa.String, nullable=False),
+    sa.Column("order_ids", sa.Text, nullable=False),  # JSON list
+    sa.Column("unit", sa.String, nullable=True),
+    sa.Column("due", sa.String, nullable=True),  # the deadline the warning is about (ISO), if any
+    sa.Column("raised_at", sa.String, nullable=True),  # when the centre's clock raised it (ISO)
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("seen", sa.Boolean, nullable=False, default=False),
+)
+
 sync_state_table = sa.Table(
     "sync_state",
     metadata,
@@ -251,6 +269,23 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class CentreWarning:
+    """An early warning of 第33条 the centre's clock raised and pushed to this desk (`protocol.WarningNotice`).
+    `kind` and `severity` are `core.early_warning`'s `WarningKind` / `Severity` values; `text` the Chinese line to
+    show. Order ids and figures only: the centre puts no caller's data in a warning."""
+
+    warning_id: str
+    kind: str
+    severity: str
+    order_ids: tuple[str, ...]
+    text: str
+    unit: str | None
+    due: datetime | None
+    raised_at: datetime | None
+    seen: bool
+
+
+@dataclass(frozen=True, slots=True)
 class StoreBrief:
     """The store's status for the status bar. `as_of`: this process's write commits the snapshot includes at least
     (exactly, when taken inside a write); a snapshot with a smaller `as_of` than one already shown is older."""
@@ -292,6 +327,11 @@ def _utcnow() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def _warning(row: Any) -> CentreWarning:
+    return CentreWarning(row.warning_id, row.kind, row.severity, tuple(json.loads(row.order_ids)), row.text, row.unit,
+                         _parse_moment(row.due), _parse_moment(row.raised_at), bool(row.seen))
 
 
 def _parse_moment(text: str | None) -> datetime | None:
@@ -532,6 +572,23 @@ class LocalStore:
                       _parse_moment(r.settled_at), r.reject_article or None)
             for r in rows
         ]
+
+    def warnings(self, *, include_seen: bool = True) -> list[CentreWarning]:
+        """The centre's warnings this desk received, newest first (`include_seen=False`: those not yet seen)."""
+        w = warnings_table.c
+        query = sa.select(warnings_table).order_by(w.cursor.desc())
+        if not include_seen:
+            query = query.where(w.seen.is_(False))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [_warning(r) for r in rows]
+
+    def mark_warning_seen(self, warning_id: str) -> bool:
+        """The agent has seen the warning (it stays, for the record); False for an id this desk never received."""
+        with self._write() as conn:
+            done = conn.execute(warnings_table.update().where(warnings_table.c.warning_id == warning_id)
+                                .values(seen=True))
+        return bool(done.rowcount)
 
     def dismiss_rejection(self, op_id: str) -> None:
         """The agent has seen the rejection; it leaves the list (the row stays, for the record)."""
@@ -933,6 +990,25 @@ class StoreResults:
 
     def set_cursor(self, cursor: int) -> None:
         self._cursor = cursor if self._cursor is None else max(self._cursor, cursor)
+
+    def warnings(self, warning_ids: Sequence[str]) -> list[CentreWarning]:
+        """The warnings of these ids as this run wrote them (for the client's listeners)."""
+        rows = self.conn.execute(sa.select(warnings_table).where(warnings_table.c.warning_id.in_(list(warning_ids)))
+                                 .order_by(warnings_table.c.cursor)).all()
+        return [_warning(r) for r in rows]
+
+    def add_warning(self, notice: Any) -> bool:
+        """Keep one of the centre's warnings (a `protocol.WarningNotice`); the same id again (a catch-up after a
+        lost cursor) changes nothing. True when it is new."""
+        self.set_cursor(notice.cursor)
+        w = warnings_table.c
+        if self.conn.execute(sa.select(w.warning_id).where(w.warning_id == notice.warning_id)).first() is not None:
+            return False
+        self.conn.execute(warnings_table.insert().values(
+            warning_id=notice.warning_id, cursor=notice.cursor, kind=notice.kind, severity=notice.severity,
+            order_ids=json.dumps(list(notice.order_ids), ensure_ascii=False), unit=notice.unit, due=notice.deadline,
+            raised_at=notice.raised_at, text=notice.message, seen=False))
+        return True
 
     def brief(self) -> StoreBrief:
         """The store's status as it will be once this run commits (its bookkeeping written first)."""

@@ -17,8 +17,9 @@ reader thread; both answer with a `concurrent.futures.Future`. A step the core r
 nothing; a step that is saved will reach the center (or come back as a rejection the UI lists).
 
 Front-end contract (the same as `telephony.service` and `asr.service`): `await start()` / `await stop()`; `health`
-and `on_health(cb)`; `on_status(cb)`, `on_changes(cb)` (ids of orders whose local view changed); every registration
-returns a `Subscription`. Listeners run on the loop thread and must not block.
+and `on_health(cb)`; `on_status(cb)`, `on_changes(cb)` (ids of orders whose local view changed), `on_warnings(cb)`
+(the centre's early warnings new to this desk; `warnings()` lists them all); every registration returns a
+`Subscription`. Listeners run on the loop thread and must not block.
 
 May import `agent_desktop.core` and `sync`; never `ui`.
 """
@@ -45,13 +46,14 @@ from agent_desktop.core.roles import Actor
 from agent_desktop.core.services import TaskSupervisor
 from agent_desktop.core.work_order import WorkOrder
 from agent_desktop.resources import process_environment
-from sync.client import ChangeListener, StatusListener, SyncClient, SyncState, SyncStatus
+from sync.client import ChangeListener, StatusListener, SyncClient, SyncState, SyncStatus, WarningListener
 from sync.drafts import DraftStore, StoredDraft, StoredDrafts
-from sync.local_store import LocalStore, Rejection, StoreBrief
+from sync.local_store import CentreWarning, LocalStore, Rejection, StoreBrief
 from sync.status import OrderSyncState, RejectionNote
 from sync.store_worker import StoreWorker
 
 __all__ = [
+    "CentreWarning",
     "Health",
     "HealthState",
     "OrderSyncState",
@@ -116,6 +118,7 @@ class SyncService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._status_listeners: Listeners[[SyncStatus]] = Listeners("sync status")
         self._change_listeners: Listeners[[list[str]]] = Listeners("sync changes")
+        self._warning_listeners: Listeners[[list[CentreWarning]]] = Listeners("sync warnings")
         self._health_listeners: Listeners[[Health]] = Listeners("sync health")
         self._health = Health(self.SERVICE, HealthState.STOPPED, "not started", self._clock())
         self._status = SyncStatus(state=SyncState.STOPPED, last_error=None if settings.url else NO_CENTER)
@@ -127,6 +130,7 @@ class SyncService:
                                       ssl_context=settings.ssl_context(), **client_options)
             self._client.add_status_listener(self._on_client_status)
             self._client.add_change_listener(self._change_listeners.emit)
+            self._client.add_warning_listener(self._warning_listeners.emit)
 
     def __repr__(self) -> str:
         return f"SyncService(store={self._store!r}, url={self._settings.url!r})"
@@ -197,6 +201,10 @@ class SyncService:
     def on_changes(self, listener: ChangeListener) -> Subscription:
         """`listener(order_ids)` when orders changed by the center (acks, rejections, changes made elsewhere)."""
         return self._change_listeners.add(listener)
+
+    def on_warnings(self, listener: WarningListener) -> Subscription:
+        """`listener(warnings)` when the centre's early warnings (第33条) new to this desk arrived and are kept."""
+        return self._warning_listeners.add(listener)
 
     def on_health(self, listener: Callable[[Health], Any]) -> Subscription:
         return self._health_listeners.add(listener)
@@ -294,6 +302,13 @@ class SyncService:
 
     def rejections(self) -> Future[list[Rejection]]:
         return self._worker.read(LocalStore.rejections)
+
+    def warnings(self, *, include_seen: bool = True) -> Future[list[CentreWarning]]:
+        """The centre's early warnings (第33条) this desk received, newest first: for "my tasks"."""
+        return self._worker.read(LocalStore.warnings, include_seen=include_seen)
+
+    def mark_warning_seen(self, warning_id: str) -> Future[bool]:
+        return self._worker.write(LocalStore.mark_warning_seen, warning_id)
 
     def caller_orders(self, phone_key: str) -> Future[list[WorkOrder]]:
         """The orders of the number with this fingerprint, newest first (the screen pop)."""

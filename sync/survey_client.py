@@ -107,7 +107,7 @@ class SurveyClient:
 
     async def claim(self, limit: int) -> list[ClaimedAttempt]:
         body = await self.request(protocol.SurveyVerb.CLAIM, {"limit": limit})
-        return [ClaimedAttempt(c["attempt_id"], c["order_id"], c["number"], int(c["attempt_no"]))
+        return [ClaimedAttempt(c["attempt_id"], c["order_id"], c["number"], int(c["attempt_no"]), bool(c.get("sealed")))
                 for c in body.get("claims", [])]
 
     async def finish(self, attempt_id: str, outcome: AttemptOutcome, digit: str | None,

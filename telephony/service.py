@@ -300,6 +300,11 @@ class TelephonyService:
                                  details={"call_id": call_id, "action": "hangup"})
         await self._control().hangup(call.agent_channel or call.caller_channel)
 
+    async def hangup_channel(self, channel: str) -> None:
+        """Hang up one channel by name (a survey call's Local `;1`, `SurveyCall.channel`: Asterisk ends its `;2` half
+        and the citizen's leg with it). `TelephonyError` `hangup_failed` when it is already gone."""
+        await self._control().hangup(channel)
+
     async def start_recording(self, channel: str, call_id: str) -> str:
         """MixMonitor the call; the file name goes to the tracker (RecordingStarted) and is returned."""
         name = await self._control().start_recording(channel, call_id)

@@ -17,6 +17,7 @@ from agent_desktop.cli import (
     ami,
     announcements,
     calls,
+    desktop,
     kb,
     models,
     orders,
@@ -50,6 +51,7 @@ _GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     prefill.register,
     survey.register,  # `survey run`, `survey status`
     announcements.register,  # joins the survey group: `survey announcements`
+    desktop.register,
 )
 
 

@@ -1,6 +1,7 @@
 """`agent-desktop server`: the central ticket store (工单中心库) the seats, units and supervisors sync with.
 
-    agent-desktop server [--db URL] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
+    agent-desktop server [--db URL] [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--field-key FILE]
+                         [--log-level LEVEL]
     agent-desktop server add-user NAME --role agent|leader_seat|supervisor|unit|survey [--unit UNIT] [--replace]
                                   [--db URL]
     agent-desktop server users [--db URL]
@@ -16,6 +17,10 @@ hash is stored, so a lost token is replaced with `--replace`; `disable-user` ref
 connection on. `seed-kb` loads the shipped Changsha knowledge base
 (or `--file`) as published entries, skipping ids the store already has; every desk receives them. With a
 certificate and key the server speaks wss://.
+With `--field-key FILE` (or `[server] field_key_file`) the centre holds the hotline's field key (a file of mode 0600,
+refused otherwise; never created here): it hands the survey dialer an anonymous caller's opened number for the
+attempt it claimed, and refuses a sealed value that does not open for its order and field or whose mask is not its
+own. Without it anonymous callers get no automated return visit.
 Serving prints one line ``listening on ws://HOST:PORT`` on stdout (the real port when PORT is 0) and runs until
 SIGINT or SIGTERM.
 """
@@ -32,6 +37,7 @@ from agent_desktop.core.errors import SyncError
 from agent_desktop.core.roles import Role
 
 if TYPE_CHECKING:
+    from agent_desktop.core.privacy import FieldCipher
     from sync.server.store import CentralStore
 
 DEFAULT_LISTEN = "127.0.0.1:8765"
@@ -52,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         f"{DEFAULT_LISTEN}; port 0 picks a free one)")
     server.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain: serve wss:// (with --tls-key)")
     server.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+    server.add_argument("--field-key", metavar="FILE",
+                        help="the hotline's field key (owner-only, the seats' key): anonymous callers get their "
+                        "automated return visit, and sealed values are proven to open (default: [server] "
+                        "field_key_file of the config file, else none)")
     server.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="log level on stderr (default INFO)")
     server.set_defaults(handler=run_serve)
@@ -185,6 +195,21 @@ def run_seed_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _field_cipher(args: argparse.Namespace) -> FieldCipher | None:
+    """The centre's field key: `--field-key`, else `[server] field_key_file`, else none."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from agent_desktop.cli.options import command_config  # noqa: PLC0415
+    from agent_desktop.core.privacy import FieldCipher, load_key_file  # noqa: PLC0415
+
+    path = Path(args.field_key).expanduser() if args.field_key else command_config(args).server.field_key_file
+    if path is None:
+        return None
+    cipher = FieldCipher(load_key_file(path))
+    logging.getLogger(__name__).info("the centre holds the field key %s (key id %s)", path, cipher.key_id)
+    return cipher
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415
     import signal  # noqa: PLC0415
@@ -199,6 +224,7 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+    cipher = _field_cipher(args)
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -206,7 +232,7 @@ def run_serve(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line: a stop may follow it at once
             loop.add_signal_handler(sig, stop.set)
         server = CentralServer(_db_url(args), host=host, port=port, ssl_context=context,
-                               survey_settings=command_config(args).survey)
+                               survey_settings=command_config(args).survey, cipher=cipher)
         await server.start()
         try:
             print(f"listening on {server.url}", flush=True)

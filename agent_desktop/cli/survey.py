@@ -26,9 +26,8 @@ from typing import Any
 
 from agent_desktop.cli.ami import add_ami_arguments, settings_from_args
 from agent_desktop.cli.options import command_config, stop_on_signals
+from agent_desktop.config import ENV_SURVEY_TOKEN as ENV_TOKEN
 from agent_desktop.core.errors import ConfigError
-
-ENV_TOKEN = "AGENT_DESKTOP_SURVEY_TOKEN"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,9 +79,7 @@ def _client(args: argparse.Namespace) -> Any:
 
         token = read_token_file(args.token_file)
     else:
-        import os  # noqa: PLC0415
-
-        token = os.environ.get(ENV_TOKEN, "")
+        token = config.environment.get(ENV_TOKEN) or ""
     if not token:
         raise ConfigError(f"no survey token: give --token-file or set {ENV_TOKEN}", code="missing_value")
     return SurveyClient(url, token)

@@ -197,6 +197,16 @@ def load_or_create_key(path: Path) -> bytes:
         return _read_key_file(path)
 
 
+def load_key_file(path: Path) -> bytes:
+    """The master key stored at `path`, which must exist (the central store holds the hotline's key, it never makes
+    one: a new key would open nothing the seats sealed). Refused like `load_or_create_key` when others may read it."""
+    try:
+        return _read_key_file(path)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"the field key file {path} does not exist; copy the hotline's field key there (mode 600)",
+                          code="key_file_unreadable") from exc
+
+
 def _read_key_file(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY)

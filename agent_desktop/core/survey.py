@@ -96,6 +96,7 @@ class ClaimedAttempt:
     order_id: str
     number: str
     attempt_no: int
+    sealed: bool = False  # an anonymous caller's number (opened by the centre for this attempt only): never reported
 
 
 class JobState(StrEnum):

@@ -372,8 +372,15 @@ async def _start(folder: Path, model: DemoModel, unit: str, plan: CallerPlan, *,
     from telephony.simulator import SimulatorPbx, load_scenario  # noqa: PLC0415
 
     loop = asyncio.get_running_loop()
+    from agent_desktop.core.privacy import FieldCipher  # noqa: PLC0415
+    from agent_desktop.settings import FIELD_KEY_FILE_NAME  # noqa: PLC0415
+
     db_url = f"sqlite:///{folder / SERVER_DB_FILE_NAME}"
-    server = CentralServer(db_url, host="127.0.0.1", port=0)
+    # the seat's field key (the same file `desk_parts` reads, created here owner-only on first use): the centre
+    # proves the seat's sealed values open and could open an anonymous caller's number for a return visit
+    key_file = folder / FIELD_KEY_FILE_NAME
+    cipher = await loop.run_in_executor(None, FieldCipher.from_key_file, key_file)
+    server = CentralServer(db_url, host="127.0.0.1", port=0, cipher=cipher)
     await server.start()
     started["server"] = server
     seat_token = await loop.run_in_executor(None, lambda: server.store.add_user(SEAT_USER, Role.AGENT, replace=True))
@@ -408,7 +415,7 @@ async def _start(folder: Path, model: DemoModel, unit: str, plan: CallerPlan, *,
         asr=AsrFileConfig(model_dir=model.path, listen_host="127.0.0.1", listen_port=0,
                           lang=model.lang),
         sync=SyncFileConfig(url=server.url, token_file=token_file, seat=SEAT_NAME, store=folder / SEAT_STORE_FILE_NAME),
-        server=ServerFileConfig(db=db_url, listen=f"127.0.0.1:{server.port}"),
+        server=ServerFileConfig(db=db_url, listen=f"127.0.0.1:{server.port}", field_key_file=key_file),
     )
     env = DemoEnvironment(data_dir=folder, config=config, model=model, unit=unit, runtime=runtime, pbx=pbx,
                           server=server, unit_bot=unit_bot, plan=plan, speed=speed)

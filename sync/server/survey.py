@@ -22,6 +22,7 @@ The rating's 72 hours (第26条) are not the dialer's: the centre's clock (`sync
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ SURVEY_LOCK_KEY = 0x12345_0A11_D35E  # beside the writers' and the migrations' k
 _OP_NAMESPACE = uuid.UUID("7d3c1c9e-5b0a-4e55-9a51-3c1f0a4d1213")
 _VISIT_STATES = (OrderState.COMPLETED.value, OrderState.REVISITING.value)
 MAX_CLAIM = 64
+LINE_KEY_CHARS = 32  # the `number` columns' width
 
 
 def step_op_id(attempt_id: str, step: str) -> str:
@@ -63,10 +65,11 @@ class Claim:
     number: str
     attempt_no: int
     lease_until: datetime
+    sealed: bool = False  # an anonymous caller's number: the dialer keeps it out of what it reports and logs
 
     def to_dict(self) -> dict[str, Any]:
         return {"attempt_id": self.attempt_id, "order_id": self.order_id, "number": self.number,
-                "attempt_no": self.attempt_no, "lease_until": self.lease_until.isoformat()}
+                "attempt_no": self.attempt_no, "lease_until": self.lease_until.isoformat(), "sealed": self.sealed}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,8 @@ class SurveyBook:
         self._decode = decode
         self.cipher = cipher
         self.is_postgres = engine.dialect.name == "postgresql"
+        self._feed_cursor: int | None = None  # this process's place in the change log (`_enqueue`)
+        self._feed_lock = threading.Lock()
 
     def _lock(self, conn: sa.Connection) -> None:
         if self.is_postgres:
@@ -121,21 +126,37 @@ class SurveyBook:
         try:
             with self.engine.begin() as conn:
                 self._lock(conn)
-                self._enqueue(conn, now)
+                read_to = self._enqueue(conn, now)
                 self._expire(conn, now)
                 claims = self._hand_out(conn, dialer, limit, now) if limit else []
         except SQLAlchemyError as exc:
             raise SyncError(f"cannot claim survey attempts: {type(exc).__name__}", code="db_unavailable") from exc
+        with self._feed_lock:  # only once the jobs it found are committed; claims on other threads may race here
+            self._feed_cursor = max(self._feed_cursor or 0, read_to)
         steps = [Step(step_op_id(c.attempt_id, "start"), c.order_id,
                       StartRevisit(RevisitChannel.AUTOMATED_CALL, evidence=f"survey attempt {c.attempt_id}"))
                  for c in claims]
         return claims, steps
 
-    def _enqueue(self, conn: sa.Connection, now: datetime) -> None:
-        o, j = db.orders.c, db.survey_jobs.c
-        rows = conn.execute(sa.select(o.order_id, o.version, o.payload)
-                            .where(o.state.in_(_VISIT_STATES))
-                            .where(~sa.exists().where(j.order_id == o.order_id))).all()
+    def _enqueue(self, conn: sa.Connection, now: datetime) -> int:
+        """Take in the orders that entered the return visit since this process last looked: the order changes of the
+        change log after its place (one full look at the orders the first time). Returns the change log's head it
+        read up to. Reading a change twice is harmless (an order with a job is never taken in again), so each server
+        process keeps its place in memory; the lock makes the taking-in itself exactly once."""
+        o, j, c = db.orders.c, db.survey_jobs.c, db.changes.c
+        # every cursor up to the head is committed: writers assign cursors and commit under their lock, in order
+        head = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.cursor), 0))).scalar_one())
+        query = (sa.select(o.order_id, o.version, o.payload).where(o.state.in_(_VISIT_STATES))
+                 .where(~sa.exists().where(j.order_id == o.order_id)))
+        since = self._feed_cursor
+        if since is None or since > head:  # a first look (or a store replaced under us): every order
+            rows = list(conn.execute(query).all())
+        else:
+            changed = conn.execute(sa.select(c.entity_id).where(c.cursor > since).where(c.cursor <= head)
+                                   .where(c.kind == "order").distinct()).scalars().all()
+            rows = []
+            for start in range(0, len(changed), 500):
+                rows += conn.execute(query.where(o.order_id.in_(changed[start:start + 500]))).all()
         for row in rows:
             order = self._decode(row.order_id, row.version, row.payload)
             number = self._number(row.order_id, order)
@@ -146,20 +167,34 @@ class SurveyBook:
             else:
                 state, next_at = JobState.QUEUED, self.policy.first_call_at(completed)
             conn.execute(sa.insert(db.survey_jobs).values(
-                order_id=row.order_id, number=number or "", state=state.value, attempts=0, next_at=_utc(next_at),
-                completed_at=_utc(completed), first_attempt_at=None, outcome=None, updated_at=_utc(now)))
+                order_id=row.order_id, number=self._line(number) if number else "", state=state.value, attempts=0,
+                next_at=_utc(next_at), completed_at=_utc(completed), first_attempt_at=None, outcome=None,
+                updated_at=_utc(now)))
+        return head
 
-    def _number(self, order_id: str, order: WorkOrder) -> str | None:
+    def _line(self, number: str) -> str:
+        """What `survey_jobs.number` and `survey_attempts.number` keep of a number: its keyed fingerprint when the
+        centre holds the field key (an anonymous caller's number is never stored in plain; the fingerprint is
+        enough to keep two calls off one number; its first 128 bits fit the column), else the digits (a caller who
+        is not anonymous)."""
+        return self.cipher.phone_key(number)[:LINE_KEY_CHARS] if self.cipher is not None else number
+
+    def _number(self, order_id: str, order: WorkOrder, *, attempt_id: str | None = None) -> str | None:
+        """The digits to dial for `order`: plain, or an anonymous caller's sealed number opened with the field key
+        (None without the key or when it does not open). Opened only in memory, for the claim that hands it to the
+        dialer; the opening is logged with the order and attempt, never the number (第15条)."""
         phone = order.caller.phone
         if isinstance(phone, SealedValue):
             if self.cipher is None:
                 return None
             try:
-                # the dialer needs the anonymous caller's number to call it; the opening is logged (第15条)
                 phone = open_sealed(self.cipher, phone, order_id=order_id, field="phone")
             except AgentDesktopError:
+                log.warning("the sealed phone number of order %s does not open with the centre's field key",
+                            order_id)
                 return None
-            log.info("opened the sealed phone number of order %s for its automated return visit", order_id)
+            if attempt_id is not None:
+                log.info("opened the sealed phone number of order %s for survey attempt %s", order_id, attempt_id)
         digits = "".join(ch for ch in (phone or "") if ch.isdigit())
         return digits or None
 
@@ -186,7 +221,7 @@ class SurveyBook:
         if room <= 0:
             return []
         candidates = conn.execute(
-            sa.select(j.order_id, j.number, j.attempts, j.first_attempt_at, o.state)
+            sa.select(j.order_id, j.number, j.attempts, j.first_attempt_at, o.state, o.version, o.payload)
             .select_from(db.survey_jobs.outerjoin(db.orders, o.order_id == j.order_id))
             .where(j.state == JobState.QUEUED.value).where(j.next_at <= now)
             .order_by(j.next_at, j.order_id).limit(room * 4 + 16)).all()
@@ -202,16 +237,23 @@ class SurveyBook:
                 continue
             if row.number in busy:
                 continue  # never two calls to one number at once
-            busy.add(row.number)
             attempt_no = row.attempts + 1
             attempt_id = attempt_id_of(row.order_id, attempt_no)
+            order = self._decode(row.order_id, row.version, row.payload)
+            number = self._number(row.order_id, order, attempt_id=attempt_id)
+            if number is None:  # the key changed or went away since the job was queued: a person calls
+                conn.execute(sa.update(db.survey_jobs).where(j.order_id == row.order_id)
+                             .values(state=JobState.MANUAL.value, next_at=None, updated_at=now))
+                continue
+            busy.add(row.number)
             conn.execute(sa.insert(db.survey_attempts).values(
                 attempt_id=attempt_id, order_id=row.order_id, attempt_no=attempt_no, number=row.number,
                 dialer=dialer[:64], claimed_at=now, lease_until=lease_until))
             conn.execute(sa.update(db.survey_jobs).where(j.order_id == row.order_id).values(
                 state=JobState.IN_FLIGHT.value, attempts=attempt_no, next_at=None, updated_at=now,
                 first_attempt_at=row.first_attempt_at or now))
-            claims.append(Claim(attempt_id, row.order_id, row.number, attempt_no, lease_until))
+            claims.append(Claim(attempt_id, row.order_id, number, attempt_no, lease_until,
+                                isinstance(order.caller.phone, SealedValue)))
         return claims
 
     def abandon(self, attempt_id: str, reason: str, now: datetime) -> None:

@@ -14,7 +14,8 @@ the dialplan's recording, the `survey` context's question and DTMF read with its
 
 - not answered: busy / no answer / congestion / failed (the Originate's outcome);
 - answered: an `AnnouncementDetector`, when one is configured, may first say the answer is a carrier's recording
-  (空号, 停机 end the attempts and send the order to a manual revisit; 关机, 无法接通, 通话中 are retried); else the
+  (空号, 停机 end the attempts and send the order to a manual revisit; 关机, 无法接通, 通话中 are retried) and the
+  call is hung up at once (its Local `;1`, `SurveyCall.channel`); else the
   `survey_result` of this Originate: 1/2/3 is a rating; nothing or an invalid digit after the IVR's retry counts
   as no digit (retried like no answer); no result at all within `result_timeout_s` means the citizen hung up
   during the prompt.
@@ -83,6 +84,8 @@ class SurveyTelephony(Protocol):
 
     async def survey(self, number: str, *, work_order_id: str = "") -> Any: ...
 
+    async def hangup_channel(self, channel: str) -> None: ...
+
     def on_event(self, callback: Callable[[Any], Any]) -> Any: ...
 
 
@@ -103,6 +106,7 @@ class SurveyDialer:
     def __init__(self, telephony: SurveyTelephony, store: SurveyStore, *, channels: int = 8,
                  calls_per_minute: float = 20.0, result_timeout_s: float = 60.0, idle_poll_s: float = 5.0,
                  detector: AnnouncementDetector | None = None, recording: str = "survey-{number}-{uniqueid}.wav",
+                 sealed_recording: str = "survey-*-{uniqueid}.wav",
                  prefetch: int = 4, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.telephony = telephony
         self.store = store
@@ -112,6 +116,9 @@ class SurveyDialer:
         self.prefetch = max(1, min(prefetch, channels))
         self.detector = detector
         self.recording = recording
+        # an anonymous caller's number must not reach the centre in the recording's name (it becomes the visit's
+        # evidence on every desk): the Uniqueid alone finds the file
+        self.sealed_recording = sealed_recording
         self._monotonic = monotonic
         self.stats = DialerStats()
         self._results: dict[str, asyncio.Future[Any]] = {}  # survey Originate ActionID → its survey_result
@@ -245,7 +252,8 @@ class SurveyDialer:
         outcome = OriginateOutcome(call.outcome)
         if outcome is not OriginateOutcome.ANSWERED:
             return _NOT_ANSWERED.get(outcome, AttemptOutcome.FAILED), None, None
-        recording = self.recording.format(number=claim.number, uniqueid=call.uniqueid) if call.uniqueid else None
+        template = self.sealed_recording if claim.sealed else self.recording
+        recording = template.format(number=claim.number, uniqueid=call.uniqueid) if call.uniqueid else None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         early = self._early.pop(call.action_id, None)
         if early is not None:
@@ -255,6 +263,7 @@ class SurveyDialer:
             if self.detector is not None:
                 kind = await self._classify(claim, call)
                 if kind is not None:
+                    await self._hang_up(claim, call)
                     return kind, None, recording
             try:
                 result = await asyncio.wait_for(asyncio.shield(future), self.result_timeout_s)
@@ -266,6 +275,19 @@ class SurveyDialer:
         if rating_of(digit) is None:
             return AttemptOutcome.NO_DIGIT, digit or None, recording
         return AttemptOutcome.RATED, digit, recording
+
+    async def _hang_up(self, claim: ClaimedAttempt, call: Any) -> None:
+        """A carrier's recording holds the channel (and the pace's slot) for as long as it loops: end it at once."""
+        channel = getattr(call, "channel", None)
+        if not channel:
+            log.warning("survey attempt %s: a carrier's announcement, but the call's channel is unknown: left to end "
+                        "by itself", claim.attempt_id)
+            return
+        try:
+            await self.telephony.hangup_channel(channel)
+        except AgentDesktopError as exc:  # the carrier hung up first: nothing left to end
+            log.info("survey attempt %s: the announcement's channel was already gone (%s)", claim.attempt_id,
+                     exc.code)
 
     async def _classify(self, claim: ClaimedAttempt, call: Any) -> AttemptOutcome | None:
         assert self.detector is not None

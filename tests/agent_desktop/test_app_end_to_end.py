@@ -88,7 +88,8 @@ def test_one_call_from_the_ami_offer_to_the_order_acknowledged_by_the_center(tmp
             changed: list[str] = []
             app.sync.on_changes(changed.extend)  # orders the center answered for (acks) or changed
             app.start()
-            assert {h.state for h in app.health().values()} == {HealthState.UP}
+            # start() returns once every service was started; the center's handshake may still be on its way
+            wait_for(lambda: {h.state for h in app.health().values()} == {HealthState.UP}, "every service up")
             wait_for(lambda: app.sync.status.state is SyncState.ONLINE, "sync online")  # type: ignore[union-attr]
             runtime.submit(app.telephony.queue_login()).result(15)
 

@@ -224,3 +224,71 @@ async def test_survey_run_hears_a_carriers_announcement_through_the_audio_fork(t
         assert vacant.state is OrderState.MANUAL_REVISIT and vacant.revisits[-1].note == "空号"
         assert attempts(rig.server, "WO-13200000001")[0].outcome == "number_vacant"
         assert order_of(rig.server, "WO-13200000002").rating is Rating.SATISFIED
+
+
+async def test_the_dialer_hangs_up_a_carriers_announcement_at_once(tmp_path) -> None:
+    """Once the detector names an announcement the call is hung up (its Local ;1, then the ;2 and the citizen's
+    leg): on the simulator every channel of that number is gone within a second of the verdict, where the carrier's
+    recording and the IVR would otherwise hold it for many seconds more."""
+    from agent_desktop.cli.survey import ForkedAnnouncementDetector
+    from agent_desktop.core.survey import outcome_of_announcement
+    from asr.announcements.detector import AnnouncementDetector
+    from asr.announcements.library import AnnouncementLibrary
+    from telephony.simulator.announcements import announcement_callee
+    from tests.asr.announcements.conftest import DATA, TESTS
+
+    library = AnnouncementLibrary(tmp_path)
+    for wav in sorted((DATA / "enrol").glob("*.wav")):
+        library.add(AnnouncementKind.parse(wav.stem), wav)
+    clip = next(p for p in TESTS if p.stem == "空号__ulaw_a")
+    number = "13200000011"
+    loop = asyncio.get_running_loop()
+    verdicts: list[tuple[float, str | None]] = []
+
+    class Timed:
+        def __init__(self, inner: ForkedAnnouncementDetector) -> None:
+            self.inner = inner
+
+        async def classify(self, call: AnsweredCall) -> object:
+            verdict = await self.inner.classify(call)
+            if outcome_of_announcement(verdict) is not None:
+                verdicts.append((loop.time(), call.channel))
+            return verdict
+
+    async with central(f"sqlite:///{tmp_path / 'c.sqlite3'}", local(2026, 9, 30, 10, 0)) as rig, \
+            telephony([announcement_callee(number, clip, answer_after_s=0.1)], 5.0) as (pbx, service):
+        seed_completed(rig.server, rig.clock, f"WO-{number}", number, local(2026, 9, 30, 9, 0))
+        seen: set[str] = set()
+        gone_at: list[float] = []
+
+        def of_the_call() -> list[str]:
+            return [c.name for c in pbx.engine.channels.values() if number in c.name or c.cid_num == number]
+
+        async def watch() -> None:  # the PBX's own channel list, every 10 ms
+            while True:
+                names = of_the_call()
+                seen.update(names)
+                if verdicts and not names and not gone_at:
+                    gone_at.append(loop.time())
+                await asyncio.sleep(0.01)
+
+        watcher = asyncio.create_task(watch())
+        detector = ForkedAnnouncementDetector(service.connection.send_action, AnnouncementDetector(library.matcher()))
+        await detector.start()
+        try:
+            dialer = SurveyDialer(service, await rig.client(), result_timeout_s=20, idle_poll_s=0.05,
+                                  detector=Timed(detector))
+            await asyncio.wait_for(dialer.run(stop_when_idle=True), 60)
+            for _ in range(300):  # the dialer is done at the verdict; wait for the PBX's channels (bounded)
+                if gone_at:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await detector.stop()
+        assert len(verdicts) == 1 and verdicts[0][1] in seen  # the verdict named the survey's own Local ;1
+        assert gone_at, f"still up 3 s after the verdict: {of_the_call()}"
+        assert gone_at[0] - verdicts[0][0] < 1.0
+        assert attempts(rig.server, f"WO-{number}")[0].outcome == "number_vacant"

@@ -337,3 +337,47 @@ async def test_the_clock_raises_each_warning_once_to_those_who_may_see_it(db_url
         assert len(notices) == 1
         for desk in (agent, lead, other):
             await desk.close()
+
+
+async def test_the_claim_takes_in_orders_from_the_change_log_after_its_first_look(db_url: str) -> None:
+    """After a process's first look at the orders, a claim reads only the orders whose changes came since its place
+    in the change log: the orders table is never scanned again, and an order completed meanwhile is still taken in
+    (a second server process starts with its own first look and takes in nothing twice)."""
+    async with central(db_url, local(2026, 9, 29, 10, 0)) as rig:
+        client = await rig.client()
+        for i in (1, 2, 3):
+            seed_completed(rig.server, rig.clock, f"WO-{i}", f"1380000000{i}", local(2026, 9, 29, 9, 0))
+        assert {c.order_id for c in await client.claim(8)} == {"WO-1", "WO-2", "WO-3"}
+        looked: list[str] = []
+
+        def on_execute(*args: object) -> None:  # (conn, cursor, statement, parameters, context, executemany)
+            statement, parameters = str(args[2]), args[3]
+            if statement.lstrip().upper().startswith("SELECT") and "survey_jobs" in statement \
+                    and "FROM orders" in statement:
+                looked.append(f"{statement} {parameters}")
+
+        sa.event.listen(rig.server.engine, "before_cursor_execute", on_execute)
+        try:
+            seed_completed(rig.server, rig.clock, "WO-4", "13800000004", local(2026, 9, 29, 9, 30))
+            assert [c.order_id for c in await client.claim(8)] == ["WO-4"]
+            assert await client.claim(8) == []
+        finally:
+            sa.event.remove(rig.server.engine, "before_cursor_execute", on_execute)
+        taking_in = [s for s in looked if "NOT (EXISTS" in s or "NOT EXISTS" in s]
+        # two claims, each reading only the orders named by the changes since the last (the visits the claim before
+        # started are changes too), never the whole table
+        assert len(taking_in) == 2 and all("orders.order_id IN" in s for s in taking_in)
+        assert "WO-4" in taking_in[0]
+        assert "WO-4" in taking_in[1] and "WO-1" not in taking_in[1]
+        second = CentralServer(rig.server.db_url, clock=rig.clock, survey_settings=survey_settings(),
+                               clock_interval_s=0)
+        await second.start()
+        try:
+            token = second.store.add_user("survey-2", "survey")
+            other = SurveyClient(second.url, token)
+            assert await other.claim(8) == []  # its first look takes nothing in twice
+            await other.close()
+        finally:
+            await second.stop()
+        with rig.server.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(db.survey_jobs)).scalar_one() == 4

@@ -20,6 +20,7 @@ import pytest
 from agent_desktop.app import App, AppParts
 from agent_desktop.config import read_token_file
 from agent_desktop.core.lifecycle import Dispatch
+from agent_desktop.core.privacy import FieldCipher
 from agent_desktop.core.roles import Actor, Role
 from agent_desktop.core.work_order import Caller, Category, Channel, OrderState
 from agent_desktop.demo import ScriptLine, start_demo
@@ -159,6 +160,11 @@ def test_the_config_names_the_data_folder_and_an_owner_only_token_the_seat_conne
         assert token == read_token_file(token_file)
         user = env.server.store.authenticate(token)
         assert user is not None and user.user_id == SEAT_USER and user.role is Role.AGENT
+        # the centre holds the seat's own field key (the file desk_parts reads): sealed values are proven to open
+        key_file = config.server.field_key_file
+        assert key_file == folder / "field.key" and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert env.server.store.cipher is not None
+        assert env.server.store.cipher.key_id == FieldCipher.from_key_file(key_file).key_id
         text = "\n".join(env.describe())
         assert str(folder) in text and "Korean" in text and "demo script" in text
     finally:

@@ -1,0 +1,131 @@
+"""The bridge between the seat session (run on the runtime's asyncio thread) and the Qt thread.
+
+- `SeatDesk.subscribe` and `on_notice`, and the facades' `on_health` / sync's `on_status`, call their listeners on
+  the loop thread. The listeners here only hand the immutable value to Qt: a state is kept as "the latest" and one
+  queued signal delivers it (a burst of thousands of changes paints once), a notice and a health value each cross
+  by a queued signal. Nothing here blocks the loop, and nothing runs I/O or reads the store on the Qt thread.
+- The window's intents go to `seat_desk.send(event)`, which never blocks.
+
+The desk and the facades are duck-typed (`DeskPort`, `HealthSource`): the window is tested on real widgets without
+any of them, and the bridge is tested with a real thread calling its listeners.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
+
+from agent_desktop.core.health import Health
+from agent_desktop.desk import DeskState
+from ui.qt import QObject, Qt, Signal, Slot
+from ui.values import ServicesView, SpeechModel
+
+
+class DeskPort(Protocol):
+    @property
+    def desk(self) -> DeskPort:
+        """For the side panels' reads (futures resolved off the Qt thread)."""
+        return self._desk
+
+    @property
+    def state(self) -> DeskState: ...
+    def subscribe(self, listener: Callable[[DeskState], None]) -> Any: ...
+    def on_notice(self, listener: Callable[[Any], None]) -> Any: ...
+    def send(self, event: object) -> None: ...
+
+
+class HealthSource(Protocol):
+    @property
+    def health(self) -> Health: ...
+    def on_health(self, listener: Callable[[Health], None]) -> Any: ...
+
+
+class DeskBridge(QObject):
+    state_changed = Signal(object)  # DeskState, on the Qt thread
+    notice_arrived = Signal(object)  # the desk's Notice, on the Qt thread
+    services_changed = Signal(object)  # ServicesView, on the Qt thread
+    _state_waiting = Signal()
+    _notice_waiting = Signal(object)
+    _health_waiting = Signal(str, object)  # which service, Health
+    _waiting_count = Signal(int, bool)  # operations waiting, center connected
+
+    def __init__(self, desk: DeskPort, *, telephony: HealthSource | None = None, sync: Any = None,
+                 speech: HealthSource | None = None, model: SpeechModel | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._lock = threading.Lock()
+        self._latest: DeskState | None = None
+        self._scheduled = False
+        queued = Qt.ConnectionType.QueuedConnection
+        self._state_waiting.connect(self._deliver_state, queued)
+        self._notice_waiting.connect(self.notice_arrived, queued)
+        self._health_waiting.connect(self._deliver_health, queued)
+        self._waiting_count.connect(self._deliver_count, queued)
+        self.services = ServicesView(
+            telephony=telephony.health if telephony is not None else None,
+            sync=sync.health if sync is not None else None,
+            speech=speech.health if speech is not None else None,
+            model=model or SpeechModel(),
+        )
+        status = getattr(sync, "status", None)
+        if status is not None:
+            self.services = replace(self.services, operations_waiting=status.queue_depth,
+                                    center_connected=status.connected)
+        self._subscriptions = [desk.subscribe(self._on_state), desk.on_notice(self._notice_waiting.emit)]
+        for name, source in (("telephony", telephony), ("sync", sync), ("speech", speech)):
+            if source is not None:
+                self._subscriptions.append(source.on_health(
+                    lambda health, name=name: self._health_waiting.emit(name, health)))
+        if sync is not None and hasattr(sync, "on_status"):
+            self._subscriptions.append(sync.on_status(
+                lambda s: self._waiting_count.emit(s.queue_depth, s.connected)))
+
+    @property
+    def desk(self) -> DeskPort:
+        """For the side panels' reads (futures resolved off the Qt thread)."""
+        return self._desk
+
+    @property
+    def state(self) -> DeskState:
+        return self._desk.state
+
+    def send(self, event: object) -> None:
+        """An intent of the window; returns at once."""
+        self._desk.send(event)
+
+    def close(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.cancel()
+        self._subscriptions.clear()
+
+    # --- the loop thread -------------------------------------------------------------------------------------
+
+    def _on_state(self, state: DeskState) -> None:
+        with self._lock:
+            self._latest = state
+            if self._scheduled:
+                return  # the signal already queued will carry this newer state
+            self._scheduled = True
+        self._state_waiting.emit()
+
+    # --- the Qt thread ---------------------------------------------------------------------------------------
+
+    @Slot()
+    def _deliver_state(self) -> None:
+        with self._lock:
+            state, self._latest, self._scheduled = self._latest, None, False
+        if state is not None:
+            self.state_changed.emit(state)
+
+    @Slot(str, object)
+    def _deliver_health(self, name: str, health: Health) -> None:
+        self.services = replace(self.services, **{name: health})
+        self.services_changed.emit(self.services)
+
+    @Slot(int, bool)
+    def _deliver_count(self, waiting: int, connected: bool) -> None:
+        self.services = replace(self.services, operations_waiting=waiting, center_connected=connected)
+        self.services_changed.emit(self.services)
