@@ -183,10 +183,9 @@ class PaintProbe:
 def main_window_available() -> bool:
     """The desktop's own window and seat desk, once they are in the tree."""
     try:
+        from agent_desktop.app import DeskParts  # noqa: F401
         from ui.bridge import DeskBridge  # noqa: F401
         from ui.main_window import MainWindow  # noqa: F401
-
-        from agent_desktop.app import DeskParts  # noqa: F401
     except ImportError:
         return False
     return True
@@ -489,7 +488,8 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
     bridge.offered.connect(on_offered, Qt.ConnectionType.QueuedConnection)
     bridge.final.connect(on_final, Qt.ConnectionType.QueuedConnection)
     bridge.prefill.connect(on_prefill, Qt.ConnectionType.QueuedConnection)
-    bridge.tasks.connect(parts["tasks"].show_tasks, Qt.ConnectionType.QueuedConnection)
+    if "tasks" in parts:  # the stand-in's panel; the main window's reads the seat desk by itself
+        bridge.tasks.connect(parts["tasks"].show_tasks, Qt.ConnectionType.QueuedConnection)
 
     # my tasks from the store on change notices: at most every 2 s, every order read (the worst case: the seat desk
     # will hand out this seat's orders only) and the tasks computed off the Qt thread
