@@ -51,6 +51,11 @@ def process_environment() -> Mapping[str, str]:
     return os.environ
 
 
+def set_process_environment(name: str, value: str) -> None:
+    """Set a variable for libraries read from the environment at start-up (Qt's platform plugin): the one writer."""
+    os.environ[name] = value
+
+
 def resources_dir() -> Path:
     """The folder of the data files: $AGENT_DESKTOP_RESOURCES, else the repository's `resources/`."""
     configured = process_environment().get(ENV_RESOURCES, "").strip()

@@ -12,6 +12,7 @@ any of them, and the bridge is tested with a real thread calling its listeners.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,6 +22,8 @@ from agent_desktop.core.health import Health
 from agent_desktop.desk import DeskState
 from ui.qt import QObject, Qt, Signal, Slot
 from ui.values import ServicesView, SpeechModel
+
+log = logging.getLogger(__name__)
 
 
 class DeskPort(Protocol):
@@ -46,10 +49,12 @@ class DeskBridge(QObject):
     state_changed = Signal(object)  # DeskState, on the Qt thread
     notice_arrived = Signal(object)  # the desk's Notice, on the Qt thread
     services_changed = Signal(object)  # ServicesView, on the Qt thread
+    warnings_changed = Signal(object)  # tuple of the centre's warnings (第33条) the desk keeps, on the Qt thread
     _state_waiting = Signal()
     _notice_waiting = Signal(object)
     _health_waiting = Signal(str, object)  # which service, Health
     _waiting_count = Signal(int, bool)  # operations waiting, center connected
+    _warnings_waiting = Signal(object)
 
     def __init__(self, desk: DeskPort, *, telephony: HealthSource | None = None, sync: Any = None,
                  speech: HealthSource | None = None, model: SpeechModel | None = None,
@@ -64,6 +69,9 @@ class DeskBridge(QObject):
         self._notice_waiting.connect(self.notice_arrived, queued)
         self._health_waiting.connect(self._deliver_health, queued)
         self._waiting_count.connect(self._deliver_count, queued)
+        self._warnings_waiting.connect(self._deliver_warnings, queued)
+        self._sync = sync
+        self.warnings: tuple[Any, ...] = ()
         self.services = ServicesView(
             telephony=telephony.health if telephony is not None else None,
             sync=sync.health if sync is not None else None,
@@ -82,6 +90,10 @@ class DeskBridge(QObject):
         if sync is not None and hasattr(sync, "on_status"):
             self._subscriptions.append(sync.on_status(
                 lambda s: self._waiting_count.emit(s.queue_depth, s.connected)))
+        if sync is not None and hasattr(sync, "on_warnings"):
+            # new warnings name themselves only: read the kept list again (on the store's thread, not Qt's)
+            self._subscriptions.append(sync.on_warnings(lambda _new: self._read_warnings()))
+            self._read_warnings()
 
     @property
     def desk(self) -> DeskPort:
@@ -95,6 +107,21 @@ class DeskBridge(QObject):
     def send(self, event: object) -> None:
         """An intent of the window; returns at once."""
         self._desk.send(event)
+
+    def mark_warning_seen(self, warning_id: str) -> None:
+        """The agent read a warning: kept as seen by the store's writer; the list is read again when it is."""
+        if self._sync is None:
+            return
+        self._sync.mark_warning_seen(warning_id).add_done_callback(lambda _done: self._read_warnings())
+
+    def _read_warnings(self) -> None:
+        def read(done: Any) -> None:
+            try:
+                self._warnings_waiting.emit(tuple(done.result()))
+            except Exception as exc:  # a store error: the list shown stays, the log says so
+                log.warning("the centre's warnings could not be read: %s", exc)
+
+        self._sync.warnings().add_done_callback(read)
 
     def close(self) -> None:
         for subscription in self._subscriptions:
@@ -124,6 +151,11 @@ class DeskBridge(QObject):
     def _deliver_health(self, name: str, health: Health) -> None:
         self.services = replace(self.services, **{name: health})
         self.services_changed.emit(self.services)
+
+    @Slot(object)
+    def _deliver_warnings(self, warnings: tuple[Any, ...]) -> None:
+        self.warnings = warnings
+        self.warnings_changed.emit(warnings)
 
     @Slot(int, bool)
     def _deliver_count(self, waiting: int, connected: bool) -> None:

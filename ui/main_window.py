@@ -25,6 +25,7 @@ from ui.widgets.order_form import OrderForm
 from ui.widgets.shortcuts import SHORTCUTS, Command, ShortcutSheet
 from ui.widgets.status_bar import SeatStatusBar
 from ui.widgets.transcript import TranscriptView
+from ui.widgets.warnings import WarningsIndicator
 
 
 def _utc_now() -> datetime:
@@ -53,7 +54,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status = SeatStatusBar(seat or "—", phone or "—", self)
         self.status.set_after_call_work_seconds(after_call_work_s)
         self.setStatusBar(self.status)
+        self.warnings = WarningsIndicator(self.status)  # the centre's 第33条 warnings: count, list on click
+        self.status.addWidget(self.warnings)
         self.picker = NumberPicker(directory, self)
+        self._names = {e.number: e.name for e in directory if e.number}
         self.help_sheet: ShortcutSheet | None = None
         self.side = QtWidgets.QTabWidget(self)
         self.side.setObjectName("sidePanels")
@@ -192,6 +196,10 @@ class MainWindow(QtWidgets.QMainWindow):
         bridge.state_changed.connect(self.render)
         bridge.notice_arrived.connect(self.show_notice)
         bridge.services_changed.connect(self.show_services)
+        if hasattr(bridge, "warnings_changed"):
+            bridge.warnings_changed.connect(self.warnings.show_warnings)
+            self.warnings.seen_requested.connect(bridge.mark_warning_seen)
+            self.warnings.show_warnings(bridge.warnings)
         self._build_panels(bridge.desk)
         self.show_services(bridge.services)
         self.render(bridge.state)
@@ -202,7 +210,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._send(event)
 
     def _call_action(self, call_id: str, action: CallAction, number: str = "") -> None:
-        self.send(ev.RequestCallAction(call_id, action, number))
+        # the unit's name goes with its number: the desk shows it when the unit joins (its leg shows the hotline's ID)
+        self.send(ev.RequestCallAction(call_id, action, number, self._names.get(number, "")))
 
     def _seat_action(self, action: SeatAction, reason: str = "", order_id: str | None = None) -> None:
         self.send(ev.RequestSeatAction(action, reason, order_id))

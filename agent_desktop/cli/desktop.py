@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes.util
-import os
 import sys
 import tempfile
 from dataclasses import replace
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_desktop.core.errors import ConfigError
+from agent_desktop.resources import process_environment, set_process_environment
 
 # Debian 12 packages for Qt's xcb platform plugin (and fonts): the library each provides, as ld finds it.
 QT_SYSTEM_PACKAGES: tuple[tuple[str, str], ...] = (
@@ -52,8 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def has_display(environ: dict[str, str] | None = None) -> bool:
-    env = os.environ if environ is None else environ
+    env = process_environment() if environ is None else environ
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+def has_display_wayland() -> bool:
+    return bool(process_environment().get("WAYLAND_DISPLAY"))
 
 
 def missing_system_packages(find=ctypes.util.find_library) -> list[str]:
@@ -71,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
             shots = shots or Path(tempfile.mkdtemp(prefix="agent-desktop-screenshots-"))
             print(f"agent-desktop: no display (DISPLAY and WAYLAND_DISPLAY are unset): running the window offscreen "
                   f"for {seconds:g} s; screenshots in {shots}", file=sys.stderr)
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    elif os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb" and not os.environ.get("WAYLAND_DISPLAY"):
+        set_process_environment("QT_QPA_PLATFORM", "offscreen")  # Qt reads it when the application starts
+    elif process_environment().get("QT_QPA_PLATFORM", "xcb") == "xcb" and not has_display_wayland():
         missing = missing_system_packages()
         if missing:
             print(f"agent-desktop: Qt's X11 plugin cannot load: missing {', '.join(missing)}. Install them with:\n"

@@ -234,6 +234,7 @@ class RequestCallAction(DeskEvent):
     call_id: str
     action: CallAction
     number: str = ""  # the transfer target or the unit's number for a three-way call
+    label: str = ""  # the unit's name as the agent picked it (its leg's caller ID is the hotline's own number)
 
 
 @dataclass(frozen=True, slots=True)

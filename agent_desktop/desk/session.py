@@ -217,6 +217,7 @@ class Call:
     end_reason: EndReason | None = None
     recording: str | None = None
     units_in_conference: tuple[str, ...] = ()
+    three_way_target: str = ""  # the unit the agent asked for ("name number"): shown once its leg joins
     saved_order: WorkOrder | None = None  # as the session computed it when it was saved
     order_state: OrderState | None = None  # None: not saved yet
     unsaved: bool = False  # changes since the order was saved (or since the call began)
@@ -442,7 +443,9 @@ def _transferred(state: DeskState, e: ev.CallTransferred, now: datetime) -> Resu
 def _joined(state: DeskState, e: ev.ConferencePartyJoined, now: datetime) -> Result:
     if e.party is ConferenceParty.UNIT:
         call = state.find(e.call_id)
-        units = (*call.units_in_conference, e.number) if call is not None else ()
+        # The unit's leg shows the hotline's caller ID (12345), not the unit: name it as the agent picked it.
+        shown = (call.three_way_target if call is not None and call.three_way_target else e.number)
+        units = (*call.units_in_conference, shown) if call is not None else ()
         return _move(state, e.call_id, CallEventKind.UNIT_JOINED, e, now, units_in_conference=units)[0], []
     return _move(state, e.call_id, CallEventKind.MOVED_TO_CONFERENCE, e, now)[0], []
 
@@ -453,8 +456,9 @@ def _left(state: DeskState, e: ev.ConferencePartyLeft, now: datetime) -> Result:
         # the caller or the agent leaving ends the call for this seat; CallEnded says so
         return state, []
     units = list(call.units_in_conference)
-    if e.number in units:
-        units.remove(e.number)
+    named = next((u for u in units if e.number and (u == e.number or u.endswith(" " + e.number))), None)
+    if named is not None:
+        units.remove(named)
     elif units:
         units.pop(0)
     if units and call.state is CallState.CONFERENCE_WITH_UNIT:
@@ -615,6 +619,10 @@ def _call_action(state: DeskState, e: ev.RequestCallAction, now: datetime) -> Re
     number = e.number.strip()
     if e.action.needs_number and not number:
         raise InvalidCommand(f"{e.action.value} needs the number to ring", code="missing_number")
+    if e.action is CallAction.THREE_WAY:
+        label = e.label.strip()
+        target = f"{label} {number}" if label and number not in label else (label or number)
+        state = _put(state, replace(call, three_way_target=target))
     return state, [DoCallAction(e.call_id, e.action, number)]
 
 

@@ -196,3 +196,19 @@ def test_health_follows_the_connection_and_a_cancelled_handle_hears_nothing(desk
     assert "lost" in degraded.detail and degraded.since <= desk.service.health.since
     desk.answered_call()
     assert later == [] and desk.of("call_answered")
+
+
+def test_after_leaving_a_three_way_call_the_seat_takes_calls_again(desk: Desk) -> None:
+    # live-2026-12/03: the kicked agent leg's Hangup, AgentComplete (Reason agent), then QueueMemberStatus InCall 0
+    # Status 1 — the queue offers the seat its next caller while the caller and the unit talk on.
+    call = desk.answered_call()
+    desk.do(desk.service.three_way(call.call_id, UNIT))
+    desk.wait("conference_joined", 3)
+    desk.do(desk.service.leave_conference(call.call_id))
+    desk.wait("conference_left")
+    wait_for(lambda: any(e.call_id == call.call_id for e in desk.of("call_ended")), "the seat's part ended")
+    queue = desk.pbx.engine.queues[desk.pbx.engine.settings.queue]
+    member = queue.members[IFACE.lower()]
+    wait_for(lambda: not member.in_call, "the member free again")
+    desk.on_loop(desk.pbx.place_call, "13900139000", "李先生")
+    wait_for(lambda: any(e.call_id != call.call_id for e in desk.of("call_answered")), "the next call answered")

@@ -194,14 +194,37 @@ def test_hold_resume_transfer_and_three_way_by_keys(desk, qtbot):
     dl.type_text(w.picker.filter, "岳麓")
     qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)
     assert not w.picker.isVisible()
-    assert sent(desk, ev.RequestCallAction)[-1] == ev.RequestCallAction(dl.CALL, CallAction.THREE_WAY, dl.UNIT_NUMBER)
+    assert sent(desk, ev.RequestCallAction)[-1] == ev.RequestCallAction(dl.CALL, CallAction.THREE_WAY, dl.UNIT_NUMBER,
+                                                                         "岳麓区住建局")
+    # the unit's leg carries the hotline's caller ID, as on Asterisk: the bar names the unit the agent picked
     desk.feed(ev.ConferencePartyJoined(dl.CALL, dl.ConferenceParty.CALLER),
               ev.ConferencePartyJoined(dl.CALL, dl.ConferenceParty.AGENT),
-              ev.ConferencePartyJoined(dl.CALL, dl.ConferenceParty.UNIT, dl.UNIT_NUMBER))
+              ev.ConferencePartyJoined(dl.CALL, dl.ConferenceParty.UNIT, "12345"))
     assert w.call_bar.state_label.text().startswith("三方通话")
+    assert f"岳麓区住建局 {dl.UNIT_NUMBER}" in w.call_bar.state_label.text()
+    assert "12345" not in w.call_bar.state_label.text()
     assert w.call_bar.leave_button.isEnabled()
     qtbot.keyClick(w, Qt.Key.Key_F6)
     assert sent(desk, ev.RequestCallAction)[-1].action is CallAction.LEAVE_CONFERENCE
+
+
+def test_the_keys_work_again_once_the_number_picker_closed(desk, qtbot):
+    # The window's shortcuts live in the active window: a closed picker must give the keyboard back (the journeys
+    # after a transfer saw F2, F8 and F10 do nothing: no window was active any more).
+    dl.talking(desk)
+    w = desk.window
+    for close in (lambda: qtbot.keyClick(w.picker.filter, Qt.Key.Key_Escape),
+                  lambda: qtbot.keyClick(w.picker.filter, Qt.Key.Key_Return)):
+        qtbot.keyClick(w, Qt.Key.Key_F3)
+        assert w.picker.isVisible()
+        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is w.picker, timeout=2000)
+        qtbot.keyClicks(w.picker.filter, "1101")
+        close()
+        assert not w.picker.isVisible()
+        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is w, timeout=2000)
+        before = len(sent(desk, ev.RequestCallAction))
+        qtbot.keyClick(w, Qt.Key.Key_F2)
+        assert [e.action for e in sent(desk, ev.RequestCallAction)[before:]] == [CallAction.HOLD]
 
 
 def test_blind_transfer_to_a_typed_number(desk, qtbot):

@@ -20,6 +20,10 @@ def test_the_english_translation_changes_the_visible_text(qapp, qtbot) -> None:
         assert english.call_bar.hold_button.text().startswith("Hold")
         assert english.windowTitle() == "Hotline agent desktop — seat 1001"
         assert english.status.login_button.text() == "Log in"
+        # the strings the first translation left open: the picker, the form's actions, the status bar, the warnings
+        assert english.picker.filter.placeholderText() == "Type a unit's name or number to filter"
+        assert english.status.seat_label.text() == "Seat 1001 · phone —"
+        assert english.warnings.text() == "Warnings 0"
     finally:
         QCoreApplication.removeTranslator(translator)
 

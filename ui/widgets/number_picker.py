@@ -42,6 +42,7 @@ class NumberPicker(QtWidgets.QDialog):
         self.list.itemActivated.connect(lambda _: self._accept())
         self.resize(460, 420)
         self._refill("")
+        self.finished.connect(self._give_back_the_keyboard)
 
     def ask(self, call_id: str, action: CallAction) -> None:
         self._call_id, self._action = call_id, action
@@ -52,6 +53,14 @@ class NumberPicker(QtWidgets.QDialog):
         self._refill("")
         self.open()
         self.filter.setFocus()
+
+    def _give_back_the_keyboard(self, _result: int) -> None:
+        # The window's shortcuts (F2, F8, F10 ...) work only in the active window: when this dialog closes, the
+        # window is made active again rather than left to the platform (offscreen and some window managers
+        # leave no window active, and the agent's keys would do nothing).
+        window = self.parentWidget().window() if self.parentWidget() is not None else None
+        if window is not None and window.isVisible():
+            window.activateWindow()
 
     def _refill(self, text: str) -> None:
         text = text.strip()

@@ -47,7 +47,7 @@
     <message>
         <location filename="../../../ui/widgets/call_bar.py" line="145"/>
         <source>(AMI 断开)</source>
-        <translation type="unfinished"></translation>
+        <translation>(AMI down)</translation>
     </message>
 </context>
 <context>
@@ -90,22 +90,22 @@
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="80"/>
         <source>匿名(第十五条)</source>
-        <translation type="unfinished"></translation>
+        <translation>Anonymous (Art. 15)</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="82"/>
         <source>重复来电:有在办工单(第十三条第六项)</source>
-        <translation type="unfinished"></translation>
+        <translation>Repeat caller: an order in progress (Art. 13(6))</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="84"/>
         <source>频繁来电(第四十一条)</source>
-        <translation type="unfinished"></translation>
+        <translation>Frequent caller (Art. 41)</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="86"/>
         <source>骚扰标记(第四十一条)</source>
-        <translation type="unfinished"></translation>
+        <translation>Marked as harassment (Art. 41)</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="93"/>
@@ -120,12 +120,12 @@
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="112"/>
         <source>该号码的历史工单(查询中…)</source>
-        <translation type="unfinished"></translation>
+        <translation>This number's earlier orders (looking up…)</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/caller_pop.py" line="114"/>
         <source>该号码的历史工单(%1 件)</source>
-        <translation type="unfinished"></translation>
+        <translation>This number's earlier orders (%1)</translation>
     </message>
 </context>
 <context>
@@ -143,7 +143,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="129"/>
         <source>采纳 %1:%2</source>
-        <translation type="unfinished"></translation>
+        <translation>Accept %1: %2</translation>
     </message>
 </context>
 <context>
@@ -164,27 +164,27 @@
     <message>
         <location filename="../../../ui/widgets/number_picker.py" line="24"/>
         <source>输入单位名称或号码筛选</source>
-        <translation type="unfinished"></translation>
+        <translation>Type a unit's name or number to filter</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/number_picker.py" line="27"/>
         <source>号码</source>
-        <translation type="unfinished"></translation>
+        <translation>Number</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/number_picker.py" line="36"/>
         <source>拨打号码</source>
-        <translation type="unfinished"></translation>
+        <translation>Number to dial</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/number_picker.py" line="48"/>
         <source>三方通话:选择承办单位</source>
-        <translation type="unfinished"></translation>
+        <translation>Three-way call: pick the responsible unit</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/number_picker.py" line="48"/>
         <source>转接:选择号码</source>
-        <translation type="unfinished"></translation>
+        <translation>Transfer: pick a number</translation>
     </message>
 </context>
 <context>
@@ -198,7 +198,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="197"/>
         <source>多个单位用顿号或逗号分隔</source>
-        <translation type="unfinished"></translation>
+        <translation>Separate several units with commas</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="198"/>
@@ -208,12 +208,12 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="202"/>
         <source>紧急  %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Urgent  %1</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="211"/>
         <source>采纳全部建议  %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Accept all suggestions  %1</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="213"/>
@@ -233,7 +233,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="217"/>
         <source>征得诉求人同意,1个工作日内答复(第十六条第一项)</source>
-        <translation type="unfinished"></translation>
+        <translation>With the caller's consent, reply within 1 working day (Art. 16(1))</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="218"/>
@@ -243,7 +243,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="222"/>
         <source>不予受理理由(第十三条)…</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason for not accepting (Art. 13)…</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="231"/>
@@ -253,7 +253,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="236"/>
         <source>直接答复的内容(可从知识库插入)</source>
-        <translation type="unfinished"></translation>
+        <translation>The direct answer (insert from the knowledge base)</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="239"/>
@@ -263,12 +263,12 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="333"/>
         <source>不予受理须先选择第十三条规定的理由</source>
-        <translation type="unfinished"></translation>
+        <translation>Not accepting needs one of the reasons of Art. 13 first</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="377"/>
         <source>向诉求人宣读:</source>
-        <translation type="unfinished"></translation>
+        <translation>Read to the caller:</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="435"/>
@@ -278,7 +278,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="437"/>
         <source>工单 %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Order %1</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="439"/>
@@ -288,7 +288,7 @@
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="446"/>
         <source> · 中心退回:%1</source>
-        <translation type="unfinished"></translation>
+        <translation> · rejected by the centre: %1</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/order_form.py" line="450"/>
@@ -306,7 +306,7 @@
     <message>
         <location filename="../../../ui/widgets/status_bar.py" line="45"/>
         <source>坐席 %1 · 话机 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Seat %1 · phone %2</translation>
     </message>
     <message>
         <location filename="../../../ui/widgets/status_bar.py" line="56"/>
@@ -372,7 +372,7 @@
     <message>
         <location filename="../../../ui/widgets/status_bar.py" line="149"/>
         <source> · %1 路</source>
-        <translation type="unfinished"></translation>
+        <translation> · %1 streams</translation>
     </message>
 </context>
 <context>
@@ -413,7 +413,7 @@
     <message>
         <location filename="../../../ui/widgets/transcript.py" line="51"/>
         <source>演示脚本文本(未安装中文识别模型)</source>
-        <translation type="unfinished"></translation>
+        <translation>Demo script text (no Chinese speech model installed)</translation>
     </message>
 </context>
 <context>
@@ -421,17 +421,43 @@
     <message>
         <location filename="../../../ui/desktop.py" line="57"/>
         <source>正在启动服务…(语音模型可能稍后加载完成)</source>
-        <translation type="unfinished"></translation>
+        <translation>Starting the services… (the speech model may finish loading later)</translation>
     </message>
     <message>
         <location filename="../../../ui/desktop.py" line="64"/>
         <source>服务启动失败:%1</source>
-        <translation type="unfinished"></translation>
+        <translation>The services did not start: %1</translation>
     </message>
     <message>
         <location filename="../../../ui/desktop.py" line="72"/>
         <source>服务已启动</source>
-        <translation type="unfinished"></translation>
+        <translation>Services started</translation>
+    </message>
+</context>
+<context>
+    <name>WarningsIndicator</name>
+    <message>
+        <source>中心的预警(第33条),点击查看</source>
+        <translation>The centre's warnings (Art. 33); click to see them</translation>
+    </message>
+    <message>
+        <source>预警 %1</source>
+        <translation>Warnings %1</translation>
+    </message>
+</context>
+<context>
+    <name>WarningsList</name>
+    <message>
+        <source>中心预警(第33条)</source>
+        <translation>Centre warnings (Art. 33)</translation>
+    </message>
+    <message>
+        <source>工单 %1</source>
+        <translation>Order %1</translation>
+    </message>
+    <message>
+        <source>期限 %1</source>
+        <translation>due %1</translation>
     </message>
 </context>
 </TS>

@@ -5,6 +5,7 @@ states where Asterisk can carry it out, every PBX event moves a call as the tabl
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -38,7 +39,8 @@ def test_every_call_action_is_offered_exactly_where_the_table_says(state: CallSt
     assert (action in before.call_actions(CALL)) is (action in CALL_ACTIONS[state])
     if action in CALL_ACTIONS[state]:
         assert seat(_request(action)) == [DoCallAction(CALL, action, UNIT_NUMBER if action.needs_number else "")]
-        assert seat.state.call(CALL) == before.call(CALL)  # the state moves when the PBX reports, not before
+        # the state moves when the PBX reports, not before (a three-way call only notes whom it asked for)
+        assert replace(seat.state.call(CALL), three_way_target="") == before.call(CALL)
     else:
         with pytest.raises(ActionNotAllowed) as refused:
             seat(_request(action))
@@ -138,6 +140,29 @@ def test_a_second_unit_keeps_the_conference_with_a_unit_until_both_left() -> Non
     assert seat.call.state is CallState.CONFERENCE_WITH_UNIT
     seat(ev.ConferencePartyLeft(CALL, ConferenceParty.UNIT, "073122220000"))
     assert seat.call.state is CallState.CONFERENCE
+
+
+def test_the_unit_is_shown_as_the_agent_picked_it_not_by_its_legs_caller_id() -> None:
+    # On Asterisk the unit's leg carries the hotline's own caller ID (12345): the desk names the unit it asked for.
+    seat = seat_with_call_in(CallState.TALKING)
+    assert seat(ev.RequestCallAction(CALL, CallAction.THREE_WAY, UNIT_NUMBER, "岳麓区住建局")) == [
+        DoCallAction(CALL, CallAction.THREE_WAY, UNIT_NUMBER)]
+    seat(ev.ConferencePartyJoined(CALL, ConferenceParty.CALLER))
+    seat(ev.ConferencePartyJoined(CALL, ConferenceParty.AGENT))
+    seat(ev.ConferencePartyJoined(CALL, ConferenceParty.UNIT, "12345"))
+    assert seat.call.state is CallState.CONFERENCE_WITH_UNIT
+    assert seat.call.units_in_conference == (f"岳麓区住建局 {UNIT_NUMBER}",)
+    seat(ev.ConferencePartyLeft(CALL, ConferenceParty.UNIT, "12345"))
+    assert seat.call.state is CallState.CONFERENCE and seat.call.units_in_conference == ()
+
+
+def test_a_typed_number_is_shown_as_typed() -> None:
+    seat = seat_with_call_in(CallState.TALKING)
+    seat(ev.RequestCallAction(CALL, CallAction.THREE_WAY, " 073100001111 "))
+    seat(ev.ConferencePartyJoined(CALL, ConferenceParty.CALLER))
+    seat(ev.ConferencePartyJoined(CALL, ConferenceParty.AGENT))
+    seat(ev.ConferencePartyJoined(CALL, ConferenceParty.UNIT, "12345"))
+    assert seat.call.units_in_conference == ("073100001111",)
 
 
 # --- the seat in the queue -----------------------------------------------------------------------------------
