@@ -1,0 +1,203 @@
+"""An order's history (工作流转单, 第14条) in a side panel: every step with its time, what was done, who did it (from
+which seat or unit), the note and what changed, and the state the order was in after it.
+
+The panel renders `agent_desktop.desk.order_history` views — an anonymous caller's number and name only masked
+(第15条), digits in hand-written notes too. It is given either a work order (`show_order`) or an order id to ask the
+seat desk for (`show_order_id(order_id)`, or `load(desk, order_id)`): `desk.order_history(order_id)` returns a
+`concurrent.futures.Future`, resolved off the Qt thread and delivered by a queued signal; an answer for an order asked
+before the latest one is dropped. The future's value is the seat desk's `OrderHistory` (`order_id`, `state` — None
+when this seat does not hold the order —, `steps`), or a `WorkOrder`, or `None`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from concurrent.futures import CancelledError, Future
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from agent_desktop.core.work_order import OrderState, WorkOrder
+from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view, history_view_of
+from ui.qt import QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class HistorySource(Protocol):
+    def order_history(self, order_id: str) -> Future[Any]: ...
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("HistoryModel", text)
+
+
+class HistoryModel(QtCore.QAbstractTableModel):
+    COLUMNS = ("at", "action", "actor", "note", "state")
+
+    def __init__(self, parent: Any = None, *, timezone: str = "Asia/Shanghai") -> None:
+        super().__init__(parent)
+        self._steps: tuple[HistoryStep, ...] = ()
+        self._zone = ZoneInfo(timezone)
+
+    @property
+    def steps(self) -> tuple[HistoryStep, ...]:
+        return self._steps
+
+    def set_steps(self, steps: tuple[HistoryStep, ...]) -> None:
+        self.beginResetModel()
+        self._steps = steps
+        self.endResetModel()
+
+    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._steps)
+
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        if not 0 <= section < len(self.COLUMNS):
+            return None
+        return (_tr("时间"), _tr("环节"), _tr("处理人"), _tr("说明"), _tr("处理后状态"))[section]
+
+    def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._steps):
+            return None
+        if not 0 <= index.column() < len(self.COLUMNS):
+            return None
+        step = self._steps[index.row()]
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == "at":
+                return step.at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
+            if column == "action":
+                return step.action_zh
+            if column == "actor":
+                return f"{step.actor} · {step.role.zh}"
+            if column == "note":
+                return "\n".join(p for p in (step.note, step.changes_text) if p)
+            if column == "state":
+                return step.state_after.zh
+        if role == Qt.ItemDataRole.ToolTipRole and column == "note":
+            return "\n".join(p for p in (step.note, step.changes_text.replace(";", "\n")) if p) or None
+        return None
+
+
+class HistoryPanel(QtWidgets.QWidget):
+    # (request number, order id, future) from the thread that resolved the future, delivered queued
+    _history_ready = Signal(int, str, object)
+
+    def __init__(self, source: HistorySource | None = None, parent: QtWidgets.QWidget | None = None, *,
+                 timezone: str = "Asia/Shanghai") -> None:
+        super().__init__(parent)
+        self.setObjectName("historyPanel")
+        self._source = source
+        self._requests = 0
+        self._view: OrderHistoryView | None = None
+        self.title = QtWidgets.QLabel(self)
+        self.title.setObjectName("historyTitle")
+        self.title.setWordWrap(True)
+        self.status = QtWidgets.QLabel(self)
+        self.status.setObjectName("historyStatus")
+        self.model = HistoryModel(self, timezone=timezone)
+        self.table = QtWidgets.QTableView(self)
+        self.table.setObjectName("historyTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HistoryModel.COLUMNS.index("note"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self._history_ready.connect(self._on_history, Qt.ConnectionType.QueuedConnection)
+        self.title.setText(self.tr("工作流转单"))
+
+    @property
+    def shown(self) -> OrderHistoryView | None:
+        return self._view
+
+    @Slot(object)
+    def show_order(self, order: WorkOrder) -> None:
+        self._requests += 1  # a value given directly wins over any answer still on its way
+        self._render(history_view(order))
+
+    @Slot(str)
+    def show_order_id(self, order_id: str) -> None:
+        """Ask this panel's seat desk for the order's history (e.g. from my tasks)."""
+        if self._source is None:
+            self.status.setText(self.tr("流转记录不可用"))
+            return
+        self.load(self._source, order_id)
+
+    def load(self, source: HistorySource, order_id: str) -> None:
+        """Ask `source` for the order's history; returns at once."""
+        self._requests += 1
+        number = self._requests
+        self.status.setText(self.tr("正在读取 %1 的流转记录…").replace("%1", order_id))
+        try:
+            future = source.order_history(order_id)
+        except Exception as exc:
+            log.warning("order history refused: %s", exc)
+            self.status.setText(self.tr("读取流转记录失败"))
+            return
+        future.add_done_callback(lambda done, n=number, o=order_id: self._deliver(n, o, done))
+
+    def _deliver(self, number: int, order_id: str, future: Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the panel was deleted meanwhile
+            self._history_ready.emit(number, order_id, future)
+
+    @Slot(int, str, object)
+    def _on_history(self, number: int, order_id: str, future: Future[Any]) -> None:
+        if number != self._requests:
+            return  # the agent asked for another order since
+        try:
+            value = future.result(timeout=0)
+        except CancelledError:
+            return
+        except Exception as exc:
+            log.warning("order history failed: %s", exc)
+            self.status.setText(self.tr("读取流转记录失败"))
+            return
+        if isinstance(value, WorkOrder):
+            self._render(history_view(value))
+            return
+        state, steps = getattr(value, "state", None), getattr(value, "steps", None)
+        if isinstance(state, OrderState) and steps is not None:
+            self._render(history_view_of(getattr(value, "order_id", order_id), state, steps))
+            return
+        order = getattr(value, "order", None)
+        if not isinstance(order, WorkOrder):
+            self._view = None
+            self.model.set_steps(())
+            self.title.setText(self.tr("工作流转单"))
+            self.status.setText(self.tr("本席未找到工单 %1").replace("%1", order_id))
+            return
+        self._render(history_view(order))
+
+    def _render(self, view: OrderHistoryView) -> None:
+        self._view = view
+        caller = " ".join(p for p in (view.caller_name_shown, view.caller_shown) if p)
+        title = self.tr("工作流转单 %1 · %2").replace("%1", view.order_id).replace("%2", view.state.zh)
+        if caller:
+            title += " · " + self.tr("诉求人") + " " + caller
+        if view.anonymous:
+            title += " · " + self.tr("匿名")
+        self.title.setText(title)
+        self.model.set_steps(view.steps)
+        self.table.resizeRowsToContents()
+        self.status.setText(self.tr("共 %n 个环节", "", len(view.steps)))

@@ -1,0 +1,360 @@
+"""My tasks (我的待办): a table model of the seat's tasks (`agent_desktop.desk.tasks.Task`) and the panel around it.
+
+`TasksModel` is a read-only `QAbstractTableModel` over an immutable tuple of tasks, kept sorted by deadline
+(soonest first, tasks without one last). Rows near their deadline are amber, overdue ones red — quiet tints, the
+text stays dark.
+
+Given the seat desk (`TasksPanel(desk, parent)`, as the window builds its side panels), the panel reads
+`desk.seat_orders()` (a future, resolved on the store's reader thread) and computes `my_tasks` there too — with the
+centre's rejections of `desk.state.orders` — then hands the tuple to the Qt thread by a queued signal: nothing of
+it runs on the Qt thread. It reads again when the desk's orders change (`desk.subscribe`, at most every
+`MIN_REFRESH_S`) and every `refresh_s` (the warning levels move with the clock). Without a desk, `show_tasks`
+renders what it is given.
+
+Signals: `callback_requested(order_id)` (回拨: ring the order's caller from the task), `history_requested(order_id)`
+(open the order's 工作流转单). Keys: Enter opens the history, Ctrl+Enter calls back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.desk.tasks import CentreRejection, Task, TaskKind, TaskSettings, WarningLevel, my_tasks
+from ui.qt import QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+MIN_REFRESH_S = 2.0
+DEFAULT_REFRESH_S = 60.0
+
+
+class TasksSource(Protocol):
+    """What the panel reads of the seat desk."""
+
+    @property
+    def state(self) -> Any: ...
+    def seat_orders(self) -> Future[list[Any]]: ...
+    def subscribe(self, listener: Callable[[Any], None]) -> Any: ...
+
+
+# calm tints (the text stays the palette's): amber for near, a soft red for overdue
+NEAR_BACKGROUND = QtGui.QColor("#FFF1CC")
+OVERDUE_BACKGROUND = QtGui.QColor("#F9DEDC")
+OVERDUE_TEXT = QtGui.QColor("#8A1C14")
+TASK_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's Task value
+
+
+def _tr(text: str, n: int = -1) -> str:
+    return QCoreApplication.translate("TasksModel", text, None, n)
+
+
+def kind_text(kind: TaskKind) -> str:
+    return {
+        TaskKind.REPLY_PROMISED: _tr("承诺答复"),
+        TaskKind.CALLBACK_DUE: _tr("回拨"),
+        TaskKind.MANUAL_REVISIT: _tr("人工回访"),
+        TaskKind.REJECTED: _tr("中心驳回"),
+    }[kind]
+
+
+def left_text(task: Task) -> str:
+    """The time left as the agent reads it, in working days."""
+    if task.deadline is None or task.working_days_left is None:
+        return _tr("无期限")
+    left = task.working_days_left
+    if task.level is WarningLevel.OVERDUE:
+        return _tr("已超期") if left >= 0 else _tr("超期 %n 个工作日", -left)
+    if left == 0:
+        return _tr("今天到期")
+    return _tr("剩 %n 个工作日", left)
+
+
+class TasksModel(QtCore.QAbstractTableModel):
+    COLUMNS = ("kind", "order", "caller", "summary", "deadline", "left", "detail")
+
+    def __init__(self, parent: Any = None, *, timezone: str = "Asia/Shanghai") -> None:
+        super().__init__(parent)
+        self._tasks: tuple[Task, ...] = ()
+        self._zone = ZoneInfo(timezone)
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        return self._tasks
+
+    def set_tasks(self, tasks: Sequence[Task]) -> None:
+        ordered = tuple(sorted(tasks, key=_by_deadline))
+        self.beginResetModel()
+        self._tasks = ordered
+        self.endResetModel()
+
+    def task(self, row: int) -> Task | None:
+        return self._tasks[row] if 0 <= row < len(self._tasks) else None
+
+    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._tasks)
+
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        if not 0 <= section < len(self.COLUMNS):
+            return None
+        return (_tr("类型"), _tr("工单号"), _tr("诉求人"), _tr("事项"), _tr("期限"), _tr("剩余"), _tr("说明"))[section]
+
+    def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._tasks):
+            return None
+        task = self._tasks[index.row()]
+        column = self.COLUMNS[index.column()] if 0 <= index.column() < len(self.COLUMNS) else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(task, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(task)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if task.level is WarningLevel.OVERDUE:
+                return QtGui.QBrush(OVERDUE_BACKGROUND)
+            if task.level is WarningLevel.NEAR:
+                return QtGui.QBrush(NEAR_BACKGROUND)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and task.level is WarningLevel.OVERDUE and column == "left":
+            return QtGui.QBrush(OVERDUE_TEXT)
+        if role == TASK_ROLE:
+            return task
+        return None
+
+    def _display(self, task: Task, column: str | None) -> str | None:
+        if column == "kind":
+            return ("【" + _tr("紧急") + "】" if task.is_emergency else "") + kind_text(task.kind)
+        if column == "order":
+            return task.order_id
+        if column == "caller":
+            return task.caller_shown
+        if column == "summary":
+            return task.summary
+        if column == "deadline":
+            return self._time(task.deadline)
+        if column == "left":
+            return left_text(task)
+        if column == "detail":
+            return task.detail + (f"({task.article})" if task.article else "")
+        return None
+
+    def _time(self, moment: datetime | None) -> str:
+        return "" if moment is None else moment.astimezone(self._zone).strftime("%m-%d %H:%M")
+
+    def _tooltip(self, task: Task) -> str:
+        parts = [f"{kind_text(task.kind)} {task.order_id}"]
+        if task.deadline is not None:
+            parts.append(_tr("期限") + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
+        parts.append(left_text(task))
+        if task.detail:
+            parts.append(task.detail + (f"({task.article})" if task.article else ""))
+        return "\n".join(parts)
+
+
+def _by_deadline(task: Task) -> tuple[Any, ...]:
+    return (task.deadline is None, task.deadline.timestamp() if task.deadline else 0.0, -task.level.rank,
+            task.order_id, task.kind.value)
+
+
+class TasksPanel(QtWidgets.QWidget):
+    callback_requested = Signal(str)
+    history_requested = Signal(str)
+    _computed = Signal(object)  # a tuple of tasks, from the reader thread, delivered queued
+    _orders_changed = Signal()  # from the desk's loop thread, delivered queued
+
+    def __init__(self, desk: TasksSource | None = None, parent: QtWidgets.QWidget | None = None, *,
+                 timezone: str = "Asia/Shanghai", ctx: RuleContext | None = None,
+                 settings: TaskSettings | None = None, refresh_s: float = DEFAULT_REFRESH_S,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tasksPanel")
+        self._desk = desk
+        self._ctx = ctx or RuleContext.default()
+        self._settings = settings or TaskSettings()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._reading = False
+        self._again = False
+        self._seen_orders: object = None
+        self.refreshes = 0  # readings delivered (for tests and the bench)
+        self.model = TasksModel(self, timezone=timezone)
+        self.view = QtWidgets.QTableView(self)
+        self.view.setObjectName("tasksView")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(False)  # the warning tints must read at a glance
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TasksModel.COLUMNS.index("summary"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.summary = QtWidgets.QLabel(self)
+        self.summary.setObjectName("tasksSummary")
+        self.callback_button = QtWidgets.QPushButton(self.tr("回拨"), self)
+        self.callback_button.setObjectName("tasksCallback")
+        self.callback_button.setToolTip(self.tr("回拨所选待办的诉求人(Ctrl+Enter)"))
+        self.history_button = QtWidgets.QPushButton(self.tr("流转记录"), self)
+        self.history_button.setObjectName("tasksHistory")
+        self.history_button.setToolTip(self.tr("查看所选工单的工作流转单(Enter)"))
+
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.history_button)
+        buttons.addWidget(self.callback_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.model.modelReset.connect(self._update_buttons)
+        self.view.doubleClicked.connect(lambda _index: self._request_history())
+        self.view.activated.connect(lambda _index: self._request_history())
+        self.callback_button.clicked.connect(self._request_callback)
+        self.history_button.clicked.connect(self._request_history)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self.view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self._request_callback)
+        self._update_buttons()
+        self._start_reading(desk, refresh_s)
+
+    def _start_reading(self, desk: TasksSource | None, refresh_s: float) -> None:
+        self._computed.connect(self._on_computed, Qt.ConnectionType.QueuedConnection)
+        self._orders_changed.connect(self._on_orders_changed, Qt.ConnectionType.QueuedConnection)
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(int(MIN_REFRESH_S * 1000))
+        self._throttle.timeout.connect(self.refresh)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(int(refresh_s * 1000))
+        self._ticker.timeout.connect(self.refresh)
+        if desk is not None:
+            subscription = desk.subscribe(self._desk_changed)
+            cancel = getattr(subscription, "cancel", None)
+            if callable(cancel):
+                self.destroyed.connect(lambda *_: cancel())
+            self._ticker.start()
+            self.refresh()
+
+    # --- reading the desk (never on the Qt thread) ----------------------------------------------------------
+
+    @Slot()
+    def refresh(self) -> None:
+        """Read the seat's orders and compute the tasks off the Qt thread; one reading at a time."""
+        if self._desk is None:
+            return
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
+        notes = tuple(getattr(self._desk.state, "orders", ()))
+        try:
+            future = self._desk.seat_orders()
+        except Exception as exc:
+            log.warning("my tasks: the seat's orders cannot be read: %s", exc)
+            self._reading = False
+            self.summary.setText(self.tr("待办读取失败"))
+            return
+        future.add_done_callback(lambda done: self._compute(done, notes))
+
+    def _compute(self, future: Future[list[Any]], notes: tuple[Any, ...]) -> None:
+        # on the thread that resolved the future: the store's reader
+        try:
+            rejections = [r for r in (CentreRejection.from_note(n) for n in notes) if r is not None]
+            tasks: object = my_tasks(future.result(), now=self._clock(), ctx=self._ctx, settings=self._settings,
+                                     rejections=rejections)
+        except Exception as exc:
+            log.warning("my tasks: %s", exc)
+            tasks = exc
+        with contextlib.suppress(RuntimeError):  # the panel was deleted meanwhile
+            self._computed.emit(tasks)
+
+    @Slot(object)
+    def _on_computed(self, tasks: object) -> None:
+        self._reading = False
+        if isinstance(tasks, Exception):
+            self.summary.setText(self.tr("待办读取失败"))
+        else:
+            self.refreshes += 1
+            self.show_tasks(tasks)  # type: ignore[arg-type]
+        if self._again:
+            self._again = False
+            self._throttle.start()
+
+    def _desk_changed(self, state: Any) -> None:
+        # the desk's loop thread: only the orders' notes matter here (saved, acked, rejected, changed elsewhere)
+        orders = getattr(state, "orders", None)
+        if orders is self._seen_orders:
+            return
+        self._seen_orders = orders
+        with contextlib.suppress(RuntimeError):
+            self._orders_changed.emit()
+
+    @Slot()
+    def _on_orders_changed(self) -> None:
+        if not self._throttle.isActive():
+            self._throttle.start()
+
+    @Slot(object)
+    def show_tasks(self, tasks: Sequence[Task]) -> None:
+        """Render the tasks; the selected order stays selected when it still has a task."""
+        selected = self.selected_task()
+        self.model.set_tasks(tasks)
+        row = 0
+        if selected is not None:
+            row = next((i for i, t in enumerate(self.model.tasks)
+                        if (t.order_id, t.kind) == (selected.order_id, selected.kind)), 0)
+        if self.model.tasks:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+        self._update_summary()
+
+    def selected_task(self) -> Task | None:
+        index = self.view.currentIndex()
+        return self.model.task(index.row()) if index.isValid() else None
+
+    def _update_summary(self) -> None:
+        tasks = self.model.tasks
+        overdue = sum(t.level is WarningLevel.OVERDUE for t in tasks)
+        near = sum(t.level is WarningLevel.NEAR for t in tasks)
+        text = self.tr("共 %n 项待办", "", len(tasks))
+        if near:
+            text += "," + self.tr("%n 项即将到期", "", near)
+        if overdue:
+            text += "," + self.tr("%n 项已超期", "", overdue)
+        self.summary.setText(text)
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        task = self.selected_task()
+        self.callback_button.setEnabled(task is not None and task.can_call_back)
+        self.history_button.setEnabled(task is not None and bool(task.order_id))
+
+    @Slot()
+    def _request_callback(self) -> None:
+        task = self.selected_task()
+        if task is not None and task.can_call_back:
+            self.callback_requested.emit(task.order_id)
+
+    @Slot()
+    def _request_history(self) -> None:
+        task = self.selected_task()
+        if task is not None and task.order_id:
+            self.history_requested.emit(task.order_id)
