@@ -13,6 +13,11 @@ Figures: surveys per hour (completed attempts / wall time), the pace achieved ag
 largest deviation of any full 10-second window's start rate from the setting, the most calls at once (the dialer's
 count and the simulator's live survey channels), the CPU time per call of the whole process (store + simulator +
 dialer together, so an upper bound of the dialer's), and whether every order ended rated exactly once.
+
+Under `announcements` (skip with `--no-announcements`): the carrier-announcement detector's figures on its dev set
+(`tests/data/announcements/`), from `bench/announcement_bench.measure`: detection rate, false alarms on the negatives
+and on the human answers, seconds of audio to a decision (and the share within 4 s of answer) and CPU per call. The
+issue's targets beside them: at least 95 % detected, no false alarm on a human answer, decided within 4 s.
 """
 
 from __future__ import annotations
@@ -158,6 +163,24 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:  # noqa: PLR0915
     }
 
 
+def announcement_figures() -> dict[str, object]:
+    """The detector's figures on the dev set, measured by announcement_bench (one definition of each figure)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from announcement_bench import TARGET_DECISION_S, measure
+
+    figures = measure(leave_one_out=False)
+    decided = figures["decided_after_s"]
+    return {
+        "clips": figures["clips"], "detection_rate": figures["detection_rate"], "misnamed": figures["misnamed"],
+        "false_alarms": figures["false_alarms"], "false_alarms_human": figures["false_alarms_human"],
+        "decided_after_s": decided, "cpu_ms_per_call": figures["cpu_ms_per_call"],
+        "targets_met": {"detection_rate_at_least_95pct": figures["detection_rate"] >= 0.95,
+                        "no_false_alarm_on_human_answers": figures["false_alarms_human"] == 0,
+                        f"all_decided_within_{TARGET_DECISION_S:g}_s": decided["within_4_s"]
+                        >= figures["detection_rate"]},
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=1000)
@@ -166,8 +189,11 @@ def main() -> int:
     parser.add_argument("--time-scale", type=float, default=0.05)
     parser.add_argument("--db", default=None, help="central store URL (default: a temporary SQLite file)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-announcements", action="store_true", help="skip the announcement detector's figures")
     args = parser.parse_args()
     result = asyncio.run(bench(args))
+    if not args.no_announcements:
+        result["announcements"] = announcement_figures()
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:

@@ -132,6 +132,17 @@ class TelephonyService:
         """`callback(domain_event)` for each tracker event, on the loop thread (sync or async; exceptions logged)."""
         return self._events.add(callback)
 
+    def on_dial_progress(self, callback: Callable[[str, str], Any]) -> Callable[[AmiMessage], None]:
+        """`callback(channel, dialled)` when a dialled leg signals progress with early media (app_dial's `DialState
+        DialStatus: PROGRESS`, the trunk's 183: a carrier's recording before any answer). `channel` is the dialling
+        channel (a survey's Local `;2`), `dialled` the trunk leg."""
+
+        def listen(message: AmiMessage) -> None:
+            if message.get("DialStatus") == "PROGRESS":
+                callback(str(message.get("Channel") or ""), str(message.get("DestChannel") or ""))
+
+        return self.connection.add_event_listener(listen, "DialState")
+
     def on_connection(self, callback: Callable[[ConnectionState, TelephonyError | None], Any]) -> Subscription:
         """`callback(state, error)` on every change of the AMI connection."""
         return self._states.add(callback)

@@ -26,6 +26,9 @@ def heard_audio(spied: Channel) -> object | None:
     bridged to, else its bridge peer's."""
     if spied.audio is not None:
         return spied.audio
+    for chan in (spied.partner, spied):  # early media: what the dialled leg plays before any answer
+        if chan is not None and chan.early_media is not None and chan.early_media.audio is not None:
+            return chan.early_media.audio
     for chan in (spied.partner, spied):
         if chan is None or chan.bridge is None:
             continue
@@ -35,9 +38,13 @@ def heard_audio(spied: Channel) -> object | None:
     return None
 
 
-def announcement_callee(number: str, recording: str | Path, *, answer_after_s: float = 0.5) -> NumberSpec:
-    """A number that answers with `recording` (an 8 kHz … 48 kHz 16-bit mono WAV) and hangs up after it."""
+def announcement_callee(number: str, recording: str | Path, *, answer_after_s: float = 0.5,
+                        early_media: bool = False) -> NumberSpec:
+    """A number that answers with `recording` (an 8 kHz … 48 kHz 16-bit mono WAV) and hangs up after it; with
+    `early_media`, one that plays it before any answer (the dialled leg's DialState PROGRESS), then releases the call
+    unanswered (DialEnd CONGESTION; the Local Originate fails)."""
     path = Path(recording)
     duration_s = read_wav(path).duration_s
-    return NumberSpec(number, name="", outcome="answer", answer_after_s=answer_after_s,
+    return NumberSpec(number, name="", outcome="early_media" if early_media else "answer",
+                      answer_after_s=answer_after_s,
                       hangup_after_s=duration_s + CARRIER_HANGUP_AFTER_S, audio=path)

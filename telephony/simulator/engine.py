@@ -964,7 +964,7 @@ class Engine:
         if leg.behaviour.outcome in ("busy", "congestion", "failure"):
             await self._originate_outbound_refused(leg, target, report)
             return True
-        if leg.behaviour.outcome != "answer":
+        if leg.behaviour.outcome not in ("answer", "early_media"):  # early media: no bridge, the Originate fails
             return False
         cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
         if cid_num or cid_name:
@@ -1150,7 +1150,7 @@ class Engine:
             self.newexten(chan, "Goto", "hold-agent,s,1", priority=chan.priority + 1)
             self.run_dialplan(chan, "hold-agent", "s")
 
-    async def _dial(self, caller: Channel, dialstring: str, timeout_s: float,
+    async def _dial(self, caller: Channel, dialstring: str, timeout_s: float,  # noqa: PLR0915 - app_dial, in order
                     go_on: Callable[[Channel], None] | None = None) -> None:
         """The Dial() application: ring the target, bridge on answer, DIALSTATUS otherwise, then Hangup() — or, with
         option g (`go_on`), the dialplan goes on when the callee hangs up or never answered."""
@@ -1171,7 +1171,9 @@ class Engine:
         outcome = behaviour.outcome
         if outcome == "answer" and behaviour.answer_after_s >= timeout_s:
             outcome = "noanswer"
-        if outcome == "answer" and leg.half is not None and behaviour.answer_after_s <= 0:
+        if outcome == "early_media":
+            outcome = await self._early_media(caller, dest, behaviour)
+        elif outcome == "answer" and leg.half is not None and behaviour.answer_after_s <= 0:
             pass  # a Local handset whose dialplan answers first (live-2026-12 `[citizens]`) never rings
         elif outcome in ("answer", "noanswer"):
             self.newstate(dest, RINGING)
@@ -1211,6 +1213,16 @@ class Engine:
             self.hangup(chan, 16)
 
         caller.after_bridge = go_on or caller_after
+
+    async def _early_media(self, caller: Channel, dest: Channel, behaviour: Behaviour) -> str:
+        """The carrier plays its recording before any answer (SIP 183 Session Progress): app_dial publishes DialState
+        PROGRESS and passes the audio back; after it the carrier releases the call unanswered (congestion)."""
+        dest.audio = behaviour.audio
+        caller.early_media = dest
+        self.dial_state(caller, dest, "PROGRESS")
+        await self._sleep(behaviour.hangup_after_s or 0.5, caller)
+        caller.early_media = None
+        return "congestion"
 
     def _run_survey(self, chan: Channel, context: str, exten: str) -> None:
         """`survey,s`: Answer, Read(SAT,custom/survey_prompt,1,,2,5), UserEvent(Survey,Result,Caller), Hangup.

@@ -67,6 +67,8 @@ class Channel:
     audio: object | None = None
     #: Timers owned by this channel (cancelled when it hangs up).
     timers: list[object] = field(default_factory=list)
+    #: The dialled leg playing early media to this channel (a carrier's recording before any answer).
+    early_media: Channel | None = None
     #: The digit this party presses when an IVR reads one (survey callees).
     dtmf: str = ""
     #: Music on hold is playing to this channel (MusicOnHoldStart sent, Stop not yet).

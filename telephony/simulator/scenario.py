@@ -33,7 +33,7 @@ a typo never silently changes a demo. Shape (every key optional except those mar
     [[numbers]]                    # outside numbers and test handsets: callback / survey / three-way targets
     number* = "13800138000"        # the dialled number (PJSIP/13800138000@trunk, Local/13800138000@customer, …)
     name = "王女士"
-    outcome = "answer"             # answer | busy | noanswer | congestion | failure
+    outcome = "answer"             # answer | busy | noanswer | congestion | failure | early_media (audio unanswered)
     answer_after_s = 1.0
     hangup_after_s = 20            # after answering (omit: stays until someone else hangs up)
     dtmf = "1"                     # digit pressed in the survey IVR
@@ -67,7 +67,7 @@ from typing import Any
 from agent_desktop.core.errors import ConfigError
 from telephony.simulator.wav import read_wav
 
-OUTCOMES = ("answer", "busy", "noanswer", "congestion", "failure")
+OUTCOMES = ("answer", "busy", "noanswer", "congestion", "failure", "early_media")
 
 
 @dataclass(frozen=True)

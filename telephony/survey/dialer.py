@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -50,9 +51,14 @@ _NOT_ANSWERED = {
 }
 
 
+# The dialling half of a survey's `Local/<number>@outbound` (its `;2` runs the outbound context's Dial)
+_SURVEY_HALF = re.compile(r"^(Local/(?P<number>[^@;]+)@[^;]*);2$")
+
+
 @dataclass(frozen=True, slots=True)
 class AnsweredCall:
-    """What an announcement detector gets: the answered survey call (its AMI Uniqueid reaches the audio fork)."""
+    """What an announcement detector gets: the survey call, answered or (early media: `action_id` "" and no
+    Uniqueid yet) still unanswered with the dialled leg's audio coming through; `channel` is what the fork spies on."""
 
     attempt_id: str
     number: str
@@ -126,8 +132,17 @@ class SurveyDialer:
         self._calls: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._subscription: Any = None
+        self._progress: dict[str, asyncio.Future[str]] = {}  # number in a call → its Local `;1` once in progress
 
     # --- listening ---------------------------------------------------------------------------------------------
+    def _on_progress(self, channel: str, _dialled: str) -> None:
+        """Early media on a survey call's dialled leg: its `;1` (the Originate's channel) hears it before any
+        answer. The centre never has one number in two calls, so the number names the attempt."""
+        match = _SURVEY_HALF.match(channel)
+        future = self._progress.get(match.group("number")) if match else None
+        if match and future is not None and not future.done():
+            future.set_result(f"{match.group(1)};1")
+
     def _on_event(self, event: Any) -> None:
         if getattr(event, "EVENT", "") != "survey_result":
             return
@@ -140,6 +155,11 @@ class SurveyDialer:
             while len(self._early) > 1000:
                 self._early.pop(next(iter(self._early)))
 
+    def _listen(self) -> None:
+        self._subscription = self.telephony.on_event(self._on_event)
+        if self.detector is not None and hasattr(self.telephony, "on_dial_progress"):
+            self.telephony.on_dial_progress(self._on_progress)
+
     # --- the loop ----------------------------------------------------------------------------------------------
     async def run(self, *, stop_after: int | None = None, stop_when_idle: bool = False) -> DialerStats:
         """Claim and call until cancelled (or after `stop_after` calls, or when the centre has nothing due and no
@@ -148,7 +168,7 @@ class SurveyDialer:
         Claims are fetched ahead (at most `prefetch`, never more than the free channels) while earlier calls wait
         for their slot, so the round trip to the centre does not slow the pace; a claim waits a fraction of its
         lease at most."""
-        self._subscription = self.telephony.on_event(self._on_event)
+        self._listen()
         ready: deque[ClaimedAttempt] = deque()
         refill: asyncio.Task[list[ClaimedAttempt]] | None = None
         idle = False
@@ -244,11 +264,26 @@ class SurveyDialer:
                 delay = min(delay * 2, 10.0)
 
     async def _call(self, claim: ClaimedAttempt) -> tuple[AttemptOutcome, str | None, str | None]:
+        placing = asyncio.ensure_future(self.telephony.survey(claim.number, work_order_id=claim.order_id))
+        progress: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        if self.detector is not None:
+            self._progress[claim.number] = progress
         try:
-            call = await self.telephony.survey(claim.number, work_order_id=claim.order_id)
+            await asyncio.wait({placing, progress}, return_when=asyncio.FIRST_COMPLETED)
+            if progress.done() and not placing.done():
+                kind = await self._early_media(claim, progress.result())
+                if kind is not None:
+                    with contextlib.suppress(AgentDesktopError):
+                        await placing  # the Originate fails once its ;1 is gone
+                    return kind, None, None  # never answered: the survey context's MixMonitor never ran
+            call = await placing
         except AgentDesktopError as exc:
             log.warning("survey attempt %s: the call could not be placed: %s", claim.attempt_id, exc)
             return AttemptOutcome.FAILED, None, None
+        finally:
+            if self._progress.get(claim.number) is progress:
+                del self._progress[claim.number]
+            progress.cancel()
         outcome = OriginateOutcome(call.outcome)
         if outcome is not OriginateOutcome.ANSWERED:
             return _NOT_ANSWERED.get(outcome, AttemptOutcome.FAILED), None, None
@@ -276,9 +311,18 @@ class SurveyDialer:
             return AttemptOutcome.NO_DIGIT, digit or None, recording
         return AttemptOutcome.RATED, digit, recording
 
+    async def _early_media(self, claim: ClaimedAttempt, channel: str) -> AttemptOutcome | None:
+        """The dialled leg plays audio before any answer (空号/停机/关机 are often played so): listen to it as to an
+        answered call's first seconds; a kind ends the call at once, as on answer."""
+        kind = await self._classify_call(claim, AnsweredCall(claim.attempt_id, claim.number, "", None, channel))
+        if kind is not None:
+            log.info("survey attempt %s: a carrier's announcement in early media (%s)", claim.attempt_id, kind.value)
+            await self._hang_up(claim, channel)
+        return kind
+
     async def _hang_up(self, claim: ClaimedAttempt, call: Any) -> None:
         """A carrier's recording holds the channel (and the pace's slot) for as long as it loops: end it at once."""
-        channel = getattr(call, "channel", None)
+        channel = call if isinstance(call, str) else getattr(call, "channel", None)
         if not channel:
             log.warning("survey attempt %s: a carrier's announcement, but the call's channel is unknown: left to end "
                         "by itself", claim.attempt_id)
@@ -290,10 +334,13 @@ class SurveyDialer:
                      exc.code)
 
     async def _classify(self, claim: ClaimedAttempt, call: Any) -> AttemptOutcome | None:
+        return await self._classify_call(claim, AnsweredCall(claim.attempt_id, claim.number, call.action_id,
+                                                             call.uniqueid, getattr(call, "channel", None)))
+
+    async def _classify_call(self, claim: ClaimedAttempt, call: AnsweredCall) -> AttemptOutcome | None:
         assert self.detector is not None
         try:
-            verdict = await self.detector.classify(AnsweredCall(claim.attempt_id, claim.number, call.action_id,
-                                                                call.uniqueid, getattr(call, "channel", None)))
+            verdict = await self.detector.classify(call)
             return outcome_of_announcement(verdict)
         except Exception:
             log.exception("survey attempt %s: the announcement detector failed; the IVR's answer decides",

@@ -292,3 +292,66 @@ async def test_the_dialer_hangs_up_a_carriers_announcement_at_once(tmp_path) -> 
         assert gone_at, f"still up 3 s after the verdict: {of_the_call()}"
         assert gone_at[0] - verdicts[0][0] < 1.0
         assert attempts(rig.server, f"WO-{number}")[0].outcome == "number_vacant"
+
+
+async def test_a_carriers_announcement_in_early_media_is_heard_before_any_answer(tmp_path) -> None:
+    """Carriers often play 空号/停机/关机 before answering (DialState PROGRESS on the dialled leg; the Originate then
+    fails unanswered). The dialer forks the Local ;1 on progress: 停机 ends the attempts (manual revisit with the
+    reason) though the call was never answered, 关机 is retried, and the call is hung up at the verdict rather than
+    left to the carrier. Before early media was heard both counted as a failed call, retried alike."""
+    from agent_desktop.cli.survey import ForkedAnnouncementDetector
+    from asr.announcements.detector import AnnouncementDetector
+    from asr.announcements.library import AnnouncementLibrary
+    from telephony.simulator.announcements import announcement_callee
+    from tests.asr.announcements.conftest import DATA, TESTS
+
+    library = AnnouncementLibrary(tmp_path)
+    for wav in sorted((DATA / "enrol").glob("*.wav")):
+        library.add(AnnouncementKind.parse(wav.stem), wav)
+    suspended = next(p for p in TESTS if p.stem == "停机__alaw_b")
+    powered_off = next(p for p in TESTS if p.stem == "关机__noise_a")
+    numbers = [announcement_callee("13200000021", suspended, early_media=True),
+               announcement_callee("13200000022", powered_off, early_media=True),
+               NumberSpec("13200000023", answer_after_s=0.1, dtmf="3")]
+    async with central(f"sqlite:///{tmp_path / 'c.sqlite3'}", local(2026, 9, 30, 10, 0)) as rig, \
+            telephony(numbers, 5.0) as (pbx, service):
+        for spec in numbers:
+            seed_completed(rig.server, rig.clock, f"WO-{spec.number}", spec.number, local(2026, 9, 30, 9, 0))
+        progress: list[str] = []
+        service.on_dial_progress(lambda channel, _dialled: progress.append(channel))
+        detector = ForkedAnnouncementDetector(service.connection.send_action,
+                                              AnnouncementDetector(library.matcher()))
+        await detector.start()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        announcements_gone: list[float] = []
+
+        async def watch() -> None:  # when no channel of the two announcement calls is left
+            seen = False
+            while True:
+                live = [c for c in pbx.engine.channels.values()
+                        if ("13200000021" in c.name or "13200000022" in c.name) and not c.hung_up]
+                seen = seen or bool(live)
+                if seen and not live:
+                    announcements_gone.append(loop.time() - started)
+                    return
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            dialer = SurveyDialer(service, await rig.client(), result_timeout_s=20, idle_poll_s=0.05,
+                                  detector=detector)
+            await dialer.run(stop_when_idle=True)
+        finally:
+            await detector.stop()
+            watcher.cancel()
+        assert {c.split("@")[0] for c in progress} == {"Local/13200000021", "Local/13200000022"}
+        vacant = order_of(rig.server, "WO-13200000021")
+        assert vacant.state is OrderState.MANUAL_REVISIT and vacant.revisits[-1].note == "停机"
+        assert attempts(rig.server, "WO-13200000021")[0].outcome == "number_suspended"
+        assert job(rig.server, "WO-13200000022").state == "queued"
+        assert attempts(rig.server, "WO-13200000022")[0].outcome == "powered_off"
+        assert order_of(rig.server, "WO-13200000023").rating is Rating.UNSATISFIED
+        # the recordings (about 4 s) would hold their calls for 5 × their length at this time scale; hung up at the
+        # verdict, a few seconds of real-time audio after the progress, instead
+        assert announcements_gone and announcements_gone[0] < 12, announcements_gone
