@@ -106,7 +106,7 @@ def drive(desk, window, out: Path) -> None:
     window.side.setCurrentWidget(knowledge)
     search = getattr(knowledge, "search", None)
     if callable(search) and hasattr(knowledge, "hits"):
-        search("宽带 报修")
+        search("停电 报修")
 
         def found() -> int:
             hits = knowledge.hits

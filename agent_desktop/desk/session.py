@@ -19,7 +19,8 @@ The rules the session owns:
   and their suggestions become `SealedValue`s (the plain text is gone from the state), the words of the transcript
   where they were said are starred, and a fresh autosave replaces the previous copy;
 - an ended call that was answered stays as after-call work, with its draft, until the draft is saved as an order or
-  discarded; a call never answered here and never typed into is dropped when it ends;
+  discarded, or until `MAX_AFTER_CALL_WORK` newer ones wait (its draft then stays autosaved for the next start);
+  a call never answered here and never typed into is dropped when it ends;
 - the draft is autosaved (`AutosaveDraft`) on every change of the call's state and, while it changes, at most every
   `DeskSettings.autosave_interval_s` (the runtime sends `Tick`s); on the next start the runtime feeds the drafts it
   finds (`StoredDraftsLoaded`) and the session offers them (`OfferRestore`);
@@ -99,6 +100,8 @@ from agent_desktop.desk.transcript import Transcript, add_final, add_partial, ma
 MAX_EARLIER_ORDERS = 20
 MAX_ORDER_NOTES = 50
 MAX_ANOMALIES = 100
+# unfinished after-call work kept in memory; older drafts stay autosaved on disk and are offered at the next start
+MAX_AFTER_CALL_WORK = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +303,22 @@ def feed(state: DeskState, event: ev.DeskEvent, now: datetime) -> Result:
     if handler is None:
         raise InvalidCommand(f"not a desk event: {type(event).__name__}", code="bad_value")
     new, intents = handler(state, event, now)
-    return _autosave(state, new, intents, now)
+    return _forget_oldest_after_call_work(*_autosave(state, new, intents, now), now)
+
+
+def _forget_oldest_after_call_work(state: DeskState, intents: list[DeskIntent], now: datetime) -> Result:
+    """A seat that takes call after call without finishing the drafts must not hold every one of them all day:
+    beyond `MAX_AFTER_CALL_WORK` the oldest leave the state, each with a fresh autosave of its draft (nothing is
+    lost: the runtime offers stored drafts again at the next start)."""
+    ended = [c for c in state.calls if c.state is CallState.ENDED]
+    excess = len(ended) - MAX_AFTER_CALL_WORK
+    if excess <= 0:
+        return state, intents
+    gone = {c.call_id for c in ended[:excess]}
+    for call in ended[:excess]:
+        if call.unsaved or call.restored:
+            intents.append(AutosaveDraft(_record(call, now)))
+    return replace(state, calls=tuple(c for c in state.calls if c.call_id not in gone)), intents
 
 
 # --- autosave ------------------------------------------------------------------------------------------------

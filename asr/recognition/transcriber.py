@@ -52,6 +52,8 @@ class CallTranscriber:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"asr-{call_id or 'call'}")
         self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_queued_chunks)
         self._recognizer: StreamRecognizer | None = None
+        self._decode_seconds = 0.0  # the released recognizer's figures
+        self._audio_s = 0.0
         self._model = model
         self._lang = lang
         self._partial_words = partial_words
@@ -62,11 +64,11 @@ class CallTranscriber:
 
     @property
     def decode_seconds(self) -> float:
-        return self._recognizer.decode_seconds if self._recognizer is not None else 0.0
+        return self._recognizer.decode_seconds if self._recognizer is not None else self._decode_seconds
 
     @property
     def audio_s(self) -> float:
-        return self._recognizer.audio_s if self._recognizer is not None else 0.0
+        return self._recognizer.audio_s if self._recognizer is not None else self._audio_s
 
     @property
     def text(self) -> str:
@@ -120,30 +122,44 @@ class CallTranscriber:
             self.error.__cause__ = exc
             log.error("speech recognition of call %s stopped: %s", self.call_id, self.error.message)
         finally:
+            # the finals are all that is kept of an ended call: the recognizer's decoder (megabytes of Kaldi state)
+            # goes now, not when the service forgets the transcript many calls later
+            self._release_recognizer()
             self.done.set()
             # unblock a producer waiting on a full queue
             while not self._queue.empty():
                 self._queue.get_nowait()
 
+    def _release_recognizer(self) -> None:
+        recognizer, self._recognizer = self._recognizer, None
+        if recognizer is not None:
+            self._decode_seconds, self._audio_s = recognizer.decode_seconds, recognizer.audio_s
+
+    @property
+    def holds_recognizer(self) -> bool:
+        return self._recognizer is not None
+
     def _create(self) -> StreamRecognizer:
         return StreamRecognizer(self._model, call_id=self.call_id, lang=self._lang, partial_words=self._partial_words)
 
     def _decode_batch(self, chunks: list[tuple[bytes, int]], ended: bool) -> list[RecognitionEvent]:
-        assert self._recognizer is not None
+        recognizer = self._recognizer  # a decode cut short by close() may finish after the release
+        if recognizer is None:
+            return []
         events: list[RecognitionEvent] = []
         # join consecutive chunks of one rate: one Vosk call per batch, not per 20 ms frame
         run: list[bytes] = []
         run_rate: int | None = None
         for pcm, rate in chunks:
             if rate != run_rate and run:
-                events += self._recognizer.accept(b"".join(run), run_rate or rate)
+                events += recognizer.accept(b"".join(run), run_rate or rate)
                 run = []
             run.append(pcm)
             run_rate = rate
         if run and run_rate is not None:
-            events += self._recognizer.accept(b"".join(run), run_rate)
+            events += recognizer.accept(b"".join(run), run_rate)
         if ended:
-            events += self._recognizer.finish()
+            events += recognizer.finish()
         return events
 
     def _deliver(self, event: RecognitionEvent) -> None:

@@ -3,6 +3,7 @@ audio, and the display form of Chinese text."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import shutil
 import struct
@@ -253,3 +254,24 @@ async def test_a_transcriber_closed_mid_call_stops_without_blocking(korean_model
     await transcriber.on_audio(bytes(640), 16000)  # late audio of a closed call is dropped, not an error
     with pytest.raises(AsrError):
         await transcriber.on_audio(b"\x00", 16000)
+
+
+async def test_an_ended_call_keeps_its_transcript_but_releases_its_recognizer(korean_model) -> None:
+    # the service keeps the latest 100 transcripts of the day: each must not hold a Kaldi decoder with it
+    import gc
+    import weakref
+
+    from asr.recognition.transcriber import CallTranscriber
+
+    audio = read_wav(CLIP_16K)
+    transcriber = CallTranscriber(korean_model, call_id="c-ended")
+    await transcriber.on_audio(audio.pcm, audio.sample_rate_hz)
+    while not transcriber.holds_recognizer:  # created on the call's thread
+        await asyncio.sleep(0.01)
+    recognizer = weakref.ref(transcriber._recognizer)
+    await transcriber.on_end("hangup")
+    gc.collect()
+    assert transcriber.done.is_set() and transcriber.error is None
+    assert transcriber.finals and transcriber.text
+    assert transcriber.audio_s == pytest.approx(audio.duration_s, abs=0.05) and transcriber.decode_seconds > 0
+    assert not transcriber.holds_recognizer and recognizer() is None

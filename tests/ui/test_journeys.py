@@ -228,9 +228,9 @@ def test_ami_loss_disables_the_controls_within_a_second_and_recovers(stack, qtbo
 
 
 def test_callback_from_the_order(stack, qtbot) -> None:
-    """The caller of a promised reply called back (回拨): the seat's phone rings first, then the caller's number is
-    dialled on the simulator. The intent is the one the my-tasks panel's callback_requested(order_id) sends; the
-    panel itself (ui/widgets/tasks.py) is not in this tree yet, so its click is not driven here."""
+    """The caller of a promised reply called back (回拨) from my tasks: the promised reply is listed with its deadline,
+    the agent selects it and clicks 回拨; the seat's phone rings first, then the caller's number is dialled on the
+    simulator."""
     call_id = next_call(stack, qtbot)
     w = stack.window
     wait(stack, qtbot, lambda: w.pop.number_label.text().isdigit(), 10_000)
@@ -252,9 +252,19 @@ def test_callback_from_the_order(stack, qtbot) -> None:
     wait(stack, qtbot, lambda: stack.state.find(call_id) is None or not stack.state.call(call_id).state.is_live,
          20_000)
     wait(stack, qtbot, lambda: SeatAction.CALLBACK in stack.state.seat_actions(), 20_000)
+    tasks = w.panels["tasks"]
+    w.side.setCurrentWidget(tasks)
+
+    def task_row() -> int | None:
+        return next((r for r in range(tasks.model.rowCount()) if tasks.model.task(r).order_id == order_id), None)
+
+    wait(stack, qtbot, lambda: task_row() is not None, 20_000)  # refreshed from the store on the desk's change
+    row = task_row()
+    assert tasks.model.task(row).deadline is not None
+    tasks.view.selectRow(row)
+    qtbot.waitUntil(tasks.callback_button.isEnabled, timeout=5000)
     heard = len(stack.telephony_events)
-    # what the my-tasks panel's callback_requested(order_id) sends (MainWindow._build_panels wires it so)
-    w.send(dl.ev.RequestSeatAction(SeatAction.CALLBACK, "", order_id))
+    qtbot.mouseClick(tasks.callback_button, Qt.MouseButton.LeftButton)
 
     def outcomes() -> list:
         return [e for e in stack.telephony_events[heard:] if e.EVENT == "callback_outcome"]

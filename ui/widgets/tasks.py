@@ -205,6 +205,9 @@ class TasksPanel(QtWidgets.QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TasksModel.COLUMNS.index("summary"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
+        for visual, column in enumerate(("kind", "deadline", "left")):
+            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(column)), visual)
         self.summary = QtWidgets.QLabel(self)
         self.summary.setObjectName("tasksSummary")
         self.callback_button = QtWidgets.QPushButton(self.tr("回拨"), self)

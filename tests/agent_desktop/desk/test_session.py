@@ -419,3 +419,28 @@ def test_an_anonymous_callers_order_saved_then_edited_is_not_re_sealed_for_nothi
     carry_out(done, store, drafts)
     order = store.get_order(order_id)
     assert order.state is OrderState.DISPATCHED and order.description == "小区违建,三层"
+
+
+def test_a_seat_that_never_finishes_its_drafts_keeps_a_bounded_after_call_work_and_loses_no_draft() -> None:
+    from agent_desktop.desk.session import MAX_AFTER_CALL_WORK
+
+    seat = seat_with_call_in(CallState.TALKING)
+    seat(ev.CallEnded(CALL))
+    for n in range(1000):
+        call_id = f"flood.{n}"
+        seat(ev.CallOffered(call_id, NUMBER, "王"))
+        seat(ev.CallAnswered(call_id))
+        seat(ev.EditField(call_id, F.DESCRIPTION, f"第{n}个"))
+        seat(ev.CallEnded(call_id))
+    ended = [c for c in seat.state.calls if c.is_after_call_work]
+    assert len(seat.state.calls) == len(ended) == MAX_AFTER_CALL_WORK
+    assert [c.call_id for c in ended] == [f"flood.{n}" for n in range(1000 - MAX_AFTER_CALL_WORK, 1000)]
+    assert seat.state.active_call.call_id == "flood.999"
+    # every forgotten call's latest draft was autosaved: typed text survives for the next start
+    last_saved = {i.record.call_id: i.record for i in seat.of(AutosaveDraft)}
+    assert not seat.of(DeleteDraft)
+    for n in (0, 500, 1000 - MAX_AFTER_CALL_WORK - 1):
+        record = last_saved[f"flood.{n}"]
+        assert record.call_state is CallState.ENDED
+        assert record.form[list(DraftField).index(F.DESCRIPTION)].value == f"第{n}个"
+    assert last_saved[CALL].call_state is CallState.ENDED
