@@ -107,19 +107,7 @@ async def replay(port: int, name: str, *, timeout: float = 15.0) -> list[AmiMess
         for action in sent:
             index = reply_index.get(action.action_id, len(received_real))
             needed = Counter(m.event for m in received_real[:index] if m.event in GATING and not is_second_half(m))
-
-            async def ready(needed: Counter[str] = needed) -> None:
-                while any(counts[e] < n for e, n in needed.items()):
-                    if done.is_set():
-                        raise AssertionError(f"{name}: connection closed while waiting for {needed - counts}")
-                    changed.clear()
-                    await changed.wait()
-
-            try:
-                await asyncio.wait_for(ready(), timeout)
-            except TimeoutError:
-                raise AssertionError(f"{name}: simulator never produced {dict(needed - counts)} "
-                                     f"before {action.action}") from None
+            await produced(name, needed, counts, changed, done=done, timeout=timeout, before=f" before {action.action}")
             writer.write(action.to_bytes())
             await writer.drain()
         await asyncio.wait_for(done.wait(), timeout)
@@ -128,3 +116,20 @@ async def replay(port: int, name: str, *, timeout: float = 15.0) -> list[AmiMess
         await writer.wait_closed()
         await reading
     return got
+
+
+async def produced(name: str, needed: Counter[str], counts: Counter[str], changed: asyncio.Event, *,
+                   done: asyncio.Event, timeout: float, before: str = "") -> None:
+    """Wait until the simulator has sent at least the gating events Asterisk had sent by this point of the capture."""
+
+    async def ready() -> None:
+        while any(counts[e] < n for e, n in needed.items()):
+            if done.is_set():
+                raise AssertionError(f"{name}: connection closed while waiting for {needed - counts}")
+            changed.clear()
+            await changed.wait()
+
+    try:
+        await asyncio.wait_for(ready(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"{name}: simulator never produced {dict(needed - counts)}{before}") from None

@@ -17,7 +17,7 @@ from telephony.ami.protocol import AmiMessage, AmiParser
 from telephony.simulator import SimulatorPbx
 from tests.captures import AMI_CAPTURES
 
-from .replay import GATING, is_second_half, normalise_channel
+from .replay import GATING, is_second_half, normalise_channel, produced
 
 LIVE = AMI_CAPTURES / "live-2026-12"
 #: The harness's `desk` secret (its README); the simulator runs with the same, so a Login's MD5 key is recomputed
@@ -117,18 +117,7 @@ async def replay_live(pbx: SimulatorPbx, name: str, steps: tuple[HarnessStep, ..
     try:
         for index, item in plan:
             needed = Counter(m.event for m in real[:index] if m.event in GATING and not is_second_half(m))
-
-            async def ready(needed: Counter[str] = needed) -> None:
-                while any(counts[e] < n for e, n in needed.items()):
-                    if done.is_set():
-                        raise AssertionError(f"{name}: connection closed while waiting for {needed - counts}")
-                    changed.clear()
-                    await changed.wait()
-
-            try:
-                await asyncio.wait_for(ready(), timeout)
-            except TimeoutError:
-                raise AssertionError(f"{name}: simulator never produced {dict(needed - counts)}") from None
+            await produced(name, needed, counts, changed, done=done, timeout=timeout)
             if isinstance(item, HarnessStep):
                 item.run(pbx)
                 continue
