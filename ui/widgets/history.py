@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from agent_desktop.core.work_order import OrderState, WorkOrder
 from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view, history_view_of
 from ui.qt import QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
+from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
 
@@ -32,49 +33,28 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("HistoryModel", text)
 
 
-class HistoryModel(QtCore.QAbstractTableModel):
+class HistoryModel(RowsModel):
     COLUMNS = ("at", "action", "actor", "note", "state")
 
     def __init__(self, parent: Any = None, *, timezone: str = "Asia/Shanghai") -> None:
         super().__init__(parent)
-        self._steps: tuple[HistoryStep, ...] = ()
         self._zone = ZoneInfo(timezone)
 
     @property
     def steps(self) -> tuple[HistoryStep, ...]:
-        return self._steps
+        return self._rows
 
     def set_steps(self, steps: tuple[HistoryStep, ...]) -> None:
-        self.beginResetModel()
-        self._steps = steps
-        self.endResetModel()
+        self._replace_rows(steps)
 
-    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._steps)
-
-    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        if not 0 <= section < len(self.COLUMNS):
-            return None
-        return (_tr("时间"), _tr("环节"), _tr("处理人"), _tr("说明"), _tr("处理后状态"))[section]
-
-    def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def headers(self) -> tuple[str, ...]:
+        return (_tr("时间"), _tr("环节"), _tr("处理人"), _tr("说明"), _tr("处理后状态"))
 
     def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._steps):
+        step = self._row_of(index)
+        if step is None:
             return None
-        if not 0 <= index.column() < len(self.COLUMNS):
-            return None
-        step = self._steps[index.row()]
         column = self.COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             if column == "at":

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.desk.tasks import CentreRejection, Task, TaskKind, TaskSettings, WarningLevel, my_tasks
 from ui.qt import QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
 
@@ -76,51 +77,31 @@ def left_text(task: Task) -> str:
     return _tr("剩 %n 个工作日", left)
 
 
-class TasksModel(QtCore.QAbstractTableModel):
+class TasksModel(RowsModel):
     COLUMNS = ("kind", "order", "caller", "summary", "deadline", "left", "detail")
 
     def __init__(self, parent: Any = None, *, timezone: str = "Asia/Shanghai") -> None:
         super().__init__(parent)
-        self._tasks: tuple[Task, ...] = ()
         self._zone = ZoneInfo(timezone)
 
     @property
     def tasks(self) -> tuple[Task, ...]:
-        return self._tasks
+        return self._rows
 
     def set_tasks(self, tasks: Sequence[Task]) -> None:
-        ordered = tuple(sorted(tasks, key=_by_deadline))
-        self.beginResetModel()
-        self._tasks = ordered
-        self.endResetModel()
+        self._replace_rows(tuple(sorted(tasks, key=_by_deadline)))
 
     def task(self, row: int) -> Task | None:
-        return self._tasks[row] if 0 <= row < len(self._tasks) else None
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._tasks)
-
-    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        if not 0 <= section < len(self.COLUMNS):
-            return None
-        return (_tr("类型"), _tr("工单号"), _tr("诉求人"), _tr("事项"), _tr("期限"), _tr("剩余"), _tr("说明"))[section]
-
-    def flags(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def headers(self) -> tuple[str, ...]:
+        return (_tr("类型"), _tr("工单号"), _tr("诉求人"), _tr("事项"), _tr("期限"), _tr("剩余"), _tr("说明"))
 
     def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._tasks):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        task = self._tasks[index.row()]
+        task = self._rows[index.row()]
         column = self.COLUMNS[index.column()] if 0 <= index.column() < len(self.COLUMNS) else None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(task, column)
