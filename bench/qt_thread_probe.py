@@ -11,7 +11,9 @@ flushed line by line so that a run that aborts still leaves them:
 - `stalls.jsonl`: each time the Qt thread's 10 ms timer is more than `--stall-ms` late, how late, and the Qt
   thread's Python stack as a watchdog thread saw it meanwhile (sampled every 5 ms; empty when the Qt thread was in
   Qt's own code or waiting for the GIL);
-- `gc.jsonl`: each garbage collection longer than 10 ms, its generation, duration and thread.
+- `gc.jsonl`: each garbage collection longer than 10 ms, its generation, duration and thread;
+- `slots.jsonl`: per second, how often the window's slots fed by the bridge ran (the bridge's deliveries, the
+  window's render, status, notice and warnings, the side panels' renders), their total and longest time.
 The bench ends its process itself once its figures are printed: `--summary` reads DIR afterwards.
 
 Figures only; nothing is asserted.
@@ -117,6 +119,60 @@ class StallWatch:
             self.gcs.flush()
 
 
+SLOTS = (  # (module, class, method): what the Qt thread runs for the bridge's signals
+    ("ui.bridge", "DeskBridge", "_deliver_state"), ("ui.bridge", "DeskBridge", "_deliver_health"),
+    ("ui.bridge", "DeskBridge", "_deliver_count"), ("ui.bridge", "DeskBridge", "_deliver_warnings"),
+    ("ui.main_window", "MainWindow", "render"), ("ui.main_window", "MainWindow", "show_services"),
+    ("ui.main_window", "MainWindow", "show_notice"), ("ui.widgets.warnings", "WarningsIndicator", "show_warnings"),
+    ("ui.widgets.tasks", "TasksPanel", "show_tasks"), ("ui.widgets.tasks", "TasksPanel", "_on_orders_changed"),
+)
+
+
+class SlotTimes:
+    """Wraps the slots above (before the bench makes the window, so its connections take the wrappers) and writes
+    per second how often each ran and for how long."""
+
+    def __init__(self, folder: Path) -> None:
+        self.out = (folder / "slots.jsonl").open("w")
+        self.second = int(time.monotonic() - T0)
+        self.counts: dict[str, list[float]] = {}
+
+    def install(self) -> None:
+        import importlib
+
+        for module_name, class_name, method in SLOTS:
+            try:
+                owner = getattr(importlib.import_module(module_name), class_name)
+                original = getattr(owner, method)
+            except (ImportError, AttributeError):
+                continue
+            setattr(owner, method, self._wrap(f"{class_name}.{method}", original))
+
+    def _wrap(self, name: str, original: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self._record(name, (time.perf_counter() - began) * 1000)
+
+        timed.__name__ = original.__name__
+        return timed
+
+    def _record(self, name: str, ms: float) -> None:
+        second = int(time.monotonic() - T0)
+        if second != self.second:
+            if self.counts:
+                self.out.write(json.dumps({"s": self.second, **{k: [int(v[0]), round(v[1], 1), round(v[2], 1)]
+                                                                  for k, v in self.counts.items()}}) + "\n")
+                self.out.flush()
+            self.second, self.counts = second, {}
+        entry = self.counts.setdefault(name, [0, 0.0, 0.0])
+        entry[0] += 1
+        entry[1] += ms
+        entry[2] = max(entry[2], ms)
+
+
 def _refcount_summary(path: Path) -> str:
     rows = [tuple(float(x) if i == 0 else int(x) for i, x in enumerate(line.split("\t")))
             for line in path.read_text().splitlines()[1:] if line.count("\t") == 3]
@@ -151,6 +207,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True, help="a folder for the samples")
     parser.add_argument("--every", type=float, default=0.1, help="seconds between reference-count samples")
     parser.add_argument("--stall-ms", type=float, default=40.0, help="a late tick worth recording")
+    parser.add_argument("--slots", action="store_true", help="also time the window's slots fed by the bridge")
     parser.add_argument("--summary", action="store_true", help="only print the summary of an earlier run's --out")
     args, bench_args = parser.parse_known_args()
     if args.summary:
@@ -169,6 +226,8 @@ def main() -> int:
 
     _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])  # the bench takes this one
     StallWatch(args.out, args.stall_ms).start()
+    if args.slots:
+        SlotTimes(args.out).install()
     try:
         return desktop_latency.main(bench_args)
     finally:
