@@ -121,7 +121,8 @@ class StallWatch:
 
 SLOTS = (  # (module, class, method): what the Qt thread runs for the bridge's signals
     ("ui.bridge", "DeskBridge", "_deliver_state"), ("ui.bridge", "DeskBridge", "_deliver_health"),
-    ("ui.bridge", "DeskBridge", "_deliver_count"), ("ui.bridge", "DeskBridge", "_deliver_warnings"),
+    ("ui.bridge", "DeskBridge", "_deliver_count"), ("ui.bridge", "DeskBridge", "_deliver_services"),
+    ("ui.bridge", "DeskBridge", "_deliver_warnings"),
     ("ui.main_window", "MainWindow", "render"), ("ui.main_window", "MainWindow", "show_services"),
     ("ui.main_window", "MainWindow", "show_notice"), ("ui.widgets.warnings", "WarningsIndicator", "show_warnings"),
     ("ui.widgets.tasks", "TasksPanel", "show_tasks"), ("ui.widgets.tasks", "TasksPanel", "_on_orders_changed"),
