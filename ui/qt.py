@@ -47,12 +47,13 @@ __all__ = [
 # The 6.12.0 wheels (one abi3 build for Python 3.10 and up) return None from every void method (setText, setEnabled,
 # processEvents, ...) and from `QObject.property` of an unset name without taking a reference to it, and True from
 # `Signal.emit` likewise: each call takes one reference from None (or True) that nobody gave. From 3.12 on these
-# objects are immortal and nothing happens; on 3.11 their counts fall with every repaint (about 100 a second at idle,
-# thousands during a screen-pop flood) until one reaches 0 and the interpreter aborts with "none_dealloc" (or
-# "bool_dealloc") wherever the last reference happens to go — under a render, in a garbage collection on another
-# thread, at teardown. 6.11.3 does not leak. No code of ours can avoid void methods, so when the binding leaks we
-# make the three objects as good as immortal, as 3.12 does: their counts are raised by `_KEEP_ALIVE`, which no
-# leak can drain in the life of a process (2**48 at a million leaked references a second lasts 9 years).
+# objects are immortal and nothing happens; on 3.11 their counts fall with every repaint (150-300 a second in the
+# latency bench's shift, 1,500 in its screen-pop flood) until one reaches 0 and the interpreter aborts with
+# "none_dealloc" (or "bool_dealloc") wherever the last reference happens to go — under a render, in a garbage
+# collection on another thread, at teardown. 6.11.3 does not leak. No code of ours can avoid void methods, so when
+# the binding leaks we make the three objects as good as immortal, as 3.12 does: their counts are raised by
+# `_KEEP_ALIVE`, which no leak can drain in the life of a process (2**48 at a million leaked references a second
+# lasts 9 years).
 
 _LEAK_PROBE_CALLS = 64
 _KEEP_ALIVE = 1 << 48
@@ -81,7 +82,8 @@ def _keep_singletons_alive() -> tuple[str, ...]:
         return ()
     kept = []
     for name, singleton in (("None", None), ("True", True), ("False", False)):
-        # a release build of CPython 3.11 starts every object with its Py_ssize_t reference count
+        # a release build of CPython 3.11 starts every object with its Py_ssize_t reference count; a reference
+        # another thread takes or drops between the read and the write is lost against 2**48: harmless
         ctypes.c_ssize_t.from_address(id(singleton)).value += _KEEP_ALIVE
         kept.append(name)
     logging.getLogger(__name__).warning(
