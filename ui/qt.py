@@ -87,8 +87,8 @@ def _keep_singletons_alive() -> tuple[str, ...]:
         ctypes.c_ssize_t.from_address(id(singleton)).value += _KEEP_ALIVE
         kept.append(name)
     logging.getLogger(__name__).warning(
-        "PySide6 %s leaks references to None and True on Python %d.%d; kept them alive for this process "
-        "(PySide6 6.11.3 does not leak)", PySide6.__version__, *sys.version_info[:2])
+        "PySide6 %s leaks references to None or True on Python %d.%d (6.12.0 does, 6.11.3 does not): kept None, "
+        "True and False alive for this process", PySide6.__version__, *sys.version_info[:2])
     return tuple(kept)
 
 
