@@ -8,9 +8,9 @@ Runs `bench/desktop_latency.py` in this process (the bench uses the QApplication
 flushed line by line so that a run that aborts still leaves them:
 - `refcounts.tsv`: every `--every` s, seconds since start and `sys.getrefcount` of None, True and False. On Python
   3.11 these singletons are not immortal: a count that keeps falling reaches 0 and the interpreter aborts;
-- `stalls.jsonl`: each time the Qt thread's 10 ms timer is more than `--stall-ms` late, how late, and the Qt
-  thread's Python stack as a watchdog thread saw it meanwhile (sampled every 5 ms; empty when the Qt thread was in
-  Qt's own code or waiting for the GIL);
+- `stalls.jsonl`: each time the Qt thread's 10 ms timer is more than `--stall-ms` late, how late, the CPU time
+  the Qt thread and the whole process used meanwhile, and the Qt thread's Python stack as a watchdog thread saw it
+  (sampled every 5 ms; only the event loop when the Qt thread was in Qt's own code or waiting for the GIL);
 - `gc.jsonl`: each garbage collection longer than 10 ms, its generation, duration and thread;
 - `slots.jsonl`: per second, how often the window's slots fed by the bridge ran (the bridge's deliveries, the
   window's render, status, notice and warnings, the side panels' renders), their total and longest time.
@@ -58,6 +58,7 @@ class StallWatch:
     def __init__(self, folder: Path, stall_ms: float) -> None:
         self.stall_ms = stall_ms
         self.beat = time.monotonic()
+        self.beat_cpu = (time.thread_time(), time.process_time())
         self.qt_ident = threading.get_ident()
         self.stacks: list[tuple[float, list[str]]] = []
         self.lock = threading.Lock()
@@ -78,7 +79,11 @@ class StallWatch:
     def _tick(self) -> None:
         now = time.monotonic()
         late_ms = (now - self.beat) * 1000 - 10
-        self.beat = now
+        cpu = (time.thread_time(), time.process_time())
+        # CPU time between two ticks: the Qt thread's own (busy in Qt's code) and the whole process's (its other
+        # threads); both well under the wall time means the process waited for a CPU the machine did not give it
+        qt_cpu_ms, process_cpu_ms = ((cpu[i] - self.beat_cpu[i]) * 1000 for i in (0, 1))
+        self.beat, self.beat_cpu = now, cpu
         with self.lock:
             stacks, self.stacks = self.stacks, []
         if late_ms > self.stall_ms:
@@ -86,7 +91,9 @@ class StallWatch:
             for _, stack in stacks:
                 key = "\n".join(stack)
                 seen[key] = seen.get(key, 0) + 1
-            self.stalls.write(json.dumps({"s": _now(), "late_ms": round(late_ms, 1), "samples": len(stacks),
+            self.stalls.write(json.dumps({"s": _now(), "late_ms": round(late_ms, 1),
+                                          "qt_cpu_ms": round(qt_cpu_ms, 1), "process_cpu_ms": round(process_cpu_ms, 1),
+                                          "samples": len(stacks),
                                           "stacks": [{"n": n, "stack": k.splitlines()} for k, n in
                                                      sorted(seen.items(), key=lambda kv: -kv[1])]},
                                          ensure_ascii=False) + "\n")
