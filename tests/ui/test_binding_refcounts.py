@@ -6,7 +6,7 @@ PySide6 6.12.0 takes one reference from None on every void method (setText, setE
 child process here renders the real widgets, or crosses the real bridge, more times than None or True have
 references in a fresh process; with nothing to stop the leak, the child aborts ("none_dealloc" / "bool_dealloc").
 Importing `ui.qt` keeps them alive, so the child must finish its work and exit normally on any binding. With a
-binding that does not leak (6.11.3, which setup.cfg asks for) those two pass either way, so the last test makes
+binding that does not leak (6.11.3) those two pass either way, so the last test makes
 the installed binding leak as 6.12.0 does — its `setObjectName` drops a reference to None after each call — and
 checks that `ui.qt` finds the leak and the process outlives it.
 """
