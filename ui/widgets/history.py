@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from agent_desktop.core.work_order import OrderState, WorkOrder
 from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view, history_view_of
 from ui.qt import QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
+from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ class HistoryModel(RowsModel):
                 return "\n".join(p for p in (step.note, step.changes_text) if p)
             if column == "state":
                 return step.state_after.zh
-        if role == Qt.ItemDataRole.ToolTipRole and column == "note":
-            return "\n".join(p for p in (step.note, step.changes_text.replace(";", "\n")) if p) or None
+        if role == Qt.ItemDataRole.ToolTipRole:  # the full text of a cell the panel's width cut short
+            if column == "note":
+                return "\n".join(p for p in (step.note, step.changes_text.replace(";", "\n")) if p) or None
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
         return None
 
 
@@ -96,9 +99,9 @@ class HistoryPanel(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(HistoryModel.COLUMNS.index("note"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # the note (wrapped) and who did it share what time, step and state leave: no sideways scrolling
+        column = HistoryModel.COLUMNS.index
+        self.fit = ColumnFit(self.table, elastic={column("note"): 3, column("actor"): 1})
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)

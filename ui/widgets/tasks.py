@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.desk.tasks import CentreRejection, Task, TaskKind, TaskSettings, WarningLevel, my_tasks
 from ui.qt import QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,10 @@ class TasksModel(RowsModel):
 
     def _tooltip(self, task: Task) -> str:
         parts = [f"{kind_text(task.kind)} {task.order_id}"]
+        if task.caller_shown:
+            parts.append(_tr("诉求人") + " " + task.caller_shown)
+        if task.summary:
+            parts.append(task.summary)
         if task.deadline is not None:
             parts.append(_tr("期限") + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
         parts.append(left_text(task))
@@ -183,12 +188,7 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(False)  # the warning tints must read at a glance
         self.view.verticalHeader().setVisible(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TasksModel.COLUMNS.index("summary"), QtWidgets.QHeaderView.ResizeMode.Stretch)
-        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
-        for visual, column in enumerate(("kind", "deadline", "left")):
-            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(column)), visual)
+        self.fit = self._fit_columns()
         self.summary = QtWidgets.QLabel(self)
         self.summary.setObjectName("tasksSummary")
         self.callback_button = QtWidgets.QPushButton(self.tr("回拨"), self)
@@ -219,6 +219,19 @@ class TasksPanel(QtWidgets.QWidget):
             shortcut.activated.connect(self._request_callback)
         self._update_buttons()
         self._start_reading(desk, refresh_s)
+
+    def _fit_columns(self) -> ColumnFit:
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
+        for visual, name in enumerate(("kind", "deadline", "left")):
+            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(name)), visual)
+        # no sideways scrolling at 1366×768: the summary and the centre's note share what the short columns leave,
+        # elided; on a narrow panel the caller, then the note, give way (the row's tooltip has them all)
+        column = TasksModel.COLUMNS.index
+        return ColumnFit(self.view, elastic={column("summary"): 3, column("detail"): 2},
+                         droppable=(column("caller"), column("detail")),
+                         essential=(column("deadline"), column("left"), column("order")))
 
     def _start_reading(self, desk: TasksSource | None, refresh_s: float) -> None:
         self._computed.connect(self._on_computed, Qt.ConnectionType.QueuedConnection)
