@@ -106,14 +106,7 @@ class ColumnFit(QObject):
         widths = dict(shown_fixed)
         left = available - sum(shown_fixed.values())
         if shown_elastic:
-            total_weight = sum(shown_elastic.values())
-            floor = sum(least[c] for c in shown_elastic)
-            slack = max(0, left - floor)
-            order = sorted(shown_elastic)
-            for column in order[:-1]:
-                widths[column] = least[column] + slack * shown_elastic[column] // total_weight
-            # the last one takes the rounding, so the row ends at the viewport's edge
-            widths[order[-1]] = max(MIN_FIXED_PX, left - sum(widths[c] for c in order[:-1]))
+            widths.update(self._share(left, shown_elastic, least, wanted))
         elif shown_fixed and left > 0:  # nothing elastic: the last shown column takes the slack
             widths[max(shown_fixed, key=header.visualIndex)] += left
         for column in range(count):
@@ -122,6 +115,30 @@ class ColumnFit(QObject):
                 header.resizeSection(column, widths[column])
         if view.wordWrap():  # wrapped cells grow or shrink with their column
             view.resizeRowsToContents()
+
+    @staticmethod
+    def _share(room: int, weights: dict[int, int], least: dict[int, int], wanted: dict[int, int]) -> dict[int, int]:
+        """`room` shared by weight above each column's minimum; a column whose text needs less than its share (an
+        empty note) takes what it needs and leaves the rest to the others. The widths add up to `room`."""
+        widths = {c: least[c] for c in weights}
+        open_columns = dict(weights)
+        slack = max(0, room - sum(widths.values()))
+        while slack > 0 and open_columns:
+            total = sum(open_columns.values())
+            capped = {c for c in open_columns if widths[c] + slack * open_columns[c] // total >= wanted[c]}
+            if not capped:
+                for c, weight in open_columns.items():
+                    widths[c] += slack * weight // total
+                break
+            for c in capped:
+                slack -= wanted[c] - widths[c]
+                widths[c] = wanted[c]
+                del open_columns[c]
+        # what is left (rounding, or every column content) goes to the widest-weighted one: the row ends at the edge
+        heaviest = max(weights, key=lambda c: (weights[c], -c))
+        widths[heaviest] += room - sum(widths.values())
+        widths[heaviest] = max(MIN_FIXED_PX, widths[heaviest])
+        return widths
 
     def hidden_columns(self) -> list[int]:
         header = self._view.horizontalHeader()
