@@ -85,6 +85,7 @@ from agent_desktop.desk.intents import (
 )
 from agent_desktop.desk.records import draft_to_json, read_drafts
 from agent_desktop.desk.session import DeskSettings, DeskState, feed, start
+from agent_desktop.order_numbers import OrderNumbers
 from agent_desktop.runtime import SupervisedTask
 
 if TYPE_CHECKING:
@@ -149,6 +150,8 @@ class SeatDesk:
         self._failed: set[str] = set()  # orders whose save failed (the steps after the first failure say nothing)
         self._tick_entry: SupervisedTask | None = None
         self._started = False
+        actor = settings.actor
+        self._numbers = OrderNumbers(actor.seat or actor.user_id, timezone=settings.ctx.rules.timezone)
         #: with `measure` on (the bench), per event fed: its type, the wall and the CPU seconds its feed took (the
         #: pure feed, the state listeners, the intents handed to the facades)
         self.feed_times: list[tuple[str, float, float]] = []
@@ -244,6 +247,7 @@ class SeatDesk:
             return
         self._started = True
         app = self._app
+        await self._continue_numbers()
         if app.telephony is not None:
             self._subscriptions += [app.telephony.on_event(self._on_call_event),
                                     app.telephony.on_connection(self._on_connection)]
@@ -261,6 +265,27 @@ class SeatDesk:
             else:
                 self._drafts_found(stored)
         self._tick_entry = app.runtime.supervisor.start("desk-tick", self._ticks, restart=True)
+
+    async def _continue_numbers(self) -> None:
+        """Today's last order number from the store, before the first call can be offered (a restart continues)."""
+        if self._app.sync is None:
+            return
+        prefix = self._numbers.prefix(self._clock())
+        try:
+            last = await asyncio.wrap_future(self._app.sync.last_order_sequence(prefix))
+        except AgentDesktopError as exc:
+            self._notice(Notice(NoticeKind.STORE, exc.code, f"the order numbers could not be read: {exc.message}"))
+            return
+        self._numbers.continue_from(prefix, last)
+
+    def _order_number(self) -> str | None:
+        """The next readable order number, kept in the store (writer thread) before the call's draft can be."""
+        if self._app.sync is None:
+            return None  # no store to keep a sequence in: the desk's own id (prefix + the call's uniqueid)
+        number, prefix, sequence = self._numbers.next(self._clock())
+        kept = self._app.sync.note_order_sequence(prefix, sequence)
+        kept.add_done_callback(_log_failure("keep the order number " + number))
+        return number
 
     async def stop(self) -> None:
         """Unsubscribe, end the timer and the actions in flight. No last autosave (see the module docstring)."""
@@ -490,8 +515,14 @@ class SeatDesk:
     # --- facade events → desk events (loop thread) ----------------------------------------------------------------
 
     def _on_call_event(self, event: Any) -> None:
-        for desk_event in call_events(event, known=self._state.find(event.call_id) is not None):
-            self._feed(desk_event)
+        known = self._state.find(event.call_id) is not None
+        for desk_event in call_events(event, known=known):
+            numbered = desk_event
+            if not known and isinstance(desk_event, ev.CallOffered | ev.CallAnswered):
+                # a new call: its order gets the seat's next readable number (the uniqueid stays its CallLink)
+                numbered = replace(desk_event, order_id=self._order_number())
+                known = True
+            self._feed(numbered)
 
     def _on_connection(self, state: Any, error: Any) -> None:
         name = str(getattr(state, "value", state))
@@ -546,6 +577,14 @@ class SeatDesk:
             yield ev.OrderRejected(s.order_id, r.code, r.text, r.article)
         if not fresh and not s.pending and s.server_version and note is not None and not note.acked:
             yield ev.OrderAcked(s.order_id, s.server_version)
+
+
+def _log_failure(what: str) -> Callable[[concurrent.futures.Future[Any]], None]:
+    def done(future: concurrent.futures.Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("could not %s: %s", what, future.exception())
+
+    return done
 
 
 def _refusal(exc: AgentDesktopError, event: object) -> Notice:

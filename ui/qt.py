@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QEvent,
     QObject,
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
 )
 
 __all__ = [
+    "QT_TRANSLATE_NOOP",
     "QCoreApplication",
     "QEvent",
     "QObject",

@@ -54,6 +54,7 @@ class CallAnswered(DeskEvent):
     number: str = field(default="", repr=False)  # for a call first seen answered (after a resync)
     name: str = field(default="", repr=False)
     recording: str | None = None
+    order_id: str | None = None  # for a call first seen answered: its order's number (as CallOffered's)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,8 @@ from agent_desktop.core.roles import Role
 from agent_desktop.core.work_order import HistoryEntry, OrderState, WorkOrder
 
 # a mobile or landline number (with or without its area code); not a date (2026-10-08), nor a call's uniqueid
-# (1741510800.42), nor the digits of an id like WO-1741510800
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z.\-])(?:0[0-9]{2,3}-)?[0-9]{7,12}(?![0-9]|\.[0-9])")
+# (1741510800.42), nor the digits of an id like WO-1741510800 or an order number like 20261207-8001-0007
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z.\-])(?:0[0-9]{2,3}-)?[0-9]{7,12}(?![0-9]|[.\-][0-9])")
 _FIELD_ZH = {
     "state": "状态", "caller": "诉求人", "category": "诉求类型", "district": "区县", "street": "街道",
     "address": "地址", "description": "诉求内容", "urgency": "紧急程度", "lead_unit": "牵头单位",

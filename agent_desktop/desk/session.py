@@ -431,7 +431,8 @@ def _ringing(state: DeskState, e: ev.CallRinging, now: datetime) -> Result:
 def _answered(state: DeskState, e: ev.CallAnswered, now: datetime) -> Result:
     call = state.find(e.call_id)
     if call is None:  # first seen answered: a resync after a reconnect, or a callback's customer leg
-        return _new_call(state, e.call_id, None, (e.number, e.name), now, call_state=CallState.TALKING, answered_at=now,
+        return _new_call(state, e.call_id, e.order_id, (e.number, e.name), now, call_state=CallState.TALKING,
+                         answered_at=now,
                          recording=e.recording)
     return _move(state, e.call_id, CallEventKind.ANSWERED, e, now, answered_at=now,
                  recording=e.recording or call.recording, unsaved=True)[0], []

@@ -37,7 +37,7 @@ from agent_desktop.core.early_warning import current_deadline
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.core.privacy import display_caller
-from agent_desktop.core.work_order import OrderState, ReplyMeans, WorkOrder
+from agent_desktop.core.work_order import Category, OrderState, Rating, ReplyMeans, WorkOrder
 from agent_desktop.core.working_days import require_aware
 from agent_desktop.desk.session import OrderNote
 
@@ -125,6 +125,11 @@ class Task:
     can_call_back: bool = False
     is_emergency: bool = False
     order_state: OrderState | None = None
+    # the parts of `summary` and `detail`, for a screen that words them in another language
+    category: Category | None = None
+    matter: str = ""  # the description, short
+    rating: Rating | None = None  # a manual revisit's: the caller's rating
+    visit_failed: bool = False  # a manual revisit's: the automated call reached nobody
 
 
 def my_tasks(
@@ -163,7 +168,8 @@ def my_tasks(
             continue
         revisit_ids.add(order.order_id)
         due = ctx.calendar.due(require_aware(visit.failed_at, "failed_at"), ctx.rules.manual_revisit_within_wd)
-        tasks.append(_task(TaskKind.MANUAL_REVISIT, order, due, now, ctx, settings=settings, detail="自动回访未接通"))
+        tasks.append(_task(TaskKind.MANUAL_REVISIT, order, due, now, ctx, settings=settings, detail="自动回访未接通",
+                           visit_failed=True))
     for rejection in _latest_rejections(rejections):
         order = by_id.get(rejection.order_id)
         if rejection.rejected_at is not None:
@@ -203,7 +209,7 @@ def _latest_rejections(rejections: Iterable[CentreRejection]) -> list[CentreReje
 
 def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, now: datetime, ctx: RuleContext,
           *, settings: TaskSettings, order_id: str | None = None, detail: str = "",
-          article: str | None = None) -> Task:
+          article: str | None = None, visit_failed: bool = False) -> Task:
     if deadline is not None:
         require_aware(deadline, f"deadline of order {order_id or (order.order_id if order else '')}")
     left = None if deadline is None else working_days_left(deadline, now, ctx)
@@ -221,6 +227,10 @@ def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, no
         can_call_back=order is not None and order.caller.phone is not None,
         is_emergency=order is not None and order.is_emergency,
         order_state=order.state if order is not None else None,
+        category=order.category if order is not None else None,
+        matter=_matter(order),
+        rating=order.rating if order is not None and kind is TaskKind.MANUAL_REVISIT else None,
+        visit_failed=visit_failed,
     )
 
 
@@ -247,12 +257,17 @@ def warning_level(deadline: datetime | None, now: datetime, settings: TaskSettin
     return WarningLevel.OK
 
 
-def _summary(order: WorkOrder | None) -> str:
+def _matter(order: WorkOrder | None) -> str:
     if order is None:
         return ""
     text = " ".join(order.description.split())
-    if len(text) > SUMMARY_CHARS:
-        text = text[: SUMMARY_CHARS - 1] + "…"
+    return text[: SUMMARY_CHARS - 1] + "…" if len(text) > SUMMARY_CHARS else text
+
+
+def _summary(order: WorkOrder | None) -> str:
+    if order is None:
+        return ""
+    text = _matter(order)
     return f"{order.category.zh}·{text}" if order.category is not None and text else (
         order.category.zh if order.category is not None else text)
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from agent_desktop.core.work_order import NOT_ACCEPTED_BASIS, Category, NotAcceptedReason, Urgency
 from agent_desktop.desk import Call, DeskState, DraftField, FieldEntry, OrderAction
 from agent_desktop.desk import events as ev
+from ui.domain_text import article_text, labelled, reason_label
 from ui.qt import QCoreApplication, QEvent, QObject, Qt, QtWidgets, Signal
 from ui.widgets.shortcuts import Command, key_of
 
@@ -125,7 +126,7 @@ class FieldRow(QObject):
             return
         word = self.tr("新建议") if entry.is_new_suggestion else self.tr("建议")
         shown = s.shown if len(s.shown) <= 18 else s.shown[:17] + "…"
-        self.suggestion.setText(f"{word}:{shown}" if entry.is_new_suggestion else f"{word} ✓")
+        self.suggestion.setText(labelled(word, shown) if entry.is_new_suggestion else f"{word} ✓")
         self.suggestion.setToolTip(self.tr("采纳 %1:%2").replace("%1", key_of(Command.ACCEPT_SUGGESTION))
                                    .replace("%2", s.shown))
         self.suggestion.setEnabled(editable)
@@ -220,9 +221,9 @@ class OrderForm(QtWidgets.QFrame):
         self.reason = QtWidgets.QComboBox(self)
         self.reason.setObjectName("notAcceptedReason")
         self.reason.addItem(self.tr("不予受理理由(第十三条)…"), None)
-        for reason in NotAcceptedReason:
-            basis = NOT_ACCEPTED_BASIS[reason]
-            self.reason.addItem(f"({int(reason)}) {basis.split(':', 1)[-1][:24]}", int(reason))
+        for reason in NotAcceptedReason:  # the list's words are translated; the text read out stays Chinese
+            self.reason.addItem(reason_label(reason), int(reason))
+            self.reason.setItemData(self.reason.count() - 1, NOT_ACCEPTED_BASIS[reason], Qt.ItemDataRole.ToolTipRole)
         self.reason.currentIndexChanged.connect(self._reason_changed)
         self.basis = QtWidgets.QLabel("", self)
         self.basis.setObjectName("basis")
@@ -395,8 +396,12 @@ class OrderForm(QtWidgets.QFrame):
         self.accept_all_button.setEnabled(editable and self._call is not None
                                           and any(not e.is_agents for e in self._call.pending_suggestions))
 
+    def basis_of(self, article: str) -> str:
+        """"(依据 第16条(一))": the rule a refusal or a rejection rests on, in the window's language."""
+        return self.tr("(依据 %1)").replace("%1", article_text(article))
+
     def show_refusal(self, text: str, article: str | None = None) -> None:
-        shown = text if not article else f"{text}({self.tr('依据')} {article})"
+        shown = text if not article else text + self.basis_of(article)
         self.refusal.setText("⚠ " + shown)
         self.refusal.show()
 
@@ -435,6 +440,7 @@ class OrderForm(QtWidgets.QFrame):
             self.order_label.setText(self.tr("无进行中的通话"))
             return
         self.title.setText(self.tr("工单 %1").replace("%1", call.order_id))
+        level = "none"
         if call.order_state is None:
             text = self.tr("草稿 · 自动保存")
         else:
@@ -443,13 +449,14 @@ class OrderForm(QtWidgets.QFrame):
             if note is not None:
                 if note.rejection is not None:
                     r = note.rejection
+                    level = "rejected"
                     text += self.tr(" · 中心退回:%1").replace("%1", r.text or r.code)
                     if r.article:
-                        text += f"({self.tr('依据')} {r.article})"
+                        text += self.basis_of(r.article)
                 elif note.acked:
+                    level = "acked"
                     text += self.tr(" · 中心已确认")
                 else:
                     text += self.tr(" · 等待中心确认")
-        level = "rejected" if "中心退回" in text else ("acked" if "中心已确认" in text else "none")
         self.order_label.setText(text)
         _repolish(self.order_label, "level", level)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from agent_desktop.core.health import HealthState
 from agent_desktop.desk import DeskState, QueueState, SeatAction
+from ui.domain_text import labelled
 from ui.qt import QCoreApplication, QtWidgets, Signal
 from ui.values import ServicesView
 
@@ -56,7 +57,8 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         self.login_button = QtWidgets.QPushButton(self.tr("签入"), self)
         self.pause_reason = QtWidgets.QComboBox(self)
         self.pause_reason.setObjectName("pauseReason")
-        self.pause_reason.addItems([_t(r) for r in PAUSE_REASONS])
+        for reason in PAUSE_REASONS:  # shown translated; the reason sent to the queue is the Chinese one
+            self.pause_reason.addItem(_t(reason), reason)
         self.pause_reason.setToolTip(self.tr("小休原因"))
         self.pause_button = QtWidgets.QPushButton(self.tr("小休"), self)
         self.ready_button = QtWidgets.QPushButton(self.tr("就绪"), self)
@@ -82,7 +84,7 @@ class SeatStatusBar(QtWidgets.QStatusBar):
             self.seat_action_requested.emit(action, "")
 
     def request_pause(self) -> None:
-        reason = self.pause_reason.currentText().strip()
+        reason = str(self.pause_reason.currentData() or self.pause_reason.currentText()).strip()
         if reason and self._state is not None and SeatAction.PAUSE in self._state.seat_actions():
             self.seat_action_requested.emit(SeatAction.PAUSE, reason)
 
@@ -102,7 +104,7 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         self.ready_button.setEnabled(SeatAction.READY in allowed)
         text = _t(state.queue.zh)
         if state.queue is QueueState.PAUSED and state.pause_reason:
-            text = f"{text}:{state.pause_reason}"
+            text = labelled(text, _t(state.pause_reason))
         level = {QueueState.READY: "ok", QueueState.PAUSED: "warn", QueueState.AFTER_CALL_WORK: "warn"}.get(
             state.queue, "off")
         self.queue_label.show_level(text, level)

@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.desk.tasks import CentreRejection, Task, TaskKind, TaskSettings, WarningLevel, my_tasks
-from ui.qt import QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from ui.domain_text import article_text, bracketed, domain, marked
+from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
@@ -52,29 +54,66 @@ OVERDUE_TEXT = QtGui.QColor("#8A1C14")
 TASK_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's Task value
 
 
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("TasksModel", text, None, n)
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("TasksModel", text)
+
+
+# the source texts, as pyside6-lupdate must see them (literals); translated where they are shown
+KIND_TEXTS = {
+    TaskKind.REPLY_PROMISED: QT_TRANSLATE_NOOP("TasksModel", "承诺答复"),
+    TaskKind.CALLBACK_DUE: QT_TRANSLATE_NOOP("TasksModel", "回拨"),
+    TaskKind.MANUAL_REVISIT: QT_TRANSLATE_NOOP("TasksModel", "人工回访"),
+    TaskKind.REJECTED: QT_TRANSLATE_NOOP("TasksModel", "中心驳回"),
+}
+HEADERS = (QT_TRANSLATE_NOOP("TasksModel", "类型"), QT_TRANSLATE_NOOP("TasksModel", "工单号"),
+           QT_TRANSLATE_NOOP("TasksModel", "诉求人"), QT_TRANSLATE_NOOP("TasksModel", "事项"),
+           QT_TRANSLATE_NOOP("TasksModel", "期限"), QT_TRANSLATE_NOOP("TasksModel", "剩余"),
+           QT_TRANSLATE_NOOP("TasksModel", "说明"))
+NO_DEADLINE = QT_TRANSLATE_NOOP("TasksModel", "无期限")
+OVERDUE = QT_TRANSLATE_NOOP("TasksModel", "已超期")
+DUE_TODAY = QT_TRANSLATE_NOOP("TasksModel", "今天到期")
+URGENT = QT_TRANSLATE_NOOP("TasksModel", "紧急")
+CALLER = QT_TRANSLATE_NOOP("TasksModel", "诉求人")
+DEADLINE = QT_TRANSLATE_NOOP("TasksModel", "期限")
+RATED = QT_TRANSLATE_NOOP("TasksModel", "回访评价:%1")
 
 
 def kind_text(kind: TaskKind) -> str:
-    return {
-        TaskKind.REPLY_PROMISED: _tr("承诺答复"),
-        TaskKind.CALLBACK_DUE: _tr("回拨"),
-        TaskKind.MANUAL_REVISIT: _tr("人工回访"),
-        TaskKind.REJECTED: _tr("中心驳回"),
-    }[kind]
+    return _tr(KIND_TEXTS[kind])
 
 
 def left_text(task: Task) -> str:
     """The time left as the agent reads it, in working days."""
     if task.deadline is None or task.working_days_left is None:
-        return _tr("无期限")
+        return _tr(NO_DEADLINE)
     left = task.working_days_left
     if task.level is WarningLevel.OVERDUE:
-        return _tr("已超期") if left >= 0 else _tr("超期 %n 个工作日", -left)
+        if left >= 0:
+            return _tr(OVERDUE)
+        return QCoreApplication.translate("TasksModel", "超期 %n 个工作日", None, -left)
     if left == 0:
-        return _tr("今天到期")
-    return _tr("剩 %n 个工作日", left)
+        return _tr(DUE_TODAY)
+    return QCoreApplication.translate("TasksModel", "剩 %n 个工作日", None, left)
+
+
+def summary_text(task: Task) -> str:
+    """The category (in the window's language) and the matter (the caller's words: data)."""
+    if task.category is None:
+        return task.matter or task.summary
+    category = domain(task.category.zh)
+    return f"{category}·{task.matter}" if task.matter else category
+
+
+def detail_text(task: Task) -> str:
+    """Why the task is there: the centre's rejection (its text is the centre's) with its article, or the revisit's
+    cause, worded in the window's language."""
+    if task.visit_failed:
+        text = domain("自动回访未接通")
+    elif task.rating is not None:
+        text = _tr(RATED).replace("%1", domain(task.rating.zh))
+    else:
+        text = task.detail
+    return text + (bracketed(article_text(task.article)) if task.article else "")
 
 
 class TasksModel(RowsModel):
@@ -95,7 +134,7 @@ class TasksModel(RowsModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def headers(self) -> tuple[str, ...]:
-        return (_tr("类型"), _tr("工单号"), _tr("诉求人"), _tr("事项"), _tr("期限"), _tr("剩余"), _tr("说明"))
+        return tuple(_tr(text) for text in HEADERS)
 
     def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -121,19 +160,19 @@ class TasksModel(RowsModel):
 
     def _display(self, task: Task, column: str | None) -> str | None:
         if column == "kind":
-            return ("【" + _tr("紧急") + "】" if task.is_emergency else "") + kind_text(task.kind)
+            return (marked(_tr(URGENT)) if task.is_emergency else "") + kind_text(task.kind)
         if column == "order":
             return task.order_id
         if column == "caller":
             return task.caller_shown
         if column == "summary":
-            return task.summary
+            return summary_text(task)
         if column == "deadline":
             return self._time(task.deadline)
         if column == "left":
             return left_text(task)
         if column == "detail":
-            return task.detail + (f"({task.article})" if task.article else "")
+            return detail_text(task)
         return None
 
     def _time(self, moment: datetime | None) -> str:
@@ -141,11 +180,16 @@ class TasksModel(RowsModel):
 
     def _tooltip(self, task: Task) -> str:
         parts = [f"{kind_text(task.kind)} {task.order_id}"]
+        if task.caller_shown:
+            parts.append(_tr(CALLER) + " " + task.caller_shown)
+        if task.summary:
+            parts.append(summary_text(task))
         if task.deadline is not None:
-            parts.append(_tr("期限") + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
+            parts.append(_tr(DEADLINE) + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
         parts.append(left_text(task))
-        if task.detail:
-            parts.append(task.detail + (f"({task.article})" if task.article else ""))
+        detail = detail_text(task)
+        if detail:
+            parts.append(detail)
         return "\n".join(parts)
 
 
@@ -183,12 +227,7 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(False)  # the warning tints must read at a glance
         self.view.verticalHeader().setVisible(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TasksModel.COLUMNS.index("summary"), QtWidgets.QHeaderView.ResizeMode.Stretch)
-        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
-        for visual, column in enumerate(("kind", "deadline", "left")):
-            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(column)), visual)
+        self.fit = self._fit_columns()
         self.summary = QtWidgets.QLabel(self)
         self.summary.setObjectName("tasksSummary")
         self.callback_button = QtWidgets.QPushButton(self.tr("回拨"), self)
@@ -219,6 +258,19 @@ class TasksPanel(QtWidgets.QWidget):
             shortcut.activated.connect(self._request_callback)
         self._update_buttons()
         self._start_reading(desk, refresh_s)
+
+    def _fit_columns(self) -> ColumnFit:
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
+        for visual, name in enumerate(("kind", "deadline", "left")):
+            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(name)), visual)
+        # no sideways scrolling at 1366×768: the summary and the centre's note share what the short columns leave,
+        # elided; on a narrow panel the caller, then the note, give way (the row's tooltip has them all)
+        column = TasksModel.COLUMNS.index
+        return ColumnFit(self.view, elastic={column("summary"): 3, column("detail"): 2},
+                         droppable=(column("caller"), column("detail")),
+                         essential=(column("deadline"), column("left"), column("order")))
 
     def _start_reading(self, desk: TasksSource | None, refresh_s: float) -> None:
         self._computed.connect(self._on_computed, Qt.ConnectionType.QueuedConnection)

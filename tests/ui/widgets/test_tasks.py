@@ -100,7 +100,9 @@ def test_an_anonymous_callers_number_never_reaches_the_screen(panel) -> None:
              for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)]
     row = next(r for r in range(model.rowCount()) if model.index(r, 1).data() == "WO-near")
     assert model.index(row, 2).data() == "138****8000"
-    assert sum("13812348000" in t for t in texts) == 2  # the named callers of WO-over and WO-ok only
+    # the named callers of WO-over and WO-ok only: their caller cell and their rows' tooltips (every cell's)
+    assert sum("13812348000" in t for t in texts) == 2 * (1 + model.columnCount())
+    assert "138****8000" in model.index(row, 3).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, 2).data() == "13812348000"
 
 
