@@ -969,6 +969,11 @@ class Engine:
             return True
         if leg.behaviour.outcome not in ("answer", "early_media"):  # early media: no bridge, the Originate fails
             return False
+        # the Originate's variables are on both halves (the survey's SURVEY_ATTEMPT and WORK_ORDER)
+        for variable in fields.get("variables", ()):
+            key, _, value = variable.partition("=")
+            for c in leg.channels:
+                self.varset(c, key, value)
         cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
         if cid_num or cid_name:
             self._leg_callerid(leg, cid_num, cid_name or cid_num)
