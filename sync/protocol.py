@@ -348,6 +348,11 @@ class SurveyVerb(StrEnum):
     CLAIM = "claim"  # body: {"limit": n} → {"claims": [...], "status": ...}
     FINISH = "finish"  # body: {"attempt_id", "outcome", "digit", "recording"} → {"job_state", "next_at", ...}
     STATUS = "status"  # body: {} → the survey's state
+    # body: {} → {"attempts": [{"attempt_id", "order_id", "sealed"}]}: attempts counted interrupted (their dialer's
+    # lease ran out) and not retried yet, whose rating AstDB may still hold (the dialer DBGets each)
+    ORPHANS = "orphans"
+    # body: {"attempt_ids": [...]} → {"released": [...]}: claimed but never placed (a dialer stopping): not attempts
+    RELEASE = "release"
 
 
 @dataclass(frozen=True, slots=True)
@@ -897,11 +902,12 @@ def _survey_body(f: _Fields) -> dict[str, Any]:
 
 
 def _read_survey(f: _Fields) -> SurveyRequest:
-    verb = f.raw("verb", expected="claim, finish or status")
+    verbs = ", ".join(SurveyVerb)
+    verb = f.raw("verb", expected=verbs)
     try:
         verb = SurveyVerb(verb)
     except ValueError:
-        raise f._bad("verb", "claim, finish or status", verb) from None
+        raise f._bad("verb", verbs, verb) from None
     message = SurveyRequest(request_id=f.uuid("request_id"), verb=verb, body=_survey_body(f))
     f.done()
     return message
