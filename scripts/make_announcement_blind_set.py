@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_announcement_dev_set import RATE, REPO, TEXTS, g711, line_noise, read, speak, write  # noqa: E402
+from make_announcement_dev_set import RATE, REPO, TEXTS, g711, line_noise, read, speak, write
 
 VOICES = {"c": ("cmn", 213, 46), "d": ("cmn", 206, 55)}
 CONDITIONS = ("late15", "late26", "noise6", "band", "slow", "fast", "echo", "cuthead15")
