@@ -155,20 +155,26 @@ def fingerprint(samples: np.ndarray) -> Fingerprint:
     return Fingerprint(shape, active, active & (ring_share >= RINGBACK_SHARE))
 
 
-def _normalised_rows(rows: np.ndarray) -> np.ndarray:
-    centred = rows - rows.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(centred, axis=1, keepdims=True)
-    return centred / np.maximum(norms, 1e-9)
+# A frame's shape has no cepstrum 0, so its mean over the bands is zero, and it lies in the span of cepstra 1..12:
+# correlations of blocks of shapes are those of blocks of these 12 coordinates (the DCT is orthonormal) at half the
+# size of the 24 bands, which halves the matching's cost and changes no score.
+_TO_CEPSTRA = _DCT[1 : CEPSTRA + 1].T
+BLOCK_SIZE = BLOCK_FRAMES * CEPSTRA
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
 
 
 def _windows(print_: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
     """Every block-long window of a fingerprint, flattened and normalised, and which are mostly active."""
     if print_.frames < BLOCK_FRAMES:
-        return np.zeros((0, BLOCK_FRAMES * BANDS), np.float32), np.zeros(0, bool)
-    view = np.lib.stride_tricks.sliding_window_view(print_.shape, (BLOCK_FRAMES, BANDS))[:, 0]
+        return np.zeros((0, BLOCK_SIZE), np.float32), np.zeros(0, bool)
+    cepstra = print_.shape.astype(np.float64) @ _TO_CEPSTRA
+    view = np.lib.stride_tricks.sliding_window_view(cepstra, (BLOCK_FRAMES, CEPSTRA))[:, 0]
     flat = view.reshape(view.shape[0], -1)
     active = np.lib.stride_tricks.sliding_window_view(print_.active, BLOCK_FRAMES).mean(axis=1) >= 0.5
-    return _normalised_rows(flat).astype(np.float32), active
+    return _unit_rows(flat).astype(np.float32), active
 
 
 def answered_at(print_: Fingerprint) -> int | None:
@@ -277,7 +283,7 @@ class Matcher:
             end = min(own.size, start + round(self.settings.min_own_s / FRAME_S))
             needed = max(1, int(np.ceil(self.settings.own_share * active[start:end].sum() / BLOCK_HOP_FRAMES)))
             self._segments.append((start, end, needed))
-        self._windows = np.concatenate(windows) if windows else np.zeros((0, BLOCK_FRAMES * BANDS), np.float32)
+        self._windows = np.concatenate(windows) if windows else np.zeros((0, BLOCK_SIZE), np.float32)
         self._usable = np.concatenate(usable) if usable else np.zeros(0, bool)
         # per reference, its slice of the window matrix (every window start, in reference order)
         bounds = np.cumsum([0, *(w.shape[0] for w in windows)])
@@ -286,19 +292,31 @@ class Matcher:
     def block_hit(self, print_: Fingerprint, start: int) -> _BlockHit | None:
         """The query block starting at frame `start` against every window (None: mostly inactive, nothing to
         match): its correlations, and per reference its best window."""
-        if print_.active[start : start + BLOCK_FRAMES].mean() < 0.5 or not self.references:
-            return None
-        block = print_.shape[start : start + BLOCK_FRAMES].reshape(1, -1)
-        query = _normalised_rows(block.astype(np.float64)).astype(np.float32)[0]
-        correlations = np.where(self._usable, self._windows @ query, np.float32(-2.0))
-        scores = np.full(len(self.references), -1.0)
-        offsets = np.zeros(len(self.references), dtype=int)
-        for index, part in enumerate(self._slices):
-            if part.stop > part.start:
-                best = int(np.argmax(correlations[part]))
-                scores[index] = float(correlations[part.start + best])
-                offsets[index] = best - start
-        return _BlockHit(start, scores, offsets, correlations)
+        return self.block_hits(print_, [start])[0]
+
+    def block_hits(self, print_: Fingerprint, starts: Sequence[int]) -> list[_BlockHit | None]:
+        """`block_hit` for several blocks at once (one matrix product: far cheaper than one per block)."""
+        result: list[_BlockHit | None] = [None] * len(starts)
+        if not self.references:
+            return result
+        wanted = [i for i, start in enumerate(starts) if print_.active[start : start + BLOCK_FRAMES].mean() >= 0.5]
+        if not wanted:
+            return result
+        blocks = np.stack([(print_.shape[starts[i] : starts[i] + BLOCK_FRAMES].astype(np.float64) @ _TO_CEPSTRA)
+                           .reshape(-1) for i in wanted])
+        queries = _unit_rows(blocks).astype(np.float32)
+        correlations = queries @ self._windows.T
+        correlations[:, ~self._usable] = -2.0
+        for row, i in enumerate(wanted):
+            scores = np.full(len(self.references), -1.0)
+            offsets = np.zeros(len(self.references), dtype=int)
+            for index, part in enumerate(self._slices):
+                if part.stop > part.start:
+                    best = int(np.argmax(correlations[row, part]))
+                    scores[index] = float(correlations[row, part.start + best])
+                    offsets[index] = best - starts[i]
+            result[i] = _BlockHit(starts[i], scores, offsets, correlations[row])
+        return result
 
     def decide(self, hits: Iterable[_BlockHit | None], *, final: bool = False) -> Verdict:
         """The verdict from the block hits of a query so far (`final`: no more audio will come).
@@ -389,7 +407,7 @@ class Matcher:
     def verdict(self, print_: Fingerprint) -> Verdict:
         """The verdict on a whole clip."""
         starts = range(0, print_.frames - BLOCK_FRAMES + 1, BLOCK_HOP_FRAMES)
-        return self.decide((self.block_hit(print_, start) for start in starts), final=True)
+        return self.decide(self.block_hits(print_, list(starts)), final=True)
 
 
 def _rank(evidence: KindEvidence) -> tuple[bool, float, float]:
@@ -443,11 +461,9 @@ class StreamMatcher:
         self._shapes, self._active, self._ringback = [print_.shape], [print_.active], [print_.ringback]
         if self._answered_at is None:
             self._answered_at = answered_at(print_)
-        while self._next_block + BLOCK_FRAMES <= print_.frames:
-            hit = self.matcher.block_hit(print_, self._next_block)
-            if hit is not None:
-                self.hits.append(hit)
-            self._next_block += BLOCK_HOP_FRAMES
+        starts = list(range(self._next_block, print_.frames - BLOCK_FRAMES + 1, BLOCK_HOP_FRAMES))
+        self._next_block += BLOCK_HOP_FRAMES * len(starts)
+        self.hits.extend(h for h in self.matcher.block_hits(print_, starts) if h is not None)
         return self.matcher.decide(self.hits, final=final)
 
     def _dropped(self, audio: np.ndarray) -> int:
