@@ -10,19 +10,39 @@ or loud line); dropping the high cepstra smooths away the voice's pitch harmonic
 same recording replayed by a different carrier box) and most of the G.711 quantisation and line noise. A frame is
 *active* when it is louder than −50 dBFS.
 
-Match. The query (the call's audio so far) is cut into blocks of 0.4 s every 0.1 s. Each block, flattened and
-normalised to zero mean and unit length, is correlated with every 0.4 s window of every enrolled recording (a
-matrix product; the windows are normalised once, when the library loads). A block's best window gives its score
-(the normalised cross-correlation, −1..1) and its offset (window start − block start). A recording is *heard* when
+Match. The query (the call's audio so far) is cut into blocks of 0.4 s every 0.05 s. Each block, flattened and
+normalised to unit length (in the 12 cepstral coordinates, which give the same correlations as the 24 bands at half
+the cost), is correlated with every 0.4 s window of every enrolled recording (one matrix product per batch of
+blocks; the windows are normalised once, when the library loads). A block's best window gives its score (the
+normalised cross-correlation, −1..1) and its offset (window start − block start). A recording is *heard* when
 several blocks agree on one offset: starting from each good block, the blocks within a tolerance of its offset
 (3 frames plus 6 % of the distance between them, so a recording played 5 % faster or slower still lines up) are
-gathered; the largest such group is the recording's evidence. An announcement is declared when that evidence covers
-enough time (`min_evidence_s`) with a high enough mean score, and enough of it (`min_margin_s`) is blocks where the
-kind's best recording beats every other kind's by `min_lead`. The five Chinese announcements share their opening
-(您拨打的电话…) and some their ending (…请稍后再拨): the shared parts only make every kind a candidate, and what one
-kind alone says names it. Hence the library must hold every kind: the words of a kind that is not enrolled still
-resemble the nearest enrolled kind's (已关机 / 已停机) more than any other's, so it is usually taken for that kind
-(bench/announcement_bench.py measures how often).
+gathered; the largest such group is the recording's evidence (`min_evidence_s` of it, at `min_mean_score`).
+
+Naming the kind. The five Chinese announcements share their opening (您拨打的电话…) and some their ending
+(…请稍后再拨), so the shared parts only say "a recording". When the library loads, every window of every recording
+is compared with every window of the other kinds' recordings; the windows no other kind comes close to
+(`distinct_similarity`) are the kind's *own* words, and the recording's *own segment* runs `min_own_s` from the first
+of them (the part after the common prefix). Along the recording's alignment in the call (the group's offset, as a
+line through it to follow a tempo drift), each call block that falls on the own segment is scored against the
+window the alignment puts it on (± 3 frames). The kind is named when `own_share` of the segment has been heard and
+every block of it matches within `accept_drop` of how the rest of the recording matched in this call: the call's
+own channel sets the bar, so noise or a codec that lowers every score lowers the bar with it, while another kind's
+words at that place score far lower (0.2–0.6 against 0.7–0.97). A kind is *ruled out* when a 0.15 s stretch from its
+own segment on matches `reject_drop` worse than the rest. Waiting for 0.6 s of the own segment rather than its first
+block is what keeps a kind that is not enrolled from being named as its nearest enrolled kind: 已关机 and 已停机 share
+已 and 机, so without 关机 in the library the 停机 recording's own words begin at 已, and only the blocks on 停 tell
+the two apart.
+
+An announcement of unknown kind: a recording heard well (`unknown_min_evidence_s` at `unknown_min_score`) of which
+every enrolled recording is ruled out, or of which none fits when the audio ends (`final`). The verdict then has
+`announcement` true and no kind; the survey dialer retries such a call (never takes it for 空号/停机, which would end
+the attempts).
+
+Ringback. In-band ringback (China: 450 Hz, or 425 Hz on older exchanges, 1 s on and 4 s off) means the far end has
+not answered even when Asterisk reports the call answered. A frame is ringback when 90 % of its telephone-band power
+lies within 375–500 Hz; after at least 0.2 s of it, the far end answered at the first 50 ms of sound that is not
+ringback (`answered_at`). The detector counts its listening time, and reports its decision time, from there too.
 
 Why it holds on a telephone line: level is gone with cepstrum 0; μ-law and A-law add about 38 dB SNR of
 quantisation noise, far below what the smoothing ignores; noise lowers every block's score a little but not the
