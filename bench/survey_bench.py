@@ -16,8 +16,10 @@ dialer together, so an upper bound of the dialer's), and whether every order end
 
 Under `announcements` (skip with `--no-announcements`): the carrier-announcement detector's figures on its dev set
 (`tests/data/announcements/`), from `bench/announcement_bench.measure`: detection rate, false alarms on the negatives
-and on the human answers, seconds of audio to a decision (and the share within 4 s of answer) and CPU per call. The
-issue's targets beside them: at least 95 % detected, no false alarm on a human answer, decided within 4 s.
+and on the human answers, seconds of audio to a decision (from the far end's answer, in-band ringback not counted,
+and from the fork's start; the share within 4 s of each), CPU per call, and what each kind's clips are heard as when
+that kind is left out of the library. The issue's targets beside them: at least 95 % detected, no false alarm on a
+human answer, decided within 4 s of answer.
 """
 
 from __future__ import annotations
@@ -164,19 +166,26 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:  # noqa: PLR0915
 
 
 def announcement_figures() -> dict[str, object]:
-    """The detector's figures on the dev set, measured by announcement_bench (one definition of each figure)."""
+    """The detector's figures on the dev set, measured by announcement_bench (one definition of each figure).
+
+    "Decided within 4 s of answer" is checked on `decided_after_answer_s`: the far end's answer as the audio tells
+    it (in-band ringback before the voice means the line was still ringing); `decided_after_s`, from the fork's
+    start, is given beside it with its own flag."""
     sys.path.insert(0, str(REPO / "bench"))
     from announcement_bench import TARGET_DECISION_S, measure
 
-    figures = measure(leave_one_out=False)
-    decided = figures["decided_after_s"]
+    figures = measure(leave_one_out=True)
+    decided, after_answer = figures["decided_after_s"], figures["decided_after_answer_s"]
     return {
         "clips": figures["clips"], "detection_rate": figures["detection_rate"], "misnamed": figures["misnamed"],
         "false_alarms": figures["false_alarms"], "false_alarms_human": figures["false_alarms_human"],
-        "decided_after_s": decided, "cpu_ms_per_call": figures["cpu_ms_per_call"],
+        "decided_after_answer_s": after_answer, "decided_after_s": decided,
+        "cpu_ms_per_call": figures["cpu_ms_per_call"], "unenrolled_kind": figures["unenrolled_kind"],
         "targets_met": {"detection_rate_at_least_95pct": figures["detection_rate"] >= 0.95,
                         "no_false_alarm_on_human_answers": figures["false_alarms_human"] == 0,
-                        f"all_decided_within_{TARGET_DECISION_S:g}_s": decided["within_4_s"]
+                        f"all_decided_within_{TARGET_DECISION_S:g}_s_of_answer": after_answer["within_4_s"]
+                        >= figures["detection_rate"],
+                        f"all_decided_within_{TARGET_DECISION_S:g}_s_of_the_fork_start": decided["within_4_s"]
                         >= figures["detection_rate"]},
     }
 

@@ -25,6 +25,7 @@ import concurrent.futures
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 from typing import Any
@@ -134,6 +135,11 @@ def run_dialer(args: argparse.Namespace) -> int:
                                                        after_call_work_seconds=0), resync_interval=None)
     detector = None
     if args.announcements:
+        if "numpy" not in sys.modules:
+            # numpy's OpenBLAS would spread each small matching product over every core and spin there between
+            # them: on a machine shared with the PBX that cost the matcher about 6 times the CPU of one thread
+            # (bench/announcement_bench.py, docs/speech.md); read once, when numpy loads
+            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         from asr.announcements.detector import AnnouncementDetector  # noqa: PLC0415
         from asr.announcements.library import AnnouncementLibrary  # noqa: PLC0415
 

@@ -31,24 +31,38 @@ from asr.announcements.match import RATE_HZ, Matcher, StreamMatcher, Verdict, as
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_LISTEN_S = 6.0
-DEFAULT_STEP_S = 0.2
+DEFAULT_STEP_S = 0.1
+DEFAULT_MAX_RINGING_S = 8.0  # with the 6 s after it, inside the dialer's 15 s wait for a verdict
 
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    kind: AnnouncementKind | None  # None: no announcement heard (a person, ringback, silence)
+    kind: AnnouncementKind | None  # None: no enrolled kind named (a person, ringback, silence — or see `announcement`)
     score: float
     offset_s: float | None  # where the enrolled recording's start falls in the call's audio
-    decided_after_s: float  # seconds of audio heard when decided
+    decided_after_s: float  # seconds of audio heard when decided (from the fork's start: the call's answer)
+    announcement: bool = False  # a carrier's recording was heard; with `kind` None, of a kind nobody enrolled
+    ringing_s: float = 0.0  # of that audio, in-band ringback before the far end answered
+
+    @property
+    def unknown_kind(self) -> bool:
+        return self.announcement and self.kind is None
+
+    @property
+    def decided_after_answer_s(self) -> float:
+        """Seconds of audio after the far end answered (the ringback, if any, not counted)."""
+        return max(0.0, self.decided_after_s - self.ringing_s)
 
     @classmethod
-    def from_verdict(cls, verdict: Verdict, heard_s: float) -> Detection:
-        return cls(verdict.kind, verdict.score, verdict.offset_s, heard_s)
+    def from_verdict(cls, verdict: Verdict, heard_s: float, ringing_s: float = 0.0) -> Detection:
+        return cls(verdict.kind, verdict.score, verdict.offset_s, heard_s, verdict.announcement,
+                   min(ringing_s, heard_s))
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind.value if self.kind else None, "score": round(self.score, 3),
                 "offset_s": None if self.offset_s is None else round(self.offset_s, 2),
-                "decided_after_s": round(self.decided_after_s, 2)}
+                "announcement": self.announcement, "decided_after_s": round(self.decided_after_s, 2),
+                "ringing_s": round(self.ringing_s, 2)}
 
 
 class _Resampler:
@@ -70,14 +84,21 @@ class _Resampler:
 
 
 class AnnouncementDetector:
+    """`max_listen_s` counts from the far end's answer: in-band ringback first (a trunk that answers before the
+    callee does) moves the limit, by at most `max_ringing_s`."""
+
     def __init__(self, matcher: Matcher, *, max_listen_s: float = DEFAULT_MAX_LISTEN_S,
-                 step_s: float = DEFAULT_STEP_S) -> None:
+                 step_s: float = DEFAULT_STEP_S, max_ringing_s: float = DEFAULT_MAX_RINGING_S) -> None:
         if not matcher.references:
             raise AsrError("no carrier announcement is enrolled: add some with "
                            "`agent-desktop survey announcements add KIND FILE.wav`", code="announcement_library_empty")
         self.matcher = matcher
         self.max_listen_s = max_listen_s
         self.step_s = step_s
+        self.max_ringing_s = max_ringing_s
+
+    def _limit_s(self, matcher: StreamMatcher) -> float:
+        return self.max_listen_s + min(matcher.ringing_s, self.max_ringing_s)
 
     async def classify(self, stream: AsyncIterable[tuple[bytes, int]]) -> Detection:
         matcher = StreamMatcher(self.matcher)
@@ -86,22 +107,22 @@ class AnnouncementDetector:
         next_check_s = self.step_s
         verdict: Verdict | None = None
         try:
-            while matcher.heard_s < self.max_listen_s:
+            while matcher.heard_s < self._limit_s(matcher):
                 try:
                     pcm, rate_hz = await anext(iterator)
                 except StopAsyncIteration:
                     break
                 samples = resample(pcm, rate_hz)
-                room = round((self.max_listen_s - matcher.heard_s) * RATE_HZ)
+                room = round((self._limit_s(matcher) - matcher.heard_s) * RATE_HZ)
                 matcher.feed(samples[:room])
                 if matcher.heard_s + 1e-9 >= next_check_s:
                     next_check_s = matcher.heard_s + self.step_s
                     verdict = matcher.verdict()
-                    if verdict.kind is not None:
-                        return Detection.from_verdict(verdict, matcher.heard_s)
+                    if verdict.announcement:
+                        return Detection.from_verdict(verdict, matcher.heard_s, matcher.ringing_s)
                     await asyncio.sleep(0)  # matching is CPU work: let the other calls' audio in between
-            verdict = matcher.verdict()
-            return Detection.from_verdict(verdict, matcher.heard_s)
+            verdict = matcher.verdict(final=True)
+            return Detection.from_verdict(verdict, matcher.heard_s, matcher.ringing_s)
         finally:
             close = getattr(iterator, "aclose", None)
             if close is not None:

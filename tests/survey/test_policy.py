@@ -87,11 +87,13 @@ def test_an_announcement_detectors_verdict_becomes_an_outcome() -> None:
     from agent_desktop.core.survey import outcome_of_announcement
 
     class Detection:
-        def __init__(self, kind: AnnouncementKind | None) -> None:
-            self.kind = kind
+        def __init__(self, kind: AnnouncementKind | None, announcement: bool = True) -> None:
+            self.kind, self.announcement = kind, announcement
 
     assert outcome_of_announcement(Detection(AnnouncementKind.EMPTY_NUMBER)) is AttemptOutcome.NUMBER_VACANT
-    assert outcome_of_announcement(Detection(None)) is None
+    assert outcome_of_announcement(Detection(None, announcement=False)) is None
+    unknown = outcome_of_announcement(Detection(None))  # a recording of a kind nobody enrolled: retried
+    assert unknown is AttemptOutcome.ANNOUNCEMENT_UNKNOWN and not unknown.ends_attempts and unknown.zh == "未知提示音"
     assert outcome_of_announcement("停机") is AttemptOutcome.NUMBER_SUSPENDED
     assert outcome_of_announcement(AnnouncementKind.BUSY) is AttemptOutcome.IN_CALL
     assert outcome_of_announcement(AttemptOutcome.POWERED_OFF) is AttemptOutcome.POWERED_OFF
