@@ -10,6 +10,7 @@ What is read to the caller (the 第13条 basis text) and what the caller or the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from agent_desktop.core.work_order import NotAcceptedReason
 from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication
@@ -131,6 +132,23 @@ DOMAIN_TEXTS = (
     QT_TRANSLATE_NOOP("Domain", "培训"),
     QT_TRANSLATE_NOOP("Domain", "质检辅导"),
     QT_TRANSLATE_NOOP("Domain", "系统故障"),
+    # the centre's early warnings (第33条, core.early_warning): kinds and severities
+    QT_TRANSLATE_NOOP("Domain", "签收即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "超时未签收"),
+    QT_TRANSLATE_NOOP("Domain", "办理即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "超期未办结"),
+    QT_TRANSLATE_NOOP("Domain", "答复任务即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "答复任务超时"),
+    QT_TRANSLATE_NOOP("Domain", "人工回访即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "人工回访超时"),
+    QT_TRANSLATE_NOOP("Domain", "紧急响应即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "紧急响应超时"),
+    QT_TRANSLATE_NOOP("Domain", "重复来电"),
+    QT_TRANSLATE_NOOP("Domain", "热点问题"),
+    QT_TRANSLATE_NOOP("Domain", "退回率异常"),
+    QT_TRANSLATE_NOOP("Domain", "提示"),
+    QT_TRANSLATE_NOOP("Domain", "预警"),
+    QT_TRANSLATE_NOOP("Domain", "严重"),
     # the desk's own notes on a task; an article's number
     QT_TRANSLATE_NOOP("Domain", "自动回访未接通"),
     QT_TRANSLATE_NOOP("Domain", "紧急"),
@@ -139,6 +157,7 @@ DOMAIN_TEXTS = (
     QT_TRANSLATE_NOOP("Domain", "%1:%2"),
     QT_TRANSLATE_NOOP("Domain", "(%1)"),
     QT_TRANSLATE_NOOP("Domain", "【%1】"),
+    QT_TRANSLATE_NOOP("Domain", "、"),
 )
 
 # the texts of ui/widgets/shortcuts.py and ui/panels.py, translated where they are shown
@@ -205,6 +224,11 @@ def domain(text: str) -> str:
 def labelled(name: str, value: str) -> str:
     """"名称:值" with the window's punctuation."""
     return domain("%1:%2").replace("%1", name).replace("%2", value)
+
+
+def listed(items: Iterable[str]) -> str:
+    """Items of a list, with the window's separator (、 in Chinese)."""
+    return domain("、").join(items)
 
 
 def bracketed(text: str) -> str:
