@@ -22,7 +22,7 @@ from agent_desktop.core.roles import Role
 from agent_desktop.core.work_order import NOT_ACCEPTED_BASIS, Category, NotAcceptedReason, OrderState, Rating
 from agent_desktop.desk import CallState, DraftField, QueueState, SeatAction
 from agent_desktop.desk import events as ev
-from agent_desktop.desk.order_history import _FIELD_ZH
+from agent_desktop.desk.order_history import _EXTRA_FIELD_ZH, _FIELD_ZH, NOTE_ZH, RECORD_FIELDS, VALUE_ZH
 from tests.ui import desk_loop as dl
 from tests.ui.widgets.seat_store import DATA, SeatSource, seat_source
 from ui.domain_text import DOMAIN_TEXTS, PANEL_TEXTS, REASON_LABELS, SHORTCUT_TEXTS, article_text
@@ -61,7 +61,10 @@ def test_every_domain_value_the_window_shows_is_listed_for_translation() -> None
     values = [*(s.zh for s in QueueState), *(s.zh for s in CallState), *(s.zh for s in HealthState),
               *(s.zh for s in OrderState), *(c.zh for c in Category), *(r.zh for r in Rating), *(r.zh for r in Role),
               *(f.zh for f in DraftField), *lifecycle._ACTION_ZH.values(), *_FIELD_ZH.values(), *PAUSE_REASONS,
-              *(k.zh for k in WarningKind), *(s.zh for s in Severity)]
+              *(k.zh for k in WarningKind), *(s.zh for s in Severity),
+              *(w for words in VALUE_ZH.values() for w in words.values()),
+              *(label for fields in RECORD_FIELDS.values() for _, label in fields), *_EXTRA_FIELD_ZH.values(),
+              *NOTE_ZH.values()]
     assert [v for v in values if v not in listed] == []
     assert set(REASON_LABELS) == set(NotAcceptedReason)
     assert {s.text for s in SHORTCUTS} | {CALL, SEAT, FORM, MOVE} <= set(SHORTCUT_TEXTS)

@@ -762,76 +762,481 @@
     </message>
     <message>
         <location filename="../../../ui/domain_text.py" line="153"/>
+        <source>一般</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="154"/>
+        <source>电话回复</source>
+        <translation>Phone call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="155"/>
+        <source>短信</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="156"/>
+        <source>回拨</source>
+        <translation>Callback</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="157"/>
+        <source>回访外呼</source>
+        <translation>Survey call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="158"/>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="159"/>
+        <source>网站</source>
+        <translation>Website</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="160"/>
+        <source>移动端</source>
+        <translation>Mobile app</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="161"/>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="162"/>
+        <source>自动语音回访</source>
+        <translation>Automated call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="163"/>
+        <source>短信回访</source>
+        <translation>SMS survey</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="164"/>
+        <source>人工回访</source>
+        <translation>Manual revisit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="165"/>
+        <source>已解决</source>
+        <translation>Solved</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="166"/>
+        <source>已解释说明</source>
+        <translation>Explained</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="167"/>
+        <source>正在办理</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="168"/>
+        <source>待审核</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="169"/>
+        <source>已同意</source>
+        <translation>Approved</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="170"/>
+        <source>已驳回</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="171"/>
+        <source>已撤回</source>
+        <translation>Withdrawn</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="172"/>
+        <source>电话催办</source>
+        <translation>Phone chase</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="173"/>
+        <source>暗访督办</source>
+        <translation>Unannounced visit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="174"/>
+        <source>督办函</source>
+        <translation>Letter</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="175"/>
+        <source>会议督办</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="176"/>
+        <source>热点难点问题</source>
+        <translation>Hot or difficult matter</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="177"/>
+        <source>重办后仍不满意</source>
+        <translation>Unsatisfied after redo</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="178"/>
+        <source>政府交办</source>
+        <translation>Assigned by the government</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="179"/>
+        <source>媒体曝光</source>
+        <translation>Media exposure</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="180"/>
+        <source>社会影响严重</source>
+        <translation>Severe social impact</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="181"/>
+        <source>法规规定的其他情形</source>
+        <translation>Other case by law</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="182"/>
+        <source>与录音不符</source>
+        <translation>Differs from the recording</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="183"/>
+        <source>回访人员诱导</source>
+        <translation>Visitor led the caller</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="184"/>
+        <source>正常办理时限内</source>
+        <translation>Within the normal time limit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="185"/>
+        <source>回访时提出新诉求</source>
+        <translation>New demands at the visit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="186"/>
+        <source>虚假、政策性或恶意诉求</source>
+        <translation>False, policy or malicious request</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="187"/>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="188"/>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="189"/>
+        <source>理由</source>
+        <translation>reason</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="190"/>
+        <source>审核</source>
+        <translation>review</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="191"/>
+        <source>审核意见</source>
+        <translation>review note</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="192"/>
+        <source>延期工作日</source>
+        <translation>working days</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="193"/>
+        <source>新期限</source>
+        <translation>new deadline</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="194"/>
+        <source>办理单位</source>
+        <translation>handled by</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="195"/>
+        <source>办理过程</source>
+        <translation>process</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="196"/>
+        <source>办理结果</source>
+        <translation>result</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="197"/>
+        <source>办理结果类型</source>
+        <translation>outcome</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="198"/>
+        <source>协调结果</source>
+        <translation>decision</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="199"/>
+        <source>关键词</source>
+        <translation>keywords</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="200"/>
+        <source>依据</source>
+        <translation>basis</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="201"/>
+        <source>方式</source>
+        <translation>channel</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="202"/>
+        <source>评价</source>
+        <translation>rating</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="203"/>
+        <source>视为评价</source>
+        <translation>deemed</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="204"/>
+        <source>说明</source>
+        <translation>note</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="205"/>
+        <source>申诉理由</source>
+        <translation>appeal reason</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="206"/>
+        <source>证据</source>
+        <translation>evidence</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="207"/>
+        <source>督办情形</source>
+        <translation>trigger</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="208"/>
+        <source>督办方式</source>
+        <translation>means</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="209"/>
+        <source>期限</source>
+        <translation>deadline</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="210"/>
+        <source>结果</source>
+        <translation>outcome</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="211"/>
+        <source>类型</source>
+        <translation>kind</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="212"/>
+        <source>时间</source>
+        <translation>time</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="213"/>
+        <source>受理渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="214"/>
+        <source>受理时间</source>
+        <translation>Taken at</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="215"/>
+        <source>法定办理时限(工作日)</source>
+        <translation>Legal limit (working days)</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="216"/>
+        <source>签收单位</source>
+        <translation>Signed by unit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="217"/>
+        <source>退回申请</source>
+        <translation>Return request</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="218"/>
+        <source>延期申请</source>
+        <translation>Extension request</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="219"/>
+        <source>回访记录</source>
+        <translation>Revisit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="220"/>
+        <source>申诉</source>
+        <translation>Appeal</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="221"/>
+        <source>不计入满意度</source>
+        <translation>Excluded from rating</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="222"/>
+        <source>重办次数</source>
+        <translation>Redo count</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="223"/>
+        <source>协调</source>
+        <translation>Coordination</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="224"/>
+        <source>申诉期限</source>
+        <translation>Appeal deadline</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="225"/>
+        <source>工单号</source>
+        <translation>Order number</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="226"/>
+        <source>姓名</source>
+        <translation>name</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="227"/>
+        <source>证件号</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="228"/>
+        <source>邮箱</source>
+        <translation>email</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="229"/>
+        <source>匿名</source>
+        <translation>Anonymous</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="230"/>
+        <source>转协调处理</source>
+        <translation>Referred to coordination</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="231"/>
+        <source>审核前已办结</source>
+        <translation>Completed before review</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="232"/>
+        <source>72小时内未评价,视为基本满意</source>
+        <translation>No rating within 72 hours: deemed basically satisfied</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="233"/>
+        <source>,</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="235"/>
         <source>自动回访未接通</source>
         <translation>Automated revisit not answered</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="154"/>
+        <location filename="../../../ui/domain_text.py" line="236"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="155"/>
+        <location filename="../../../ui/domain_text.py" line="237"/>
         <source>第%1条</source>
         <translation>Art. %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="157"/>
+        <location filename="../../../ui/domain_text.py" line="239"/>
         <source>%1:%2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="158"/>
+        <location filename="../../../ui/domain_text.py" line="240"/>
         <source>(%1)</source>
         <translation> (%1)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="159"/>
+        <location filename="../../../ui/domain_text.py" line="241"/>
         <source>【%1】</source>
         <translation>[%1] </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="160"/>
+        <location filename="../../../ui/domain_text.py" line="242"/>
         <source>、</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="204"/>
+        <location filename="../../../ui/domain_text.py" line="286"/>
         <source>不属于本市行政职权管辖</source>
         <translation>Outside the city&apos;s administrative remit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="205"/>
+        <location filename="../../../ui/domain_text.py" line="287"/>
         <source>应由110、119、120、122等紧急专线处理</source>
         <translation>For the emergency lines (110, 119, 120, 122)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="206"/>
+        <location filename="../../../ui/domain_text.py" line="288"/>
         <source>涉及国家机密、商业秘密、个人隐私</source>
         <translation>State or business secrets, personal privacy</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="207"/>
+        <location filename="../../../ui/domain_text.py" line="289"/>
         <source>违法、违背公序良俗、骚扰或无实质诉求</source>
         <translation>Unlawful, abusive, harassing or no real request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="208"/>
+        <location filename="../../../ui/domain_text.py" line="290"/>
         <source>应通过诉讼、仲裁、复议、信访等途径办理</source>
         <translation>For courts, arbitration, review or petitions</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="209"/>
+        <location filename="../../../ui/domain_text.py" line="291"/>
         <source>正在办理或已办结且无新情况、新理由</source>
         <translation>Being handled or done, nothing new</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="210"/>
+        <location filename="../../../ui/domain_text.py" line="292"/>
         <source>属人大、政协、纪检监察、法院、检察院等职责</source>
         <translation>For the congress, courts, procuratorate, discipline bodies</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="211"/>
+        <location filename="../../../ui/domain_text.py" line="293"/>
         <source>其他法律、法规规定不予受理</source>
         <translation>Not accepted by other laws or regulations</translation>
     </message>
@@ -857,27 +1262,27 @@
 <context>
     <name>HistoryModel</name>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="38"/>
+        <location filename="../../../ui/widgets/history.py" line="46"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="38"/>
+        <location filename="../../../ui/widgets/history.py" line="46"/>
         <source>环节</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="39"/>
+        <location filename="../../../ui/widgets/history.py" line="47"/>
         <source>处理人</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="39"/>
+        <location filename="../../../ui/widgets/history.py" line="47"/>
         <source>说明</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="40"/>
+        <location filename="../../../ui/widgets/history.py" line="48"/>
         <source>处理后状态</source>
         <translation>State after</translation>
     </message>
@@ -885,49 +1290,49 @@
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="138"/>
-        <location filename="../../../ui/widgets/history.py" line="197"/>
+        <location filename="../../../ui/widgets/history.py" line="173"/>
+        <location filename="../../../ui/widgets/history.py" line="232"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="153"/>
+        <location filename="../../../ui/widgets/history.py" line="188"/>
         <source>流转记录不可用</source>
         <translation>Order history not available</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="161"/>
+        <location filename="../../../ui/widgets/history.py" line="196"/>
         <source>正在读取 %1 的流转记录…</source>
         <translation>Reading the history of %1…</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="166"/>
-        <location filename="../../../ui/widgets/history.py" line="184"/>
+        <location filename="../../../ui/widgets/history.py" line="201"/>
+        <location filename="../../../ui/widgets/history.py" line="219"/>
         <source>读取流转记录失败</source>
         <translation>The order history could not be read</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="198"/>
+        <location filename="../../../ui/widgets/history.py" line="233"/>
         <source>本席未找到工单 %1</source>
         <translation>Order %1 is not on this seat</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="205"/>
+        <location filename="../../../ui/widgets/history.py" line="240"/>
         <source>工作流转单 %1 · %2</source>
         <translation>Order history %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="207"/>
+        <location filename="../../../ui/widgets/history.py" line="242"/>
         <source>诉求人</source>
         <translation>caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="209"/>
+        <location filename="../../../ui/widgets/history.py" line="244"/>
         <source>匿名</source>
         <translation>anonymous</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/history.py" line="213"/>
+        <location filename="../../../ui/widgets/history.py" line="248"/>
         <source>共 %n 个环节</source>
         <translation>
             <numerusform>%n step</numerusform>
@@ -1145,17 +1550,17 @@
 <context>
     <name>Panels</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="197"/>
+        <location filename="../../../ui/domain_text.py" line="279"/>
         <source>知识库</source>
         <translation>Knowledge base</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="198"/>
+        <location filename="../../../ui/domain_text.py" line="280"/>
         <source>我的任务</source>
         <translation>My tasks</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="199"/>
+        <location filename="../../../ui/domain_text.py" line="281"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
@@ -1270,137 +1675,137 @@
 <context>
     <name>Shortcuts</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="166"/>
+        <location filename="../../../ui/domain_text.py" line="248"/>
         <source>通话</source>
         <translation>Call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="167"/>
+        <location filename="../../../ui/domain_text.py" line="249"/>
         <source>坐席</source>
         <translation>Seat</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="168"/>
+        <location filename="../../../ui/domain_text.py" line="250"/>
         <source>工单</source>
         <translation>Work order</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="169"/>
+        <location filename="../../../ui/domain_text.py" line="251"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="171"/>
+        <location filename="../../../ui/domain_text.py" line="253"/>
         <source>显示全部快捷键</source>
         <translation>Show all shortcuts</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="172"/>
+        <location filename="../../../ui/domain_text.py" line="254"/>
         <source>保持 / 恢复</source>
         <translation>Hold / resume</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="173"/>
+        <location filename="../../../ui/domain_text.py" line="255"/>
         <source>转接(盲转)</source>
         <translation>Transfer (blind)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="174"/>
+        <location filename="../../../ui/domain_text.py" line="256"/>
         <source>三方通话(选择承办单位)</source>
         <translation>Three-way call (pick the unit)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="175"/>
+        <location filename="../../../ui/domain_text.py" line="257"/>
         <source>退出三方</source>
         <translation>Leave conference</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="176"/>
+        <location filename="../../../ui/domain_text.py" line="258"/>
         <source>挂断</source>
         <translation>Hang up</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="177"/>
+        <location filename="../../../ui/domain_text.py" line="259"/>
         <source>回拨本单诉求人</source>
         <translation>Call this order&apos;s caller back</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="178"/>
+        <location filename="../../../ui/domain_text.py" line="260"/>
         <source>签入 / 签出</source>
         <translation>Log in / out</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="179"/>
+        <location filename="../../../ui/domain_text.py" line="261"/>
         <source>小休(按所选原因)</source>
         <translation>Pause (the chosen reason)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="180"/>
+        <location filename="../../../ui/domain_text.py" line="262"/>
         <source>就绪(结束小休或话后处理)</source>
         <translation>Ready (end the pause or after-call work)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="181"/>
+        <location filename="../../../ui/domain_text.py" line="263"/>
         <source>采纳当前字段的建议</source>
         <translation>Accept the focused field&apos;s suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="182"/>
+        <location filename="../../../ui/domain_text.py" line="264"/>
         <source>采纳全部建议(不覆盖已填写的字段)</source>
         <translation>Accept all suggestions (never over a filled field)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="183"/>
+        <location filename="../../../ui/domain_text.py" line="265"/>
         <source>保存工单(受理中)</source>
         <translation>Save the order (intake)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="184"/>
+        <location filename="../../../ui/domain_text.py" line="266"/>
         <source>派单(主办单位与协办单位)</source>
         <translation>Dispatch (lead unit and co-units)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="185"/>
+        <location filename="../../../ui/domain_text.py" line="267"/>
         <source>不予受理(须选择第十三条理由)</source>
         <translation>Not accept (a reason of Art. 13 is required)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="186"/>
+        <location filename="../../../ui/domain_text.py" line="268"/>
         <source>直接答复(知识库答案)</source>
         <translation>Reply directly (knowledge-base answer)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="187"/>
+        <location filename="../../../ui/domain_text.py" line="269"/>
         <source>承诺1个工作日内回复</source>
         <translation>Promise a reply within 1 working day</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="188"/>
+        <location filename="../../../ui/domain_text.py" line="270"/>
         <source>紧急标记</source>
         <translation>Urgent flag</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="189"/>
+        <location filename="../../../ui/domain_text.py" line="271"/>
         <source>诉求人要求保密(匿名)</source>
         <translation>Caller asks for confidentiality (anonymous)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="190"/>
+        <location filename="../../../ui/domain_text.py" line="272"/>
         <source>放弃草稿(通话结束后)</source>
         <translation>Discard the draft (after the call)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="191"/>
+        <location filename="../../../ui/domain_text.py" line="273"/>
         <source>转到工单第一栏</source>
         <translation>Go to the form&apos;s first field</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="192"/>
+        <location filename="../../../ui/domain_text.py" line="274"/>
         <source>转到知识库搜索</source>
         <translation>Go to the knowledge-base search</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="193"/>
+        <location filename="../../../ui/domain_text.py" line="275"/>
         <source>转到我的任务</source>
         <translation>Go to my tasks</translation>
     </message>
