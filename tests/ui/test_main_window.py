@@ -292,9 +292,11 @@ def test_after_call_work_goes_on_after_the_order_is_saved_and_the_bar_says_so(de
     assert w.status.queue_label.text() == "话后处理"
     assert w.call_bar.state_label.text() == "话后处理"  # not "空闲": no call is offered to the seat now
     assert w.status.acw_label.isVisible() and w.status.acw_label.text() == "话后处理 剩余 14 秒"  # 2 events: 2 s
+    assert not w.status.queue_label.isVisible()  # the countdown names the state once
     desk.feed(ev.AfterCallWorkEnded())
     assert w.call_bar.state_label.text() == "空闲"
     assert w.status.queue_label.text() == "就绪" and not w.status.acw_label.isVisible()
+    assert w.status.queue_label.isVisible()
     desk.feed(ev.SeatPaused("用餐"))
     assert w.call_bar.state_label.text() == "小休"
 

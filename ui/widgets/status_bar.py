@@ -119,6 +119,7 @@ class SeatStatusBar(QtWidgets.QStatusBar):
             self._acw_from = None
             self.acw_label.setText("")
             self.acw_label.hide()
+            self.queue_label.show()
             return
         ended = [c.ended_at for c in state.calls if c.ended_at is not None]
         if ended:
@@ -126,10 +127,12 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         if self._acw_from is None:  # after-call work the desk never saw a call end for (a restart): no count
             self.acw_label.setText("")
             self.acw_label.hide()
+            self.queue_label.show()
             return
         left = max(0.0, self._acw_seconds - (now - self._acw_from).total_seconds())
         self.acw_label.setText(self.tr("话后处理 剩余 %1 秒").replace("%1", str(round(left))))
         self.acw_label.show()
+        self.queue_label.hide()  # the countdown names the state: once is enough
 
     def show_services(self, view: ServicesView) -> None:
         def line(health, name: str) -> tuple[str, str, str]:

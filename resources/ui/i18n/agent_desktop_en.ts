@@ -1348,33 +1348,38 @@
         <translation>Search the knowledge base (type keywords)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="85"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="86"/>
+        <source>输入关键词即可搜索(离线);↑↓ 选择条目,Enter 插入答复</source>
+        <translation>Type to search (offline); ↑↓ to choose, Enter to insert the answer</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/knowledge.py" line="87"/>
         <source>插入答复</source>
         <translation>Insert answer</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="87"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="89"/>
         <source>把所选条目的答复内容填入工单的答复栏(Enter)</source>
         <translation>Put the selected entry&apos;s answer into the order&apos;s answer (Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="156"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="158"/>
         <source>知识库未就绪</source>
         <translation>Knowledge base not ready</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="158"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="160"/>
         <source>检索中…</source>
         <translation>Searching…</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="163"/>
-        <location filename="../../../ui/widgets/knowledge.py" line="184"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="165"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="186"/>
         <source>知识库检索失败</source>
         <translation>Knowledge search failed</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/knowledge.py" line="188"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="190"/>
         <source>找到 %n 条</source>
         <translation>
             <numerusform>%n hit</numerusform>
@@ -1382,7 +1387,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="190"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="192"/>
         <source>未找到“%1”的相关条目</source>
         <translation>Nothing found for “%1”</translation>
     </message>
@@ -1604,42 +1609,42 @@
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="131"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="133"/>
         <source>话后处理 剩余 %1 秒</source>
         <translation>After-call work: %1 s left</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="143"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="146"/>
         <source>AMI 断开 · 通话控制不可用</source>
         <translation>AMI down · call control unavailable</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="145"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="148"/>
         <source>AMI 已连接</source>
         <translation>AMI connected</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="147"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="150"/>
         <source>中心</source>
         <translation>Center</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="149"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="152"/>
         <source> · 待上传 %1</source>
         <translation> · %1 waiting</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="151"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="154"/>
         <source>语音</source>
         <translation>Speech</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="155"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="158"/>
         <source>(韩语测试模型,非中文识别)</source>
         <translation> (Korean test model, not Chinese recognition)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="159"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="162"/>
         <source> · %1 路</source>
         <translation> · %1 streams</translation>
     </message>
