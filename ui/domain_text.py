@@ -10,6 +10,7 @@ What is read to the caller (the 第13条 basis text) and what the caller or the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from agent_desktop.core.work_order import NotAcceptedReason
 from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication
@@ -131,6 +132,105 @@ DOMAIN_TEXTS = (
     QT_TRANSLATE_NOOP("Domain", "培训"),
     QT_TRANSLATE_NOOP("Domain", "质检辅导"),
     QT_TRANSLATE_NOOP("Domain", "系统故障"),
+    # the centre's early warnings (第33条, core.early_warning): kinds and severities
+    QT_TRANSLATE_NOOP("Domain", "签收即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "超时未签收"),
+    QT_TRANSLATE_NOOP("Domain", "办理即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "超期未办结"),
+    QT_TRANSLATE_NOOP("Domain", "答复任务即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "答复任务超时"),
+    QT_TRANSLATE_NOOP("Domain", "人工回访即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "人工回访超时"),
+    QT_TRANSLATE_NOOP("Domain", "紧急响应即将到期"),
+    QT_TRANSLATE_NOOP("Domain", "紧急响应超时"),
+    QT_TRANSLATE_NOOP("Domain", "重复来电"),
+    QT_TRANSLATE_NOOP("Domain", "热点问题"),
+    QT_TRANSLATE_NOOP("Domain", "退回率异常"),
+    QT_TRANSLATE_NOOP("Domain", "提示"),
+    QT_TRANSLATE_NOOP("Domain", "预警"),
+    QT_TRANSLATE_NOOP("Domain", "严重"),
+    # the history's words for what a step changed (desk.order_history: values, a record's parts, the notes)
+    QT_TRANSLATE_NOOP("Domain", "一般"),
+    QT_TRANSLATE_NOOP("Domain", "电话回复"),
+    QT_TRANSLATE_NOOP("Domain", "短信"),
+    QT_TRANSLATE_NOOP("Domain", "回拨"),
+    QT_TRANSLATE_NOOP("Domain", "回访外呼"),
+    QT_TRANSLATE_NOOP("Domain", "电话"),
+    QT_TRANSLATE_NOOP("Domain", "网站"),
+    QT_TRANSLATE_NOOP("Domain", "移动端"),
+    QT_TRANSLATE_NOOP("Domain", "其他"),
+    QT_TRANSLATE_NOOP("Domain", "自动语音回访"),
+    QT_TRANSLATE_NOOP("Domain", "短信回访"),
+    QT_TRANSLATE_NOOP("Domain", "人工回访"),
+    QT_TRANSLATE_NOOP("Domain", "已解决"),
+    QT_TRANSLATE_NOOP("Domain", "已解释说明"),
+    QT_TRANSLATE_NOOP("Domain", "正在办理"),
+    QT_TRANSLATE_NOOP("Domain", "待审核"),
+    QT_TRANSLATE_NOOP("Domain", "已同意"),
+    QT_TRANSLATE_NOOP("Domain", "已驳回"),
+    QT_TRANSLATE_NOOP("Domain", "已撤回"),
+    QT_TRANSLATE_NOOP("Domain", "电话催办"),
+    QT_TRANSLATE_NOOP("Domain", "暗访督办"),
+    QT_TRANSLATE_NOOP("Domain", "督办函"),
+    QT_TRANSLATE_NOOP("Domain", "会议督办"),
+    QT_TRANSLATE_NOOP("Domain", "热点难点问题"),
+    QT_TRANSLATE_NOOP("Domain", "重办后仍不满意"),
+    QT_TRANSLATE_NOOP("Domain", "政府交办"),
+    QT_TRANSLATE_NOOP("Domain", "媒体曝光"),
+    QT_TRANSLATE_NOOP("Domain", "社会影响严重"),
+    QT_TRANSLATE_NOOP("Domain", "法规规定的其他情形"),
+    QT_TRANSLATE_NOOP("Domain", "与录音不符"),
+    QT_TRANSLATE_NOOP("Domain", "回访人员诱导"),
+    QT_TRANSLATE_NOOP("Domain", "正常办理时限内"),
+    QT_TRANSLATE_NOOP("Domain", "回访时提出新诉求"),
+    QT_TRANSLATE_NOOP("Domain", "虚假、政策性或恶意诉求"),
+    QT_TRANSLATE_NOOP("Domain", "是"),
+    QT_TRANSLATE_NOOP("Domain", "否"),
+    QT_TRANSLATE_NOOP("Domain", "理由"),
+    QT_TRANSLATE_NOOP("Domain", "审核"),
+    QT_TRANSLATE_NOOP("Domain", "审核意见"),
+    QT_TRANSLATE_NOOP("Domain", "延期工作日"),
+    QT_TRANSLATE_NOOP("Domain", "新期限"),
+    QT_TRANSLATE_NOOP("Domain", "办理单位"),
+    QT_TRANSLATE_NOOP("Domain", "办理过程"),
+    QT_TRANSLATE_NOOP("Domain", "办理结果"),
+    QT_TRANSLATE_NOOP("Domain", "办理结果类型"),
+    QT_TRANSLATE_NOOP("Domain", "协调结果"),
+    QT_TRANSLATE_NOOP("Domain", "关键词"),
+    QT_TRANSLATE_NOOP("Domain", "依据"),
+    QT_TRANSLATE_NOOP("Domain", "方式"),
+    QT_TRANSLATE_NOOP("Domain", "评价"),
+    QT_TRANSLATE_NOOP("Domain", "视为评价"),
+    QT_TRANSLATE_NOOP("Domain", "说明"),
+    QT_TRANSLATE_NOOP("Domain", "申诉理由"),
+    QT_TRANSLATE_NOOP("Domain", "证据"),
+    QT_TRANSLATE_NOOP("Domain", "督办情形"),
+    QT_TRANSLATE_NOOP("Domain", "督办方式"),
+    QT_TRANSLATE_NOOP("Domain", "期限"),
+    QT_TRANSLATE_NOOP("Domain", "结果"),
+    QT_TRANSLATE_NOOP("Domain", "类型"),
+    QT_TRANSLATE_NOOP("Domain", "时间"),
+    QT_TRANSLATE_NOOP("Domain", "受理渠道"),
+    QT_TRANSLATE_NOOP("Domain", "受理时间"),
+    QT_TRANSLATE_NOOP("Domain", "法定办理时限(工作日)"),
+    QT_TRANSLATE_NOOP("Domain", "签收单位"),
+    QT_TRANSLATE_NOOP("Domain", "退回申请"),
+    QT_TRANSLATE_NOOP("Domain", "延期申请"),
+    QT_TRANSLATE_NOOP("Domain", "回访记录"),
+    QT_TRANSLATE_NOOP("Domain", "申诉"),
+    QT_TRANSLATE_NOOP("Domain", "不计入满意度"),
+    QT_TRANSLATE_NOOP("Domain", "重办次数"),
+    QT_TRANSLATE_NOOP("Domain", "协调"),
+    QT_TRANSLATE_NOOP("Domain", "申诉期限"),
+    QT_TRANSLATE_NOOP("Domain", "工单号"),
+    QT_TRANSLATE_NOOP("Domain", "姓名"),
+    QT_TRANSLATE_NOOP("Domain", "证件号"),
+    QT_TRANSLATE_NOOP("Domain", "邮箱"),
+    QT_TRANSLATE_NOOP("Domain", "匿名"),
+    QT_TRANSLATE_NOOP("Domain", "转协调处理"),
+    QT_TRANSLATE_NOOP("Domain", "审核前已办结"),
+    QT_TRANSLATE_NOOP("Domain", "72小时内未评价,视为基本满意"),
+    QT_TRANSLATE_NOOP("Domain", ","),
     # the desk's own notes on a task; an article's number
     QT_TRANSLATE_NOOP("Domain", "自动回访未接通"),
     QT_TRANSLATE_NOOP("Domain", "紧急"),
@@ -139,6 +239,7 @@ DOMAIN_TEXTS = (
     QT_TRANSLATE_NOOP("Domain", "%1:%2"),
     QT_TRANSLATE_NOOP("Domain", "(%1)"),
     QT_TRANSLATE_NOOP("Domain", "【%1】"),
+    QT_TRANSLATE_NOOP("Domain", "、"),
 )
 
 # the texts of ui/widgets/shortcuts.py and ui/panels.py, translated where they are shown
@@ -205,6 +306,11 @@ def domain(text: str) -> str:
 def labelled(name: str, value: str) -> str:
     """"名称:值" with the window's punctuation."""
     return domain("%1:%2").replace("%1", name).replace("%2", value)
+
+
+def listed(items: Iterable[str]) -> str:
+    """Items of a list, with the window's separator (、 in Chinese)."""
+    return domain("、").join(items)
 
 
 def bracketed(text: str) -> str:

@@ -196,11 +196,17 @@ class MainWindow(QtWidgets.QMainWindow):
         bridge.state_changed.connect(self.render)
         bridge.notice_arrived.connect(self.show_notice)
         bridge.services_changed.connect(self.show_services)
+        self._build_panels(bridge.desk)
         if hasattr(bridge, "warnings_changed"):
             bridge.warnings_changed.connect(self.warnings.show_warnings)
             self.warnings.seen_requested.connect(bridge.mark_warning_seen)
             self.warnings.show_warnings(bridge.warnings)
-        self._build_panels(bridge.desk)
+            # the warnings not read yet are rows of my tasks too; opening one there marks it read
+            tasks = self.panels.get("tasks")
+            if hasattr(tasks, "show_warnings") and hasattr(tasks, "warning_opened"):
+                bridge.warnings_changed.connect(tasks.show_warnings)
+                tasks.warning_opened.connect(bridge.mark_warning_seen)
+                tasks.show_warnings(bridge.warnings)
         self.show_services(bridge.services)
         self.render(bridge.state)
 

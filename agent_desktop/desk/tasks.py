@@ -17,6 +17,11 @@ first:
   and article), to be put right within `TaskSettings.rejection_fix_within_wd` working days of the rejection (when
   the time of the rejection is unknown, the order's own running deadline, if any).
 
+`warning_tasks(warnings, now=..., ctx=...)` adds the centre's early warnings (第33条) the desk keeps and the agent
+has not read yet (a seen warning is no longer something to do; the status bar's list keeps it): kind, the orders,
+the deadline the warning is about with the same working days and levels, the centre's Chinese line. A warning
+without a deadline (a repeat caller, a hot spot) takes its level from its severity.
+
 Each task says how many working days are left (`working_days_left`: working days strictly after today up to the
 deadline's day, so 0 means "due today"; negative counts the working days past it) and a warning level: overdue
 once `now` is strictly after the deadline (acting exactly at it is still on time, as in `lifecycle`), near when at
@@ -32,8 +37,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from agent_desktop.core.early_warning import current_deadline
+from agent_desktop.core.early_warning import Severity, WarningKind, current_deadline
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.core.privacy import display_caller
@@ -49,11 +55,12 @@ class TaskKind(StrEnum):
     CALLBACK_DUE = "callback_due"
     MANUAL_REVISIT = "manual_revisit"
     REJECTED = "rejected"
+    CENTRE_WARNING = "centre_warning"
 
     @property
     def zh(self) -> str:
         return {"reply_promised": "承诺答复", "callback_due": "回拨", "manual_revisit": "人工回访",
-                "rejected": "中心驳回"}[self.value]
+                "rejected": "中心驳回", "centre_warning": "中心预警"}[self.value]
 
 
 class WarningLevel(StrEnum):
@@ -130,6 +137,30 @@ class Task:
     matter: str = ""  # the description, short
     rating: Rating | None = None  # a manual revisit's: the caller's rating
     visit_failed: bool = False  # a manual revisit's: the automated call reached nobody
+    # a centre warning's: its id (to mark it seen), kind, severity and every order it names (order_id is the first)
+    warning_id: str = ""
+    warning_kind: WarningKind | None = None
+    severity: Severity | None = None
+    order_ids: tuple[str, ...] = ()
+
+
+class CentreWarningLike(Protocol):
+    """What the desk's store keeps of a warning (`sync.local_store.CentreWarning`): values, no caller's data."""
+
+    @property
+    def warning_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def order_ids(self) -> tuple[str, ...]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def due(self) -> datetime | None: ...
+    @property
+    def seen(self) -> bool: ...
 
 
 def my_tasks(
@@ -180,6 +211,62 @@ def my_tasks(
         tasks.append(_task(TaskKind.REJECTED, order, due, now, ctx, settings=settings, order_id=rejection.order_id,
                            detail=rejection.text or rejection.code, article=rejection.article))
     return tuple(sorted(tasks, key=_sort_key))
+
+
+def warning_tasks(
+    warnings: Iterable[CentreWarningLike],
+    *,
+    now: datetime,
+    ctx: RuleContext,
+    settings: TaskSettings | None = None,
+) -> tuple[Task, ...]:
+    """The warnings not seen yet as tasks, soonest deadline first (those without one last)."""
+    require_aware(now, "now")
+    settings = settings or TaskSettings()
+    tasks: list[Task] = []
+    for warning in warnings:
+        if warning.seen:
+            continue
+        due = warning.due
+        if due is not None:
+            require_aware(due, f"due of warning {warning.warning_id}")
+        left = None if due is None else working_days_left(due, now, ctx)
+        severity = _known(Severity, warning.severity)
+        # the deadline's level, as for every task; the centre's severity when it says more (critical: red)
+        level = warning_level(due, now, settings, left)
+        by_severity = _LEVEL_OF_SEVERITY[severity] if severity is not None else WarningLevel.OK
+        if by_severity.rank > level.rank:
+            level = by_severity
+        order_ids = tuple(warning.order_ids or ())
+        tasks.append(Task(
+            kind=TaskKind.CENTRE_WARNING,
+            order_id=order_ids[0] if order_ids else "",
+            deadline=due,
+            working_days_left=left,
+            level=level,
+            summary=warning.text,
+            detail=warning.text,
+            warning_id=warning.warning_id,
+            warning_kind=_known(WarningKind, warning.kind),
+            severity=severity,
+            order_ids=order_ids,
+        ))
+    return tuple(sorted(tasks, key=_sort_key))
+
+
+_LEVEL_OF_SEVERITY = {Severity.INFO: WarningLevel.OK, Severity.WARNING: WarningLevel.NEAR,
+                      Severity.CRITICAL: WarningLevel.OVERDUE}
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _known(kind: type[_E], value: object) -> _E | None:
+    # a kind or severity a newer centre sends that this build does not know: shown by its line alone
+    try:
+        return kind(str(value))
+    except ValueError:
+        return None
 
 
 def _latest_failures(visits: Iterable[FailedVisit]) -> list[FailedVisit]:

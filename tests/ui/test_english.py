@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from agent_desktop.core import lifecycle
+from agent_desktop.core.early_warning import Severity, WarningKind
 from agent_desktop.core.health import Health, HealthState
 from agent_desktop.core.roles import Role
 from agent_desktop.core.work_order import NOT_ACCEPTED_BASIS, Category, NotAcceptedReason, OrderState, Rating
 from agent_desktop.desk import CallState, DraftField, QueueState, SeatAction
 from agent_desktop.desk import events as ev
-from agent_desktop.desk.order_history import _FIELD_ZH
+from agent_desktop.desk.order_history import _EXTRA_FIELD_ZH, _FIELD_ZH, NOTE_ZH, RECORD_FIELDS, VALUE_ZH
 from tests.ui import desk_loop as dl
 from tests.ui.widgets.seat_store import DATA, SeatSource, seat_source
 from ui.domain_text import DOMAIN_TEXTS, PANEL_TEXTS, REASON_LABELS, SHORTCUT_TEXTS, article_text
@@ -52,13 +53,18 @@ class Warning:
     order_ids: tuple[str, ...]
     due: datetime | None
     seen: bool
+    kind: str = "sign_due_soon"
 
 
 def test_every_domain_value_the_window_shows_is_listed_for_translation() -> None:
     listed = set(DOMAIN_TEXTS)
     values = [*(s.zh for s in QueueState), *(s.zh for s in CallState), *(s.zh for s in HealthState),
               *(s.zh for s in OrderState), *(c.zh for c in Category), *(r.zh for r in Rating), *(r.zh for r in Role),
-              *(f.zh for f in DraftField), *lifecycle._ACTION_ZH.values(), *_FIELD_ZH.values(), *PAUSE_REASONS]
+              *(f.zh for f in DraftField), *lifecycle._ACTION_ZH.values(), *_FIELD_ZH.values(), *PAUSE_REASONS,
+              *(k.zh for k in WarningKind), *(s.zh for s in Severity),
+              *(w for words in VALUE_ZH.values() for w in words.values()),
+              *(label for fields in RECORD_FIELDS.values() for _, label in fields), *_EXTRA_FIELD_ZH.values(),
+              *NOTE_ZH.values()]
     assert [v for v in values if v not in listed] == []
     assert set(REASON_LABELS) == set(NotAcceptedReason)
     assert {s.text for s in SHORTCUTS} | {CALL, SEAT, FORM, MOVE} <= set(SHORTCUT_TEXTS)
@@ -200,8 +206,15 @@ def test_with_the_english_translation_only_data_stays_chinese(english, qtbot, so
     tasks.history_button.click()
     qtbot.waitUntil(lambda: history.shown is not None and history.model.rowCount() >= 2, timeout=30_000)
     assert "Art. 16(1)" in "\n".join(_model_texts(tasks.model))
-    window.warnings.show_warnings((Warning("W-1", "warning", WARNING_LINE, ("20261207-8001-0001",),
-                                           datetime(2026, 12, 8, 9, tzinfo=UTC), False),))
+    warnings = (Warning("W-1", "warning", WARNING_LINE, ("20261207-8001-0001",), datetime(2026, 12, 8, 9, tzinfo=UTC),
+                        False),
+                Warning("W-2", "critical", WARNING_LINE, ("20261207-8001-0001", "20261207-8001-0002"), None, False,
+                        "repeat_caller"))
+    window.warnings.show_warnings(warnings)
+    tasks.show_warnings(warnings)  # rows of my tasks too: their kind, orders and deadline translated
+    qtbot.waitUntil(lambda: sum(t.warning_id != "" for t in tasks.model.tasks) == 2, timeout=30_000)
+    kinds = {t.warning_id: tasks.model.index(r, 0).data() for r, t in enumerate(tasks.model.tasks) if t.warning_id}
+    assert not any(CJK.search(k) for k in kinds.values()), kinds
     window.show_shortcuts()
     assert_english(window, "my tasks, the order's history, the warnings, F1")
     assert article_text("第16条(一)") == "Art. 16(1)"

@@ -17,9 +17,17 @@ from concurrent.futures import CancelledError, Future
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from agent_desktop.core.work_order import Category, OrderState, Rating, WorkOrder
-from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view, history_view_of
-from ui.domain_text import domain, labelled
+from agent_desktop.core.work_order import NotAcceptedReason, OrderState, WorkOrder
+from agent_desktop.desk.order_history import (
+    NOTE_ZH,
+    HistoryStep,
+    OrderHistoryView,
+    ShownChange,
+    ShownPart,
+    history_view,
+    history_view_of,
+)
+from ui.domain_text import domain, labelled, reason_label
 from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
 from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
@@ -40,25 +48,52 @@ HEADERS = (QT_TRANSLATE_NOOP("HistoryModel", "时间"), QT_TRANSLATE_NOOP("Histo
            QT_TRANSLATE_NOOP("HistoryModel", "处理后状态"))
 
 
-# fields whose values the history keeps as the enum's value ("complaint"): shown as the domain's word
-_VALUE_WORDS = {"诉求类型": Category, "满意度": Rating}
+def _part(part: ShownPart, field: str) -> str:
+    label, value, is_domain = part
+    if field == "不予受理理由" and value.isdigit():
+        with contextlib.suppress(ValueError):
+            value = reason_label(NotAcceptedReason(int(value)))
+    elif is_domain:
+        value = domain(value)
+    return f"{domain(label)} {value}" if label else value
 
 
-def _value(name: str, value: str) -> str:
-    kind = _VALUE_WORDS.get(name)
-    if kind is None or not value:
-        return value
-    try:
-        return domain(kind(value).zh)
-    except ValueError:
-        return value
+def _parts(parts: tuple[ShownPart, ...], field: str) -> str:
+    return domain(",").join(_part(p, field) for p in parts)
+
+
+def change_text(change: ShownChange) -> str:
+    """One change in the window's language: "field: old → new"; a record's changed parts side by side."""
+    old, new = change.old, change.new
+    if old and new and all(label for label, _, _ in (*old, *new)):
+        # a record's parts by name: "审核 待审核 → 已同意,新期限 …"
+        before = {label: part for label, *part in old}
+        shown = []
+        for label, text, is_domain in new:
+            now = _part(("", text, is_domain), change.field)
+            if label in before:
+                was = _part(("", *before[label]), change.field)  # type: ignore[arg-type]
+                now = f"{was} → {now}"
+            shown.append(f"{domain(label)} {now}")
+        value = domain(",").join(shown)
+    elif old:
+        value = f"{_parts(old, change.field)} → {_parts(new, change.field)}"
+    else:
+        value = _parts(new, change.field)
+    return labelled(domain(change.field), value)
+
+
+def note_text(note: str) -> str:
+    """The step's note: the lifecycle's own notes (NOTE_ZH) translated, a person's words as written."""
+    return ";".join(domain(part) if part in _LIFECYCLE_NOTES else part for part in note.split(";")) if note else ""
+
+
+_LIFECYCLE_NOTES = frozenset(NOTE_ZH.values())
 
 
 def changes_text(step: HistoryStep, separator: str = ";") -> str:
-    """What the step changed, the fields named in the window's language (the values are the order's: data)."""
-    return separator.join(
-        labelled(domain(name), f"{_value(name, old)} → {_value(name, new)}" if old else _value(name, new))
-        for name, old, new in step.changes)
+    """What the step changed, in words and in the window's language (the values typed or named are data)."""
+    return separator.join(change_text(c) for c in step.shown)
 
 
 class HistoryModel(RowsModel):
@@ -92,12 +127,12 @@ class HistoryModel(RowsModel):
             if column == "actor":
                 return f"{step.actor} · {domain(step.role.zh)}"
             if column == "note":
-                return "\n".join(p for p in (step.note, changes_text(step)) if p)
+                return "\n".join(p for p in (note_text(step.note), changes_text(step)) if p)
             if column == "state":
                 return domain(step.state_after.zh)
         if role == Qt.ItemDataRole.ToolTipRole:  # the full text of a cell the panel's width cut short
             if column == "note":
-                return "\n".join(p for p in (step.note, changes_text(step, "\n")) if p) or None
+                return "\n".join(p for p in (note_text(step.note), changes_text(step, "\n")) if p) or None
             return self.data(index, Qt.ItemDataRole.DisplayRole)
         return None
 

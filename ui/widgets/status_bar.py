@@ -72,6 +72,9 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         self.ready_button.clicked.connect(lambda: self.seat_action_requested.emit(SeatAction.READY, ""))
         self._state: DeskState | None = None
         self._acw_seconds = 30.0
+        # when the after-call work being counted down began (the latest end of a call seen during it): the PBX's
+        # timer goes on after the call's order is saved and the call leaves the desk's state, and so does the count
+        self._acw_from: datetime | None = None
         self.show_services(ServicesView())
 
     # --- intents ---------------------------------------------------------------------------------------------
@@ -113,17 +116,23 @@ class SeatStatusBar(QtWidgets.QStatusBar):
     def show_countdown(self, now: datetime) -> None:
         state = self._state
         if state is None or state.queue is not QueueState.AFTER_CALL_WORK:
+            self._acw_from = None
             self.acw_label.setText("")
             self.acw_label.hide()
+            self.queue_label.show()
             return
         ended = [c.ended_at for c in state.calls if c.ended_at is not None]
-        if not ended:  # the call's order is saved and gone: the queue state alone says after-call work
+        if ended:
+            self._acw_from = max([*ended, self._acw_from] if self._acw_from is not None else ended)
+        if self._acw_from is None:  # after-call work the desk never saw a call end for (a restart): no count
             self.acw_label.setText("")
             self.acw_label.hide()
+            self.queue_label.show()
             return
-        left = max(0.0, self._acw_seconds - (now - max(ended)).total_seconds())
+        left = max(0.0, self._acw_seconds - (now - self._acw_from).total_seconds())
         self.acw_label.setText(self.tr("话后处理 剩余 %1 秒").replace("%1", str(round(left))))
         self.acw_label.show()
+        self.queue_label.hide()  # the countdown names the state: once is enough
 
     def show_services(self, view: ServicesView) -> None:
         def line(health, name: str) -> tuple[str, str, str]:

@@ -11,8 +11,14 @@ it runs on the Qt thread. It reads again when the desk's orders change (`desk.su
 `MIN_REFRESH_S`) and every `refresh_s` (the warning levels move with the clock). Without a desk, `show_tasks`
 renders what it is given.
 
+The centre's early warnings (第33条) not read yet are rows too (`show_warnings`, from the bridge's list of the
+desk's store; `warning_tasks`): the warning's kind, its order(s), the deadline it is about in working days with the
+same tints, the centre's line. Opening one shows its order's history and marks it read (`warning_opened`): it
+leaves the list at once; the status bar's list of warnings keeps it, no longer in bold.
+
 Signals: `callback_requested(order_id)` (回拨: ring the order's caller from the task), `history_requested(order_id)`
-(open the order's 工作流转单). Keys: Enter opens the history, Ctrl+Enter calls back.
+(open the order's 工作流转单), `warning_opened(warning_id)` (a warning read). Keys: Enter opens the history,
+Ctrl+Enter calls back.
 """
 
 from __future__ import annotations
@@ -26,8 +32,16 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from agent_desktop.core.lifecycle import RuleContext
-from agent_desktop.desk.tasks import CentreRejection, Task, TaskKind, TaskSettings, WarningLevel, my_tasks
-from ui.domain_text import article_text, bracketed, domain, marked
+from agent_desktop.desk.tasks import (
+    CentreRejection,
+    Task,
+    TaskKind,
+    TaskSettings,
+    WarningLevel,
+    my_tasks,
+    warning_tasks,
+)
+from ui.domain_text import article_text, bracketed, domain, listed, marked
 from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
 from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
@@ -64,6 +78,7 @@ KIND_TEXTS = {
     TaskKind.CALLBACK_DUE: QT_TRANSLATE_NOOP("TasksModel", "回拨"),
     TaskKind.MANUAL_REVISIT: QT_TRANSLATE_NOOP("TasksModel", "人工回访"),
     TaskKind.REJECTED: QT_TRANSLATE_NOOP("TasksModel", "中心驳回"),
+    TaskKind.CENTRE_WARNING: QT_TRANSLATE_NOOP("TasksModel", "中心预警"),
 }
 HEADERS = (QT_TRANSLATE_NOOP("TasksModel", "类型"), QT_TRANSLATE_NOOP("TasksModel", "工单号"),
            QT_TRANSLATE_NOOP("TasksModel", "诉求人"), QT_TRANSLATE_NOOP("TasksModel", "事项"),
@@ -76,10 +91,27 @@ URGENT = QT_TRANSLATE_NOOP("TasksModel", "紧急")
 CALLER = QT_TRANSLATE_NOOP("TasksModel", "诉求人")
 DEADLINE = QT_TRANSLATE_NOOP("TasksModel", "期限")
 RATED = QT_TRANSLATE_NOOP("TasksModel", "回访评价:%1")
+WARNING = QT_TRANSLATE_NOOP("TasksModel", "预警")
+ORDERS = QT_TRANSLATE_NOOP("TasksModel", "工单")
 
 
 def kind_text(kind: TaskKind) -> str:
     return _tr(KIND_TEXTS[kind])
+
+
+def task_kind_text(task: Task) -> str:
+    """The kind column: a centre warning says which (预警·超时未签收), the others their kind."""
+    if task.kind is TaskKind.CENTRE_WARNING and task.warning_kind is not None:
+        return f"{_tr(WARNING)}·{domain(task.warning_kind.zh)}"
+    return kind_text(task.kind)
+
+
+def orders_text(task: Task) -> str:
+    """The order number; a warning about several orders names the first and how many more."""
+    count = len(task.order_ids)
+    if count <= 1:
+        return task.order_id
+    return task.order_id + QCoreApplication.translate("TasksModel", " 等 %n 单", None, count)
 
 
 def left_text(task: Task) -> str:
@@ -107,6 +139,8 @@ def summary_text(task: Task) -> str:
 def detail_text(task: Task) -> str:
     """Why the task is there: the centre's rejection (its text is the centre's) with its article, or the revisit's
     cause, worded in the window's language."""
+    if task.kind is TaskKind.CENTRE_WARNING:  # the line itself is the matter; here how grave the centre thinks it
+        return domain(task.severity.zh) if task.severity is not None else ""
     if task.visit_failed:
         text = domain("自动回访未接通")
     elif task.rating is not None:
@@ -160,9 +194,9 @@ class TasksModel(RowsModel):
 
     def _display(self, task: Task, column: str | None) -> str | None:
         if column == "kind":
-            return (marked(_tr(URGENT)) if task.is_emergency else "") + kind_text(task.kind)
+            return (marked(_tr(URGENT)) if task.is_emergency else "") + task_kind_text(task)
         if column == "order":
-            return task.order_id
+            return orders_text(task)
         if column == "caller":
             return task.caller_shown
         if column == "summary":
@@ -179,7 +213,10 @@ class TasksModel(RowsModel):
         return "" if moment is None else moment.astimezone(self._zone).strftime("%m-%d %H:%M")
 
     def _tooltip(self, task: Task) -> str:
-        parts = [f"{kind_text(task.kind)} {task.order_id}"]
+        parts = [f"{task_kind_text(task)} {task.order_id}"]
+        if len(task.order_ids) > 1:
+            parts[0] = task_kind_text(task)
+            parts.append(_tr(ORDERS) + " " + listed(task.order_ids))
         if task.caller_shown:
             parts.append(_tr(CALLER) + " " + task.caller_shown)
         if task.summary:
@@ -201,6 +238,7 @@ def _by_deadline(task: Task) -> tuple[Any, ...]:
 class TasksPanel(QtWidgets.QWidget):
     callback_requested = Signal(str)
     history_requested = Signal(str)
+    warning_opened = Signal(str)  # a centre warning's id: the agent read it
     _computed = Signal(object)  # a tuple of tasks, from the reader thread, delivered queued
     _orders_changed = Signal()  # from the desk's loop thread, delivered queued
 
@@ -217,6 +255,7 @@ class TasksPanel(QtWidgets.QWidget):
         self._reading = False
         self._again = False
         self._seen_orders: object = None
+        self._warnings: tuple[Any, ...] = ()  # the centre's warnings not read yet (the bridge's values)
         self.refreshes = 0  # readings delivered (for tests and the bench)
         self.model = TasksModel(self, timezone=timezone)
         self.view = QtWidgets.QTableView(self)
@@ -248,7 +287,8 @@ class TasksPanel(QtWidgets.QWidget):
 
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.model.modelReset.connect(self._update_buttons)
-        self.view.doubleClicked.connect(lambda _index: self._request_history())
+        # Enter and a double click both activate (a double click also emits doubleClicked: not connected, or a
+        # warning opened would leave the list and the second signal open the next row too)
         self.view.activated.connect(lambda _index: self._request_history())
         self.callback_button.clicked.connect(self._request_callback)
         self.history_button.clicked.connect(self._request_history)
@@ -302,6 +342,7 @@ class TasksPanel(QtWidgets.QWidget):
             return
         self._reading = True
         notes = tuple(getattr(self._desk.state, "orders", ()))
+        warnings = self._warnings
         try:
             future = self._desk.seat_orders()
         except Exception as exc:
@@ -309,14 +350,16 @@ class TasksPanel(QtWidgets.QWidget):
             self._reading = False
             self.summary.setText(self.tr("待办读取失败"))
             return
-        future.add_done_callback(lambda done: self._compute(done, notes))
+        future.add_done_callback(lambda done: self._compute(done, notes, warnings))
 
-    def _compute(self, future: Future[list[Any]], notes: tuple[Any, ...]) -> None:
+    def _compute(self, future: Future[list[Any]], notes: tuple[Any, ...], warnings: tuple[Any, ...]) -> None:
         # on the thread that resolved the future: the store's reader
         try:
             rejections = [r for r in (CentreRejection.from_note(n) for n in notes) if r is not None]
-            tasks: object = my_tasks(future.result(), now=self._clock(), ctx=self._ctx, settings=self._settings,
-                                     rejections=rejections)
+            now = self._clock()
+            tasks: object = my_tasks(future.result(), now=now, ctx=self._ctx, settings=self._settings,
+                                     rejections=rejections) + warning_tasks(warnings, now=now, ctx=self._ctx,
+                                                                            settings=self._settings)
         except Exception as exc:
             log.warning("my tasks: %s", exc)
             tasks = exc
@@ -350,6 +393,17 @@ class TasksPanel(QtWidgets.QWidget):
             self._throttle.start()
 
     @Slot(object)
+    def show_warnings(self, warnings: Sequence[Any]) -> None:
+        """The centre's warnings the desk keeps (the bridge's list): those not read yet become rows. With the desk,
+        read again off the Qt thread; without one, rendered at once beside the tasks given."""
+        self._warnings = tuple(w for w in warnings if not w.seen)
+        if self._desk is not None:
+            self.refresh()
+            return
+        rows = warning_tasks(self._warnings, now=self._clock(), ctx=self._ctx, settings=self._settings)
+        self.show_tasks((*(t for t in self.model.tasks if t.kind is not TaskKind.CENTRE_WARNING), *rows))
+
+    @Slot(object)
     def show_tasks(self, tasks: Sequence[Task]) -> None:
         """Render the tasks; the selected order stays selected when it still has a task."""
         selected = self.selected_task()
@@ -357,7 +411,8 @@ class TasksPanel(QtWidgets.QWidget):
         row = 0
         if selected is not None:
             row = next((i for i, t in enumerate(self.model.tasks)
-                        if (t.order_id, t.kind) == (selected.order_id, selected.kind)), 0)
+                        if (t.order_id, t.kind, t.warning_id)
+                        == (selected.order_id, selected.kind, selected.warning_id)), 0)
         if self.model.tasks:
             self.view.setCurrentIndex(self.model.index(row, 0))
         self._update_summary()
@@ -392,5 +447,12 @@ class TasksPanel(QtWidgets.QWidget):
     @Slot()
     def _request_history(self) -> None:
         task = self.selected_task()
-        if task is not None and task.order_id:
+        if task is None:
+            return
+        if task.order_id:
             self.history_requested.emit(task.order_id)
+        if task.warning_id:
+            # read: it leaves the list now (the store keeps it seen; the next reading agrees)
+            self._warnings = tuple(w for w in self._warnings if w.warning_id != task.warning_id)
+            self.show_tasks(tuple(t for t in self.model.tasks if t.warning_id != task.warning_id))
+            self.warning_opened.emit(task.warning_id)

@@ -5,7 +5,7 @@
     <name>CallBar</name>
     <message>
         <location filename="../../../ui/widgets/call_bar.py" line="37"/>
-        <location filename="../../../ui/widgets/call_bar.py" line="131"/>
+        <location filename="../../../ui/widgets/call_bar.py" line="133"/>
         <source>空闲</source>
         <translation>Idle</translation>
     </message>
@@ -40,12 +40,12 @@
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/call_bar.py" line="139"/>
+        <location filename="../../../ui/widgets/call_bar.py" line="141"/>
         <source>未知号码</source>
         <translation>Unknown number</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/call_bar.py" line="145"/>
+        <location filename="../../../ui/widgets/call_bar.py" line="147"/>
         <source>(AMI 断开)</source>
         <translation>(AMI down)</translation>
     </message>
@@ -131,622 +131,1112 @@
 <context>
     <name>Domain</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="19"/>
+        <location filename="../../../ui/domain_text.py" line="20"/>
         <source>未签入</source>
         <translation>Logged out</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="20"/>
+        <location filename="../../../ui/domain_text.py" line="21"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="21"/>
+        <location filename="../../../ui/domain_text.py" line="22"/>
         <source>小休</source>
         <translation>Paused</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="22"/>
+        <location filename="../../../ui/domain_text.py" line="23"/>
         <source>话后处理</source>
         <translation>After-call work</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="23"/>
+        <location filename="../../../ui/domain_text.py" line="24"/>
         <source>来电</source>
         <translation>Offered</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="24"/>
+        <location filename="../../../ui/domain_text.py" line="25"/>
         <source>振铃</source>
         <translation>Ringing</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="25"/>
+        <location filename="../../../ui/domain_text.py" line="26"/>
         <source>通话中</source>
         <translation>Talking</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="26"/>
+        <location filename="../../../ui/domain_text.py" line="27"/>
         <source>保持</source>
         <translation>On hold</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="27"/>
+        <location filename="../../../ui/domain_text.py" line="28"/>
         <source>三方会议</source>
         <translation>Conference</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="28"/>
+        <location filename="../../../ui/domain_text.py" line="29"/>
         <source>三方通话</source>
         <translation>Three-way call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="29"/>
+        <location filename="../../../ui/domain_text.py" line="30"/>
         <source>已停止</source>
         <translation>stopped</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="30"/>
+        <location filename="../../../ui/domain_text.py" line="31"/>
         <source>启动中</source>
         <translation>starting</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="31"/>
+        <location filename="../../../ui/domain_text.py" line="32"/>
         <source>正常</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="32"/>
+        <location filename="../../../ui/domain_text.py" line="33"/>
         <source>部分可用</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="33"/>
+        <location filename="../../../ui/domain_text.py" line="34"/>
         <source>故障</source>
         <translation>failed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="35"/>
+        <location filename="../../../ui/domain_text.py" line="36"/>
         <source>受理中</source>
         <translation>Intake</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="36"/>
+        <location filename="../../../ui/domain_text.py" line="37"/>
         <source>不予受理</source>
         <translation>Not accepted</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="37"/>
+        <location filename="../../../ui/domain_text.py" line="38"/>
         <source>在线办结</source>
         <translation>Answered on the line</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="38"/>
+        <location filename="../../../ui/domain_text.py" line="39"/>
         <source>待答复</source>
         <translation>Reply pending</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="39"/>
+        <location filename="../../../ui/domain_text.py" line="40"/>
         <source>已答复</source>
         <translation>Replied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="40"/>
+        <location filename="../../../ui/domain_text.py" line="41"/>
         <source>待派单</source>
         <translation>To dispatch</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="41"/>
+        <location filename="../../../ui/domain_text.py" line="42"/>
         <source>协调中</source>
         <translation>In coordination</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="42"/>
+        <location filename="../../../ui/domain_text.py" line="43"/>
         <source>已派单</source>
         <translation>Dispatched</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="43"/>
+        <location filename="../../../ui/domain_text.py" line="44"/>
         <source>办理中</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="44"/>
+        <location filename="../../../ui/domain_text.py" line="45"/>
         <source>退回审核中</source>
         <translation>Return under review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="45"/>
+        <location filename="../../../ui/domain_text.py" line="46"/>
         <source>延期审核中</source>
         <translation>Extension under review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="46"/>
+        <location filename="../../../ui/domain_text.py" line="47"/>
         <source>已办结</source>
         <translation>Completed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="47"/>
+        <location filename="../../../ui/domain_text.py" line="48"/>
         <source>回访中</source>
         <translation>Revisiting</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="48"/>
+        <location filename="../../../ui/domain_text.py" line="49"/>
         <source>待人工回访</source>
         <translation>Manual revisit due</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="49"/>
+        <location filename="../../../ui/domain_text.py" line="50"/>
         <source>已归档</source>
         <translation>Archived</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="50"/>
+        <location filename="../../../ui/domain_text.py" line="51"/>
         <source>申诉审核中</source>
         <translation>Appeal under review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="51"/>
+        <location filename="../../../ui/domain_text.py" line="52"/>
         <source>咨询</source>
         <translation>Enquiry</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="52"/>
+        <location filename="../../../ui/domain_text.py" line="53"/>
         <source>求助</source>
         <translation>Request for help</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="53"/>
+        <location filename="../../../ui/domain_text.py" line="54"/>
         <source>投诉</source>
         <translation>Complaint</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="54"/>
+        <location filename="../../../ui/domain_text.py" line="55"/>
         <source>举报</source>
         <translation>Report</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="55"/>
+        <location filename="../../../ui/domain_text.py" line="56"/>
         <source>建议</source>
         <translation>Proposal</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="56"/>
+        <location filename="../../../ui/domain_text.py" line="57"/>
         <source>表扬</source>
         <translation>Praise</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="57"/>
+        <location filename="../../../ui/domain_text.py" line="58"/>
         <source>批评</source>
         <translation>Criticism</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="58"/>
+        <location filename="../../../ui/domain_text.py" line="59"/>
         <source>查询</source>
         <translation>Lookup</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="59"/>
+        <location filename="../../../ui/domain_text.py" line="60"/>
         <source>满意</source>
         <translation>Satisfied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="60"/>
+        <location filename="../../../ui/domain_text.py" line="61"/>
         <source>基本满意</source>
         <translation>Mostly satisfied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="61"/>
+        <location filename="../../../ui/domain_text.py" line="62"/>
         <source>不满意</source>
         <translation>Unsatisfied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="62"/>
+        <location filename="../../../ui/domain_text.py" line="63"/>
         <source>坐席</source>
         <translation>agent</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="63"/>
+        <location filename="../../../ui/domain_text.py" line="64"/>
         <source>专业座席</source>
         <translation>specialist agent</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="64"/>
+        <location filename="../../../ui/domain_text.py" line="65"/>
         <source>热线中心</source>
         <translation>hotline centre</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="65"/>
+        <location filename="../../../ui/domain_text.py" line="66"/>
         <source>责任单位</source>
         <translation>responsible unit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="66"/>
+        <location filename="../../../ui/domain_text.py" line="67"/>
         <source>系统</source>
         <translation>system</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="67"/>
+        <location filename="../../../ui/domain_text.py" line="68"/>
         <source>自动回访</source>
         <translation>automated revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="69"/>
+        <location filename="../../../ui/domain_text.py" line="70"/>
         <source>诉求人</source>
         <translation>Caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="70"/>
+        <location filename="../../../ui/domain_text.py" line="71"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="71"/>
+        <location filename="../../../ui/domain_text.py" line="72"/>
         <source>称呼</source>
         <translation>Form of address</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="72"/>
+        <location filename="../../../ui/domain_text.py" line="73"/>
         <source>诉求类型</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="73"/>
+        <location filename="../../../ui/domain_text.py" line="74"/>
         <source>区县</source>
         <translation>District</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="74"/>
+        <location filename="../../../ui/domain_text.py" line="75"/>
         <source>街道</source>
         <translation>Street</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="75"/>
+        <location filename="../../../ui/domain_text.py" line="76"/>
         <source>地址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="76"/>
+        <location filename="../../../ui/domain_text.py" line="77"/>
         <source>诉求内容</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="77"/>
+        <location filename="../../../ui/domain_text.py" line="78"/>
         <source>紧急程度</source>
         <translation>Urgency</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="78"/>
+        <location filename="../../../ui/domain_text.py" line="79"/>
         <source>承办单位</source>
         <translation>Lead unit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="79"/>
+        <location filename="../../../ui/domain_text.py" line="80"/>
         <source>不予受理理由</source>
         <translation>Reason not accepted</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="81"/>
+        <location filename="../../../ui/domain_text.py" line="82"/>
         <source>受理登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="82"/>
+        <location filename="../../../ui/domain_text.py" line="83"/>
         <source>修改工单</source>
         <translation>Edited</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="83"/>
+        <location filename="../../../ui/domain_text.py" line="84"/>
         <source>关联通话</source>
         <translation>Call linked</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="84"/>
+        <location filename="../../../ui/domain_text.py" line="85"/>
         <source>在线答复</source>
         <translation>Answered on the line</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="85"/>
+        <location filename="../../../ui/domain_text.py" line="86"/>
         <source>承诺答复</source>
         <translation>Reply promised</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="86"/>
+        <location filename="../../../ui/domain_text.py" line="87"/>
         <source>答复诉求人</source>
         <translation>Replied to the caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="87"/>
+        <location filename="../../../ui/domain_text.py" line="88"/>
         <source>派单</source>
         <translation>Dispatch</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="88"/>
+        <location filename="../../../ui/domain_text.py" line="89"/>
         <source>签收</source>
         <translation>Signed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="89"/>
+        <location filename="../../../ui/domain_text.py" line="90"/>
         <source>申请退回</source>
         <translation>Return requested</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="90"/>
+        <location filename="../../../ui/domain_text.py" line="91"/>
         <source>同意退回</source>
         <translation>Return approved</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="91"/>
+        <location filename="../../../ui/domain_text.py" line="92"/>
         <source>驳回退回</source>
         <translation>Return refused</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="92"/>
+        <location filename="../../../ui/domain_text.py" line="93"/>
         <source>提请协调</source>
         <translation>Referred for coordination</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="93"/>
+        <location filename="../../../ui/domain_text.py" line="94"/>
         <source>协调定责</source>
         <translation>Coordination decided</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="94"/>
+        <location filename="../../../ui/domain_text.py" line="95"/>
         <source>申请延期</source>
         <translation>Extension requested</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="95"/>
+        <location filename="../../../ui/domain_text.py" line="96"/>
         <source>同意延期</source>
         <translation>Extension approved</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="96"/>
+        <location filename="../../../ui/domain_text.py" line="97"/>
         <source>驳回延期</source>
         <translation>Extension refused</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="97"/>
+        <location filename="../../../ui/domain_text.py" line="98"/>
         <source>紧急响应</source>
         <translation>Emergency response</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="98"/>
+        <location filename="../../../ui/domain_text.py" line="99"/>
         <source>办结反馈</source>
         <translation>Completion reported</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="99"/>
+        <location filename="../../../ui/domain_text.py" line="100"/>
         <source>发起回访</source>
         <translation>Revisit started</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="100"/>
+        <location filename="../../../ui/domain_text.py" line="101"/>
         <source>回访评价</source>
         <translation>Revisit rating</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="101"/>
+        <location filename="../../../ui/domain_text.py" line="102"/>
         <source>超时视为基本满意</source>
         <translation>No rating in time: mostly satisfied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="102"/>
+        <location filename="../../../ui/domain_text.py" line="103"/>
         <source>自动回访失败转人工</source>
         <translation>Automated revisit failed: manual</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="103"/>
+        <location filename="../../../ui/domain_text.py" line="104"/>
         <source>人工回访确认</source>
         <translation>Manual revisit confirmed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="104"/>
+        <location filename="../../../ui/domain_text.py" line="105"/>
         <source>人工回访更正</source>
         <translation>Manual revisit corrected</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="105"/>
+        <location filename="../../../ui/domain_text.py" line="106"/>
         <source>发回重办</source>
         <translation>Sent back to redo</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="106"/>
+        <location filename="../../../ui/domain_text.py" line="107"/>
         <source>提出申诉</source>
         <translation>Appeal filed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="107"/>
+        <location filename="../../../ui/domain_text.py" line="108"/>
         <source>申诉审核</source>
         <translation>Appeal decided</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="108"/>
+        <location filename="../../../ui/domain_text.py" line="109"/>
         <source>督办</source>
         <translation>Supervision</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="109"/>
+        <location filename="../../../ui/domain_text.py" line="110"/>
         <source>督办升级</source>
         <translation>Supervision escalated</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="110"/>
+        <location filename="../../../ui/domain_text.py" line="111"/>
         <source>督办办结</source>
         <translation>Supervision closed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="111"/>
+        <location filename="../../../ui/domain_text.py" line="112"/>
         <source>查看加密信息</source>
         <translation>Sealed data revealed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="112"/>
+        <location filename="../../../ui/domain_text.py" line="113"/>
         <source>拒绝查看加密信息</source>
         <translation>Sealed data refused</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="114"/>
+        <location filename="../../../ui/domain_text.py" line="115"/>
         <source>状态</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="115"/>
+        <location filename="../../../ui/domain_text.py" line="116"/>
         <source>牵头单位</source>
         <translation>Lead unit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="116"/>
+        <location filename="../../../ui/domain_text.py" line="117"/>
         <source>会同单位</source>
         <translation>Co-units</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="117"/>
+        <location filename="../../../ui/domain_text.py" line="118"/>
         <source>答复内容</source>
         <translation>Answer</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="118"/>
+        <location filename="../../../ui/domain_text.py" line="119"/>
         <source>知识库条目</source>
         <translation>KB entry</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="119"/>
+        <location filename="../../../ui/domain_text.py" line="120"/>
         <source>通话</source>
         <translation>Calls</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="120"/>
+        <location filename="../../../ui/domain_text.py" line="121"/>
         <source>不予受理依据</source>
         <translation>Basis not accepted</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="121"/>
+        <location filename="../../../ui/domain_text.py" line="122"/>
         <source>答复方式</source>
         <translation>Reply by</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="122"/>
+        <location filename="../../../ui/domain_text.py" line="123"/>
         <source>答复期限</source>
         <translation>Reply due</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="123"/>
+        <location filename="../../../ui/domain_text.py" line="124"/>
         <source>签收期限</source>
         <translation>Sign due</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="124"/>
+        <location filename="../../../ui/domain_text.py" line="125"/>
         <source>办理期限</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="125"/>
+        <location filename="../../../ui/domain_text.py" line="126"/>
         <source>回访期限</source>
         <translation>Revisit due</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="126"/>
+        <location filename="../../../ui/domain_text.py" line="127"/>
         <source>满意度</source>
         <translation>Rating</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="128"/>
+        <location filename="../../../ui/domain_text.py" line="129"/>
         <source>休息</source>
         <translation>Break</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="129"/>
+        <location filename="../../../ui/domain_text.py" line="130"/>
         <source>用餐</source>
         <translation>Meal</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="130"/>
+        <location filename="../../../ui/domain_text.py" line="131"/>
         <source>会议</source>
         <translation>Meeting</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="131"/>
+        <location filename="../../../ui/domain_text.py" line="132"/>
         <source>培训</source>
         <translation>Training</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="132"/>
+        <location filename="../../../ui/domain_text.py" line="133"/>
         <source>质检辅导</source>
         <translation>QA coaching</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="133"/>
+        <location filename="../../../ui/domain_text.py" line="134"/>
         <source>系统故障</source>
         <translation>System fault</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="135"/>
+        <location filename="../../../ui/domain_text.py" line="136"/>
+        <source>签收即将到期</source>
+        <translation>Signing due soon</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="137"/>
+        <source>超时未签收</source>
+        <translation>Not signed in time</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="138"/>
+        <source>办理即将到期</source>
+        <translation>Handling due soon</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="139"/>
+        <source>超期未办结</source>
+        <translation>Overdue, not completed</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="140"/>
+        <source>答复任务即将到期</source>
+        <translation>Reply due soon</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="141"/>
+        <source>答复任务超时</source>
+        <translation>Reply overdue</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="142"/>
+        <source>人工回访即将到期</source>
+        <translation>Manual revisit due soon</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="143"/>
+        <source>人工回访超时</source>
+        <translation>Manual revisit overdue</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="144"/>
+        <source>紧急响应即将到期</source>
+        <translation>Emergency response due soon</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="145"/>
+        <source>紧急响应超时</source>
+        <translation>Emergency response overdue</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="146"/>
+        <source>重复来电</source>
+        <translation>Repeat caller</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="147"/>
+        <source>热点问题</source>
+        <translation>Hot spot</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="148"/>
+        <source>退回率异常</source>
+        <translation>Unusual return rate</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="149"/>
+        <source>提示</source>
+        <translation>Notice</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="150"/>
+        <source>预警</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="151"/>
+        <source>严重</source>
+        <translation>Critical</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="153"/>
+        <source>一般</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="154"/>
+        <source>电话回复</source>
+        <translation>Phone call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="155"/>
+        <source>短信</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="156"/>
+        <source>回拨</source>
+        <translation>Callback</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="157"/>
+        <source>回访外呼</source>
+        <translation>Survey call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="158"/>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="159"/>
+        <source>网站</source>
+        <translation>Website</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="160"/>
+        <source>移动端</source>
+        <translation>Mobile app</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="161"/>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="162"/>
+        <source>自动语音回访</source>
+        <translation>Automated call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="163"/>
+        <source>短信回访</source>
+        <translation>SMS survey</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="164"/>
+        <source>人工回访</source>
+        <translation>Manual revisit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="165"/>
+        <source>已解决</source>
+        <translation>Solved</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="166"/>
+        <source>已解释说明</source>
+        <translation>Explained</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="167"/>
+        <source>正在办理</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="168"/>
+        <source>待审核</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="169"/>
+        <source>已同意</source>
+        <translation>Approved</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="170"/>
+        <source>已驳回</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="171"/>
+        <source>已撤回</source>
+        <translation>Withdrawn</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="172"/>
+        <source>电话催办</source>
+        <translation>Phone chase</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="173"/>
+        <source>暗访督办</source>
+        <translation>Unannounced visit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="174"/>
+        <source>督办函</source>
+        <translation>Letter</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="175"/>
+        <source>会议督办</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="176"/>
+        <source>热点难点问题</source>
+        <translation>Hot or difficult matter</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="177"/>
+        <source>重办后仍不满意</source>
+        <translation>Unsatisfied after redo</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="178"/>
+        <source>政府交办</source>
+        <translation>Assigned by the government</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="179"/>
+        <source>媒体曝光</source>
+        <translation>Media exposure</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="180"/>
+        <source>社会影响严重</source>
+        <translation>Severe social impact</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="181"/>
+        <source>法规规定的其他情形</source>
+        <translation>Other case by law</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="182"/>
+        <source>与录音不符</source>
+        <translation>Differs from the recording</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="183"/>
+        <source>回访人员诱导</source>
+        <translation>Visitor led the caller</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="184"/>
+        <source>正常办理时限内</source>
+        <translation>Within the normal time limit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="185"/>
+        <source>回访时提出新诉求</source>
+        <translation>New demands at the visit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="186"/>
+        <source>虚假、政策性或恶意诉求</source>
+        <translation>False, policy or malicious request</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="187"/>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="188"/>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="189"/>
+        <source>理由</source>
+        <translation>reason</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="190"/>
+        <source>审核</source>
+        <translation>review</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="191"/>
+        <source>审核意见</source>
+        <translation>review note</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="192"/>
+        <source>延期工作日</source>
+        <translation>working days</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="193"/>
+        <source>新期限</source>
+        <translation>new deadline</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="194"/>
+        <source>办理单位</source>
+        <translation>handled by</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="195"/>
+        <source>办理过程</source>
+        <translation>process</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="196"/>
+        <source>办理结果</source>
+        <translation>result</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="197"/>
+        <source>办理结果类型</source>
+        <translation>outcome</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="198"/>
+        <source>协调结果</source>
+        <translation>decision</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="199"/>
+        <source>关键词</source>
+        <translation>keywords</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="200"/>
+        <source>依据</source>
+        <translation>basis</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="201"/>
+        <source>方式</source>
+        <translation>channel</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="202"/>
+        <source>评价</source>
+        <translation>rating</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="203"/>
+        <source>视为评价</source>
+        <translation>deemed</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="204"/>
+        <source>说明</source>
+        <translation>note</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="205"/>
+        <source>申诉理由</source>
+        <translation>appeal reason</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="206"/>
+        <source>证据</source>
+        <translation>evidence</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="207"/>
+        <source>督办情形</source>
+        <translation>trigger</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="208"/>
+        <source>督办方式</source>
+        <translation>means</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="209"/>
+        <source>期限</source>
+        <translation>deadline</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="210"/>
+        <source>结果</source>
+        <translation>outcome</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="211"/>
+        <source>类型</source>
+        <translation>kind</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="212"/>
+        <source>时间</source>
+        <translation>time</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="213"/>
+        <source>受理渠道</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="214"/>
+        <source>受理时间</source>
+        <translation>Taken at</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="215"/>
+        <source>法定办理时限(工作日)</source>
+        <translation>Legal limit (working days)</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="216"/>
+        <source>签收单位</source>
+        <translation>Signed by unit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="217"/>
+        <source>退回申请</source>
+        <translation>Return request</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="218"/>
+        <source>延期申请</source>
+        <translation>Extension request</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="219"/>
+        <source>回访记录</source>
+        <translation>Revisit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="220"/>
+        <source>申诉</source>
+        <translation>Appeal</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="221"/>
+        <source>不计入满意度</source>
+        <translation>Excluded from rating</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="222"/>
+        <source>重办次数</source>
+        <translation>Redo count</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="223"/>
+        <source>协调</source>
+        <translation>Coordination</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="224"/>
+        <source>申诉期限</source>
+        <translation>Appeal deadline</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="225"/>
+        <source>工单号</source>
+        <translation>Order number</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="226"/>
+        <source>姓名</source>
+        <translation>name</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="227"/>
+        <source>证件号</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="228"/>
+        <source>邮箱</source>
+        <translation>email</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="229"/>
+        <source>匿名</source>
+        <translation>Anonymous</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="230"/>
+        <source>转协调处理</source>
+        <translation>Referred to coordination</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="231"/>
+        <source>审核前已办结</source>
+        <translation>Completed before review</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="232"/>
+        <source>72小时内未评价,视为基本满意</source>
+        <translation>No rating within 72 hours: deemed basically satisfied</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="233"/>
+        <source>,</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="235"/>
         <source>自动回访未接通</source>
         <translation>Automated revisit not answered</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="136"/>
+        <location filename="../../../ui/domain_text.py" line="236"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="137"/>
+        <location filename="../../../ui/domain_text.py" line="237"/>
         <source>第%1条</source>
         <translation>Art. %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="139"/>
+        <location filename="../../../ui/domain_text.py" line="239"/>
         <source>%1:%2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="140"/>
+        <location filename="../../../ui/domain_text.py" line="240"/>
         <source>(%1)</source>
         <translation> (%1)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="141"/>
+        <location filename="../../../ui/domain_text.py" line="241"/>
         <source>【%1】</source>
         <translation>[%1] </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="185"/>
+        <location filename="../../../ui/domain_text.py" line="242"/>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="286"/>
         <source>不属于本市行政职权管辖</source>
         <translation>Outside the city&apos;s administrative remit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="186"/>
+        <location filename="../../../ui/domain_text.py" line="287"/>
         <source>应由110、119、120、122等紧急专线处理</source>
         <translation>For the emergency lines (110, 119, 120, 122)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="187"/>
+        <location filename="../../../ui/domain_text.py" line="288"/>
         <source>涉及国家机密、商业秘密、个人隐私</source>
         <translation>State or business secrets, personal privacy</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="188"/>
+        <location filename="../../../ui/domain_text.py" line="289"/>
         <source>违法、违背公序良俗、骚扰或无实质诉求</source>
         <translation>Unlawful, abusive, harassing or no real request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="189"/>
+        <location filename="../../../ui/domain_text.py" line="290"/>
         <source>应通过诉讼、仲裁、复议、信访等途径办理</source>
         <translation>For courts, arbitration, review or petitions</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="190"/>
+        <location filename="../../../ui/domain_text.py" line="291"/>
         <source>正在办理或已办结且无新情况、新理由</source>
         <translation>Being handled or done, nothing new</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="191"/>
+        <location filename="../../../ui/domain_text.py" line="292"/>
         <source>属人大、政协、纪检监察、法院、检察院等职责</source>
         <translation>For the congress, courts, procuratorate, discipline bodies</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="192"/>
+        <location filename="../../../ui/domain_text.py" line="293"/>
         <source>其他法律、法规规定不予受理</source>
         <translation>Not accepted by other laws or regulations</translation>
     </message>
@@ -772,27 +1262,27 @@
 <context>
     <name>HistoryModel</name>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="38"/>
+        <location filename="../../../ui/widgets/history.py" line="46"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="38"/>
+        <location filename="../../../ui/widgets/history.py" line="46"/>
         <source>环节</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="39"/>
+        <location filename="../../../ui/widgets/history.py" line="47"/>
         <source>处理人</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="39"/>
+        <location filename="../../../ui/widgets/history.py" line="47"/>
         <source>说明</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="40"/>
+        <location filename="../../../ui/widgets/history.py" line="48"/>
         <source>处理后状态</source>
         <translation>State after</translation>
     </message>
@@ -800,49 +1290,49 @@
 <context>
     <name>HistoryPanel</name>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="122"/>
-        <location filename="../../../ui/widgets/history.py" line="181"/>
+        <location filename="../../../ui/widgets/history.py" line="173"/>
+        <location filename="../../../ui/widgets/history.py" line="232"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="137"/>
+        <location filename="../../../ui/widgets/history.py" line="188"/>
         <source>流转记录不可用</source>
         <translation>Order history not available</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="145"/>
+        <location filename="../../../ui/widgets/history.py" line="196"/>
         <source>正在读取 %1 的流转记录…</source>
         <translation>Reading the history of %1…</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="150"/>
-        <location filename="../../../ui/widgets/history.py" line="168"/>
+        <location filename="../../../ui/widgets/history.py" line="201"/>
+        <location filename="../../../ui/widgets/history.py" line="219"/>
         <source>读取流转记录失败</source>
         <translation>The order history could not be read</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="182"/>
+        <location filename="../../../ui/widgets/history.py" line="233"/>
         <source>本席未找到工单 %1</source>
         <translation>Order %1 is not on this seat</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="189"/>
+        <location filename="../../../ui/widgets/history.py" line="240"/>
         <source>工作流转单 %1 · %2</source>
         <translation>Order history %1 · %2</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="191"/>
+        <location filename="../../../ui/widgets/history.py" line="242"/>
         <source>诉求人</source>
         <translation>caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/history.py" line="193"/>
+        <location filename="../../../ui/widgets/history.py" line="244"/>
         <source>匿名</source>
         <translation>anonymous</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/history.py" line="197"/>
+        <location filename="../../../ui/widgets/history.py" line="248"/>
         <source>共 %n 个环节</source>
         <translation>
             <numerusform>%n step</numerusform>
@@ -858,33 +1348,38 @@
         <translation>Search the knowledge base (type keywords)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="85"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="86"/>
+        <source>输入关键词即可搜索(离线);↑↓ 选择条目,Enter 插入答复</source>
+        <translation>Type to search (offline); ↑↓ to choose, Enter to insert the answer</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/knowledge.py" line="87"/>
         <source>插入答复</source>
         <translation>Insert answer</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="87"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="89"/>
         <source>把所选条目的答复内容填入工单的答复栏(Enter)</source>
         <translation>Put the selected entry&apos;s answer into the order&apos;s answer (Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="156"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="158"/>
         <source>知识库未就绪</source>
         <translation>Knowledge base not ready</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="158"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="160"/>
         <source>检索中…</source>
         <translation>Searching…</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="163"/>
-        <location filename="../../../ui/widgets/knowledge.py" line="184"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="165"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="186"/>
         <source>知识库检索失败</source>
         <translation>Knowledge search failed</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/knowledge.py" line="188"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="190"/>
         <source>找到 %n 条</source>
         <translation>
             <numerusform>%n hit</numerusform>
@@ -892,7 +1387,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/knowledge.py" line="190"/>
+        <location filename="../../../ui/widgets/knowledge.py" line="192"/>
         <source>未找到“%1”的相关条目</source>
         <translation>Nothing found for “%1”</translation>
     </message>
@@ -1060,17 +1555,17 @@
 <context>
     <name>Panels</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="178"/>
+        <location filename="../../../ui/domain_text.py" line="279"/>
         <source>知识库</source>
         <translation>Knowledge base</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="179"/>
+        <location filename="../../../ui/domain_text.py" line="280"/>
         <source>我的任务</source>
         <translation>My tasks</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="180"/>
+        <location filename="../../../ui/domain_text.py" line="281"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
@@ -1089,7 +1584,7 @@
     </message>
     <message>
         <location filename="../../../ui/widgets/status_bar.py" line="57"/>
-        <location filename="../../../ui/widgets/status_bar.py" line="100"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="103"/>
         <source>签入</source>
         <translation>Log in</translation>
     </message>
@@ -1109,47 +1604,47 @@
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="100"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="103"/>
         <source>签出</source>
         <translation>Log out</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="125"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="133"/>
         <source>话后处理 剩余 %1 秒</source>
         <translation>After-call work: %1 s left</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="137"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="146"/>
         <source>AMI 断开 · 通话控制不可用</source>
         <translation>AMI down · call control unavailable</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="139"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="148"/>
         <source>AMI 已连接</source>
         <translation>AMI connected</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="141"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="150"/>
         <source>中心</source>
         <translation>Center</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="143"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="152"/>
         <source> · 待上传 %1</source>
         <translation> · %1 waiting</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="145"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="154"/>
         <source>语音</source>
         <translation>Speech</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="149"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="158"/>
         <source>(韩语测试模型,非中文识别)</source>
         <translation> (Korean test model, not Chinese recognition)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/status_bar.py" line="153"/>
+        <location filename="../../../ui/widgets/status_bar.py" line="162"/>
         <source> · %1 路</source>
         <translation> · %1 streams</translation>
     </message>
@@ -1185,137 +1680,137 @@
 <context>
     <name>Shortcuts</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="147"/>
+        <location filename="../../../ui/domain_text.py" line="248"/>
         <source>通话</source>
         <translation>Call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="148"/>
+        <location filename="../../../ui/domain_text.py" line="249"/>
         <source>坐席</source>
         <translation>Seat</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="149"/>
+        <location filename="../../../ui/domain_text.py" line="250"/>
         <source>工单</source>
         <translation>Work order</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="150"/>
+        <location filename="../../../ui/domain_text.py" line="251"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="152"/>
+        <location filename="../../../ui/domain_text.py" line="253"/>
         <source>显示全部快捷键</source>
         <translation>Show all shortcuts</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="153"/>
+        <location filename="../../../ui/domain_text.py" line="254"/>
         <source>保持 / 恢复</source>
         <translation>Hold / resume</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="154"/>
+        <location filename="../../../ui/domain_text.py" line="255"/>
         <source>转接(盲转)</source>
         <translation>Transfer (blind)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="155"/>
+        <location filename="../../../ui/domain_text.py" line="256"/>
         <source>三方通话(选择承办单位)</source>
         <translation>Three-way call (pick the unit)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="156"/>
+        <location filename="../../../ui/domain_text.py" line="257"/>
         <source>退出三方</source>
         <translation>Leave conference</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="157"/>
+        <location filename="../../../ui/domain_text.py" line="258"/>
         <source>挂断</source>
         <translation>Hang up</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="158"/>
+        <location filename="../../../ui/domain_text.py" line="259"/>
         <source>回拨本单诉求人</source>
         <translation>Call this order&apos;s caller back</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="159"/>
+        <location filename="../../../ui/domain_text.py" line="260"/>
         <source>签入 / 签出</source>
         <translation>Log in / out</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="160"/>
+        <location filename="../../../ui/domain_text.py" line="261"/>
         <source>小休(按所选原因)</source>
         <translation>Pause (the chosen reason)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="161"/>
+        <location filename="../../../ui/domain_text.py" line="262"/>
         <source>就绪(结束小休或话后处理)</source>
         <translation>Ready (end the pause or after-call work)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="162"/>
+        <location filename="../../../ui/domain_text.py" line="263"/>
         <source>采纳当前字段的建议</source>
         <translation>Accept the focused field&apos;s suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="163"/>
+        <location filename="../../../ui/domain_text.py" line="264"/>
         <source>采纳全部建议(不覆盖已填写的字段)</source>
         <translation>Accept all suggestions (never over a filled field)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="164"/>
+        <location filename="../../../ui/domain_text.py" line="265"/>
         <source>保存工单(受理中)</source>
         <translation>Save the order (intake)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="165"/>
+        <location filename="../../../ui/domain_text.py" line="266"/>
         <source>派单(主办单位与协办单位)</source>
         <translation>Dispatch (lead unit and co-units)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="166"/>
+        <location filename="../../../ui/domain_text.py" line="267"/>
         <source>不予受理(须选择第十三条理由)</source>
         <translation>Not accept (a reason of Art. 13 is required)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="167"/>
+        <location filename="../../../ui/domain_text.py" line="268"/>
         <source>直接答复(知识库答案)</source>
         <translation>Reply directly (knowledge-base answer)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="168"/>
+        <location filename="../../../ui/domain_text.py" line="269"/>
         <source>承诺1个工作日内回复</source>
         <translation>Promise a reply within 1 working day</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="169"/>
+        <location filename="../../../ui/domain_text.py" line="270"/>
         <source>紧急标记</source>
         <translation>Urgent flag</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="170"/>
+        <location filename="../../../ui/domain_text.py" line="271"/>
         <source>诉求人要求保密(匿名)</source>
         <translation>Caller asks for confidentiality (anonymous)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="171"/>
+        <location filename="../../../ui/domain_text.py" line="272"/>
         <source>放弃草稿(通话结束后)</source>
         <translation>Discard the draft (after the call)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="172"/>
+        <location filename="../../../ui/domain_text.py" line="273"/>
         <source>转到工单第一栏</source>
         <translation>Go to the form&apos;s first field</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="173"/>
+        <location filename="../../../ui/domain_text.py" line="274"/>
         <source>转到知识库搜索</source>
         <translation>Go to the knowledge-base search</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="174"/>
+        <location filename="../../../ui/domain_text.py" line="275"/>
         <source>转到我的任务</source>
         <translation>Go to my tasks</translation>
     </message>
@@ -1323,89 +1818,112 @@
 <context>
     <name>TasksModel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="63"/>
+        <location filename="../../../ui/widgets/tasks.py" line="77"/>
         <source>承诺答复</source>
         <translation>Reply promised</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="64"/>
+        <location filename="../../../ui/widgets/tasks.py" line="78"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="65"/>
+        <location filename="../../../ui/widgets/tasks.py" line="79"/>
         <source>人工回访</source>
         <translation>Manual revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="66"/>
+        <location filename="../../../ui/widgets/tasks.py" line="80"/>
         <source>中心驳回</source>
         <translation>Rejected by the centre</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="68"/>
+        <location filename="../../../ui/widgets/tasks.py" line="81"/>
+        <source>中心预警</source>
+        <translation>Centre warning</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="83"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="68"/>
+        <location filename="../../../ui/widgets/tasks.py" line="83"/>
         <source>工单号</source>
         <translation>Order</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="69"/>
-        <location filename="../../../ui/widgets/tasks.py" line="76"/>
+        <location filename="../../../ui/widgets/tasks.py" line="84"/>
+        <location filename="../../../ui/widgets/tasks.py" line="91"/>
         <source>诉求人</source>
         <translation>Caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="69"/>
+        <location filename="../../../ui/widgets/tasks.py" line="84"/>
         <source>事项</source>
         <translation>Matter</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="70"/>
-        <location filename="../../../ui/widgets/tasks.py" line="77"/>
+        <location filename="../../../ui/widgets/tasks.py" line="85"/>
+        <location filename="../../../ui/widgets/tasks.py" line="92"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="70"/>
+        <location filename="../../../ui/widgets/tasks.py" line="85"/>
         <source>剩余</source>
         <translation>Left</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="71"/>
+        <location filename="../../../ui/widgets/tasks.py" line="86"/>
         <source>说明</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="72"/>
+        <location filename="../../../ui/widgets/tasks.py" line="87"/>
         <source>无期限</source>
         <translation>No deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="73"/>
+        <location filename="../../../ui/widgets/tasks.py" line="88"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="74"/>
+        <location filename="../../../ui/widgets/tasks.py" line="89"/>
         <source>今天到期</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="75"/>
+        <location filename="../../../ui/widgets/tasks.py" line="90"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="78"/>
+        <location filename="../../../ui/widgets/tasks.py" line="93"/>
         <source>回访评价:%1</source>
         <translation>Revisit rating: %1</translation>
     </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="94"/>
+        <source>预警</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="95"/>
+        <source>工单</source>
+        <translation>Orders</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="93"/>
+        <location filename="../../../ui/widgets/tasks.py" line="114"/>
+        <source> 等 %n 单</source>
+        <translation>
+            <numerusform> (%n order)</numerusform>
+            <numerusform> (%n orders)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../../ui/widgets/tasks.py" line="125"/>
         <source>超期 %n 个工作日</source>
         <translation>
             <numerusform>%n working day overdue</numerusform>
@@ -1413,7 +1931,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="96"/>
+        <location filename="../../../ui/widgets/tasks.py" line="128"/>
         <source>剩 %n 个工作日</source>
         <translation>
             <numerusform>%n working day left</numerusform>
@@ -1424,33 +1942,33 @@
 <context>
     <name>TasksPanel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="233"/>
+        <location filename="../../../ui/widgets/tasks.py" line="272"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="235"/>
+        <location filename="../../../ui/widgets/tasks.py" line="274"/>
         <source>回拨所选待办的诉求人(Ctrl+Enter)</source>
         <translation>Call the selected task&apos;s caller back (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="236"/>
+        <location filename="../../../ui/widgets/tasks.py" line="275"/>
         <source>流转记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="238"/>
+        <location filename="../../../ui/widgets/tasks.py" line="277"/>
         <source>查看所选工单的工作流转单(Enter)</source>
         <translation>Show the selected order&apos;s history (Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="310"/>
-        <location filename="../../../ui/widgets/tasks.py" line="330"/>
+        <location filename="../../../ui/widgets/tasks.py" line="351"/>
+        <location filename="../../../ui/widgets/tasks.py" line="373"/>
         <source>待办读取失败</source>
         <translation>Tasks could not be read</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="373"/>
+        <location filename="../../../ui/widgets/tasks.py" line="428"/>
         <source>共 %n 项待办</source>
         <translation>
             <numerusform>%n task</numerusform>
@@ -1458,7 +1976,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="375"/>
+        <location filename="../../../ui/widgets/tasks.py" line="430"/>
         <source>%n 项即将到期</source>
         <translation>
             <numerusform>%n due soon</numerusform>
@@ -1466,7 +1984,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="377"/>
+        <location filename="../../../ui/widgets/tasks.py" line="432"/>
         <source>%n 项已超期</source>
         <translation>
             <numerusform>%n overdue</numerusform>
@@ -1490,12 +2008,12 @@
 <context>
     <name>WarningsIndicator</name>
     <message>
-        <location filename="../../../ui/widgets/warnings.py" line="72"/>
+        <location filename="../../../ui/widgets/warnings.py" line="73"/>
         <source>中心的预警(第33条),点击查看</source>
         <translation>The centre&apos;s warnings (Art. 33); click to see them</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/warnings.py" line="86"/>
+        <location filename="../../../ui/widgets/warnings.py" line="87"/>
         <source>预警 %1</source>
         <translation>Warnings %1</translation>
     </message>
@@ -1503,17 +2021,17 @@
 <context>
     <name>WarningsList</name>
     <message>
-        <location filename="../../../ui/widgets/warnings.py" line="32"/>
+        <location filename="../../../ui/widgets/warnings.py" line="33"/>
         <source>中心预警(第33条)</source>
         <translation>Centre warnings (Art. 33)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/warnings.py" line="49"/>
+        <location filename="../../../ui/widgets/warnings.py" line="50"/>
         <source>工单 %1</source>
         <translation>Order %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/warnings.py" line="51"/>
+        <location filename="../../../ui/widgets/warnings.py" line="52"/>
         <source>期限 %1</source>
         <translation>due %1</translation>
     </message>
