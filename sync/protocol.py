@@ -40,8 +40,9 @@ that module refuses plain personal data in both directions). Commands travel as 
 
 A push may carry the order's pre-fill feedback (`feedback`, `core.prefill_feedback`'s form, checked like the command:
 bounded, anonymous callers' values sealed): the centre stores it with the step, or refuses the whole push
-(`bad_feedback`, `not_sealed`, `bad_seal`) and stores neither. Supervisors read it back with `feedback_read`, a page
-at a time in order id order (`next` is the `after` of the next page, null at the end).
+(`bad_feedback`, `not_sealed`, `bad_seal`) and stores neither. The centre keeps every step's feedback; supervisors
+read it back with `feedback_read`, per order the feedback of its latest step made within `since`…`until`, a page at
+a time in order id order (`next` is the `after` of the next page, null at the end).
 """
 
 from __future__ import annotations
@@ -312,8 +313,9 @@ MAX_FEEDBACK_PAGE = 500  # orders per feedback page; the server also keeps a pag
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRead:
-    """A supervisor asks for the pre-fill feedback of the orders after `after` (order id order) whose step with
-    feedback was made between `since` and `until` (the seat's time; either may be open)."""
+    """A supervisor asks for the pre-fill feedback of the orders after `after` (order id order) with a step with
+    feedback made between `since` and `until` (the seat's time; either may be open): per order, its latest such
+    step's."""
 
     request_id: str
     after: str | None = None

@@ -350,6 +350,14 @@ URGENT: Final = re.compile(
 )
 # a cut of power (or water) is urgent when someone's life hangs on a machine: both words, in one document
 URGENT_HELP_WEIGHT: Final = 3.0
+# A verdict resting on no more than one circumstantial word (问一下 1.0, 坏了 2.0, 臭 2.5: no category word, no act
+# of two words, no urgency), or on the act alone when no word of any category was said (a question → 咨询, a
+# witness → 举报), is a weak one: where the labelled calls most like the call prefer another category by at least
+# SECOND_OPINION_MARGIN (mean log-likelihood per character or pair, `similar_calls.ranked`), they decide
+# (`category.second_opinion`, `category.fallback`). Chosen on the calls the cues had not seen when they were scored
+# and on every set left out in turn (docs/speech.md "Third round").
+WEAK_CUE_MAX: Final = 2.5
+SECOND_OPINION_MARGIN: Final = 0.3
 # 昨晚刮风把电线吹下来了…还在冒火花: begun in the past, still a danger now
 STILL_AFTER: Final = re.compile(
     r"\S{0,20}?(还在|现在还|到现在|一直在|还没(有)?(修|来|处理|人管)|快(要)?(挨|碰|掉|倒|塌))"

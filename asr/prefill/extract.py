@@ -27,13 +27,13 @@ from agent_desktop.core.errors import AgentDesktopError
 from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
 from agent_desktop.core.work_order import Category, NotAcceptedReason, Urgency
 from asr.prefill import cues
-from asr.prefill.category import Source, classify, fallback, retrospective_intent
+from asr.prefill.category import Source, classify, fallback, retrospective_intent, second_opinion
 from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
 from asr.prefill.keywords import extract_keywords, words_of
 from asr.prefill.memo import Memo
 from asr.prefill.names import PERSONAL_NAME, find_name
 from asr.prefill.phone import DigitRun, digit_runs, find_phone
-from asr.prefill.similar_calls import default_similar_calls
+from asr.prefill.similar_calls import SimilarCalls, default_similar_calls
 from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
 
 FIELDS = (
@@ -126,20 +126,29 @@ def extract(
     directory: UnitDirectory | None = None,
     gazetteer: Gazetteer | None = None,
     memo: Memo | None = None,
+    similar: SimilarCalls | None = None,
 ) -> Prefill:
     """`prefill`, with the pieces of work a call's earlier extractions did kept in `memo` (see `memo.py`): the
-    same result as `prefill`, in less time when most of the transcript was read before."""
+    same result as `prefill`, in less time when most of the transcript was read before. `similar` replaces the
+    shipped similar-calls counts (bench/category_loso.py scores each labelled set with counts built without it)."""
     memo = memo if memo is not None else Memo()  # a fresh one still shares work inside this extraction
     transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "", memo)
-    return _Extraction(transcript, gazetteer or default_gazetteer(), directory, memo).run()
+    similar = similar if similar is not None else default_similar_calls()
+    return _Extraction(transcript, gazetteer or default_gazetteer(), directory, memo, similar).run()
 
 
 class _Extraction:
     def __init__(
-        self, transcript: Transcript, gazetteer: Gazetteer, directory: UnitDirectory | None, memo: Memo
+        self,
+        transcript: Transcript,
+        gazetteer: Gazetteer,
+        directory: UnitDirectory | None,
+        memo: Memo,
+        similar: SimilarCalls | None = None,
     ) -> None:
         self.t = transcript
         self.memo = memo
+        self.similar = similar  # the labelled calls' counts: the category's default and second opinion
         self.gazetteer = gazetteer
         self.directory = directory
         self.evidence: dict[str, str] = {}
@@ -183,7 +192,7 @@ class _Extraction:
             # `category.fallback`); complaints are the commonest kind of call, and a suggestion the seat corrects
             # beats an empty field
             sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
-            category, label = fallback(sources, self.asked, default_similar_calls())
+            category, label = fallback(sources, self.asked, self.similar)
             self.evidence["category"] = label
         is_anonymous = self.anonymity()
         is_repeat = self.repeat()
@@ -315,11 +324,17 @@ class _Extraction:
         sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
         first = [Source(self.first_matter(s.doc), notes=s.notes) for s in sources]
         verdict = classify(first, emergency=emergency, urgent=urgent)
+        judged = first
         if verdict.category is None and first != sources:  # the first matter says nothing of its kind
             verdict = classify(sources, emergency=emergency, urgent=urgent)
+            judged = sources
         self.asked = verdict.question
         if verdict.category is None:
             return None
+        overruled = second_opinion(verdict, judged, self.similar)
+        if overruled is not None:  # one incidental word against what the whole call is like
+            self.evidence["category"] = overruled[1]
+            return overruled[0]
         if verdict.doc is not None:
             self.note("category", verdict.doc, *verdict.span)
             said = verdict.doc.compact[verdict.span[0] : verdict.span[1]]
