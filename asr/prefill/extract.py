@@ -155,7 +155,8 @@ class _Extraction:
         self.evidence_address = ""
         self.evidence_emergency = ""
         self.service: str | None = None
-        self.no_matter = ""  # 第13条(四): what the seat calls the call (辱骂, 骚扰, 无实质诉求), for summary and keywords
+        # 第13条(四): what the seat calls such a call (辱骂, 骚扰, 无实质诉求), heading its summary and keywords
+        self.no_matter = ""
         self.evidence_urgent = ""
         self.evidence_judged = ""  # 表扬/批评/建议: the words that say so, right before whom or what they judge
         self.evidence_category = ""  # 咨询/查询: the few words of the question that decided the category
@@ -251,7 +252,9 @@ class _Extraction:
 
     # --- where ----------------------------------------------------------------------------------------------
     def place(self) -> tuple[str | None, str | None]:
-        mentions = [(d, m) for d, m in self.places if not _denied_place(d.compact, m)]
+        mentions = [
+            (d, m) for d, m in self.places if not _denied_place(d.compact, m) and not _aside_place(d.compact, m)
+        ]
         in_notes = [(d, m) for d, m in mentions if d is self.t.notes and m.place.district]
         pool = in_notes or [(d, m) for d, m in mentions if m.place.district]
         if not pool:
@@ -877,6 +880,18 @@ def _denied_place(text: str, mention: Mention) -> bool:
     """不是岳麓区的 / 不在芙蓉区: the caller says where the matter is not."""
     before = text[max(0, mention.start - 2) : mention.start]
     return before.endswith(("不是", "不在"))
+
+
+# 我在梅溪湖上班 / 打车回星沙: where the caller works or goes home, told on the way to a matter that is elsewhere
+_ASIDE_BEFORE = re.compile(r"(我|我们|我是|我平时|我每天)在$|(打车|坐车|开车|骑车|走路)?回$")
+_ASIDE_AFTER = re.compile(r"(上班|工作|打工|读书|上学|念书)")
+
+
+def _aside_place(text: str, mention: Mention) -> bool:
+    before = text[max(0, mention.start - 5) : mention.start]
+    if not _ASIDE_BEFORE.search(before):
+        return False
+    return before.endswith("回") or bool(_ASIDE_AFTER.match(text, mention.end))
 
 
 # 我有两个事 … 第二个 / 还有一个事 / 顺便问一下: several matters in one call. The first decides the category (the
