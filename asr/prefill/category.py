@@ -224,7 +224,17 @@ def _explicit_words(
                     weight = 1.0
                 if notes or cues.NOTES_LABEL_BEFORE.search(before):
                     weight = cues.EXPLICIT_WEIGHT
-                add(category, weight * boost, doc, *match.span())
+                said = category
+                if word in cues.OPINION_WORDS and _criticism_without_proposal(text):
+                    said = Category.CRITICISM
+                add(said, weight * boost, doc, *match.span())
+
+
+def _criticism_without_proposal(text: str) -> bool:
+    """提意见 about a public servant's (or the hotline's) conduct, with no improvement proposed: a criticism."""
+    if _live(cues.GOVERNMENT_TARGET, text) is None or _live(cues.CONDUCT, text) is None:
+        return False
+    return not any(pattern.search(text) for pattern, _w in cues.CATEGORY_CUES[Category.SUGGESTION])
 
 
 def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:

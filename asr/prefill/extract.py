@@ -154,6 +154,9 @@ class _Extraction:
         self.evidence: dict[str, str] = {}
         self.evidence_address = ""
         self.evidence_emergency = ""
+        self.service: str | None = None
+        # 第13条(四): what the seat calls such a call (辱骂, 骚扰, 无实质诉求), heading its summary and keywords
+        self.no_matter = ""
         self.evidence_urgent = ""
         self.evidence_judged = ""  # 表扬/批评/建议: the words that say so, right before whom or what they judge
         self.evidence_category = ""  # 咨询/查询: the few words of the question that decided the category
@@ -180,7 +183,7 @@ class _Extraction:
         phone = self.phone()
         district, street = self.place()
         address = self.address()
-        service = self.emergency()
+        service = self.service = self.emergency()
         urgent = service is None and self.urgent()
         category = self.category(emergency=service is not None, urgent=urgent)
         reason = self.reason(service, district, street)
@@ -249,7 +252,9 @@ class _Extraction:
 
     # --- where ----------------------------------------------------------------------------------------------
     def place(self) -> tuple[str | None, str | None]:
-        mentions = [(d, m) for d, m in self.places if not _denied_place(d.compact, m)]
+        mentions = [
+            (d, m) for d, m in self.places if not _denied_place(d.compact, m) and not _aside_place(d.compact, m)
+        ]
         in_notes = [(d, m) for d, m in mentions if d is self.t.notes and m.place.district]
         pool = in_notes or [(d, m) for d, m in mentions if m.place.district]
         if not pool:
@@ -383,6 +388,10 @@ class _Extraction:
             substantive = self.topics() or any(m.place.district for d, m in self.places if d is doc)
             hit = abuse.span() if abuse else (chat if chat is not None and not substantive else None)
             if hit is not None:
+                said = doc.compact[hit[0] : hit[1]]
+                self.no_matter = (
+                    "骚扰" if cues.HARASSMENT.search(said) else "辱骂" if abuse else "无实质诉求"
+                )
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST
         return None
@@ -467,6 +476,8 @@ class _Extraction:
         if place in core:
             place = ""
         summary = f"{place}：{core}" if place and core else (place or core)
+        if self.no_matter and self.no_matter not in summary:
+            summary = f"{self.no_matter}：{summary}" if summary else self.no_matter
         summary = _cut_at_word(summary, SUMMARY_MAX_CHARS)
         if summary:
             self.evidence["summary"] = core
@@ -533,7 +544,7 @@ class _Extraction:
         if self.evidence_urgent and len(self.evidence_urgent) <= 6:
             emergency.append(self.evidence_urgent)
         merged: list[str] = []
-        for word in (*emergency, *topics, *matched, *words):
+        for word in (self.no_matter, *emergency, *topics, *matched, *words):
             if word and word.casefold() not in {m.casefold() for m in merged}:  # KTV and ktv are one word
                 merged.append(word)
         if merged:
@@ -551,8 +562,9 @@ class _Extraction:
         """The unit directory's words found in the call (网约车, 绕路) by the suggested units: the hotline's own
         vocabulary for the matter."""
         words: list[str] = []
+        routed = cues.EMERGENCY_ROUTING_WORDS.get(self.service or "", ())  # ours, not the caller's
         for suggestion in self.suggestions:
-            words += [w for w in suggestion.matched_keywords if w not in words]
+            words += [w for w in suggestion.matched_keywords if w not in words and w not in routed]
         return sorted(words, key=len, reverse=True)[:4]
 
     def units(
@@ -567,7 +579,9 @@ class _Extraction:
             topics = _topics_in(docs)[0]
         else:
             docs = self.docs
-        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in docs), *topics])
+        # an emergency is transferred (第13条(二)); the unit of its kind, where the directory has one, comes first
+        routing_words = cues.EMERGENCY_ROUTING_WORDS.get(self.service or "", ())
+        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in docs), *topics, *routing_words])
         if district is not None and district not in self.directory.districts:
             district = None
         try:
@@ -866,6 +880,18 @@ def _denied_place(text: str, mention: Mention) -> bool:
     """不是岳麓区的 / 不在芙蓉区: the caller says where the matter is not."""
     before = text[max(0, mention.start - 2) : mention.start]
     return before.endswith(("不是", "不在"))
+
+
+# 我在梅溪湖上班 / 打车回星沙: where the caller works or goes home, told on the way to a matter that is elsewhere
+_ASIDE_BEFORE = re.compile(r"(我|我们|我是|我平时|我每天)在$|(打车|坐车|开车|骑车|走路)?回$")
+_ASIDE_AFTER = re.compile(r"(上班|工作|打工|读书|上学|念书)")
+
+
+def _aside_place(text: str, mention: Mention) -> bool:
+    before = text[max(0, mention.start - 5) : mention.start]
+    if not _ASIDE_BEFORE.search(before):
+        return False
+    return before.endswith("回") or bool(_ASIDE_AFTER.match(text, mention.end))
 
 
 # 我有两个事 … 第二个 / 还有一个事 / 顺便问一下: several matters in one call. The first decides the category (the
