@@ -25,6 +25,7 @@ from agent_desktop.desk import Call, DeskState, DraftField, FieldEntry, OrderAct
 from agent_desktop.desk import events as ev
 from ui.domain_text import article_text, labelled, reason_label
 from ui.qt import QCoreApplication, QEvent, QObject, Qt, QtWidgets, Signal
+from ui.refusals import refusal_sentence
 from ui.widgets.shortcuts import Command, key_of
 
 FORM_FIELDS = (
@@ -450,7 +451,7 @@ class OrderForm(QtWidgets.QFrame):
                 if note.rejection is not None:
                     r = note.rejection
                     level = "rejected"
-                    text += self.tr(" · 中心退回:%1").replace("%1", r.text or r.code)
+                    text += self.tr(" · 中心退回:%1").replace("%1", refusal_sentence(r.code, r.details, r.text))
                     if r.article:
                         text += self.basis_of(r.article)
                 elif note.acked:
