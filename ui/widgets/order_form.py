@@ -61,7 +61,7 @@ class FieldRow(QObject):
             self.editor.setTabChangesFocus(True)
             # at least four lines; on a tall screen the matter and the answer take the room the form leaves
             self.editor.setMinimumHeight(92)
-            self.editor.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+            self.editor.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
             self.editor.textChanged.connect(self._plain_changed)
         else:
             self.editor = QtWidgets.QLineEdit(parent)
@@ -162,13 +162,13 @@ class OrderForm(QtWidgets.QFrame):
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(head)
         layout.addWidget(self.order_label)
-        # the room below the fields goes to the matter (诉求内容) and the answer, 3 : 2, not to an empty band
+        # the room below the fields goes to the matter (诉求内容) first, then the answer, not to an empty band
         layout.addLayout(grid, 3)
         layout.addWidget(self.refusal)
         layout.addLayout(actions)
         layout.addLayout(not_accept)
         layout.addWidget(self.basis)
-        layout.addLayout(reply, 2)
+        layout.addLayout(reply, 1)
         self._state: DeskState | None = None
         self._call: Call | None = None
         self._allowed: frozenset[OrderAction] = frozenset()
@@ -241,7 +241,7 @@ class OrderForm(QtWidgets.QFrame):
         self.answer.setTabChangesFocus(True)
         self.answer.setPlaceholderText(self.tr("直接答复的内容(可从知识库插入)"))
         self.answer.setMinimumHeight(64)
-        self.answer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.answer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
         self.answer.textChanged.connect(self._refresh_enabled)
         self.reply_button = self._action_button(self.tr("直接答复"), Command.REPLY_DIRECTLY, self.request_reply)
         self._kb_entry_id: str | None = None
