@@ -58,8 +58,8 @@ import concurrent.futures
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -111,7 +111,9 @@ class NoticeKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Notice:
     """Something the agent must see: a refusal with its rule, or an outcome. `text` never holds a caller's number
-    or name (the errors' messages name ids and states only)."""
+    or name (the errors' messages name ids and states only). `code` and `details` (the error's: action, state,
+    field, deadline, ...) are what the window words the refusal from, in its language; `text` is the core's English
+    message, for the log and for a code the window does not know."""
 
     kind: NoticeKind
     code: str
@@ -119,6 +121,7 @@ class Notice:
     article: str | None = None
     call_id: str | None = None
     order_id: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +318,7 @@ class SeatDesk:
         try:
             new, intents = feed(self._state, event, self._clock())
         except AgentDesktopError as exc:
-            self._notice(_refusal(exc, event))
+            self._notice(refusal_notice(exc, event))
             return
         except Exception as exc:
             log.exception("the desk could not take %r", event)
@@ -389,8 +392,8 @@ class SeatDesk:
             }
             await verbs[intent.action]()
         except AgentDesktopError as exc:
-            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, getattr(exc, "article", None),
-                                call_id=intent.call_id))
+            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, _article(exc),
+                                call_id=intent.call_id, details=exc.details))
 
     async def _seat_action(self, intent: DoSeatAction) -> None:
         telephony = self._app.telephony
@@ -408,8 +411,8 @@ class SeatDesk:
             elif intent.action is SeatAction.CALLBACK:
                 await self._callback(intent.order_id or "")
         except AgentDesktopError as exc:
-            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, getattr(exc, "article", None),
-                                order_id=intent.order_id))
+            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, _article(exc),
+                                order_id=intent.order_id, details=exc.details))
 
     async def _callback(self, order_id: str) -> None:
         assert self._app.telephony is not None
@@ -471,9 +474,11 @@ class SeatDesk:
             failed.add(intent.order_id)
             code = getattr(exc, "code", type(exc).__name__)
             text = getattr(exc, "message", str(exc))
-            article = getattr(exc, "article", None)
-            self._notice(Notice(NoticeKind.ORDER_NOT_SAVED, code, text, article, order_id=intent.order_id))
-            self._feed(ev.OrderRejected(intent.order_id, code, text, article))
+            article = _article(exc)
+            details = dict(getattr(exc, "details", None) or {})
+            self._notice(Notice(NoticeKind.ORDER_NOT_SAVED, code, text, article, order_id=intent.order_id,
+                                details=details))
+            self._feed(ev.OrderRejected(intent.order_id, code, text, article, details))
 
         self._on_loop(future, written)
 
@@ -587,10 +592,18 @@ def _log_failure(what: str) -> Callable[[concurrent.futures.Future[Any]], None]:
     return done
 
 
-def _refusal(exc: AgentDesktopError, event: object) -> Notice:
-    return Notice(NoticeKind.REFUSED, exc.code, exc.message, getattr(exc, "article", None),
-                  call_id=getattr(event, "call_id", None), order_id=exc.details.get("order_id") if isinstance(
-                      getattr(exc, "details", None), dict) else None)
+def _article(exc: BaseException) -> str | None:
+    """The rule a refusal rests on: a `TransitionRefused`'s article, or the one an `InvalidCommand` names in its
+    details (the category before a dispatch, 第12条)."""
+    details = getattr(exc, "details", None)
+    return getattr(exc, "article", None) or (details.get("article") if isinstance(details, dict) else None) or None
+
+
+def refusal_notice(exc: AgentDesktopError, event: object) -> Notice:
+    """The desk refused the agent's `event`: the error's code, details and rule, for the window to word."""
+    return Notice(NoticeKind.REFUSED, exc.code, exc.message, _article(exc),
+                  call_id=getattr(event, "call_id", None), order_id=exc.details.get("order_id"),
+                  details=exc.details)
 
 
 # --- the facades' values → desk events (pure mappings, tested without sockets) ---------------------------------

@@ -125,6 +125,20 @@ DOMAIN_TEXTS = (
     QT_TRANSLATE_NOOP("Domain", "办理期限"),
     QT_TRANSLATE_NOOP("Domain", "回访期限"),
     QT_TRANSLATE_NOOP("Domain", "满意度"),
+    # the steps, states and fields a refusal names (ui/refusals.py)
+    QT_TRANSLATE_NOOP("Domain", "保存"),
+    QT_TRANSLATE_NOOP("Domain", "放弃"),
+    QT_TRANSLATE_NOOP("Domain", "直接答复"),
+    QT_TRANSLATE_NOOP("Domain", "签入"),
+    QT_TRANSLATE_NOOP("Domain", "签出"),
+    QT_TRANSLATE_NOOP("Domain", "恢复"),
+    QT_TRANSLATE_NOOP("Domain", "挂断"),
+    QT_TRANSLATE_NOOP("Domain", "转接"),
+    QT_TRANSLATE_NOOP("Domain", "退出三方"),
+    QT_TRANSLATE_NOOP("Domain", "草稿"),
+    QT_TRANSLATE_NOOP("Domain", "协办单位"),
+    QT_TRANSLATE_NOOP("Domain", "原因"),
+    QT_TRANSLATE_NOOP("Domain", "号码"),
     # pause reasons
     QT_TRANSLATE_NOOP("Domain", "休息"),
     QT_TRANSLATE_NOOP("Domain", "用餐"),
@@ -293,7 +307,7 @@ REASON_LABELS = {
     NotAcceptedReason.OTHER_BY_LAW: QT_TRANSLATE_NOOP("Domain", "其他法律、法规规定不予受理"),
 }
 
-_ARTICLE = re.compile(r"第(\d+)条")
+_ARTICLE = re.compile(r"第(\d+(?:[–-]\d+)?)条")  # 第16条, and a range: 第13–14条
 _CHINESE_ITEM = re.compile(r"[((]([一二三四五六七八九十]+)[))]")
 _NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 

@@ -17,6 +17,7 @@ from agent_desktop.desk import CallAction, DeskState, SeatAction
 from agent_desktop.desk import events as ev
 from ui.panels import PANELS, build_panel
 from ui.qt import QCoreApplication, Qt, QtGui, QTimer, QtWidgets
+from ui.refusals import refusal_sentence
 from ui.values import DirectoryEntry, ServicesView
 from ui.widgets.call_bar import CallBar
 from ui.widgets.caller_pop import CallerPopView
@@ -265,8 +266,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """A refusal or a result the agent must see (the desk's `Notice`): on the form, with its rule and article."""
         text = getattr(notice, "text", "") or str(notice)
         article = getattr(notice, "article", None)
-        self.form.show_refusal(text, article)
-        self.status.showMessage(text, 8000)
+        # worded from its code and details in the window's language; the core's English text only for an unknown code
+        shown = refusal_sentence(getattr(notice, "code", ""), getattr(notice, "details", None), text)
+        self.form.show_refusal(shown, article)
+        self.status.showMessage(shown + (self.form.basis_of(article) if article else ""), 8000)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """The first time: pop and transcript a quarter, the form under half, the side panels the rest. On a

@@ -13,9 +13,10 @@ are left out of `repr`, so a logged event never shows them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from agent_desktop.core.caller_flags import CallerRecord
 from agent_desktop.core.work_order import NotAcceptedReason, OrderState, ReplyMeans, WorkOrder
@@ -207,6 +208,7 @@ class OrderRejected(DeskEvent):
     code: str = ""
     text: str = ""
     article: str | None = None  # the rule the center applied, e.g. 第13条
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the error's, when the seat refused
 
 
 @dataclass(frozen=True, slots=True)

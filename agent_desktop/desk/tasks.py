@@ -129,6 +129,7 @@ class Task:
     caller_shown: str = ""  # the caller's number as a screen may show it (masked for an anonymous caller)
     detail: str = ""  # the rejection's text, or why the revisit is due
     article: str | None = None
+    code: str = ""  # a rejection's error code: the screen words it in its language (`detail` is the centre's)
     can_call_back: bool = False
     is_emergency: bool = False
     order_state: OrderState | None = None
@@ -209,7 +210,8 @@ def my_tasks(
         else:
             due = current_deadline(order) if order is not None else None
         tasks.append(_task(TaskKind.REJECTED, order, due, now, ctx, settings=settings, order_id=rejection.order_id,
-                           detail=rejection.text or rejection.code, article=rejection.article))
+                           detail=rejection.text or rejection.code, article=rejection.article,
+                           code=rejection.code))
     return tuple(sorted(tasks, key=_sort_key))
 
 
@@ -296,7 +298,7 @@ def _latest_rejections(rejections: Iterable[CentreRejection]) -> list[CentreReje
 
 def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, now: datetime, ctx: RuleContext,
           *, settings: TaskSettings, order_id: str | None = None, detail: str = "",
-          article: str | None = None, visit_failed: bool = False) -> Task:
+          article: str | None = None, visit_failed: bool = False, code: str = "") -> Task:
     if deadline is not None:
         require_aware(deadline, f"deadline of order {order_id or (order.order_id if order else '')}")
     left = None if deadline is None else working_days_left(deadline, now, ctx)
@@ -318,6 +320,7 @@ def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, no
         matter=_matter(order),
         rating=order.rating if order is not None and kind is TaskKind.MANUAL_REVISIT else None,
         visit_failed=visit_failed,
+        code=code,
     )
 
 

@@ -25,6 +25,7 @@ from agent_desktop.desk import Call, DeskState, DraftField, FieldEntry, OrderAct
 from agent_desktop.desk import events as ev
 from ui.domain_text import article_text, labelled, reason_label
 from ui.qt import QCoreApplication, QEvent, QObject, Qt, QtWidgets, Signal
+from ui.refusals import refusal_sentence
 from ui.widgets.shortcuts import Command, key_of
 
 FORM_FIELDS = (
@@ -58,7 +59,9 @@ class FieldRow(QObject):
         if field is DraftField.DESCRIPTION:
             self.editor: QtWidgets.QWidget = QtWidgets.QPlainTextEdit(parent)
             self.editor.setTabChangesFocus(True)
-            self.editor.setFixedHeight(92)
+            # at least four lines; on a tall screen the matter and the answer take the room the form leaves
+            self.editor.setMinimumHeight(92)
+            self.editor.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
             self.editor.textChanged.connect(self._plain_changed)
         else:
             self.editor = QtWidgets.QLineEdit(parent)
@@ -159,13 +162,13 @@ class OrderForm(QtWidgets.QFrame):
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(head)
         layout.addWidget(self.order_label)
-        layout.addLayout(grid)
+        # the room below the fields goes to the matter (诉求内容) first, then the answer, not to an empty band
+        layout.addLayout(grid, 3)
         layout.addWidget(self.refusal)
         layout.addLayout(actions)
         layout.addLayout(not_accept)
         layout.addWidget(self.basis)
-        layout.addLayout(reply)
-        layout.addStretch(1)
+        layout.addLayout(reply, 1)
         self._state: DeskState | None = None
         self._call: Call | None = None
         self._allowed: frozenset[OrderAction] = frozenset()
@@ -191,6 +194,8 @@ class OrderForm(QtWidgets.QFrame):
             grid.addWidget(row.label, line, 0, Qt.AlignmentFlag.AlignRight | vertical)
             grid.addWidget(row.editor, line, 1)
             grid.addWidget(row.suggestion, line, 2, Qt.AlignmentFlag.AlignTop)
+            if field is DraftField.DESCRIPTION:
+                grid.setRowStretch(line, 1)
             self.rows[field] = row
         line = len(FORM_FIELDS)
         self.co_units = QtWidgets.QLineEdit(self)
@@ -235,7 +240,8 @@ class OrderForm(QtWidgets.QFrame):
         self.answer.setObjectName("answer")
         self.answer.setTabChangesFocus(True)
         self.answer.setPlaceholderText(self.tr("直接答复的内容(可从知识库插入)"))
-        self.answer.setFixedHeight(64)
+        self.answer.setMinimumHeight(64)
+        self.answer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
         self.answer.textChanged.connect(self._refresh_enabled)
         self.reply_button = self._action_button(self.tr("直接答复"), Command.REPLY_DIRECTLY, self.request_reply)
         self._kb_entry_id: str | None = None
@@ -450,7 +456,7 @@ class OrderForm(QtWidgets.QFrame):
                 if note.rejection is not None:
                     r = note.rejection
                     level = "rejected"
-                    text += self.tr(" · 中心退回:%1").replace("%1", r.text or r.code)
+                    text += self.tr(" · 中心退回:%1").replace("%1", refusal_sentence(r.code, r.details, r.text))
                     if r.article:
                         text += self.basis_of(r.article)
                 elif note.acked:

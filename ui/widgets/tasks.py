@@ -43,6 +43,7 @@ from agent_desktop.desk.tasks import (
 )
 from ui.domain_text import article_text, bracketed, domain, listed, marked
 from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from ui.refusals import refusal_sentence
 from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
 
@@ -106,28 +107,6 @@ def task_kind_text(task: Task) -> str:
     return kind_text(task.kind)
 
 
-def orders_text(task: Task) -> str:
-    """The order number; a warning about several orders names the first and how many more."""
-    count = len(task.order_ids)
-    if count <= 1:
-        return task.order_id
-    return task.order_id + QCoreApplication.translate("TasksModel", " 等 %n 单", None, count)
-
-
-def left_text(task: Task) -> str:
-    """The time left as the agent reads it, in working days."""
-    if task.deadline is None or task.working_days_left is None:
-        return _tr(NO_DEADLINE)
-    left = task.working_days_left
-    if task.level is WarningLevel.OVERDUE:
-        if left >= 0:
-            return _tr(OVERDUE)
-        return QCoreApplication.translate("TasksModel", "超期 %n 个工作日", None, -left)
-    if left == 0:
-        return _tr(DUE_TODAY)
-    return QCoreApplication.translate("TasksModel", "剩 %n 个工作日", None, left)
-
-
 def summary_text(task: Task) -> str:
     """The category (in the window's language) and the matter (the caller's words: data)."""
     if task.category is None:
@@ -145,6 +124,8 @@ def detail_text(task: Task) -> str:
         text = domain("自动回访未接通")
     elif task.rating is not None:
         text = _tr(RATED).replace("%1", domain(task.rating.zh))
+    elif task.code:
+        text = refusal_sentence(task.code, None, task.detail)
     else:
         text = task.detail
     return text + (bracketed(article_text(task.article)) if task.article else "")
@@ -192,11 +173,33 @@ class TasksModel(RowsModel):
             return task
         return None
 
+    # counts go through `self.tr(text, "", n)`: the one form pyside6-lupdate keeps as plural (numerus) entries; a
+    # QCoreApplication.translate(context, text, None, n) call loses its plural forms on the next lupdate
+    def orders_text(self, task: Task) -> str:
+        """The order number; a warning about several orders names the first and how many more."""
+        count = len(task.order_ids)
+        if count <= 1:
+            return task.order_id
+        return task.order_id + self.tr(" 等 %n 单", "", count)
+
+    def left_text(self, task: Task) -> str:
+        """The time left as the agent reads it, in working days."""
+        if task.deadline is None or task.working_days_left is None:
+            return _tr(NO_DEADLINE)
+        left = task.working_days_left
+        if task.level is WarningLevel.OVERDUE:
+            if left >= 0:
+                return _tr(OVERDUE)
+            return self.tr("超期 %n 个工作日", "", -left)
+        if left == 0:
+            return _tr(DUE_TODAY)
+        return self.tr("剩 %n 个工作日", "", left)
+
     def _display(self, task: Task, column: str | None) -> str | None:
         if column == "kind":
             return (marked(_tr(URGENT)) if task.is_emergency else "") + task_kind_text(task)
         if column == "order":
-            return orders_text(task)
+            return self.orders_text(task)
         if column == "caller":
             return task.caller_shown
         if column == "summary":
@@ -204,7 +207,7 @@ class TasksModel(RowsModel):
         if column == "deadline":
             return self._time(task.deadline)
         if column == "left":
-            return left_text(task)
+            return self.left_text(task)
         if column == "detail":
             return detail_text(task)
         return None
@@ -223,7 +226,7 @@ class TasksModel(RowsModel):
             parts.append(summary_text(task))
         if task.deadline is not None:
             parts.append(_tr(DEADLINE) + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
-        parts.append(left_text(task))
+        parts.append(self.left_text(task))
         detail = detail_text(task)
         if detail:
             parts.append(detail)

@@ -652,591 +652,656 @@
     </message>
     <message>
         <location filename="../../../ui/domain_text.py" line="129"/>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="130"/>
+        <source>放弃</source>
+        <translation>Discard</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="131"/>
+        <source>直接答复</source>
+        <translation>Reply directly</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="132"/>
+        <source>签入</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="133"/>
+        <source>签出</source>
+        <translation>Log out</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="134"/>
+        <source>恢复</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="135"/>
+        <source>挂断</source>
+        <translation>Hang up</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="136"/>
+        <source>转接</source>
+        <translation>Transfer</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="137"/>
+        <source>退出三方</source>
+        <translation>Leave the three-way call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="138"/>
+        <source>草稿</source>
+        <translation>Draft</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="139"/>
+        <source>协办单位</source>
+        <translation>Co-units</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="140"/>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="141"/>
+        <source>号码</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="143"/>
         <source>休息</source>
         <translation>Break</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="130"/>
+        <location filename="../../../ui/domain_text.py" line="144"/>
         <source>用餐</source>
         <translation>Meal</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="131"/>
+        <location filename="../../../ui/domain_text.py" line="145"/>
         <source>会议</source>
         <translation>Meeting</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="132"/>
+        <location filename="../../../ui/domain_text.py" line="146"/>
         <source>培训</source>
         <translation>Training</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="133"/>
+        <location filename="../../../ui/domain_text.py" line="147"/>
         <source>质检辅导</source>
         <translation>QA coaching</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="134"/>
+        <location filename="../../../ui/domain_text.py" line="148"/>
         <source>系统故障</source>
         <translation>System fault</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="136"/>
+        <location filename="../../../ui/domain_text.py" line="150"/>
         <source>签收即将到期</source>
         <translation>Signing due soon</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="137"/>
+        <location filename="../../../ui/domain_text.py" line="151"/>
         <source>超时未签收</source>
         <translation>Not signed in time</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="138"/>
+        <location filename="../../../ui/domain_text.py" line="152"/>
         <source>办理即将到期</source>
         <translation>Handling due soon</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="139"/>
+        <location filename="../../../ui/domain_text.py" line="153"/>
         <source>超期未办结</source>
         <translation>Overdue, not completed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="140"/>
+        <location filename="../../../ui/domain_text.py" line="154"/>
         <source>答复任务即将到期</source>
         <translation>Reply due soon</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="141"/>
+        <location filename="../../../ui/domain_text.py" line="155"/>
         <source>答复任务超时</source>
         <translation>Reply overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="142"/>
+        <location filename="../../../ui/domain_text.py" line="156"/>
         <source>人工回访即将到期</source>
         <translation>Manual revisit due soon</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="143"/>
+        <location filename="../../../ui/domain_text.py" line="157"/>
         <source>人工回访超时</source>
         <translation>Manual revisit overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="144"/>
+        <location filename="../../../ui/domain_text.py" line="158"/>
         <source>紧急响应即将到期</source>
         <translation>Emergency response due soon</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="145"/>
+        <location filename="../../../ui/domain_text.py" line="159"/>
         <source>紧急响应超时</source>
         <translation>Emergency response overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="146"/>
+        <location filename="../../../ui/domain_text.py" line="160"/>
         <source>重复来电</source>
         <translation>Repeat caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="147"/>
+        <location filename="../../../ui/domain_text.py" line="161"/>
         <source>热点问题</source>
         <translation>Hot spot</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="148"/>
+        <location filename="../../../ui/domain_text.py" line="162"/>
         <source>退回率异常</source>
         <translation>Unusual return rate</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="149"/>
+        <location filename="../../../ui/domain_text.py" line="163"/>
         <source>提示</source>
         <translation>Notice</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="150"/>
+        <location filename="../../../ui/domain_text.py" line="164"/>
         <source>预警</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="151"/>
+        <location filename="../../../ui/domain_text.py" line="165"/>
         <source>严重</source>
         <translation>Critical</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="153"/>
+        <location filename="../../../ui/domain_text.py" line="167"/>
         <source>一般</source>
         <translation>Normal</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="154"/>
+        <location filename="../../../ui/domain_text.py" line="168"/>
         <source>电话回复</source>
         <translation>Phone call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="155"/>
+        <location filename="../../../ui/domain_text.py" line="169"/>
         <source>短信</source>
         <translation>SMS</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="156"/>
+        <location filename="../../../ui/domain_text.py" line="170"/>
         <source>回拨</source>
         <translation>Callback</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="157"/>
+        <location filename="../../../ui/domain_text.py" line="171"/>
         <source>回访外呼</source>
         <translation>Survey call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="158"/>
+        <location filename="../../../ui/domain_text.py" line="172"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="159"/>
+        <location filename="../../../ui/domain_text.py" line="173"/>
         <source>网站</source>
         <translation>Website</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="160"/>
+        <location filename="../../../ui/domain_text.py" line="174"/>
         <source>移动端</source>
         <translation>Mobile app</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="161"/>
+        <location filename="../../../ui/domain_text.py" line="175"/>
         <source>其他</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="162"/>
+        <location filename="../../../ui/domain_text.py" line="176"/>
         <source>自动语音回访</source>
         <translation>Automated call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="163"/>
+        <location filename="../../../ui/domain_text.py" line="177"/>
         <source>短信回访</source>
         <translation>SMS survey</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="164"/>
+        <location filename="../../../ui/domain_text.py" line="178"/>
         <source>人工回访</source>
         <translation>Manual revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="165"/>
+        <location filename="../../../ui/domain_text.py" line="179"/>
         <source>已解决</source>
         <translation>Solved</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="166"/>
+        <location filename="../../../ui/domain_text.py" line="180"/>
         <source>已解释说明</source>
         <translation>Explained</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="167"/>
+        <location filename="../../../ui/domain_text.py" line="181"/>
         <source>正在办理</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="168"/>
+        <location filename="../../../ui/domain_text.py" line="182"/>
         <source>待审核</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="169"/>
+        <location filename="../../../ui/domain_text.py" line="183"/>
         <source>已同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="170"/>
+        <location filename="../../../ui/domain_text.py" line="184"/>
         <source>已驳回</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="171"/>
+        <location filename="../../../ui/domain_text.py" line="185"/>
         <source>已撤回</source>
         <translation>Withdrawn</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="172"/>
+        <location filename="../../../ui/domain_text.py" line="186"/>
         <source>电话催办</source>
         <translation>Phone chase</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="173"/>
+        <location filename="../../../ui/domain_text.py" line="187"/>
         <source>暗访督办</source>
         <translation>Unannounced visit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="174"/>
+        <location filename="../../../ui/domain_text.py" line="188"/>
         <source>督办函</source>
         <translation>Letter</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="175"/>
+        <location filename="../../../ui/domain_text.py" line="189"/>
         <source>会议督办</source>
         <translation>Meeting</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="176"/>
+        <location filename="../../../ui/domain_text.py" line="190"/>
         <source>热点难点问题</source>
         <translation>Hot or difficult matter</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="177"/>
+        <location filename="../../../ui/domain_text.py" line="191"/>
         <source>重办后仍不满意</source>
         <translation>Unsatisfied after redo</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="178"/>
+        <location filename="../../../ui/domain_text.py" line="192"/>
         <source>政府交办</source>
         <translation>Assigned by the government</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="179"/>
+        <location filename="../../../ui/domain_text.py" line="193"/>
         <source>媒体曝光</source>
         <translation>Media exposure</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="180"/>
+        <location filename="../../../ui/domain_text.py" line="194"/>
         <source>社会影响严重</source>
         <translation>Severe social impact</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="181"/>
+        <location filename="../../../ui/domain_text.py" line="195"/>
         <source>法规规定的其他情形</source>
         <translation>Other case by law</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="182"/>
+        <location filename="../../../ui/domain_text.py" line="196"/>
         <source>与录音不符</source>
         <translation>Differs from the recording</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="183"/>
+        <location filename="../../../ui/domain_text.py" line="197"/>
         <source>回访人员诱导</source>
         <translation>Visitor led the caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="184"/>
+        <location filename="../../../ui/domain_text.py" line="198"/>
         <source>正常办理时限内</source>
         <translation>Within the normal time limit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="185"/>
+        <location filename="../../../ui/domain_text.py" line="199"/>
         <source>回访时提出新诉求</source>
         <translation>New demands at the visit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="186"/>
+        <location filename="../../../ui/domain_text.py" line="200"/>
         <source>虚假、政策性或恶意诉求</source>
         <translation>False, policy or malicious request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="187"/>
+        <location filename="../../../ui/domain_text.py" line="201"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="188"/>
+        <location filename="../../../ui/domain_text.py" line="202"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="189"/>
+        <location filename="../../../ui/domain_text.py" line="203"/>
         <source>理由</source>
         <translation>reason</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="190"/>
+        <location filename="../../../ui/domain_text.py" line="204"/>
         <source>审核</source>
         <translation>review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="191"/>
+        <location filename="../../../ui/domain_text.py" line="205"/>
         <source>审核意见</source>
         <translation>review note</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="192"/>
+        <location filename="../../../ui/domain_text.py" line="206"/>
         <source>延期工作日</source>
         <translation>working days</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="193"/>
+        <location filename="../../../ui/domain_text.py" line="207"/>
         <source>新期限</source>
         <translation>new deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="194"/>
+        <location filename="../../../ui/domain_text.py" line="208"/>
         <source>办理单位</source>
         <translation>handled by</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="195"/>
+        <location filename="../../../ui/domain_text.py" line="209"/>
         <source>办理过程</source>
         <translation>process</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="196"/>
+        <location filename="../../../ui/domain_text.py" line="210"/>
         <source>办理结果</source>
         <translation>result</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="197"/>
+        <location filename="../../../ui/domain_text.py" line="211"/>
         <source>办理结果类型</source>
         <translation>outcome</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="198"/>
+        <location filename="../../../ui/domain_text.py" line="212"/>
         <source>协调结果</source>
         <translation>decision</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="199"/>
+        <location filename="../../../ui/domain_text.py" line="213"/>
         <source>关键词</source>
         <translation>keywords</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="200"/>
+        <location filename="../../../ui/domain_text.py" line="214"/>
         <source>依据</source>
         <translation>basis</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="201"/>
+        <location filename="../../../ui/domain_text.py" line="215"/>
         <source>方式</source>
         <translation>channel</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="202"/>
+        <location filename="../../../ui/domain_text.py" line="216"/>
         <source>评价</source>
         <translation>rating</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="203"/>
+        <location filename="../../../ui/domain_text.py" line="217"/>
         <source>视为评价</source>
         <translation>deemed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="204"/>
+        <location filename="../../../ui/domain_text.py" line="218"/>
         <source>说明</source>
         <translation>note</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="205"/>
+        <location filename="../../../ui/domain_text.py" line="219"/>
         <source>申诉理由</source>
         <translation>appeal reason</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="206"/>
+        <location filename="../../../ui/domain_text.py" line="220"/>
         <source>证据</source>
         <translation>evidence</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="207"/>
+        <location filename="../../../ui/domain_text.py" line="221"/>
         <source>督办情形</source>
         <translation>trigger</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="208"/>
+        <location filename="../../../ui/domain_text.py" line="222"/>
         <source>督办方式</source>
         <translation>means</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="209"/>
+        <location filename="../../../ui/domain_text.py" line="223"/>
         <source>期限</source>
         <translation>deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="210"/>
+        <location filename="../../../ui/domain_text.py" line="224"/>
         <source>结果</source>
         <translation>outcome</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="211"/>
+        <location filename="../../../ui/domain_text.py" line="225"/>
         <source>类型</source>
         <translation>kind</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="212"/>
+        <location filename="../../../ui/domain_text.py" line="226"/>
         <source>时间</source>
         <translation>time</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="213"/>
+        <location filename="../../../ui/domain_text.py" line="227"/>
         <source>受理渠道</source>
         <translation>Channel</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="214"/>
+        <location filename="../../../ui/domain_text.py" line="228"/>
         <source>受理时间</source>
         <translation>Taken at</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="215"/>
+        <location filename="../../../ui/domain_text.py" line="229"/>
         <source>法定办理时限(工作日)</source>
         <translation>Legal limit (working days)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="216"/>
+        <location filename="../../../ui/domain_text.py" line="230"/>
         <source>签收单位</source>
         <translation>Signed by unit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="217"/>
+        <location filename="../../../ui/domain_text.py" line="231"/>
         <source>退回申请</source>
         <translation>Return request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="218"/>
+        <location filename="../../../ui/domain_text.py" line="232"/>
         <source>延期申请</source>
         <translation>Extension request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="219"/>
+        <location filename="../../../ui/domain_text.py" line="233"/>
         <source>回访记录</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="220"/>
+        <location filename="../../../ui/domain_text.py" line="234"/>
         <source>申诉</source>
         <translation>Appeal</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="221"/>
+        <location filename="../../../ui/domain_text.py" line="235"/>
         <source>不计入满意度</source>
         <translation>Excluded from rating</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="222"/>
+        <location filename="../../../ui/domain_text.py" line="236"/>
         <source>重办次数</source>
         <translation>Redo count</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="223"/>
+        <location filename="../../../ui/domain_text.py" line="237"/>
         <source>协调</source>
         <translation>Coordination</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="224"/>
+        <location filename="../../../ui/domain_text.py" line="238"/>
         <source>申诉期限</source>
         <translation>Appeal deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="225"/>
+        <location filename="../../../ui/domain_text.py" line="239"/>
         <source>工单号</source>
         <translation>Order number</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="226"/>
+        <location filename="../../../ui/domain_text.py" line="240"/>
         <source>姓名</source>
         <translation>name</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="227"/>
+        <location filename="../../../ui/domain_text.py" line="241"/>
         <source>证件号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="228"/>
+        <location filename="../../../ui/domain_text.py" line="242"/>
         <source>邮箱</source>
         <translation>email</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="229"/>
+        <location filename="../../../ui/domain_text.py" line="243"/>
         <source>匿名</source>
         <translation>Anonymous</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="230"/>
+        <location filename="../../../ui/domain_text.py" line="244"/>
         <source>转协调处理</source>
         <translation>Referred to coordination</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="231"/>
+        <location filename="../../../ui/domain_text.py" line="245"/>
         <source>审核前已办结</source>
         <translation>Completed before review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="232"/>
+        <location filename="../../../ui/domain_text.py" line="246"/>
         <source>72小时内未评价,视为基本满意</source>
         <translation>No rating within 72 hours: deemed basically satisfied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="233"/>
+        <location filename="../../../ui/domain_text.py" line="247"/>
         <source>,</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="235"/>
+        <location filename="../../../ui/domain_text.py" line="249"/>
         <source>自动回访未接通</source>
         <translation>Automated revisit not answered</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="236"/>
+        <location filename="../../../ui/domain_text.py" line="250"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="237"/>
+        <location filename="../../../ui/domain_text.py" line="251"/>
         <source>第%1条</source>
         <translation>Art. %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="239"/>
+        <location filename="../../../ui/domain_text.py" line="253"/>
         <source>%1:%2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="240"/>
+        <location filename="../../../ui/domain_text.py" line="254"/>
         <source>(%1)</source>
         <translation> (%1)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="241"/>
+        <location filename="../../../ui/domain_text.py" line="255"/>
         <source>【%1】</source>
         <translation>[%1] </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="242"/>
+        <location filename="../../../ui/domain_text.py" line="256"/>
         <source>、</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="286"/>
+        <location filename="../../../ui/domain_text.py" line="300"/>
         <source>不属于本市行政职权管辖</source>
         <translation>Outside the city&apos;s administrative remit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="287"/>
+        <location filename="../../../ui/domain_text.py" line="301"/>
         <source>应由110、119、120、122等紧急专线处理</source>
         <translation>For the emergency lines (110, 119, 120, 122)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="288"/>
+        <location filename="../../../ui/domain_text.py" line="302"/>
         <source>涉及国家机密、商业秘密、个人隐私</source>
         <translation>State or business secrets, personal privacy</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="289"/>
+        <location filename="../../../ui/domain_text.py" line="303"/>
         <source>违法、违背公序良俗、骚扰或无实质诉求</source>
         <translation>Unlawful, abusive, harassing or no real request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="290"/>
+        <location filename="../../../ui/domain_text.py" line="304"/>
         <source>应通过诉讼、仲裁、复议、信访等途径办理</source>
         <translation>For courts, arbitration, review or petitions</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="291"/>
+        <location filename="../../../ui/domain_text.py" line="305"/>
         <source>正在办理或已办结且无新情况、新理由</source>
         <translation>Being handled or done, nothing new</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="292"/>
+        <location filename="../../../ui/domain_text.py" line="306"/>
         <source>属人大、政协、纪检监察、法院、检察院等职责</source>
         <translation>For the congress, courts, procuratorate, discipline bodies</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="293"/>
+        <location filename="../../../ui/domain_text.py" line="307"/>
         <source>其他法律、法规规定不予受理</source>
         <translation>Not accepted by other laws or regulations</translation>
     </message>
@@ -1244,17 +1309,17 @@
 <context>
     <name>FieldRow</name>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="127"/>
+        <location filename="../../../ui/widgets/order_form.py" line="128"/>
         <source>新建议</source>
         <translation>New suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="127"/>
+        <location filename="../../../ui/widgets/order_form.py" line="128"/>
         <source>建议</source>
         <translation>Suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="130"/>
+        <location filename="../../../ui/widgets/order_form.py" line="131"/>
         <source>采纳 %1:%2</source>
         <translation>Accept %1: %2</translation>
     </message>
@@ -1395,12 +1460,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../../ui/main_window.py" line="46"/>
+        <location filename="../../../ui/main_window.py" line="47"/>
         <source>热线坐席桌面 — 坐席 %1</source>
         <translation>Hotline agent desktop — seat %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/main_window.py" line="81"/>
+        <location filename="../../../ui/main_window.py" line="82"/>
         <source>实时转写</source>
         <translation>Live transcript</translation>
     </message>
@@ -1436,118 +1501,118 @@
 <context>
     <name>OrderForm</name>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="143"/>
-        <location filename="../../../ui/widgets/order_form.py" line="439"/>
+        <location filename="../../../ui/widgets/order_form.py" line="144"/>
+        <location filename="../../../ui/widgets/order_form.py" line="440"/>
         <source>工单</source>
         <translation>Work order</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="198"/>
+        <location filename="../../../ui/widgets/order_form.py" line="199"/>
         <source>多个单位用顿号或逗号分隔</source>
         <translation>Separate several units with commas</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="199"/>
+        <location filename="../../../ui/widgets/order_form.py" line="200"/>
         <source>协办单位</source>
         <translation>Co-units</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="203"/>
+        <location filename="../../../ui/widgets/order_form.py" line="204"/>
         <source>紧急  %1</source>
         <translation>Urgent  %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="212"/>
+        <location filename="../../../ui/widgets/order_form.py" line="213"/>
         <source>采纳全部建议  %1</source>
         <translation>Accept all suggestions  %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="214"/>
+        <location filename="../../../ui/widgets/order_form.py" line="215"/>
         <source>保存</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="215"/>
+        <location filename="../../../ui/widgets/order_form.py" line="216"/>
         <source>派单</source>
         <translation>Dispatch</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="217"/>
+        <location filename="../../../ui/widgets/order_form.py" line="218"/>
         <source>承诺回复</source>
         <translation>Promise reply</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="218"/>
+        <location filename="../../../ui/widgets/order_form.py" line="219"/>
         <source>征得诉求人同意,1个工作日内答复(第十六条第一项)</source>
         <translation>With the caller&apos;s consent, reply within 1 working day (Art. 16(1))</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="219"/>
+        <location filename="../../../ui/widgets/order_form.py" line="220"/>
         <source>放弃</source>
         <translation>Discard</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="223"/>
+        <location filename="../../../ui/widgets/order_form.py" line="224"/>
         <source>不予受理理由(第十三条)…</source>
         <translation>Reason for not accepting (Art. 13)…</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="232"/>
+        <location filename="../../../ui/widgets/order_form.py" line="233"/>
         <source>不予受理</source>
         <translation>Not accepted</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="237"/>
+        <location filename="../../../ui/widgets/order_form.py" line="238"/>
         <source>直接答复的内容(可从知识库插入)</source>
         <translation>The direct answer (insert from the knowledge base)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="240"/>
+        <location filename="../../../ui/widgets/order_form.py" line="241"/>
         <source>直接答复</source>
         <translation>Reply directly</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="334"/>
+        <location filename="../../../ui/widgets/order_form.py" line="335"/>
         <source>不予受理须先选择第十三条规定的理由</source>
         <translation>Not accepting needs one of the reasons of Art. 13 first</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="378"/>
+        <location filename="../../../ui/widgets/order_form.py" line="379"/>
         <source>向诉求人宣读:</source>
         <translation>Read to the caller:</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="401"/>
+        <location filename="../../../ui/widgets/order_form.py" line="402"/>
         <source>(依据 %1)</source>
         <translation> (basis: %1)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="440"/>
+        <location filename="../../../ui/widgets/order_form.py" line="441"/>
         <source>无进行中的通话</source>
         <translation>No call in progress</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="442"/>
+        <location filename="../../../ui/widgets/order_form.py" line="443"/>
         <source>工单 %1</source>
         <translation>Order %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="445"/>
+        <location filename="../../../ui/widgets/order_form.py" line="446"/>
         <source>草稿 · 自动保存</source>
         <translation>Draft · autosaved</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="453"/>
+        <location filename="../../../ui/widgets/order_form.py" line="454"/>
         <source> · 中心退回:%1</source>
         <translation> · rejected by the centre: %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="458"/>
+        <location filename="../../../ui/widgets/order_form.py" line="459"/>
         <source> · 中心已确认</source>
         <translation> · acknowledged by the center</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="460"/>
+        <location filename="../../../ui/widgets/order_form.py" line="461"/>
         <source> · 等待中心确认</source>
         <translation> · waiting for the center</translation>
     </message>
@@ -1555,17 +1620,17 @@
 <context>
     <name>Panels</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="279"/>
+        <location filename="../../../ui/domain_text.py" line="293"/>
         <source>知识库</source>
         <translation>Knowledge base</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="280"/>
+        <location filename="../../../ui/domain_text.py" line="294"/>
         <source>我的任务</source>
         <translation>My tasks</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="281"/>
+        <location filename="../../../ui/domain_text.py" line="295"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
@@ -1573,6 +1638,254 @@
         <location filename="../../../ui/panels.py" line="44"/>
         <source>此面板尚未安装</source>
         <translation>This panel is not installed</translation>
+    </message>
+</context>
+<context>
+    <name>Refusal</name>
+    <message>
+        <location filename="../../../ui/refusals.py" line="78"/>
+        <source>工单当前为“%1”,不能%2</source>
+        <translation>The order is “%1”: “%2” is not possible</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="79"/>
+        <source>工单的状态已经改变,不能执行这一步</source>
+        <translation>The order&apos;s state has changed: this step is not possible</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="85"/>
+        <source>通话处于“%1”,不能%2</source>
+        <translation>The call is “%1”: “%2” is not possible</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="87"/>
+        <source>当前通话不能%1</source>
+        <translation>“%1” is not possible on this call now</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="88"/>
+        <source>当前通话不能执行这一操作</source>
+        <translation>This call action is not possible now</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="94"/>
+        <source>坐席处于“%1”,不能%2</source>
+        <translation>The seat is “%1”: “%2” is not possible</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="95"/>
+        <source>坐席当前状态不能执行这一操作</source>
+        <translation>This seat action is not possible in the seat&apos;s state</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="101"/>
+        <source>工单为“%1”,不能%2</source>
+        <translation>The order is “%1”: “%2” is not possible</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="102"/>
+        <source>工单当前不能执行这一步</source>
+        <translation>This step is not possible for the order now</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="108"/>
+        <source>与交换机(AMI)的连接已断开,暂不能%1</source>
+        <translation>The connection to the PBX (AMI) is down: “%1” is not possible now</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="109"/>
+        <source>与交换机(AMI)的连接已断开,通话操作暂不可用</source>
+        <translation>The connection to the PBX (AMI) is down: call actions are not available</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="115"/>
+        <source>请先填写诉求类型,再%1</source>
+        <translation>Set the category before “%1”</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="116"/>
+        <source>请先填写诉求类型</source>
+        <translation>Set the category first</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="122"/>
+        <source>本坐席的角色无权%1</source>
+        <translation>This seat&apos;s role may not “%1”</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="123"/>
+        <source>本坐席的角色无权执行这一步</source>
+        <translation>This seat&apos;s role may not take this step</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="129"/>
+        <source>只有主办单位可以%1</source>
+        <translation>Only the lead unit may “%1”</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="130"/>
+        <source>只有主办单位可以执行这一步</source>
+        <translation>Only the lead unit may take this step</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="136"/>
+        <source>工单已是“%1”,表单不能再修改</source>
+        <translation>The order is already “%1”: its form can no longer be changed</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="137"/>
+        <source>工单已保存并流转,表单不能再修改</source>
+        <translation>The order is saved and on its way: its form can no longer be changed</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="143"/>
+        <source>“%1”没有可采纳的建议</source>
+        <translation>“%1” has no suggestion to accept</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="144"/>
+        <source>这一栏没有可采纳的建议</source>
+        <translation>This field has no suggestion to accept</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="165"/>
+        <source>诉求类型“%1”不在规定的类型中,请从列表中选择</source>
+        <translation>“%1” is not one of the categories: pick one from the list</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="166"/>
+        <source>诉求类型不在规定的类型中,请从列表中选择</source>
+        <translation>The category is not one of the categories: pick one from the list</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="167"/>
+        <source>派单前须填写诉求内容</source>
+        <translation>Describe the matter before dispatching it</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="168"/>
+        <source>派单须选定主办单位</source>
+        <translation>Dispatching needs a lead unit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="169"/>
+        <source>“%1”不能同时是主办单位和协办单位</source>
+        <translation>“%1” cannot be both lead unit and co-unit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="170"/>
+        <source>主办单位不能同时是协办单位</source>
+        <translation>The lead unit cannot also be a co-unit</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="171"/>
+        <source>不予受理须选择第十三条规定的一项理由,并向诉求人告知依据</source>
+        <translation>Not accepting needs one of the reasons of Art. 13, and its basis is read to the caller</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="173"/>
+        <source>不予受理理由“%1”无效,请从第十三条的八项理由中选择</source>
+        <translation>“%1” is not a reason for not accepting: pick one of the eight reasons of Art. 13</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="175"/>
+        <source>不予受理理由无效,请从第十三条的八项理由中选择</source>
+        <translation>Not a reason for not accepting: pick one of the eight reasons of Art. 13</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="176"/>
+        <source>直接答复须填写答复诉求人的内容</source>
+        <translation>Replying directly needs the answer given to the caller</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="177"/>
+        <source>承诺稍后答复须经诉求人同意,否则请派单</source>
+        <translation>A later reply needs the caller&apos;s consent; otherwise dispatch the matter</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="178"/>
+        <source>紧急诉求须立即派单,不能承诺稍后答复</source>
+        <translation>An emergency is dispatched at once, not answered later</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="179"/>
+        <source>紧急程度“%1”无效,应为一般或紧急</source>
+        <translation>“%1” is not an urgency: normal or emergency</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="180"/>
+        <source>紧急程度无效,应为一般或紧急</source>
+        <translation>Not an urgency: normal or emergency</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="184"/>
+        <source>保密诉求人的个人信息须加密后才能保存</source>
+        <translation>A confidential caller&apos;s personal data must be sealed before it is saved</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="187"/>
+        <source>通话尚未结束,结束后才能放弃草稿</source>
+        <translation>The call is still going: the draft can be discarded after it ends</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="194"/>
+        <source>通话中不能回拨,请先结束当前通话</source>
+        <translation>No callback during a call: end the call first</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="195"/>
+        <source>请先选择或输入要拨打的号码</source>
+        <translation>Pick or type the number to ring first</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="196"/>
+        <source>小休须选择原因</source>
+        <translation>A pause needs its reason</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="197"/>
+        <source>回拨须选定一张工单</source>
+        <translation>A callback needs the order whose caller it rings</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="198"/>
+        <source>该工单没有可回拨的号码</source>
+        <translation>This order has no number to call back</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="200"/>
+        <source>中心没有这张工单</source>
+        <translation>The centre has no such order</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="201"/>
+        <source>中心已有同一编号的工单</source>
+        <translation>The centre already has an order with this number</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="202"/>
+        <source>这张工单不属于本坐席</source>
+        <translation>This order is not this seat&apos;s</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="203"/>
+        <source>中心无法执行这一步:内容不完整或格式有误</source>
+        <translation>The centre cannot take this step: it is incomplete or malformed</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="204"/>
+        <source>保密诉求人的个人信息未加密,中心拒收</source>
+        <translation>A confidential caller&apos;s personal data was not sealed: the centre refused it</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="205"/>
+        <source>保密诉求人的个人信息无法解密,中心拒收</source>
+        <translation>A confidential caller&apos;s personal data could not be opened: the centre refused it</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="227"/>
+        <source>(期限 %1)</source>
+        <translation> (deadline %1)</translation>
     </message>
 </context>
 <context>
@@ -1680,137 +1993,137 @@
 <context>
     <name>Shortcuts</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="248"/>
+        <location filename="../../../ui/domain_text.py" line="262"/>
         <source>通话</source>
         <translation>Call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="249"/>
+        <location filename="../../../ui/domain_text.py" line="263"/>
         <source>坐席</source>
         <translation>Seat</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="250"/>
+        <location filename="../../../ui/domain_text.py" line="264"/>
         <source>工单</source>
         <translation>Work order</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="251"/>
+        <location filename="../../../ui/domain_text.py" line="265"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="253"/>
+        <location filename="../../../ui/domain_text.py" line="267"/>
         <source>显示全部快捷键</source>
         <translation>Show all shortcuts</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="254"/>
+        <location filename="../../../ui/domain_text.py" line="268"/>
         <source>保持 / 恢复</source>
         <translation>Hold / resume</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="255"/>
+        <location filename="../../../ui/domain_text.py" line="269"/>
         <source>转接(盲转)</source>
         <translation>Transfer (blind)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="256"/>
+        <location filename="../../../ui/domain_text.py" line="270"/>
         <source>三方通话(选择承办单位)</source>
         <translation>Three-way call (pick the unit)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="257"/>
+        <location filename="../../../ui/domain_text.py" line="271"/>
         <source>退出三方</source>
         <translation>Leave conference</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="258"/>
+        <location filename="../../../ui/domain_text.py" line="272"/>
         <source>挂断</source>
         <translation>Hang up</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="259"/>
+        <location filename="../../../ui/domain_text.py" line="273"/>
         <source>回拨本单诉求人</source>
         <translation>Call this order&apos;s caller back</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="260"/>
+        <location filename="../../../ui/domain_text.py" line="274"/>
         <source>签入 / 签出</source>
         <translation>Log in / out</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="261"/>
+        <location filename="../../../ui/domain_text.py" line="275"/>
         <source>小休(按所选原因)</source>
         <translation>Pause (the chosen reason)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="262"/>
+        <location filename="../../../ui/domain_text.py" line="276"/>
         <source>就绪(结束小休或话后处理)</source>
         <translation>Ready (end the pause or after-call work)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="263"/>
+        <location filename="../../../ui/domain_text.py" line="277"/>
         <source>采纳当前字段的建议</source>
         <translation>Accept the focused field&apos;s suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="264"/>
+        <location filename="../../../ui/domain_text.py" line="278"/>
         <source>采纳全部建议(不覆盖已填写的字段)</source>
         <translation>Accept all suggestions (never over a filled field)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="265"/>
+        <location filename="../../../ui/domain_text.py" line="279"/>
         <source>保存工单(受理中)</source>
         <translation>Save the order (intake)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="266"/>
+        <location filename="../../../ui/domain_text.py" line="280"/>
         <source>派单(主办单位与协办单位)</source>
         <translation>Dispatch (lead unit and co-units)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="267"/>
+        <location filename="../../../ui/domain_text.py" line="281"/>
         <source>不予受理(须选择第十三条理由)</source>
         <translation>Not accept (a reason of Art. 13 is required)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="268"/>
+        <location filename="../../../ui/domain_text.py" line="282"/>
         <source>直接答复(知识库答案)</source>
         <translation>Reply directly (knowledge-base answer)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="269"/>
+        <location filename="../../../ui/domain_text.py" line="283"/>
         <source>承诺1个工作日内回复</source>
         <translation>Promise a reply within 1 working day</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="270"/>
+        <location filename="../../../ui/domain_text.py" line="284"/>
         <source>紧急标记</source>
         <translation>Urgent flag</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="271"/>
+        <location filename="../../../ui/domain_text.py" line="285"/>
         <source>诉求人要求保密(匿名)</source>
         <translation>Caller asks for confidentiality (anonymous)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="272"/>
+        <location filename="../../../ui/domain_text.py" line="286"/>
         <source>放弃草稿(通话结束后)</source>
         <translation>Discard the draft (after the call)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="273"/>
+        <location filename="../../../ui/domain_text.py" line="287"/>
         <source>转到工单第一栏</source>
         <translation>Go to the form&apos;s first field</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="274"/>
+        <location filename="../../../ui/domain_text.py" line="288"/>
         <source>转到知识库搜索</source>
         <translation>Go to the knowledge-base search</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="275"/>
+        <location filename="../../../ui/domain_text.py" line="289"/>
         <source>转到我的任务</source>
         <translation>Go to my tasks</translation>
     </message>
@@ -1818,104 +2131,104 @@
 <context>
     <name>TasksModel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="77"/>
+        <location filename="../../../ui/widgets/tasks.py" line="78"/>
         <source>承诺答复</source>
         <translation>Reply promised</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="78"/>
+        <location filename="../../../ui/widgets/tasks.py" line="79"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="79"/>
+        <location filename="../../../ui/widgets/tasks.py" line="80"/>
         <source>人工回访</source>
         <translation>Manual revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="80"/>
+        <location filename="../../../ui/widgets/tasks.py" line="81"/>
         <source>中心驳回</source>
         <translation>Rejected by the centre</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="81"/>
+        <location filename="../../../ui/widgets/tasks.py" line="82"/>
         <source>中心预警</source>
         <translation>Centre warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="83"/>
+        <location filename="../../../ui/widgets/tasks.py" line="84"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="83"/>
+        <location filename="../../../ui/widgets/tasks.py" line="84"/>
         <source>工单号</source>
         <translation>Order</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="84"/>
-        <location filename="../../../ui/widgets/tasks.py" line="91"/>
+        <location filename="../../../ui/widgets/tasks.py" line="85"/>
+        <location filename="../../../ui/widgets/tasks.py" line="92"/>
         <source>诉求人</source>
         <translation>Caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="84"/>
+        <location filename="../../../ui/widgets/tasks.py" line="85"/>
         <source>事项</source>
         <translation>Matter</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="85"/>
-        <location filename="../../../ui/widgets/tasks.py" line="92"/>
+        <location filename="../../../ui/widgets/tasks.py" line="86"/>
+        <location filename="../../../ui/widgets/tasks.py" line="93"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="85"/>
+        <location filename="../../../ui/widgets/tasks.py" line="86"/>
         <source>剩余</source>
         <translation>Left</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="86"/>
+        <location filename="../../../ui/widgets/tasks.py" line="87"/>
         <source>说明</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="87"/>
+        <location filename="../../../ui/widgets/tasks.py" line="88"/>
         <source>无期限</source>
         <translation>No deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="88"/>
+        <location filename="../../../ui/widgets/tasks.py" line="89"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="89"/>
+        <location filename="../../../ui/widgets/tasks.py" line="90"/>
         <source>今天到期</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="90"/>
+        <location filename="../../../ui/widgets/tasks.py" line="91"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="93"/>
+        <location filename="../../../ui/widgets/tasks.py" line="94"/>
         <source>回访评价:%1</source>
         <translation>Revisit rating: %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="94"/>
+        <location filename="../../../ui/widgets/tasks.py" line="95"/>
         <source>预警</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="95"/>
+        <location filename="../../../ui/widgets/tasks.py" line="96"/>
         <source>工单</source>
         <translation>Orders</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="114"/>
+        <location filename="../../../ui/widgets/tasks.py" line="183"/>
         <source> 等 %n 单</source>
         <translation>
             <numerusform> (%n order)</numerusform>
@@ -1923,7 +2236,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="125"/>
+        <location filename="../../../ui/widgets/tasks.py" line="193"/>
         <source>超期 %n 个工作日</source>
         <translation>
             <numerusform>%n working day overdue</numerusform>
@@ -1931,7 +2244,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="128"/>
+        <location filename="../../../ui/widgets/tasks.py" line="196"/>
         <source>剩 %n 个工作日</source>
         <translation>
             <numerusform>%n working day left</numerusform>
@@ -1942,33 +2255,33 @@
 <context>
     <name>TasksPanel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="272"/>
+        <location filename="../../../ui/widgets/tasks.py" line="275"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="274"/>
+        <location filename="../../../ui/widgets/tasks.py" line="277"/>
         <source>回拨所选待办的诉求人(Ctrl+Enter)</source>
         <translation>Call the selected task&apos;s caller back (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="275"/>
+        <location filename="../../../ui/widgets/tasks.py" line="278"/>
         <source>流转记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="277"/>
+        <location filename="../../../ui/widgets/tasks.py" line="280"/>
         <source>查看所选工单的工作流转单(Enter)</source>
         <translation>Show the selected order&apos;s history (Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="351"/>
-        <location filename="../../../ui/widgets/tasks.py" line="373"/>
+        <location filename="../../../ui/widgets/tasks.py" line="354"/>
+        <location filename="../../../ui/widgets/tasks.py" line="376"/>
         <source>待办读取失败</source>
         <translation>Tasks could not be read</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="428"/>
+        <location filename="../../../ui/widgets/tasks.py" line="431"/>
         <source>共 %n 项待办</source>
         <translation>
             <numerusform>%n task</numerusform>
@@ -1976,7 +2289,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="430"/>
+        <location filename="../../../ui/widgets/tasks.py" line="433"/>
         <source>%n 项即将到期</source>
         <translation>
             <numerusform>%n due soon</numerusform>
@@ -1984,7 +2297,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="432"/>
+        <location filename="../../../ui/widgets/tasks.py" line="435"/>
         <source>%n 项已超期</source>
         <translation>
             <numerusform>%n overdue</numerusform>

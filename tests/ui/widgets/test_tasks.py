@@ -87,7 +87,8 @@ def test_rows_are_sorted_by_deadline_with_working_days_left_and_warning_tints(pa
     kinds = {model.index(r, 1).data(): model.index(r, 0).data() for r in range(model.rowCount())}
     assert kinds["WO-over"] == "回拨" and kinds["WO-near"] == "承诺答复" and kinds["WO-x"] == "中心驳回"
     detail = {model.index(r, 1).data(): model.index(r, 6).data() for r in range(model.rowCount())}
-    assert detail["WO-x"] == "工单已由其他坐席派单(第16条(二))"
+    # the centre's rejection worded from its code in the window's language (ui/refusals.py), with its article
+    assert detail["WO-x"] == "工单的状态已经改变,不能执行这一步(第16条(二))"
     assert model.index(0, 4).data() == "09-30 17:30"
     assert isinstance(model.index(0, 0).data(TASK_ROLE).kind, TaskKind)
     assert panel.summary.text() == "共 5 项待办,1 项即将到期,1 项已超期"
