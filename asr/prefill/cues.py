@@ -462,7 +462,9 @@ REASON_JUDGE_CONDUCT: Final = re.compile(
     r"(态度|效率)\S{0,12}(法官|审判员)"
 )
 # (八): a foreign state's own decision (a visa refused by its embassy) no authority of ours can review
-REASON_FOREIGN_STATE: Final = re.compile(r"(大使馆|领事馆|领馆|使馆)\S{0,12}(拒|不给|不批|不发|没批|没给)|(拒签|签证\S{0,6}(被)?拒)")
+REASON_FOREIGN_STATE: Final = re.compile(
+    r"(大使馆|领事馆|领馆|使馆)\S{0,12}(拒|不给|不批|不发|没批|没给)|(拒签|签证\S{0,6}(被)?拒)"
+)
 REASON_SECRETS: Final = re.compile(  # (三)
     r"国家机密|国家秘密|军事机密|商业秘密|商业机密|"
     r"(查|找|告诉我|要)\S{0,12}(前女友|前男友|前妻|前夫|女朋友|男朋友|老婆|老公|妻子|丈夫|朋友|亲戚|别人|他人|某人|邻居|同事|"
