@@ -97,6 +97,8 @@ CATEGORY_CUES: Final[dict[Category, tuple[Cue, ...]]] = {
     Category.HELP: _cues(
         # asking for help is how every call ends (帮我催一下, 帮忙协调): weak; pleading is stronger
         (r"帮帮|救救|求求|帮帮忙", 2.5),
+        # a favour asked in so many words (想请你们帮个忙): above a weak verdict, the similar calls do not overrule it
+        (r"请(你们|您)帮(个|一个|我一个)?忙", 3.0),
         (r"帮忙|帮我(们)?(解决|处理|协调|联系|问|催|督促)|帮(我|我们)?一下", 1.0),
         (r"(能不能|可不可以|能否|麻烦)(你们)?(请|帮|派|叫|把|给|督促|催)(?!我?(们)?查)", 1.5),
         (r"(?<![证卡照续])怎么办(?!理)|不知道怎么办|没办法了|走投无路", 2.0),
@@ -243,7 +245,7 @@ CONDUCT: Final = re.compile(
 CRITICISM_WEIGHT: Final = 4.0
 # the unit's words an emergency is routed by, when the directory has one (the seat transfers the call and may copy it)
 EMERGENCY_ROUTING_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "119": ("消防安全",), "120": ("120急救",), "122": ("交警",),
+    "119": ("消防安全",), "120": ("120急救",), "122": ("交警",), "110": ("治安",),
 }
 # 我问她要带什么材料: a question the caller retells (to the clerk), not one he asks the hotline
 REPORTED_QUESTION_BEFORE: Final = re.compile(r"问(了|过)?(她|他|他们|人家|工作人员|窗口|医生|老师)\S{0,6}$")
@@ -326,6 +328,7 @@ EMERGENCY_SERVICES: Final[tuple[tuple[str, str, str], ...]] = (
         r"迷路|困在山|被困在山|打我(?!电话|手机|的电话|号码|屋)|打了我|要打我|被(人)?偷(了|走)|被(人)?抢(了|走)|被(?!打针)\S{0,5}打(了|伤|得)|揍我|动手打|走丢|走失|被拐|失踪|(小孩|孩子|老人)\S{0,3}不见了|(老年痴呆|痴呆|阿尔茨海默|糊涂)\S{0,20}(没回来|没有回来|找不到|找遍)|"
         r"(没回来|没有回来|找不到|找遍)\S{0,20}(老年痴呆|痴呆|阿尔茨海默|糊涂)|"
         r"(老人|老娘|老爹|娭毑|爷爷|奶奶|外婆|外公|小孩|孩子|伢子)\S{0,12}(到现在|一直|一晚上|一夜|整晚)\S{0,4}(都|还)?没(有)?回来|打架|斗殴|打起来|抢劫|抢东西|持刀|拿刀|拿着刀|砍人|打人|"
+        r"拿着?(砍刀|菜刀|长刀|刀子|钢管|铁棍|铁棒|木棒)|追着?(砍|打)|"
         r"行凶|家暴|绑架|跳楼|(在|又在|正在|一直在)打(他|她)?(的)?(老婆|老公|媳妇|妻子|丈夫|小孩|孩子|伢子|儿子|女儿|老人|娘|妈|爹|爸)|"
         r"打得\S{0,2}(哇哇|嗷嗷|直|乱|鬼)叫|拿着棍子|拿棍子|偷东西|小偷|"
         # a crime told as what the caller sees, not by its name: someone prising a door, a hand in a bag
@@ -339,7 +342,7 @@ EMERGENCY_SERVICES: Final[tuple[tuple[str, str, str], ...]] = (
         r"晕倒|昏倒|昏迷|昏过去|晕过去|昏死|不省人事|流了?(很多|好多|一地|满地|满身|一身)?(的)?血|砸伤|被\S{0,4}砸|"
         r"口吐白沫|说不出话|半边身子|半身不遂|瘫倒|中风了|脑梗|倒在地上\S{0,6}(不动|抽)|叫救护车|(快|赶紧)\S{0,2}(叫|打)\S{0,2}(救护车|120)|休克|"
         r"(叫|喊|拍)\S{0,4}没(有)?反应|(叫|喊)(他|她)?(也|都)?不醒|突然\S{0,3}倒(在|地|下)|嘴(巴)?(都)?歪|叫不应|没(有)?意识了|没有呼吸|没呼吸|心脏病(犯|发)|心梗|喘不上气|喘不过气|呼吸困难|(脸|嘴唇)\S{0,3}(发紫|紫了|憋紫)|憋紫|噎(到|住)了|卡(到|住)(了)?喉咙|窒息|抽搐|惊厥|高烧\S{0,8}(抽|不退)|吐血|流血|出血|骨折|"
-        r"[炸烫烧割砍刺扎]伤|全是血|满(身|脸|手|头)是?血|血流不止|"
+        r"[炸烫烧割砍刺扎]伤|全是血|(身上|头上|脸上|一身|满身|满脸)\S{0,2}(好多|很多|都是|全是)(的)?血|满(身|脸|手|头)是?血|血流不止|"
         r"摔倒|摔伤|受伤|割腕|喝农药|吃了安眠药|溺水|落水|掉(到|进)\S{0,2}(河|湖|江|水塘|水)里",
         r"(?<!心里)(?<!心头)(?<!心)不舒服|疼得",
     ),
@@ -388,7 +391,8 @@ HYPOTHETICAL_AFTER: Final = re.compile(r"^\S{0,2}(隐患|的话|风险|的可能
 # a time word before the event puts it in the past, unless the event has gone on since (从昨天开始说不出话)
 PAST_BEFORE: Final = re.compile(
     r"(上个月|上月|去年|前年|以前|之前|上次|上周|上星期|前几天|前段时间|昨天|前天|昨晚|年前|那次|曾经|当时|"
-    r"上个星期|上半年)(?!开始|起|到现在|一直|至今)\S{0,10}$"
+    r"上个星期|上半年)(?!开始|起|到现在|一直|至今)\S{0,10}$|"
+    r"(?<!现在)(?<!这)的时候\S{0,2}$"
 )
 PAST_AFTER: Final = re.compile(r"^\S{0,2}(以后|之后|后遗症|的时候|住院|认定|理赔|赔偿|出院)")
 NOT_NOW_BEFORE: Final = re.compile(r"(油烟机|烟囱|抽油烟|锅炉)\S{0,2}$")
@@ -412,6 +416,7 @@ REPEAT: Final = re.compile(
     r"(打|反映|投诉|举报|说|来电|打电话)过|"
     r"(去年|上个?月|上周|上个?星期|前(一|两|几)个?(星期|月)|前几天|前段时间|之前|以前|上次|上回)\S{0,6}"
     r"打过(一次|两次)?(你们|这个|12345|一二三四五|幺二三四五|热线)|"
+    r"(昨天|前天|昨晚|前两天|前几天|上个?礼拜|上个?星期)\S{0,6}打过(你们|这个|咯个|12345|热线)(的)?电话|"
     r"(打|反映|投诉)(了|过)(一|两|二|三|四|五|六|七|八|九|十|几|好几|多|很多|多少|无数|N|\d)+次|"
     r"反映(了|过)?(好几|几|多|很多|无数)次|"
     r"(上次|上回|上个月|上周|之前|以前)(我|我们)?(也|就|都)?(反映|投诉|打电话|打过|说过|来电)|"
@@ -449,6 +454,16 @@ REASON_DISCIPLINE: Final = re.compile(
     r"(钱|款|补贴|经费|资金)\S{0,4}(拿去|拿回|揣|装进|占)\S{0,6}(自己|他自己|屋里|家里)|"
     r"(他|她)?(克扣|截留|私吞|扣(了|掉|下)(一大截|一部分|不少|好多|几千|几百|一半)))|"
     r"(贪污|受贿|挪用公款|克扣|截留)\S{0,8}(书记|支书|村干部|干部|官员|局长|公务员)"
+)
+# (七) before (五): a judge's own conduct (his attitude, a case left lying) is the court's discipline to see to, even
+# when the case is before that court
+REASON_JUDGE_CONDUCT: Final = re.compile(
+    r"(法官|审判员|承办人|书记员)\S{0,40}(态度|不接(我的?)?电话|效率|拖(着|了|延)|推诿|敷衍|急什么|甩脸)|"
+    r"(态度|效率)\S{0,12}(法官|审判员)"
+)
+# (八): a foreign state's own decision (a visa refused by its embassy) no authority of ours can review
+REASON_FOREIGN_STATE: Final = re.compile(
+    r"(大使馆|领事馆|领馆|使馆)\S{0,12}(拒|不给|不批|不发|没批|没给)|(拒签|签证\S{0,6}(被)?拒)"
 )
 REASON_SECRETS: Final = re.compile(  # (三)
     r"国家机密|国家秘密|军事机密|商业秘密|商业机密|"
@@ -541,6 +556,13 @@ TOPICS: Final[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]] = tuple(
         (r"(卖|用|使用|拿)\S{0,2}过期|过期(的)?(食品|药|商品|东西|产品|饮料|牛奶|零食|原料|食材|食物|面包|蛋糕|肉)|"
          r"(食品|药品|商品|牛奶|零食|食物|原料|面包|蛋糕|肉)\S{0,4}过期", ("过期食品",)),
         (r"出租车|的士", ("出租车",)),
+        # a blade in hand or used on someone, told by what the caller sees
+        (r"持刀|拿着?(砍刀|菜刀|长刀|刀子)|砍人|追着?砍", ("持刀", "行凶")),
+        # cars that carry fares without a licence, told by what the caller sees: touting at a station, no meter
+        (r"(车站|南站|北站|西站|出站口|火车站|高铁站|机场|汽车站)\S{0,12}拉客|拉客\S{0,6}(上车|坐车)|不打表|"
+         r"(没有|没)顶灯|黑车|黑的士|非法营运", ("黑车", "非法营运")),
+        # a bus line asked for (a new or direct one) is the transport bureau's network, not the bus company's day
+        (r"(直达|开通|增开|新开|开一条|有一条|加一条)\S{0,4}(的)?公交(线|线路|车)?|公交线路", ("公交线路",)),
         (r"学位|入学|划片|小升初|幼升小", ("学位", "入学")),
         (r"窗口.{0,10}(态度|玩手机|冲)|(态度).{0,10}窗口", ("窗口服务",)),
         (r"政务大厅|政务服务中心|办事大厅", ("政务大厅",)),
@@ -612,6 +634,11 @@ DIALECT: Final[tuple[tuple[str, str], ...]] = (
     # 莫 is Changsha's 别 (莫把我的名字讲出去, 你莫紧张), 讲 its 说 (讲不出话, 莫讲是我讲的), 堂客 a wife
     ("莫", "别"), ("讲", "说"), ("堂客", "老婆"),
 )  # fmt: skip
+# 港 is how Vosk writes a Changsha 讲 (莫港是我打的, 跟你们港个事); not in 香港, 港口, 港澳, 空港 and the like, nor
+# in the gazetteer's towns (靖港, 古港, 社港, 霞凝港)
+DIALECT_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"(?<![香空海河军渔商靖古社凝])港(?![口澳台湾区务股币元城铁资商湾镇])"), "说"),
+)
 
 FILLERS: Final = re.compile(
     r"喂+|嗯+|啊+|呃+|额+|哦+|噢+|那个那个|那个|这个这个|就是说|就是|然后|我跟你说|我跟你讲|你好|您好|"

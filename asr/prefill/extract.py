@@ -357,6 +357,7 @@ class _Extraction:
             self.evidence["not_accepted_reason"] = self.evidence.get("emergency_service", "")
             return NotAcceptedReason.EMERGENCY_SERVICE
         checks: tuple[tuple[NotAcceptedReason, re.Pattern[str]], ...] = (
+            (NotAcceptedReason.OTHER_AUTHORITY, cues.REASON_JUDGE_CONDUCT),
             (NotAcceptedReason.OTHER_LEGAL_CHANNEL, cues.REASON_LITIGATION),
             (NotAcceptedReason.OTHER_AUTHORITY, cues.REASON_OTHER_AUTHORITY),
             (NotAcceptedReason.SECRETS_OR_PRIVACY, cues.REASON_SECRETS),
@@ -377,6 +378,11 @@ class _Extraction:
             if hit is not None:
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.OTHER_AUTHORITY
+        for doc in self.docs:
+            hit = _live_match(doc.compact, cues.REASON_FOREIGN_STATE, allow_past=True)
+            if hit is not None:
+                self.note("not_accepted_reason", doc, *hit)
+                return NotAcceptedReason.OTHER_BY_LAW
         for doc in self.docs:
             handled = _live_match(doc.compact, cues.REASON_HANDLED, allow_past=True)
             if handled is not None and cues.REASON_HANDLED_NO_NEWS.search(doc.compact):
