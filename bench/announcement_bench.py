@@ -22,10 +22,18 @@ negative taken for any announcement, of a known kind or not; `false_alarms_human
 decision in seconds of audio (`decided_after_s`: from the fork's start, i.e. the call's answer as Asterisk reports
 it; `decided_after_answer_s`: from the far end's answer as the audio tells it, in-band ringback before the voice not
 counted — the issue's "within 4 s of answer"; mean, p50, max and the share of all announcement clips decided right
-within 4 s), CPU per call (process time of the whole classify), `unknown_kinds` (the blind set's announcements of
-kinds no library holds: named as an enrolled kind, heard as an announcement of unknown kind, or missed), and
-`unenrolled_kind` (each kind left out of the library in turn: how many of its clips are named as another kind —
-`named_ending_attempts` the costly ones, 空号/停机 — and how many are heard as of unknown kind).
+within 4 s), `recording_known_after_s` / `recording_known_after_answer_s`: the moment the detector knew it heard a
+carrier's recording and not a person (the shared opening matched well), from the fork's start and from the far end's
+answer, with the share of all announcement clips known within 4 s — the issue's "tells a carrier announcement from a
+person … within 4 s of answer" — apart from the moment the kind was named (`decided_after_*`);
+`negatives_known_as_recording` (must be 0: a person, ringback or music taken for a recording); `ringback`: the
+generated ringback clips of tests/data/announcements/ringback (425/450 Hz, continuous and 1 s on 4 s off, clean and
+noisy, μ-law/A-law, and ringback followed by a person) — verdicts (must be none), and the margin to the matcher's
+bars: the best single block's score (a block counts from `block_min_score` 0.55) and the longest agreeing evidence
+(a recording is known from 1.0 s at 0.7); CPU per call (process time of the whole classify), `unknown_kinds` (the
+blind set's announcements of kinds no library holds: named as an enrolled kind, heard as an announcement of unknown
+kind, or missed), and `unenrolled_kind` (each kind left out of the library in turn: how many of its clips are named
+as another kind — `named_ending_attempts` the costly ones, 空号/停机 — and how many are heard as of unknown kind).
 
 `measure()` returns the same dict for bench/survey_bench.py. Speed figures depend on the machine; the rates do not.
 """
@@ -56,6 +64,27 @@ def _percentile(values: list[float], fraction: float) -> float:
 async def _chunks(pcm: bytes):
     for start in range(0, len(pcm), 320):  # 20 ms of 8 kHz 16-bit audio
         yield pcm[start : start + 320], 8000
+
+
+RINGBACK = DATA / "ringback"
+
+
+def _margin(matcher, path: Path) -> dict[str, object]:
+    """A negative's distance from the matcher's bars, streamed as a call: the best block and the best evidence."""
+    from asr.announcements.match import StreamMatcher, as_samples
+    from asr.recognition.wav import read_wav
+
+    stream = StreamMatcher(matcher)
+    samples = as_samples(read_wav(path).pcm)
+    best, recording = (0.0, 0.0), False  # the longest agreeing evidence, and its mean score
+    for start in range(0, samples.size, 800):
+        stream.feed(samples[start : start + 800])
+        verdict = stream.verdict()
+        recording = recording or verdict.recording or verdict.announcement
+        best = max([best, *((e.evidence_s, e.score) for e in verdict.candidates)])
+    block = max((float(h.scores.max()) for h in stream.hits), default=None)
+    return {"blocks_matched": len(stream.hits), "best_block_score": None if block is None else round(block, 3),
+            "best_evidence_s": round(best[0], 2), "its_score": round(best[1], 3), "known_as_recording": recording}
 
 
 def _clip_sets(which: str) -> tuple[list[Path], list[Path], list[Path]]:
@@ -98,6 +127,7 @@ def measure(*, leave_one_out: bool = True, which: str = "dev") -> dict[str, obje
     per_kind: dict[str, list[int]] = {}
     per_condition: dict[str, list[int]] = {}
     decided, after_answer, after_start, cpu_ms, failures = [], [], [], [], []
+    known, known_after_answer = [], []
     detected = misnamed = 0
     for path in positives:
         kind_text, condition = path.stem.split("__")
@@ -109,6 +139,9 @@ def measure(*, leave_one_out: bool = True, which: str = "dev") -> dict[str, obje
         misnamed += detection.kind is not None and not right
         per_kind.setdefault(kind_text, []).append(right)
         per_condition.setdefault(condition, []).append(right)
+        if detection.recording_after_s is not None:
+            known.append(detection.recording_after_s)
+            known_after_answer.append(detection.recording_after_answer_s)
         if right:
             decided.append(detection.decided_after_s)
             after_answer.append(detection.decided_after_answer_s)
@@ -117,9 +150,11 @@ def measure(*, leave_one_out: bool = True, which: str = "dev") -> dict[str, obje
             failures.append({"clip": path.name, "heard": detection.kind.value if detection.kind
                              else ("unknown kind" if detection.announcement else None)})
     false_alarms = []
-    negative_cpu_ms, negative_decided = [], []
+    negative_cpu_ms, negative_decided, negatives_known = [], [], []
     for path in negatives:
         detection, cpu = classify(path)
+        if detection.recording_after_s is not None:
+            negatives_known.append(path.name)
         negative_cpu_ms.append(cpu * 1000)
         negative_decided.append(detection.decided_after_s)
         if detection.announcement:
@@ -133,10 +168,20 @@ def measure(*, leave_one_out: bool = True, which: str = "dev") -> dict[str, obje
                    "named_ending_attempts": sum(d.kind is not None and d.kind.ends_attempts for d in verdicts),
                    "heard_as_unknown_kind": sum(d.unknown_kind for d in verdicts),
                    "missed": sum(not d.announcement for d in verdicts),
+                   "recording_known_after_answer_s": _spread([d.recording_after_answer_s for d in verdicts
+                                                              if d.recording_after_s is not None], len(verdicts)),
                    "decided_after_answer_s": _spread([d.decided_after_answer_s for d in verdicts if d.unknown_kind],
                                                      len(verdicts))}
 
     unenrolled = _unenrolled_kind(matcher, positives, classify) if leave_one_out else None
+    ringback = None
+    if which == "dev" and RINGBACK.is_dir():
+        ringback = {}
+        for path in sorted(RINGBACK.glob("*.wav")):
+            detection = classify(path)[0]
+            ringback[path.stem] = {"verdict": detection.kind.value if detection.kind else
+                                   ("unknown kind" if detection.announcement else None),
+                                   "ringing_s": round(detection.ringing_s, 2), **_margin(matcher, path)}
 
     return {
         "set": which,
@@ -153,6 +198,10 @@ def measure(*, leave_one_out: bool = True, which: str = "dev") -> dict[str, obje
         "false_alarm_clips": false_alarms,
         "decided_after_s": _spread(decided, len(positives)),
         "decided_after_answer_s": _spread(after_answer, len(positives)),
+        "recording_known": len(known),
+        "recording_known_after_s": _spread(known, len(positives)),
+        "recording_known_after_answer_s": _spread(known_after_answer, len(positives)),
+        "negatives_known_as_recording": negatives_known,
         "after_announcement_start_s": {"mean": round(statistics.fmean(after_start), 2) if after_start else None,
                                        "max": round(max(after_start, default=0), 2)},
         "negatives_decided_after_s": {"max": round(max(negative_decided, default=0), 2),
@@ -163,6 +212,7 @@ def measure(*, leave_one_out: bool = True, which: str = "dev") -> dict[str, obje
         "library_load_ms": round(load_ms, 1),
         "unknown_kinds": unknown,
         "unenrolled_kind": unenrolled,
+        "ringback": ringback,
     }
 
 
@@ -209,6 +259,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"decided after (s of audio {label}): mean {decided['mean']}, p50 {decided['p50']}, "
               f"max {decided['max']}; within 4 s: {decided['within_4_s']:.1%}")
     print(f"  after the announcement began: {figures['after_announcement_start_s']}")
+    for key, label in (("recording_known_after_s", "from the fork's start"),
+                       ("recording_known_after_answer_s", "from the far end's answer")):
+        spread = figures[key]
+        print(f"known to be a recording, not a person ({label}): {figures['recording_known']} clips; mean "
+              f"{spread['mean']}, p50 {spread['p50']}, max {spread['max']}; within 4 s: {spread['within_4_s']:.1%}")
+    print(f"negatives known as a recording: {figures['negatives_known_as_recording'] or 'none'}")
+    for name, result in (figures["ringback"] or {}).items():
+        print(f"  ringback {name}: {result}")
     print(f"CPU per call: {figures['cpu_ms_per_call']} ms; enrol {figures['enrol_ms_per_recording']} ms per recording; "
           f"library load {figures['library_load_ms']} ms")
     if figures["unknown_kinds"]:

@@ -5,9 +5,11 @@
     agent-desktop survey announcements remove ID
     agent-desktop survey announcements test FILE.wav [--json]         {"kind": …, "score": …, "offset_s": …,
                                                                        "announcement": …, "decided_after_s": …,
-                                                                       "ringing_s": …}
+                                                                       "ringing_s": …, "recording_after_s": …}
 
 `kind` null with `announcement` true: a carrier's recording of a kind nobody enrolled (the dialer retries it).
+`recording_after_s`: when the audio was known to be a carrier's recording and not a person (null: never), before
+the kind was named at `decided_after_s`.
 
 The recordings are enrolled as fingerprints in `<data dir>/announcements/` (asr/announcements/library.py). `test`
 runs the detector on a WAV as it would on the first seconds of a call and prints what it heard.
@@ -142,6 +144,8 @@ def run_test(args: argparse.Namespace) -> int:
 
     detection = asyncio.run(detector.classify(chunks()))
     ringing = f" ({detection.ringing_s:.1f} s of it ringback)" if detection.ringing_s else ""
+    if detection.recording_after_s is not None and detection.announcement:
+        ringing += f"; known to be a recording after {detection.recording_after_s:.1f} s"
     if args.json:
         print(json.dumps(detection.to_json(), ensure_ascii=False))
     elif detection.unknown_kind:

@@ -187,7 +187,7 @@ class ForkedAnnouncementDetector:
     `asr.announcements.detector.AnnouncementDetector` listen to its first seconds."""
 
     def __init__(self, send_action: Any, detector: Any, *, host: str = "127.0.0.1",
-                 advertise: str | None = None, arrive_timeout_s: float = 5.0, decide_timeout_s: float = 15.0) -> None:
+                 advertise: str | None = None, arrive_timeout_s: float = 5.0, decide_timeout_s: float = 18.0) -> None:
         from asr.audiosocket.server import AudioSocketServer, CallRegistry  # noqa: PLC0415
 
         self._send_action = send_action

@@ -34,6 +34,13 @@ block is what keeps a kind that is not enrolled from being named as its nearest 
 已 and 机, so without 关机 in the library the 停机 recording's own words begin at 已, and only the blocks on 停 tell
 the two apart.
 
+A recording, before its kind: the shared opening heard well (`unknown_min_evidence_s` of agreeing blocks at
+`unknown_min_score`, the bar of an unknown kind below) already tells a carrier's recording from a person, about 1.4 s
+into it, while the kind's own words come 0.9–2.1 s into it and naming needs 0.6 s of them. The verdict says so
+(`recording`), and each heard recording's evidence says when, on its alignment, its own segment will have been
+played in the call (`own_end_s`): the detector uses both to keep listening for the kind's own words when it knows
+it hears a recording (asr/announcements/detector.py).
+
 An announcement of unknown kind: a recording heard well (`unknown_min_evidence_s` at `unknown_min_score`) of which
 every enrolled recording is ruled out, or of which none fits when the audio ends (`final`). The verdict then has
 `announcement` true and no kind; the survey dialer retries such a call (never takes it for 空号/停机, which would end
@@ -43,6 +50,9 @@ Ringback. In-band ringback (China: 450 Hz, or 425 Hz on older exchanges, 1 s on 
 not answered even when Asterisk reports the call answered. A frame is ringback when 90 % of its telephone-band power
 lies within 375–500 Hz; after at least 0.2 s of it, the far end answered at the first 50 ms of sound that is not
 ringback (`answered_at`). The detector counts its listening time, and reports its decision time, from there too.
+A block whose sound is mostly ringback is not matched at all: a pure tone's smoothed spectrum is one smooth bump,
+which some windows of speech resemble (clean 425 Hz ringback reached 0.65 against the recordings), and it never
+carries words.
 
 Why it holds on a telephone line: level is gone with cepstrum 0; μ-law and A-law add about 38 dB SNR of
 quantisation noise, far below what the smoothing ignores; noise lowers every block's score a little but not the
@@ -232,6 +242,7 @@ class KindEvidence:
     own_score: float = 0.0  # … its mean correlation at the alignment
     fits: bool = False  # the kind's own part matches as well as the rest: this is the kind
     ruled_out: bool = False  # the kind's own part was heard and does not match: not this kind
+    own_end_s: float | None = None  # where, in the query, this alignment's own segment (and its last block) ends
 
 
 @dataclass(frozen=True)
@@ -243,6 +254,8 @@ class Verdict:
     candidates: tuple[KindEvidence, ...] = ()
     announcement: bool = False  # a carrier's recording was heard (with `kind` None: of a kind nobody enrolled)
 
+    recording: bool = False  # a carrier's recording is heard, kind named or not yet: not a person
+
     @property
     def unknown_kind(self) -> bool:
         return self.announcement and self.kind is None
@@ -250,7 +263,7 @@ class Verdict:
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind.value if self.kind else None, "score": round(self.score, 3),
                 "offset_s": None if self.offset_s is None else round(self.offset_s, 2),
-                "announcement": self.announcement}
+                "announcement": self.announcement, "recording": self.recording}
 
 
 @dataclass
@@ -319,7 +332,10 @@ class Matcher:
         result: list[_BlockHit | None] = [None] * len(starts)
         if not self.references:
             return result
-        wanted = [i for i, start in enumerate(starts) if print_.active[start : start + BLOCK_FRAMES].mean() >= 0.5]
+        # mostly sound, and sound that is not ringback (a tone carries no words; see the module's docstring)
+        sound = print_.active if print_.ringback is None else print_.active & ~print_.ringback
+        wanted = [i for i, start in enumerate(starts) if print_.active[start : start + BLOCK_FRAMES].mean() >= 0.5
+                  and sound[start : start + BLOCK_FRAMES].mean() >= 0.5]
         if not wanted:
             return result
         blocks = np.stack([(print_.shape[starts[i] : starts[i] + BLOCK_FRAMES].astype(np.float64) @ _TO_CEPSTRA)
@@ -360,18 +376,22 @@ class Matcher:
             return Verdict(None, 0.0, None, 0.0)
         fitting = [e for e in ranked if e.fits]
         top = ranked[0]
+        heard = [e for e in ranked if self.heard(e)]
         if fitting:
             top = fitting[0]
             lead = top.own_score - top.score - max((e.own_score - e.score for e in fitting[1:]), default=-np.inf)
             if len(fitting) == 1 or lead >= settings.min_lead:
-                return Verdict(top.kind, top.score, top.offset_s, top.evidence_s, tuple(ranked), True)
-            return Verdict(None, top.score, None, top.evidence_s, tuple(ranked))
-        heard = [e for e in ranked if e.evidence_s >= settings.unknown_min_evidence_s
-                 and e.score >= settings.unknown_min_score]
+                return Verdict(top.kind, top.score, top.offset_s, top.evidence_s, tuple(ranked), True, True)
+            return Verdict(None, top.score, None, top.evidence_s, tuple(ranked), recording=bool(heard))
         if heard and (final or all(e.ruled_out for e in evidence)):
             recording = max(heard, key=lambda e: (e.evidence_s, e.score))
-            return Verdict(None, recording.score, recording.offset_s, recording.evidence_s, tuple(ranked), True)
-        return Verdict(None, top.score, None, top.evidence_s, tuple(ranked))
+            return Verdict(None, recording.score, recording.offset_s, recording.evidence_s, tuple(ranked), True, True)
+        return Verdict(None, top.score, None, top.evidence_s, tuple(ranked), recording=bool(heard))
+
+    def heard(self, evidence: KindEvidence) -> bool:
+        """The recording is heard well enough to say "a carrier's recording, not a person", whatever its kind."""
+        return (evidence.evidence_s >= self.settings.unknown_min_evidence_s
+                and evidence.score >= self.settings.unknown_min_score)
 
     def _evidence(self, hits: list[_BlockHit], index: int, final: bool) -> KindEvidence | None:
         """Recording `index` in the query: the largest group of good blocks agreeing on one offset, and how the
@@ -421,8 +441,9 @@ class Matcher:
         ruled_out = len(tail) >= run and float(
             np.convolve(tail, np.ones(run) / run, "valid").min()) < score - settings.reject_drop
         reference = self.references[index]
+        own_end_s = None if segment is None else (segment[1] + BLOCK_FRAMES - offset) * FRAME_S
         return KindEvidence(reference.kind, reference.name, evidence_s, score, -offset * FRAME_S, own_s, own_score,
-                            fits, ruled_out)
+                            fits, ruled_out, own_end_s)
 
     def verdict(self, print_: Fingerprint) -> Verdict:
         """The verdict on a whole clip."""
