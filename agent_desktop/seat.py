@@ -58,8 +58,8 @@ import concurrent.futures
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -85,6 +85,7 @@ from agent_desktop.desk.intents import (
 )
 from agent_desktop.desk.records import draft_to_json, read_drafts
 from agent_desktop.desk.session import DeskSettings, DeskState, feed, start
+from agent_desktop.order_numbers import OrderNumbers
 from agent_desktop.runtime import SupervisedTask
 
 if TYPE_CHECKING:
@@ -110,7 +111,9 @@ class NoticeKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Notice:
     """Something the agent must see: a refusal with its rule, or an outcome. `text` never holds a caller's number
-    or name (the errors' messages name ids and states only)."""
+    or name (the errors' messages name ids and states only). `code` and `details` (the error's: action, state,
+    field, deadline, ...) are what the window words the refusal from, in its language; `text` is the core's English
+    message, for the log and for a code the window does not know."""
 
     kind: NoticeKind
     code: str
@@ -118,6 +121,7 @@ class Notice:
     article: str | None = None
     call_id: str | None = None
     order_id: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,8 @@ class SeatDesk:
         self._failed: set[str] = set()  # orders whose save failed (the steps after the first failure say nothing)
         self._tick_entry: SupervisedTask | None = None
         self._started = False
+        actor = settings.actor
+        self._numbers = OrderNumbers(actor.seat or actor.user_id, timezone=settings.ctx.rules.timezone)
         #: with `measure` on (the bench), per event fed: its type, the wall and the CPU seconds its feed took (the
         #: pure feed, the state listeners, the intents handed to the facades)
         self.feed_times: list[tuple[str, float, float]] = []
@@ -244,6 +250,7 @@ class SeatDesk:
             return
         self._started = True
         app = self._app
+        await self._continue_numbers()
         if app.telephony is not None:
             self._subscriptions += [app.telephony.on_event(self._on_call_event),
                                     app.telephony.on_connection(self._on_connection)]
@@ -261,6 +268,27 @@ class SeatDesk:
             else:
                 self._drafts_found(stored)
         self._tick_entry = app.runtime.supervisor.start("desk-tick", self._ticks, restart=True)
+
+    async def _continue_numbers(self) -> None:
+        """Today's last order number from the store, before the first call can be offered (a restart continues)."""
+        if self._app.sync is None:
+            return
+        prefix = self._numbers.prefix(self._clock())
+        try:
+            last = await asyncio.wrap_future(self._app.sync.last_order_sequence(prefix))
+        except AgentDesktopError as exc:
+            self._notice(Notice(NoticeKind.STORE, exc.code, f"the order numbers could not be read: {exc.message}"))
+            return
+        self._numbers.continue_from(prefix, last)
+
+    def _order_number(self) -> str | None:
+        """The next readable order number, kept in the store (writer thread) before the call's draft can be."""
+        if self._app.sync is None:
+            return None  # no store to keep a sequence in: the desk's own id (prefix + the call's uniqueid)
+        number, prefix, sequence = self._numbers.next(self._clock())
+        kept = self._app.sync.note_order_sequence(prefix, sequence)
+        kept.add_done_callback(_log_failure("keep the order number " + number))
+        return number
 
     async def stop(self) -> None:
         """Unsubscribe, end the timer and the actions in flight. No last autosave (see the module docstring)."""
@@ -290,7 +318,7 @@ class SeatDesk:
         try:
             new, intents = feed(self._state, event, self._clock())
         except AgentDesktopError as exc:
-            self._notice(_refusal(exc, event))
+            self._notice(refusal_notice(exc, event))
             return
         except Exception as exc:
             log.exception("the desk could not take %r", event)
@@ -364,8 +392,8 @@ class SeatDesk:
             }
             await verbs[intent.action]()
         except AgentDesktopError as exc:
-            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, getattr(exc, "article", None),
-                                call_id=intent.call_id))
+            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, _article(exc),
+                                call_id=intent.call_id, details=exc.details))
 
     async def _seat_action(self, intent: DoSeatAction) -> None:
         telephony = self._app.telephony
@@ -383,8 +411,8 @@ class SeatDesk:
             elif intent.action is SeatAction.CALLBACK:
                 await self._callback(intent.order_id or "")
         except AgentDesktopError as exc:
-            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, getattr(exc, "article", None),
-                                order_id=intent.order_id))
+            self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, _article(exc),
+                                order_id=intent.order_id, details=exc.details))
 
     async def _callback(self, order_id: str) -> None:
         assert self._app.telephony is not None
@@ -446,9 +474,11 @@ class SeatDesk:
             failed.add(intent.order_id)
             code = getattr(exc, "code", type(exc).__name__)
             text = getattr(exc, "message", str(exc))
-            article = getattr(exc, "article", None)
-            self._notice(Notice(NoticeKind.ORDER_NOT_SAVED, code, text, article, order_id=intent.order_id))
-            self._feed(ev.OrderRejected(intent.order_id, code, text, article))
+            article = _article(exc)
+            details = dict(getattr(exc, "details", None) or {})
+            self._notice(Notice(NoticeKind.ORDER_NOT_SAVED, code, text, article, order_id=intent.order_id,
+                                details=details))
+            self._feed(ev.OrderRejected(intent.order_id, code, text, article, details))
 
         self._on_loop(future, written)
 
@@ -490,8 +520,14 @@ class SeatDesk:
     # --- facade events → desk events (loop thread) ----------------------------------------------------------------
 
     def _on_call_event(self, event: Any) -> None:
-        for desk_event in call_events(event, known=self._state.find(event.call_id) is not None):
-            self._feed(desk_event)
+        known = self._state.find(event.call_id) is not None
+        for desk_event in call_events(event, known=known):
+            numbered = desk_event
+            if not known and isinstance(desk_event, ev.CallOffered | ev.CallAnswered):
+                # a new call: its order gets the seat's next readable number (the uniqueid stays its CallLink)
+                numbered = replace(desk_event, order_id=self._order_number())
+                known = True
+            self._feed(numbered)
 
     def _on_connection(self, state: Any, error: Any) -> None:
         name = str(getattr(state, "value", state))
@@ -548,10 +584,26 @@ class SeatDesk:
             yield ev.OrderAcked(s.order_id, s.server_version)
 
 
-def _refusal(exc: AgentDesktopError, event: object) -> Notice:
-    return Notice(NoticeKind.REFUSED, exc.code, exc.message, getattr(exc, "article", None),
-                  call_id=getattr(event, "call_id", None), order_id=exc.details.get("order_id") if isinstance(
-                      getattr(exc, "details", None), dict) else None)
+def _log_failure(what: str) -> Callable[[concurrent.futures.Future[Any]], None]:
+    def done(future: concurrent.futures.Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("could not %s: %s", what, future.exception())
+
+    return done
+
+
+def _article(exc: BaseException) -> str | None:
+    """The rule a refusal rests on: a `TransitionRefused`'s article, or the one an `InvalidCommand` names in its
+    details (the category before a dispatch, 第12条)."""
+    details = getattr(exc, "details", None)
+    return getattr(exc, "article", None) or (details.get("article") if isinstance(details, dict) else None) or None
+
+
+def refusal_notice(exc: AgentDesktopError, event: object) -> Notice:
+    """The desk refused the agent's `event`: the error's code, details and rule, for the window to word."""
+    return Notice(NoticeKind.REFUSED, exc.code, exc.message, _article(exc),
+                  call_id=getattr(event, "call_id", None), order_id=exc.details.get("order_id"),
+                  details=exc.details)
 
 
 # --- the facades' values → desk events (pure mappings, tested without sockets) ---------------------------------

@@ -10,21 +10,30 @@ on a working day, so the calling windows are open; its own caps (channels, new c
 channels and 5 % above its pace, so the figures are the dialer's pacing.
 
 Figures: surveys per hour (completed attempts / wall time), the pace achieved against the setting overall and the
-largest deviation of any full 10-second window's start rate from the setting, the most calls at once (the dialer's
-count and the simulator's live survey channels), the CPU time per call of the whole process (store + simulator +
-dialer together, so an upper bound of the dialer's), and whether every order ended rated exactly once.
+largest deviation of any full 10-second window's start rate from the setting (windows laid end to end from the
+first start; a last window shorter than 10 s is not counted), the starts in each window and the two closest starts
+(the pacer makes up a late start's delay, never with two calls closer than half an interval), the most calls at
+once (the dialer's count and the simulator's live survey channels), the CPU time per call of the whole process
+(store + simulator + dialer together, so an upper bound of the dialer's), whether every order ended rated exactly
+once, and the machine's load average (1 minute) when the run began and ended: everything runs on one event loop in
+this process, so other jobs on the machine delay its starts.
 
 Under `announcements` (skip with `--no-announcements`): the carrier-announcement detector's figures on its dev set
 (`tests/data/announcements/`), from `bench/announcement_bench.measure`: detection rate, false alarms on the negatives
-and on the human answers, seconds of audio to a decision (and the share within 4 s of answer) and CPU per call. The
-issue's targets beside them: at least 95 % detected, no false alarm on a human answer, decided within 4 s.
+and on the human answers, seconds of audio to a decision (from the far end's answer, in-band ringback not counted,
+and from the fork's start; the share within 4 s of each), the moment it knew it heard a recording and not a person
+(the same two ways), CPU per call, and what each kind's clips are heard as when
+that kind is left out of the library. The issue's targets beside them: at least 95 % detected, no false alarm on a
+human answer, decided within 4 s of answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import os
 import sys
 import tempfile
 import time
@@ -122,6 +131,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:  # noqa: PLR0915
             await asyncio.sleep(0.01)
 
     ticker = asyncio.create_task(tick())
+    load_start = os.getloadavg()[0]
     cpu0, wall0 = time.process_time(), time.perf_counter()
     stats = await dialer.run(stop_when_idle=True)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -144,11 +154,14 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:  # noqa: PLR0915
     achieved = (len(starts) - 1) / (starts[-1] - starts[0]) if len(starts) > 1 else 0.0
     worst = 0.0
     window = 10.0
+    per_window = []
     t = starts[0] if starts else 0.0
     while starts and t + window <= starts[-1]:
         in_window = sum(1 for s in starts if t <= s < t + window)
+        per_window.append(in_window)
         worst = max(worst, abs(in_window / window - target) / target)
         t += window
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     return {
         "orders": args.orders, "channels": args.channels, "calls_per_minute_set": args.calls_per_minute,
         "time_scale": args.time_scale, "placed": stats.placed, "outcomes": dict(stats.outcomes or {}),
@@ -156,28 +169,46 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:  # noqa: PLR0915
         "pace_achieved_per_minute": round(achieved * 60, 1),
         "pace_deviation_overall_pct": round(abs(achieved - target) / target * 100, 2),
         "pace_deviation_worst_10s_window_pct": round(worst * 100, 2),
+        "starts_per_10s_window": per_window,
+        "closest_starts_s": round(min(gaps), 4) if gaps else None,
+        "longest_gap_between_starts_s": round(max(gaps), 4) if gaps else None,
         "max_in_flight_dialer": stats.max_in_flight, "max_live_calls_pbx": live_most,
         "channel_cap_held": stats.max_in_flight <= args.channels and live_most <= args.channels,
         "cpu_ms_per_call_whole_process": round(cpu / max(stats.placed, 1) * 1000, 2),
         "orders_rated_exactly_once": rated_once,
+        "load_average_1min": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)},
     }
 
 
 def announcement_figures() -> dict[str, object]:
-    """The detector's figures on the dev set, measured by announcement_bench (one definition of each figure)."""
+    """The detector's figures on the dev set, measured by announcement_bench (one definition of each figure).
+
+    "Decided within 4 s of answer" is checked on `decided_after_answer_s`: the far end's answer as the audio tells
+    it (in-band ringback before the voice means the line was still ringing); `decided_after_s`, from the fork's
+    start, is given beside it with its own flag."""
     sys.path.insert(0, str(REPO / "bench"))
     from announcement_bench import TARGET_DECISION_S, measure
 
-    figures = measure(leave_one_out=False)
-    decided = figures["decided_after_s"]
+    figures = measure(leave_one_out=True)
+    decided, after_answer = figures["decided_after_s"], figures["decided_after_answer_s"]
     return {
         "clips": figures["clips"], "detection_rate": figures["detection_rate"], "misnamed": figures["misnamed"],
         "false_alarms": figures["false_alarms"], "false_alarms_human": figures["false_alarms_human"],
-        "decided_after_s": decided, "cpu_ms_per_call": figures["cpu_ms_per_call"],
+        "decided_after_answer_s": after_answer, "decided_after_s": decided,
+        "recording_known": figures["recording_known"],
+        "recording_known_after_answer_s": figures["recording_known_after_answer_s"],
+        "recording_known_after_s": figures["recording_known_after_s"],
+        "negatives_known_as_recording": figures["negatives_known_as_recording"],
+        "cpu_ms_per_call": figures["cpu_ms_per_call"], "unenrolled_kind": figures["unenrolled_kind"],
         "targets_met": {"detection_rate_at_least_95pct": figures["detection_rate"] >= 0.95,
                         "no_false_alarm_on_human_answers": figures["false_alarms_human"] == 0,
-                        f"all_decided_within_{TARGET_DECISION_S:g}_s": decided["within_4_s"]
-                        >= figures["detection_rate"]},
+                        f"all_decided_within_{TARGET_DECISION_S:g}_s_of_answer": after_answer["within_4_s"]
+                        >= figures["detection_rate"],
+                        f"all_decided_within_{TARGET_DECISION_S:g}_s_of_the_fork_start": decided["within_4_s"]
+                        >= figures["detection_rate"],
+                        f"all_known_as_recording_within_{TARGET_DECISION_S:g}_s_of_the_fork_start":
+                        figures["recording_known_after_s"]["within_4_s"] == 1.0,
+                        "no_negative_known_as_recording": not figures["negatives_known_as_recording"]},
     }
 
 

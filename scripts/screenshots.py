@@ -48,7 +48,7 @@ def wait_for(what: str, condition: Callable[[], bool], timeout_s: float = 90.0) 
     app.processEvents()
 
 
-def drive(desk, window, out: Path) -> None:
+def drive(env, desk, window, out: Path) -> None:
     """Through the main states, a screenshot of each (both sizes)."""
     def shoot(name: str) -> None:
         for width, height in SIZES:
@@ -64,9 +64,12 @@ def drive(desk, window, out: Path) -> None:
 
     state = lambda: desk.state  # noqa: E731
     wait_for("AMI connected", lambda: state().ami_connected)
+    # idle is a ready seat with no call: the first caller is due by the time the seat logs in, so it waits
+    env.hold_callers(True)
     desk.send(ev.RequestSeatAction(SeatAction.LOG_IN))
-    wait_for("the seat in the queue", lambda: state().queue is QueueState.READY)
+    wait_for("the seat in the queue", lambda: state().queue is QueueState.READY and state().active_call is None)
     shoot("idle")
+    env.hold_callers(False)
     wait_for("a call offered", lambda: state().active_call is not None
              and state().active_call.state in (CallState.OFFERED, CallState.RINGING))
     shoot("ringing")
@@ -140,7 +143,7 @@ def main() -> int:
                             after_call_work_s=env.config.seat.after_call_work_s)
         window.show()
 
-        drive(desk, window, out)
+        drive(env, desk, window, out)
         bridge.close()
         window.close()
     finally:

@@ -218,6 +218,7 @@ _K_CURSOR = "cursor"
 _K_LAST_ACK = "last_ack_at"
 _K_LAST_SYNC = "last_sync_at"
 _K_LAST_ERROR = "last_error"
+_K_ORDER_SEQUENCE = "order_sequence:"  # + the prefix of the day's numbers of this seat
 _K_LAST_ERROR_AT = "last_error_at"
 
 
@@ -706,6 +707,24 @@ class LocalStore:
             rejections=rejected,
             pending=tuple(_pending(r) for r in rows),
         )
+
+    # --- the seat's order numbers (a per-seat daily sequence; agent_desktop.order_numbers) ----------------------------
+
+    def last_order_sequence(self, prefix: str) -> int:
+        """The last number this seat gave under `prefix` ("20261207-8001"), 0 when none yet."""
+        with self._read() as conn:
+            value = self._get(conn, _K_ORDER_SEQUENCE + prefix)
+        return int(value) if value is not None else 0
+
+    def note_order_sequence(self, prefix: str, number: int) -> int:
+        """Keep `number` as given under `prefix` (never lowering what is kept: writes may come in any order);
+        returns what is kept."""
+        key = _K_ORDER_SEQUENCE + prefix
+        with self._write() as conn:
+            current = self._get(conn, key)
+            kept = max(int(current) if current is not None else 0, int(number))
+            self._put(conn, key, str(kept))
+        return kept
 
     # --- internals -------------------------------------------------------------------------------------------------
 

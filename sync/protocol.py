@@ -40,8 +40,9 @@ that module refuses plain personal data in both directions). Commands travel as 
 
 A push may carry the order's pre-fill feedback (`feedback`, `core.prefill_feedback`'s form, checked like the command:
 bounded, anonymous callers' values sealed): the centre stores it with the step, or refuses the whole push
-(`bad_feedback`, `not_sealed`, `bad_seal`) and stores neither. Supervisors read it back with `feedback_read`, a page
-at a time in order id order (`next` is the `after` of the next page, null at the end).
+(`bad_feedback`, `not_sealed`, `bad_seal`) and stores neither. The centre keeps every step's feedback; supervisors
+read it back with `feedback_read`, per order the feedback of its latest step made within `since`…`until`, a page at
+a time in order id order (`next` is the `after` of the next page, null at the end).
 """
 
 from __future__ import annotations
@@ -312,8 +313,9 @@ MAX_FEEDBACK_PAGE = 500  # orders per feedback page; the server also keeps a pag
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRead:
-    """A supervisor asks for the pre-fill feedback of the orders after `after` (order id order) whose step with
-    feedback was made between `since` and `until` (the seat's time; either may be open)."""
+    """A supervisor asks for the pre-fill feedback of the orders after `after` (order id order) with a step with
+    feedback made between `since` and `until` (the seat's time; either may be open): per order, its latest such
+    step's."""
 
     request_id: str
     after: str | None = None
@@ -348,6 +350,11 @@ class SurveyVerb(StrEnum):
     CLAIM = "claim"  # body: {"limit": n} → {"claims": [...], "status": ...}
     FINISH = "finish"  # body: {"attempt_id", "outcome", "digit", "recording"} → {"job_state", "next_at", ...}
     STATUS = "status"  # body: {} → the survey's state
+    # body: {} → {"attempts": [{"attempt_id", "order_id", "sealed"}]}: attempts counted interrupted (their dialer's
+    # lease ran out) and not retried yet, whose rating AstDB may still hold (the dialer DBGets each)
+    ORPHANS = "orphans"
+    # body: {"attempt_ids": [...]} → {"released": [...]}: claimed but never placed (a dialer stopping): not attempts
+    RELEASE = "release"
 
 
 @dataclass(frozen=True, slots=True)
@@ -897,11 +904,12 @@ def _survey_body(f: _Fields) -> dict[str, Any]:
 
 
 def _read_survey(f: _Fields) -> SurveyRequest:
-    verb = f.raw("verb", expected="claim, finish or status")
+    verbs = ", ".join(SurveyVerb)
+    verb = f.raw("verb", expected=verbs)
     try:
         verb = SurveyVerb(verb)
     except ValueError:
-        raise f._bad("verb", "claim, finish or status", verb) from None
+        raise f._bad("verb", verbs, verb) from None
     message = SurveyRequest(request_id=f.uuid("request_id"), verb=verb, body=_survey_body(f))
     f.done()
     return message

@@ -310,6 +310,14 @@ class SyncService:
     def mark_warning_seen(self, warning_id: str) -> Future[bool]:
         return self._worker.write(LocalStore.mark_warning_seen, warning_id)
 
+    def last_order_sequence(self, prefix: str) -> Future[int]:
+        """The last order number this seat gave under `prefix` (agent_desktop.order_numbers), 0 when none."""
+        return self._worker.read(LocalStore.last_order_sequence, prefix)
+
+    def note_order_sequence(self, prefix: str, number: int) -> Future[int]:
+        """Keep the number just given (on the writer thread, before the draft that carries it)."""
+        return self._worker.write(LocalStore.note_order_sequence, prefix, number)
+
     def caller_orders(self, phone_key: str) -> Future[list[WorkOrder]]:
         """The orders of the number with this fingerprint, newest first (the screen pop)."""
         return self._worker.read(LocalStore.orders_of_caller, phone_key)

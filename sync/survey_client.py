@@ -1,5 +1,5 @@
-"""The survey dialer's side of the central store: `claim`, `finish` and `status` over the websocket, as the
-least-privilege user of role `survey` (see `sync.server.survey` for what the centre does with them).
+"""The survey dialer's side of the central store: `claim`, `finish`, `orphans`, `release` and `status` over the
+websocket, as the least-privilege user of role `survey` (see `sync.server.survey` for what the centre does with them).
 
 One connection, opened on first use and again after a failure; each request waits for its reply by request id.
 A request whose connection fails raises `SyncError` (`store_unreachable`): the dialer retries a `finish` (idempotent
@@ -115,6 +115,16 @@ class SurveyClient:
         return await self.request(protocol.SurveyVerb.FINISH, {
             "attempt_id": attempt_id, "outcome": AttemptOutcome(outcome).value, "digit": digit,
             "recording": recording})
+
+    async def orphans(self) -> list[dict[str, Any]]:
+        """Attempts counted interrupted and not retried: AstDB may hold their rating."""
+        body = await self.request(protocol.SurveyVerb.ORPHANS)
+        return list(body.get("attempts", []))
+
+    async def release(self, attempt_ids: list[str]) -> list[str]:
+        """Hand back attempts claimed and never placed; the ids the centre released."""
+        body = await self.request(protocol.SurveyVerb.RELEASE, {"attempt_ids": list(attempt_ids)})
+        return list(body.get("released", []))
 
     async def status(self) -> dict[str, Any]:
         return await self.request(protocol.SurveyVerb.STATUS)

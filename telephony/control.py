@@ -513,19 +513,28 @@ class CallControl:
         return CallbackResult(action_id, target, OriginateOutcome.ANSWERED, customer, agent_channel, uniqueid,
                               recording)
 
-    async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
+    async def survey(self, number: str, *, work_order_id: str = "", attempt_id: str = "") -> SurveyCall:
         """Call a citizen into the survey (Local/<number>@outbound → survey,s). The Originate sets the citizen's number
         as the survey channel's caller ID, so Asterisk's `UserEvent: Survey` names it (`Caller:` is empty otherwise,
         live-2026-12/06); the tracker ties the result to this ActionID's number and order in any case. The citizen
-        still sees the hotline's number: the outbound context sets it on the dialled leg."""
+        still sees the hotline's number: the outbound context sets it on the dialled leg.
+
+        `attempt_id` goes to the dialplan as SURVEY_ATTEMPT: the survey context writes a valid digit to AstDB under
+        `survey/<attempt_id>` before it reports it, so a dialer that dies before its report can be recovered from."""
         target = _number(number)
         fields: dict[str, FieldValue] = {
             "Channel": f"Local/{target}@{self.seat.outbound_context}", "Context": self.seat.survey_context,
             "Exten": "s", "Priority": 1, "CallerID": f"<{target}>",
             "Timeout": int(self.seat.ring_timeout_seconds * 1000), "Async": True,
         }
-        if work_order_id:
-            fields["Variable"] = [f"WORK_ORDER={work_order_id}"]
+        variables = [f"WORK_ORDER={work_order_id}"] if work_order_id else []
+        if attempt_id:
+            if not _ASTDB_KEY.fullmatch(attempt_id):
+                raise TelephonyError(f"not a survey attempt id for AstDB: {attempt_id!r}", code="bad_attempt_id",
+                                     details={"attempt_id": attempt_id})
+            variables.append(f"SURVEY_ATTEMPT={attempt_id}")
+        if variables:
+            fields["Variable"] = variables
         action_id = _new_action_id("sv")
         response = await self._originate(fields, "survey_failed", action_id=action_id,
                                          purpose={"number": target, "work_order": work_order_id})
@@ -534,6 +543,40 @@ class CallControl:
         channel = response.get("Channel") or None
         return SurveyCall(action_id, target, work_order_id, outcome, uniqueid if uniqueid != "<unknown>" else None,
                           channel if outcome is OriginateOutcome.ANSWERED else None)
+
+    # AstDB ------------------------------------------------------------------------------------------------------------
+    async def astdb_get(self, family: str, key: str) -> str | None:
+        """The value AstDB holds under family/key, None when there is none. Asterisk 20 answers a found key as a list
+        (Success "Result will follow", `DBGetResponse` with Family/Key/Val, `DBGetComplete`) and a missing one with
+        `Response: Error` "Database entry not found" (main/db.c manager_dbget). Needs `system` or `reporting` write."""
+        _astdb_name(family, key)
+        try:
+            reply = await self.connection.send_action("DBGet", {"Family": family, "Key": key})
+        except TelephonyError as exc:
+            if exc.code == "ami_action_failed" and "not found" in str(exc.details.get("message", "")).lower():
+                return None
+            raise TelephonyError(f"DBGet {family}/{key} failed: {exc.message}", code="astdb_failed",
+                                 details={"family": family, "key": key, "message": exc.details.get("message", "")}
+                                 ) from exc
+        for message in reply if isinstance(reply, list) else [reply]:
+            if message.event == "DBGetResponse" and message.get("Key") == key:
+                return message.get("Val", "")
+        return None
+
+    async def astdb_del(self, family: str, key: str) -> bool:
+        """Delete family/key from AstDB: True when deleted, False when there was none. Needs `system` write, which the
+        sample manager.conf does not grant (`TelephonyError` `astdb_not_permitted`)."""
+        _astdb_name(family, key)
+        try:
+            await self.connection.send_action("DBDel", {"Family": family, "Key": key})
+        except TelephonyError as exc:
+            message = str(exc.details.get("message", ""))
+            if exc.code == "ami_action_failed" and "not found" in message.lower():
+                return False
+            code = "astdb_not_permitted" if "permission denied" in message.lower() else "astdb_failed"
+            raise TelephonyError(f"DBDel {family}/{key} failed: {exc.message}", code=code,
+                                 details={"family": family, "key": key, "message": message}) from exc
+        return True
 
     # Recording --------------------------------------------------------------------------------------------------------
     def recording_name(self, call_id: str) -> str:
@@ -660,6 +703,17 @@ def _outcome(response: AmiMessage) -> OriginateOutcome:
     if outcome is OriginateOutcome.ANSWERED and (response.response or "").lower() != "success":
         return OriginateOutcome.FAILED
     return outcome
+
+
+#: What may name an AstDB entry of the survey (an attempt id is `<order id>#<n>`): no `/` (AstDB's separator), no
+#: `,` (the Originate's Variable list separator), nothing the dialplan would expand.
+_ASTDB_KEY = re.compile(r"[0-9A-Za-z_.:#-]{1,120}")
+
+
+def _astdb_name(family: str, key: str) -> None:
+    if not _ASTDB_KEY.fullmatch(family) or not _ASTDB_KEY.fullmatch(key):
+        raise TelephonyError(f"not an AstDB family/key: {family!r}/{key!r}", code="bad_astdb_key",
+                             details={"family": family, "key": key})
 
 
 def _chan_variable(message: AmiMessage, name: str) -> str:

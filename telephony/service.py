@@ -329,9 +329,18 @@ class TelephonyService:
             self._emit(self.tracker.note_recording(result.agent_channel, result.recording, self._clock()))
         return result
 
-    async def survey(self, number: str, *, work_order_id: str = "") -> SurveyCall:
-        """Call a citizen into the survey; the result arrives as `survey_result` tied to this number and order."""
-        return await self._control().survey(number, work_order_id=work_order_id)
+    async def survey(self, number: str, *, work_order_id: str = "", attempt_id: str = "") -> SurveyCall:
+        """Call a citizen into the survey; the result arrives as `survey_result` tied to this number and order (and,
+        with `attempt_id`, is kept in AstDB under survey/<attempt_id> the moment it is pressed)."""
+        return await self._control().survey(number, work_order_id=work_order_id, attempt_id=attempt_id)
+
+    async def astdb_get(self, family: str, key: str) -> str | None:
+        """AstDB's value under family/key (None: no such entry)."""
+        return await self._control().astdb_get(family, key)
+
+    async def astdb_del(self, family: str, key: str) -> bool:
+        """Delete family/key from AstDB (False: there was none); `astdb_not_permitted` without `system` write."""
+        return await self._control().astdb_del(family, key)
 
     async def _release(self, channel: str) -> None:
         assert self.control is not None

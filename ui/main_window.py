@@ -17,6 +17,7 @@ from agent_desktop.desk import CallAction, DeskState, SeatAction
 from agent_desktop.desk import events as ev
 from ui.panels import PANELS, build_panel
 from ui.qt import QCoreApplication, Qt, QtGui, QTimer, QtWidgets
+from ui.refusals import refusal_sentence
 from ui.values import DirectoryEntry, ServicesView
 from ui.widgets.call_bar import CallBar
 from ui.widgets.caller_pop import CallerPopView
@@ -196,11 +197,17 @@ class MainWindow(QtWidgets.QMainWindow):
         bridge.state_changed.connect(self.render)
         bridge.notice_arrived.connect(self.show_notice)
         bridge.services_changed.connect(self.show_services)
+        self._build_panels(bridge.desk)
         if hasattr(bridge, "warnings_changed"):
             bridge.warnings_changed.connect(self.warnings.show_warnings)
             self.warnings.seen_requested.connect(bridge.mark_warning_seen)
             self.warnings.show_warnings(bridge.warnings)
-        self._build_panels(bridge.desk)
+            # the warnings not read yet are rows of my tasks too; opening one there marks it read
+            tasks = self.panels.get("tasks")
+            if hasattr(tasks, "show_warnings") and hasattr(tasks, "warning_opened"):
+                bridge.warnings_changed.connect(tasks.show_warnings)
+                tasks.warning_opened.connect(bridge.mark_warning_seen)
+                tasks.show_warnings(bridge.warnings)
         self.show_services(bridge.services)
         self.render(bridge.state)
 
@@ -259,16 +266,21 @@ class MainWindow(QtWidgets.QMainWindow):
         """A refusal or a result the agent must see (the desk's `Notice`): on the form, with its rule and article."""
         text = getattr(notice, "text", "") or str(notice)
         article = getattr(notice, "article", None)
-        self.form.show_refusal(text, article)
-        self.status.showMessage(text, 8000)
+        # worded from its code and details in the window's language; the core's English text only for an unknown code
+        shown = refusal_sentence(getattr(notice, "code", ""), getattr(notice, "details", None), text)
+        self.form.show_refusal(shown, article)
+        self.status.showMessage(shown + (self.form.basis_of(article) if article else ""), 8000)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """The first time: pop and transcript a quarter, the form under half, the side panels the rest."""
+        """The first time: pop and transcript a quarter, the form under half, the side panels the rest. On a
+        narrow screen (1366 px) the form gives the side panels room for my tasks' deadline, time left and order
+        number beside the matter."""
         super().showEvent(event)
         if not getattr(self, "_sized", False):
             self._sized = True
             width = max(self.splitter.width(), 900)
-            self.splitter.setSizes([width * 24 // 100, width * 45 // 100, width * 31 // 100])
+            shares = (23, 40, 37) if width < 1600 else (24, 45, 31)
+            self.splitter.setSizes([width * share // 100 for share in shares])
 
     def _tick(self) -> None:
         now = self._clock()

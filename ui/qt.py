@@ -14,6 +14,7 @@ import sys
 import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QEvent,
     QObject,
@@ -26,6 +27,7 @@ from PySide6.QtCore import (
 )
 
 __all__ = [
+    "QT_TRANSLATE_NOOP",
     "SINGLETONS_KEPT",
     "QCoreApplication",
     "QEvent",

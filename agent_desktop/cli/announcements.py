@@ -3,7 +3,13 @@
     agent-desktop survey announcements add KIND FILE.wav [--json]      KIND: 空号 停机 关机 暂时无法接通 正在通话中
     agent-desktop survey announcements list [--json]
     agent-desktop survey announcements remove ID
-    agent-desktop survey announcements test FILE.wav [--json]         {"kind": …, "score": …, "offset_s": …}
+    agent-desktop survey announcements test FILE.wav [--json]         {"kind": …, "score": …, "offset_s": …,
+                                                                       "announcement": …, "decided_after_s": …,
+                                                                       "ringing_s": …, "recording_after_s": …}
+
+`kind` null with `announcement` true: a carrier's recording of a kind nobody enrolled (the dialer retries it).
+`recording_after_s`: when the audio was known to be a carrier's recording and not a person (null: never), before
+the kind was named at `decided_after_s`.
 
 The recordings are enrolled as fingerprints in `<data dir>/announcements/` (asr/announcements/library.py). `test`
 runs the detector on a WAV as it would on the first seconds of a call and prints what it heard.
@@ -137,13 +143,17 @@ def run_test(args: argparse.Namespace) -> int:
             yield audio.pcm[start : start + size], audio.sample_rate_hz
 
     detection = asyncio.run(detector.classify(chunks()))
+    ringing = f" ({detection.ringing_s:.1f} s of it ringback)" if detection.ringing_s else ""
+    if detection.recording_after_s is not None and detection.announcement:
+        ringing += f"; known to be a recording after {detection.recording_after_s:.1f} s"
     if args.json:
-        result = detection.to_json()
-        print(json.dumps({"kind": result["kind"], "score": result["score"], "offset_s": result["offset_s"],
-                          "decided_after_s": result["decided_after_s"]}, ensure_ascii=False))
+        print(json.dumps(detection.to_json(), ensure_ascii=False))
+    elif detection.unknown_kind:
+        print(f"a carrier announcement of a kind not enrolled (未知提示音; the survey dialer retries it): score "
+              f"{detection.score:.2f}, decided after {detection.decided_after_s:.1f} s of audio{ringing}")
     elif detection.kind is None:
         print(f"no announcement heard (best score {detection.score:.2f}, after {detection.decided_after_s:.1f} s)")
     else:
         print(f"{detection.kind.value}: score {detection.score:.2f}, the recording starts at "
-              f"{detection.offset_s:+.2f} s, decided after {detection.decided_after_s:.1f} s of audio")
+              f"{detection.offset_s:+.2f} s, decided after {detection.decided_after_s:.1f} s of audio{ringing}")
     return 0

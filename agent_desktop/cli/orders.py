@@ -118,7 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "masked only (第15条).",
     )
     show.add_argument("file", metavar="FILE", help="orders file (JSON)")
-    show.add_argument("order_id", metavar="ORDER_ID", help="the work order's id, e.g. WO-202610-0001")
+    show.add_argument("order_id", metavar="ORDER_ID", help="the work order's number, e.g. 20261207-8001-0007")
     show.set_defaults(handler=run_show)
 
 

@@ -12,9 +12,10 @@ with those keys; without it a table in Chinese. The unit directory is the shippe
 (AGENT_DESKTOP_RESOURCES) unless `--directory` names one.
 
 `evaluate` (a supervisor's token; an agent's or a unit's is refused by the centre) reads the pre-fill feedback the
-seats sent with their orders and prints, per form field, how often the order holds what the pre-fill suggested
-(`core.prefill_feedback.evaluate`); `--export` writes the orders where the agent disagreed as development cases
-(JSON lines in the form of tests/data/prefill/*.jsonl, personal values masked).
+seats sent with their orders — per order, its latest save within --from/--to — and prints, per form field, how
+often the order holds what the pre-fill suggested (`core.prefill_feedback.evaluate`); `--export` writes the orders
+where the agent disagreed as whole development cases (JSON lines in the form of tests/data/prefill/*.jsonl, the keys
+the order cannot tell listed under `review`, personal values masked).
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ to Asterisk as the AMI user, then claims attempts from the centre and places eac
 Ctrl-C. The schedule (calling windows, delay after completion, retries, the channel cap and the pace across every
 dialer) is the centre's `[survey]` configuration; `--channels` and `--calls-per-minute` cap this process too.
 
+SIGTERM (or Ctrl-C) stops `run` gracefully: nothing more is placed, claims fetched ahead are handed back to the
+centre, calls in the air end and report (at most --result-timeout + 15 s). A rating pressed before a dialer died
+is read back from Asterisk's AstDB by the next dialer that runs (docs/survey.md).
 `status` prints what the centre holds: queued and due jobs, calls in the air, today's outcomes by kind and ratings
 by digit, whether a calling window is open and when the next one opens. A supervisor's token may read it too.
 """
@@ -18,8 +21,11 @@ by digit, whether a calling window is open and when the next one opens. A superv
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 from typing import Any
@@ -129,6 +135,11 @@ def run_dialer(args: argparse.Namespace) -> int:
                                                        after_call_work_seconds=0), resync_interval=None)
     detector = None
     if args.announcements:
+        if "numpy" not in sys.modules:
+            # numpy's OpenBLAS would spread each small matching product over every core and spin there between
+            # them: on a machine shared with the PBX that cost the matcher about 6 times the CPU of one thread
+            # (bench/announcement_bench.py, docs/speech.md); read once, when numpy loads
+            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         from asr.announcements.detector import AnnouncementDetector  # noqa: PLC0415
         from asr.announcements.library import AnnouncementLibrary  # noqa: PLC0415
 
@@ -148,6 +159,12 @@ def run_dialer(args: argparse.Namespace) -> int:
         future.add_done_callback(lambda _f: stop.set())
         with stop_on_signals(stop):
             stop.wait()
+        if not future.done():
+            # SIGTERM/Ctrl-C: a graceful stop hands the claims fetched ahead back to the centre (they are not
+            # attempts) and lets the calls in the air end and report; only what outlasts that is cut off
+            runtime.run(dialer.stop(), timeout=10)
+            with contextlib.suppress(concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+                future.result(timeout=args.result_timeout + 15)
         if not future.done():
             future.cancel()
         stats = dialer.stats
@@ -170,7 +187,7 @@ class ForkedAnnouncementDetector:
     `asr.announcements.detector.AnnouncementDetector` listen to its first seconds."""
 
     def __init__(self, send_action: Any, detector: Any, *, host: str = "127.0.0.1",
-                 advertise: str | None = None, arrive_timeout_s: float = 5.0, decide_timeout_s: float = 15.0) -> None:
+                 advertise: str | None = None, arrive_timeout_s: float = 5.0, decide_timeout_s: float = 18.0) -> None:
         from asr.audiosocket.server import AudioSocketServer, CallRegistry  # noqa: PLC0415
 
         self._send_action = send_action

@@ -564,7 +564,7 @@ def apply(order: WorkOrder, command: Command, actor: Actor, now: datetime, ctx: 
         raise TransitionRefused(
             f"cannot {action.value} a work order in state {order.state.value}",
             code="wrong_state",
-            details={"state": order.state.value, "action": action.value},
+            details={"state": order.state.value, "action": action.value, "order_id": order.order_id},
         )
     if actor.role not in transition.roles:
         allowed = ", ".join(sorted(r.value for r in transition.roles))
@@ -572,6 +572,7 @@ def apply(order: WorkOrder, command: Command, actor: Actor, now: datetime, ctx: 
             f"{action.value} is for {allowed}, not {actor.role.value} ({transition.article})",
             code="role_not_allowed",
             article=transition.article,
+            details={"action": action.value, "role": actor.role.value},
         )
     if not _is_lead_or_not_needed(order, actor, action):
         raise TransitionRefused(
@@ -579,6 +580,7 @@ def apply(order: WorkOrder, command: Command, actor: Actor, now: datetime, ctx: 
             f"not {actor.unit} (第16条)",
             code="not_lead_unit",
             article="第16条",
+            details={"action": action.value, "unit": actor.unit or "", "lead_unit": order.lead_unit or ""},
         )
     command = normalise_dataclass(command, type(command), action.value)
     target, changes, note = _HANDLERS[action](order, command, actor, now, ctx)
@@ -656,9 +658,10 @@ def _call(call: object, now: datetime) -> CallLink:
     return replace(call, kind=CallKind(call.kind), at=call.at or now)
 
 
-def _refuse(message: str, *, code: str, article: str, deadline: datetime | None = None) -> TransitionRefused:
+def _refuse(message: str, *, code: str, article: str, deadline: datetime | None = None,
+            details: dict[str, Any] | None = None) -> TransitionRefused:
     return TransitionRefused(
-        message, code=code, article=article, deadline=deadline.isoformat() if deadline else None
+        message, code=code, article=article, deadline=deadline.isoformat() if deadline else None, details=details
     )
 
 
@@ -706,8 +709,9 @@ def _not_accept(order: WorkOrder, cmd: NotAccept, actor: Actor, now: datetime, c
         raise _refuse(
             "not accepting a matter needs one of the eight reasons of 第13条, "
             "and its basis is read to the caller (第14条)",
-            code="reason_required",
+            code="not_accept_reason_required",
             article="第13–14条",
+            details={"action": Action.NOT_ACCEPT.value, "field": "not_accepted_reason"},
         )
     reason = NotAcceptedReason(cmd.reason)
     basis = _text(cmd.basis) or reason.basis
@@ -716,8 +720,10 @@ def _not_accept(order: WorkOrder, cmd: NotAccept, actor: Actor, now: datetime, c
 
 def _answer_on_line(order: WorkOrder, cmd: AnswerOnLine, actor: Actor, now: datetime, ctx: RuleContext):
     if not _text(cmd.answer):
-        raise InvalidCommand("an on-line answer needs the answer given to the caller")
-    _require_category(order, "answer on line")
+        raise InvalidCommand("an on-line answer needs the answer given to the caller", code="answer_required",
+                             details={"action": Action.ANSWER_ON_LINE.value, "field": "answer_text",
+                                      "article": "第16条(一)"})
+    _require_category(order, "answer on line", Action.ANSWER_ON_LINE)
     return S.ANSWERED_ON_LINE, {"answer_text": cmd.answer.strip(), "kb_answer_ref": cmd.kb_answer_ref}, ""
 
 
@@ -727,11 +733,13 @@ def _promise_reply(order: WorkOrder, cmd: PromiseReply, actor: Actor, now: datet
             "a later reply needs the caller's consent (第16条(一)); otherwise dispatch the matter",
             code="consent_required",
             article="第16条(一)",
+            details={"action": Action.PROMISE_REPLY.value},
         )
-    _require_category(order, "promise a reply")
+    _require_category(order, "promise a reply", Action.PROMISE_REPLY)
     if order.is_emergency:
         raise _refuse("an emergency is dispatched at once, not answered later (第16条)",
-                      code="emergency_dispatch_required", article="第16条")
+                      code="emergency_dispatch_required", article="第16条",
+                      details={"action": Action.PROMISE_REPLY.value, "urgency": order.urgency.value})
     due = ctx.calendar.due(now, ctx.rules.reply_within_wd)
     return S.REPLY_PENDING, {"reply_due": due, "reply_means": cmd.means}, ""
 
@@ -745,9 +753,10 @@ def _record_reply(order: WorkOrder, cmd: RecordReply, actor: Actor, now: datetim
 
 
 def _dispatch(order: WorkOrder, cmd: Dispatch, actor: Actor, now: datetime, ctx: RuleContext):
-    _require_category(order, "dispatch")
+    _require_category(order, "dispatch", Action.DISPATCH)
     if not _text(order.description):
-        raise InvalidCommand("describe the matter before dispatching it (第14条)")
+        raise InvalidCommand("describe the matter before dispatching it (第14条)", code="description_required",
+                             details={"action": Action.DISPATCH.value, "field": "description", "article": "第14条"})
     changes = _assignment(order, cmd.lead_unit, cmd.co_units, now, ctx)
     if order.state is S.REPLY_PENDING:  # the promised reply is replaced by the unit's handling
         changes |= {"reply_due": None, "reply_means": None}
@@ -757,10 +766,12 @@ def _dispatch(order: WorkOrder, cmd: Dispatch, actor: Actor, now: datetime, ctx:
 def _assignment(order: WorkOrder, lead: str, co_units: tuple[str, ...], now: datetime, ctx: RuleContext):
     lead = _text(lead)
     if not lead:
-        raise InvalidCommand("dispatch needs a lead unit (第16条)")
+        raise InvalidCommand("dispatch needs a lead unit (第16条)", code="missing_lead_unit",
+                             details={"action": Action.DISPATCH.value, "field": "lead_unit", "article": "第16条"})
     co = tuple(dict.fromkeys(u.strip() for u in co_units if u.strip()))
     if lead in co:
-        raise InvalidCommand(f"{lead} cannot be both lead unit and co-unit (第16条)")
+        raise InvalidCommand(f"{lead} cannot be both lead unit and co-unit (第16条)", code="lead_unit_also_co_unit",
+                             details={"unit": lead, "field": "co_units", "article": "第16条"})
     if order.is_emergency:
         sign_due = now + timedelta(hours=ctx.rules.emergency_sign_limit_h)
     else:
@@ -1175,9 +1186,10 @@ def _close_supervision(order: WorkOrder, cmd: CloseSupervision, actor: Actor, no
     return None, {"supervisions": tuple(records)}, ""
 
 
-def _require_category(order: WorkOrder, what: str) -> None:
+def _require_category(order: WorkOrder, what: str, action: Action) -> None:
     if order.category is None:
-        raise InvalidCommand(f"set the category (诉求类型, 第12条) before you {what}")
+        raise InvalidCommand(f"set the category (诉求类型, 第12条) before you {what}", code="category_required",
+                             details={"action": action.value, "field": "category", "article": "第12条"})
 
 
 def _late_note(late: bool, deadline: datetime | None) -> str:

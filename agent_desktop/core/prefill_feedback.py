@@ -32,7 +32,7 @@ from agent_desktop.core.errors import InvalidCommand, PrivacyError
 from agent_desktop.core.masks import mask_field, normalise_phone
 from agent_desktop.core.privacy import FieldCipher, check_sealed_value
 from agent_desktop.core.roles import Role
-from agent_desktop.core.work_order import SealedValue
+from agent_desktop.core.work_order import Category, SealedValue
 
 FEEDBACK_VERSION = 1
 
@@ -323,7 +323,12 @@ _LONG_NUMBER = re.compile(rf"(?:{_DIGIT}[\s\-]*){{6,}}{_DIGIT}")
 def _masked_transcript(feedback: PrefillFeedback) -> str:
     """The transcript with the caller's name and number starred wherever they stand, and every long number (a
     phone or ID number, however it was said) starred too."""
-    text = _LONG_NUMBER.sub(lambda m: "*" * len(m.group(0).split()), feedback.transcript)
+    return _mask_numbers(feedback.transcript, feedback)
+
+
+def _mask_numbers(text: str, feedback: PrefillFeedback) -> str:
+    """`text` with the caller's name and number of `feedback` starred, and every long number."""
+    text = _LONG_NUMBER.sub(lambda m: "*" * len(m.group(0).split()), text)
     for name in ("caller_name", "caller_phone"):
         f = feedback.field(name)
         for value in (f.suggested, f.final) if f else ():
@@ -335,32 +340,70 @@ def _masked_transcript(feedback: PrefillFeedback) -> str:
     return text
 
 
+# the keys of a dev case's `expected` the order cannot tell: a reviewer sets them before the case joins a set
+_UNKNOWN_TO_THE_ORDER = ("is_repeat", "keywords_any")
+
+
 def disagreement_cases(items: Sequence[tuple[str, PrefillFeedback]]) -> list[dict[str, Any]]:
     """The orders where the agent disagreed with the pre-fill, as development cases in the dev set's form (see
-    tests/data/prefill/README.md): `text` the transcript (masked), `expected` the agent's final values of the
-    fields in dispute (personal ones masked: a reviewer restores them from the recording if the case is kept),
-    plus `prefill` (what was suggested) and `outcomes`. Anonymous callers' orders carry no transcript and give no
-    case."""
+    tests/data/prefill/README.md): `text` the transcript (masked) and `expected` with EVERY key a dev case has —
+    the agent's final value of every form field, agreed or disputed (a field neither suggested nor filled is
+    empty: None), and what follows from them (an order not accepted under 第13条(二) is an emergency; no case is
+    anonymous). What the order cannot tell is listed under `review` with a placeholder (whether it is a repeat
+    call, the keywords, which emergency line, and the personal values, which are masked: a reviewer restores them
+    from the recording if the case is kept). Beside them: `prefill` (what was suggested, per field), `outcomes`
+    (per field), `disputed` (the fields the agent changed, typed or emptied) and `evidence` (the words each disputed
+    suggestion came from, masked like the text). Anonymous callers' orders carry no transcript and give no case."""
     cases: list[dict[str, Any]] = []
     for order_id, feedback in items:
         disputed = [f for f in feedback.fields if f.outcome is not FeedbackOutcome.ACCEPTED]
         if not disputed or feedback.anonymous or not feedback.transcript.strip():
             continue
-        expected: dict[str, Any] = {}
-        suggested: dict[str, Any] = {}
-        for f in disputed:
-            key = _DEV_KEYS.get(f.field, f.field)
-            final = _shown(f.field, f.final)
-            if key == "summary_any":
-                final = [final] if final else []
-            elif key == "is_urgent":
-                final = final in ("emergency", "紧急")
-            elif key == "not_accepted_reason" and final is not None and final.isdigit():
-                final = int(final)
-            expected[key] = final
-            suggested[key] = _shown(f.field, f.suggested)
+        finals = {f.field: _shown(f.field, f.final) for f in feedback.fields}
+        reason = finals.get("not_accepted_reason")
+        reason_number = int(reason) if reason is not None and reason.strip().isdigit() else None
+        emergency = reason_number == 2  # 第13条(二): transferred to 110/119/120/122
+        expected: dict[str, Any] = {
+            "category": _category_label(finals.get("category")),
+            "surname": finals.get("caller_name"),
+            "form_of_address": finals.get("form_of_address"),
+            "phone": finals.get("caller_phone"),
+            "district": finals.get("district"),
+            "street": finals.get("street"),
+            "is_anonymous": False,
+            "is_emergency": emergency,
+            "emergency_service": None,
+            "not_accepted_reason": reason_number,
+            "is_repeat": False,
+            "is_urgent": (finals.get("urgency") or "").strip() in ("emergency", "紧急"),
+            "summary_any": [],  # the agent's description is a whole text, not a word the summary must hold
+            "keywords_any": [],
+            "address_contains": finals.get("address"),
+            "unit": finals.get("lead_unit"),
+        }
+        review = list(_UNKNOWN_TO_THE_ORDER)
+        if emergency:
+            review.append("emergency_service")
+        review += [key for name, key in (("caller_name", "surname"), ("caller_phone", "phone"))
+                   if finals.get(name)]  # masked: restored from the recording
         text = _masked_transcript(feedback)
-        cases.append({"id": f"fb-{order_id}", "split": "feedback", "style": "vosk" if " " in text.strip() else "plain",
-                      "text": text, "expected": expected, "prefill": suggested,
-                      "outcomes": {f.field: f.outcome.value for f in disputed}})
+        case = {"id": f"fb-{order_id}", "split": "feedback", "style": "vosk" if " " in text.strip() else "plain",
+                "text": text, "expected": expected, "review": review,
+                "prefill": {_DEV_KEYS.get(f.field, f.field): _shown(f.field, f.suggested) for f in feedback.fields},
+                "outcomes": {f.field: f.outcome.value for f in feedback.fields},
+                "disputed": [f.field for f in disputed],
+                "evidence": {f.field: _mask_numbers(f.evidence, feedback) for f in disputed if f.evidence}}
+        if finals.get("description"):
+            case["description"] = finals["description"]  # the agent's own summary, for the reviewer
+        cases.append(case)
     return cases
+
+
+def _category_label(value: str | None) -> str | None:
+    """The category as the dev set writes it (投诉), whether the form held its label or its code."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return Category.parse(value.strip()).zh
+    except InvalidCommand:
+        return value.strip()

@@ -40,6 +40,7 @@ class AttemptOutcome(StrEnum):
     POWERED_OFF = "powered_off"  # 已关机: retried
     UNREACHABLE = "unreachable"  # 暂时无法接通: retried
     IN_CALL = "in_call"  # 正在通话中: retried
+    ANNOUNCEMENT_UNKNOWN = "announcement_unknown"  # a carrier's recording of a kind nobody enrolled: retried
 
     @property
     def ends_attempts(self) -> bool:
@@ -57,6 +58,7 @@ _OUTCOME_ZH = {
     AttemptOutcome.FAILED: "呼叫失败", AttemptOutcome.INTERRUPTED: "呼叫中断", AttemptOutcome.NUMBER_VACANT: "空号",
     AttemptOutcome.NUMBER_SUSPENDED: "停机", AttemptOutcome.POWERED_OFF: "关机",
     AttemptOutcome.UNREACHABLE: "暂时无法接通", AttemptOutcome.IN_CALL: "正在通话中",
+    AttemptOutcome.ANNOUNCEMENT_UNKNOWN: "未知提示音",
 }
 
 _ANNOUNCED = {
@@ -70,9 +72,13 @@ _ANNOUNCED = {
 
 def outcome_of_announcement(verdict: object) -> AttemptOutcome | None:
     """An announcement detector's verdict as an attempt's outcome: an `AttemptOutcome`, an `AnnouncementKind` (or
-    its Chinese name), or an object carrying one as `.kind` (the detector's `Detection`); None: a person."""
+    its Chinese name), or an object carrying one as `.kind` (the detector's `Detection`); None: a person. A verdict
+    with no kind but `.announcement` true is a carrier's recording of a kind nobody enrolled: retried, never taken
+    for the nearest enrolled kind (a wrong 空号/停机 would end the attempts)."""
     kind = getattr(verdict, "kind", verdict)
-    if kind is None or isinstance(kind, AttemptOutcome):
+    if kind is None:
+        return AttemptOutcome.ANNOUNCEMENT_UNKNOWN if getattr(verdict, "announcement", False) is True else None
+    if isinstance(kind, AttemptOutcome):
         return kind
     try:
         return _ANNOUNCED[AnnouncementKind.parse(str(kind))]

@@ -50,7 +50,8 @@ class Category(StrEnum):
             if key in (category.value, category.zh):
                 return category
         known = "、".join(c.zh for c in cls)
-        raise InvalidCommand(f"unknown category {text!r}; expected one of {known}", code="unknown_category")
+        raise InvalidCommand(f"unknown category {text!r}; expected one of {known}", code="unknown_category",
+                             details={"field": "category", "value": key, "article": "第12条"})
 
 
 _CATEGORY_ZH = {

@@ -44,7 +44,8 @@ class DemoCaller:
     @property
     def script(self) -> tuple[str, ...]:
         return (
-            f"喂 你好 我 姓 {self.surname} 是 {self.form_of_address}",
+            # "我是王先生", as callers say it: "我姓王是先生" left "是先生" in the pre-fill's summary
+            f"喂 你好 我 是 {self.surname} {self.form_of_address}",
             f"我 住 在 {self.matter.district} {self.matter.street} {self.estate}",
             self.text,
             "我 的 电话 是 " + " ".join(_SPOKEN_DIGITS[int(d)] for d in self.number),

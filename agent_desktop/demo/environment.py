@@ -157,6 +157,7 @@ class DemoEnvironment:
         self._script_listeners: Listeners[[ScriptLine]] = Listeners("demo script")
         self._timers: set[asyncio.TimerHandle] = set()
         self._caller_task: asyncio.Task[None] | None = None
+        self._callers_held = False  # read on the demo's loop, set from any thread: a bool, no lock needed
         self._remove_listener: Callable[[], None] | None = None
         self._stopped = False
         self._lock = threading.Lock()
@@ -252,9 +253,14 @@ class DemoEnvironment:
     async def _callers(self) -> None:
         while True:
             await asyncio.sleep(self._scaled(self.plan.next_interval()))
-            while not self._seat_available():  # the queue would hold the caller: hold it here, unplaced
+            while self._callers_held or not self._seat_available():  # held, or the queue would hold the caller
                 await asyncio.sleep(SEAT_WAIT_POLL_S / max(1.0, self.speed))
             self.place_caller()
+
+    def hold_callers(self, held: bool = True) -> None:
+        """Keep the next caller from dialling until released (a screenshot of the ready seat with no call); a
+        caller already due dials as soon as the hold ends and the seat is free."""
+        self._callers_held = held
 
     def place_caller(self, caller: DemoCaller | None = None) -> str:
         """A demo caller dials the hotline now (on the demo's loop); returns the caller's channel name."""

@@ -13,9 +13,10 @@ are left out of `repr`, so a logged event never shows them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from agent_desktop.core.caller_flags import CallerRecord
 from agent_desktop.core.work_order import NotAcceptedReason, OrderState, ReplyMeans, WorkOrder
@@ -54,6 +55,7 @@ class CallAnswered(DeskEvent):
     number: str = field(default="", repr=False)  # for a call first seen answered (after a resync)
     name: str = field(default="", repr=False)
     recording: str | None = None
+    order_id: str | None = None  # for a call first seen answered: its order's number (as CallOffered's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,7 @@ class OrderRejected(DeskEvent):
     code: str = ""
     text: str = ""
     article: str | None = None  # the rule the center applied, e.g. 第13条
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the error's, when the seat refused
 
 
 @dataclass(frozen=True, slots=True)

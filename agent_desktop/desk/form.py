@@ -200,7 +200,8 @@ def edit(form: Form, field: DraftField, text: str, sealing: Sealing) -> Form:
 def accept(form: Form, field: DraftField) -> Form:
     current = entry(form, field)
     if current.suggestion is None:
-        raise InvalidCommand(f"there is no suggestion for {field.value} to accept", code="no_suggestion")
+        raise InvalidCommand(f"there is no suggestion for {field.value} to accept", code="no_suggestion",
+                             details={"field": field.value})
     return _put(form, FieldEntry(field, current.suggestion.value, ValueOrigin.ACCEPTED, None, current.suggestion))
 
 

@@ -37,7 +37,7 @@ Imports the core only; no asyncio, no Qt, no adapters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -193,6 +193,7 @@ class Rejection:
     code: str
     text: str
     article: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the error's: the window words it
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,7 +432,8 @@ def _ringing(state: DeskState, e: ev.CallRinging, now: datetime) -> Result:
 def _answered(state: DeskState, e: ev.CallAnswered, now: datetime) -> Result:
     call = state.find(e.call_id)
     if call is None:  # first seen answered: a resync after a reconnect, or a callback's customer leg
-        return _new_call(state, e.call_id, None, (e.number, e.name), now, call_state=CallState.TALKING, answered_at=now,
+        return _new_call(state, e.call_id, e.order_id, (e.number, e.name), now, call_state=CallState.TALKING,
+                         answered_at=now,
                          recording=e.recording)
     return _move(state, e.call_id, CallEventKind.ANSWERED, e, now, answered_at=now,
                  recording=e.recording or call.recording, unsaved=True)[0], []
@@ -599,7 +601,7 @@ def _acked(state: DeskState, e: ev.OrderAcked, now: datetime) -> Result:
 
 
 def _rejected(state: DeskState, e: ev.OrderRejected, now: datetime) -> Result:
-    return _note(state, e.order_id, acked=False, rejection=Rejection(e.code, e.text, e.article)), []
+    return _note(state, e.order_id, acked=False, rejection=Rejection(e.code, e.text, e.article, e.details)), []
 
 
 def _remote(state: DeskState, e: ev.OrderChangedRemotely, now: datetime) -> Result:
@@ -632,11 +634,13 @@ def _call_action(state: DeskState, e: ev.RequestCallAction, now: datetime) -> Re
     allowed = state.call_actions(e.call_id)
     if e.action not in allowed:
         why = "the AMI connection is down" if not state.ami_connected else f"the call is {call.state.value}"
-        raise ActionNotAllowed(f"cannot {e.action.value} now: {why}", details={
-            "call_id": e.call_id, "action": e.action.value, "state": call.state.value})
+        raise ActionNotAllowed(f"cannot {e.action.value} now: {why}",
+                               code="call_action_not_allowed" if state.ami_connected else "ami_down",
+                               details={"call_id": e.call_id, "action": e.action.value, "state": call.state.value})
     number = e.number.strip()
     if e.action.needs_number and not number:
-        raise InvalidCommand(f"{e.action.value} needs the number to ring", code="missing_number")
+        raise InvalidCommand(f"{e.action.value} needs the number to ring", code="missing_number",
+                             details={"action": e.action.value, "field": "number"})
     if e.action is CallAction.THREE_WAY:
         label = e.label.strip()
         target = f"{label} {number}" if label and number not in label else (label or number)
@@ -647,13 +651,17 @@ def _call_action(state: DeskState, e: ev.RequestCallAction, now: datetime) -> Re
 def _seat_action(state: DeskState, e: ev.RequestSeatAction, now: datetime) -> Result:
     if e.action not in state.seat_actions():
         why = "the AMI connection is down" if not state.ami_connected else f"the seat is {state.queue.value}"
+        code = "ami_down" if not state.ami_connected else "seat_action_not_allowed"
         if state.ami_connected and state.on_a_call and e.action is SeatAction.CALLBACK:
-            why = "the seat is on a call"
-        raise ActionNotAllowed(f"cannot {e.action.value} now: {why}", details={"action": e.action.value})
+            why, code = "the seat is on a call", "callback_on_a_call"
+        raise ActionNotAllowed(f"cannot {e.action.value} now: {why}", code=code,
+                               details={"action": e.action.value, "queue": state.queue.value})
     if e.action is SeatAction.PAUSE and not e.reason.strip():
-        raise InvalidCommand("a pause needs its reason", code="missing_reason")
+        raise InvalidCommand("a pause needs its reason", code="missing_pause_reason",
+                             details={"action": e.action.value, "field": "reason"})
     if e.action is SeatAction.CALLBACK and not e.order_id:
-        raise InvalidCommand("a callback names the order whose caller it rings", code="missing_order")
+        raise InvalidCommand("a callback names the order whose caller it rings", code="missing_order",
+                             details={"action": e.action.value})
     return state, [DoSeatAction(e.action, e.reason.strip(), e.order_id)]
 
 
@@ -663,7 +671,8 @@ def _seat_action(state: DeskState, e: ev.RequestSeatAction, now: datetime) -> Re
 def _editable(call: Call) -> None:
     if call.order_state not in (None, OrderState.INTAKE):
         raise ActionNotAllowed(f"the order {call.order_id} is already {call.order_state.value}; its form is closed",
-                               details={"order_id": call.order_id})
+                               code="form_closed", details={"order_id": call.order_id,
+                                                            "state": call.order_state.value})
 
 
 def _edit(state: DeskState, e: ev.EditField, now: datetime) -> Result:
@@ -728,8 +737,8 @@ def _order_actions(call: Call, settings: DeskSettings) -> frozenset[OrderAction]
 def _require_order_action(state: DeskState, call: Call, action: OrderAction) -> None:
     if action not in _order_actions(call, state.settings):
         where = call.order_state.value if call.order_state else "draft"
-        raise ActionNotAllowed(f"cannot {action.value} an order that is {where}",
-                               details={"order_id": call.order_id, "action": action.value})
+        raise ActionNotAllowed(f"cannot {action.value} an order that is {where}", code="order_action_not_allowed",
+                               details={"order_id": call.order_id, "action": action.value, "state": where})
 
 
 def _text(values: dict[DraftField, FieldValue], name: DraftField) -> str:
@@ -743,7 +752,8 @@ def _urgency(text: str) -> Urgency:
         return Urgency.NORMAL
     if text in (Urgency.EMERGENCY.value, "紧急"):
         return Urgency.EMERGENCY
-    raise InvalidCommand(f"unknown urgency {text!r}; expected normal/一般 or emergency/紧急", code="bad_value")
+    raise InvalidCommand(f"unknown urgency {text!r}; expected normal/一般 or emergency/紧急", code="unknown_urgency",
+                         details={"field": "urgency", "value": text})
 
 
 def _caller(call: Call, values: dict[DraftField, FieldValue], settings: DeskSettings) -> Caller:
@@ -851,7 +861,8 @@ def _dispatch(state: DeskState, e: ev.DispatchOrder, now: datetime) -> Result:
     _require_order_action(state, call, OrderAction.DISPATCH)
     lead = (e.lead_unit or _text(fm.agents_values(call.form), DraftField.LEAD_UNIT)).strip()
     if not lead:
-        raise InvalidCommand("dispatch needs a lead unit (第16条)", code="missing_lead_unit")
+        raise InvalidCommand("dispatch needs a lead unit (第16条)", code="missing_lead_unit",
+                             details={"action": "dispatch", "field": "lead_unit", "article": "第16条"})
     return _save(state, call, Dispatch(lead, tuple(e.co_units)), now, {DraftField.LEAD_UNIT: lead})
 
 
@@ -864,7 +875,9 @@ def _not_accept(state: DeskState, e: ev.NotAcceptOrder, now: datetime) -> Result
         try:
             reason = NotAcceptedReason(int(text)) if text else None
         except ValueError:
-            raise InvalidCommand(f"not-accepted reason {text!r}: expected 1–8 of 第13条", code="bad_value") from None
+            raise InvalidCommand(f"not-accepted reason {text!r}: expected 1–8 of 第13条",
+                                 code="unknown_not_accept_reason",
+                                 details={"field": "not_accepted_reason", "value": text, "article": "第13条"}) from None
     finals = {DraftField.NOT_ACCEPTED_REASON: str(int(reason))} if reason is not None else None
     return _save(state, call, NotAccept(reason), now, finals)
 
@@ -886,7 +899,7 @@ def _discard(state: DeskState, e: ev.DiscardDraft, now: datetime) -> Result:
     _require_order_action(state, call, OrderAction.DISCARD)
     if call.state.is_live:
         raise ActionNotAllowed("the call is still going; its draft is discarded after it ends",
-                               details={"call_id": call.call_id})
+                               code="call_still_live", details={"call_id": call.call_id})
     intents: list[DeskIntent] = []
     return _drop(state, replace(call, restored=True), intents), intents
 

@@ -17,6 +17,11 @@ first:
   and article), to be put right within `TaskSettings.rejection_fix_within_wd` working days of the rejection (when
   the time of the rejection is unknown, the order's own running deadline, if any).
 
+`warning_tasks(warnings, now=..., ctx=...)` adds the centre's early warnings (第33条) the desk keeps and the agent
+has not read yet (a seen warning is no longer something to do; the status bar's list keeps it): kind, the orders,
+the deadline the warning is about with the same working days and levels, the centre's Chinese line. A warning
+without a deadline (a repeat caller, a hot spot) takes its level from its severity.
+
 Each task says how many working days are left (`working_days_left`: working days strictly after today up to the
 deadline's day, so 0 means "due today"; negative counts the working days past it) and a warning level: overdue
 once `now` is strictly after the deadline (acting exactly at it is still on time, as in `lifecycle`), near when at
@@ -32,12 +37,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from agent_desktop.core.early_warning import current_deadline
+from agent_desktop.core.early_warning import Severity, WarningKind, current_deadline
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.core.privacy import display_caller
-from agent_desktop.core.work_order import OrderState, ReplyMeans, WorkOrder
+from agent_desktop.core.work_order import Category, OrderState, Rating, ReplyMeans, WorkOrder
 from agent_desktop.core.working_days import require_aware
 from agent_desktop.desk.session import OrderNote
 
@@ -49,11 +55,12 @@ class TaskKind(StrEnum):
     CALLBACK_DUE = "callback_due"
     MANUAL_REVISIT = "manual_revisit"
     REJECTED = "rejected"
+    CENTRE_WARNING = "centre_warning"
 
     @property
     def zh(self) -> str:
         return {"reply_promised": "承诺答复", "callback_due": "回拨", "manual_revisit": "人工回访",
-                "rejected": "中心驳回"}[self.value]
+                "rejected": "中心驳回", "centre_warning": "中心预警"}[self.value]
 
 
 class WarningLevel(StrEnum):
@@ -122,9 +129,39 @@ class Task:
     caller_shown: str = ""  # the caller's number as a screen may show it (masked for an anonymous caller)
     detail: str = ""  # the rejection's text, or why the revisit is due
     article: str | None = None
+    code: str = ""  # a rejection's error code: the screen words it in its language (`detail` is the centre's)
     can_call_back: bool = False
     is_emergency: bool = False
     order_state: OrderState | None = None
+    # the parts of `summary` and `detail`, for a screen that words them in another language
+    category: Category | None = None
+    matter: str = ""  # the description, short
+    rating: Rating | None = None  # a manual revisit's: the caller's rating
+    visit_failed: bool = False  # a manual revisit's: the automated call reached nobody
+    # a centre warning's: its id (to mark it seen), kind, severity and every order it names (order_id is the first)
+    warning_id: str = ""
+    warning_kind: WarningKind | None = None
+    severity: Severity | None = None
+    order_ids: tuple[str, ...] = ()
+
+
+class CentreWarningLike(Protocol):
+    """What the desk's store keeps of a warning (`sync.local_store.CentreWarning`): values, no caller's data."""
+
+    @property
+    def warning_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def order_ids(self) -> tuple[str, ...]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def due(self) -> datetime | None: ...
+    @property
+    def seen(self) -> bool: ...
 
 
 def my_tasks(
@@ -163,7 +200,8 @@ def my_tasks(
             continue
         revisit_ids.add(order.order_id)
         due = ctx.calendar.due(require_aware(visit.failed_at, "failed_at"), ctx.rules.manual_revisit_within_wd)
-        tasks.append(_task(TaskKind.MANUAL_REVISIT, order, due, now, ctx, settings=settings, detail="自动回访未接通"))
+        tasks.append(_task(TaskKind.MANUAL_REVISIT, order, due, now, ctx, settings=settings, detail="自动回访未接通",
+                           visit_failed=True))
     for rejection in _latest_rejections(rejections):
         order = by_id.get(rejection.order_id)
         if rejection.rejected_at is not None:
@@ -172,8 +210,65 @@ def my_tasks(
         else:
             due = current_deadline(order) if order is not None else None
         tasks.append(_task(TaskKind.REJECTED, order, due, now, ctx, settings=settings, order_id=rejection.order_id,
-                           detail=rejection.text or rejection.code, article=rejection.article))
+                           detail=rejection.text or rejection.code, article=rejection.article,
+                           code=rejection.code))
     return tuple(sorted(tasks, key=_sort_key))
+
+
+def warning_tasks(
+    warnings: Iterable[CentreWarningLike],
+    *,
+    now: datetime,
+    ctx: RuleContext,
+    settings: TaskSettings | None = None,
+) -> tuple[Task, ...]:
+    """The warnings not seen yet as tasks, soonest deadline first (those without one last)."""
+    require_aware(now, "now")
+    settings = settings or TaskSettings()
+    tasks: list[Task] = []
+    for warning in warnings:
+        if warning.seen:
+            continue
+        due = warning.due
+        if due is not None:
+            require_aware(due, f"due of warning {warning.warning_id}")
+        left = None if due is None else working_days_left(due, now, ctx)
+        severity = _known(Severity, warning.severity)
+        # the deadline's level, as for every task; the centre's severity when it says more (critical: red)
+        level = warning_level(due, now, settings, left)
+        by_severity = _LEVEL_OF_SEVERITY[severity] if severity is not None else WarningLevel.OK
+        if by_severity.rank > level.rank:
+            level = by_severity
+        order_ids = tuple(warning.order_ids or ())
+        tasks.append(Task(
+            kind=TaskKind.CENTRE_WARNING,
+            order_id=order_ids[0] if order_ids else "",
+            deadline=due,
+            working_days_left=left,
+            level=level,
+            summary=warning.text,
+            detail=warning.text,
+            warning_id=warning.warning_id,
+            warning_kind=_known(WarningKind, warning.kind),
+            severity=severity,
+            order_ids=order_ids,
+        ))
+    return tuple(sorted(tasks, key=_sort_key))
+
+
+_LEVEL_OF_SEVERITY = {Severity.INFO: WarningLevel.OK, Severity.WARNING: WarningLevel.NEAR,
+                      Severity.CRITICAL: WarningLevel.OVERDUE}
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _known(kind: type[_E], value: object) -> _E | None:
+    # a kind or severity a newer centre sends that this build does not know: shown by its line alone
+    try:
+        return kind(str(value))
+    except ValueError:
+        return None
 
 
 def _latest_failures(visits: Iterable[FailedVisit]) -> list[FailedVisit]:
@@ -203,7 +298,7 @@ def _latest_rejections(rejections: Iterable[CentreRejection]) -> list[CentreReje
 
 def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, now: datetime, ctx: RuleContext,
           *, settings: TaskSettings, order_id: str | None = None, detail: str = "",
-          article: str | None = None) -> Task:
+          article: str | None = None, visit_failed: bool = False, code: str = "") -> Task:
     if deadline is not None:
         require_aware(deadline, f"deadline of order {order_id or (order.order_id if order else '')}")
     left = None if deadline is None else working_days_left(deadline, now, ctx)
@@ -221,6 +316,11 @@ def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, no
         can_call_back=order is not None and order.caller.phone is not None,
         is_emergency=order is not None and order.is_emergency,
         order_state=order.state if order is not None else None,
+        category=order.category if order is not None else None,
+        matter=_matter(order),
+        rating=order.rating if order is not None and kind is TaskKind.MANUAL_REVISIT else None,
+        visit_failed=visit_failed,
+        code=code,
     )
 
 
@@ -247,12 +347,17 @@ def warning_level(deadline: datetime | None, now: datetime, settings: TaskSettin
     return WarningLevel.OK
 
 
-def _summary(order: WorkOrder | None) -> str:
+def _matter(order: WorkOrder | None) -> str:
     if order is None:
         return ""
     text = " ".join(order.description.split())
-    if len(text) > SUMMARY_CHARS:
-        text = text[: SUMMARY_CHARS - 1] + "…"
+    return text[: SUMMARY_CHARS - 1] + "…" if len(text) > SUMMARY_CHARS else text
+
+
+def _summary(order: WorkOrder | None) -> str:
+    if order is None:
+        return ""
+    text = _matter(order)
     return f"{order.category.zh}·{text}" if order.category is not None and text else (
         order.category.zh if order.category is not None else text)
 

@@ -37,11 +37,15 @@ How the words decide (all weights in `cues.py`):
    public servant's conduct (→ 批评), harm to the caller (→ 投诉).
 3. An emergency (or a 第16条 urgency) adds to 求助. Nothing at all: the act the caller performs decides
    (`fallback`) — a question about his own case is a 查询, any other question a 咨询, a witness's account of
-   what others do with no harm to himself a 举报, and any other told matter takes the category of the labelled
-   calls it is most like (`similar_calls.py`), or without those a complaint (the commonest kind of call); the
-   evidence says which (无明确用语, …). Thanks, proposals and pleas have cues of their own in rule 2
+   what others do with no harm to himself a 举报, unless the labelled calls most like it clearly prefer another
+   category —, and any other told matter takes the category of the labelled calls it is most like
+   (`similar_calls.py`), or without those a complaint (the commonest kind of call); the evidence says which
+   (无明确用语, …). Thanks, proposals and pleas have cues of their own in rule 2
    (想谢谢, 这样的好医生; 希望…多搞点, 我一直有个想法; 帮帮忙, 麻烦你们派人), as have a grievance asked as a
    question (这合法吗, 随便停我们的水) and where one's own case is stuck (卡在哪一步).
+4. A verdict resting on one circumstantial word only (`second_opinion`) yields to the labelled calls most like
+   the call where they clearly prefer another category: an incidental word (坏了 in a side matter, 臭 in a
+   sewage flood, 问一下 before a grievance) should not outrank what the whole call is like.
 Words that are denied (没有, 不是 …) do not count.
 """
 
@@ -137,19 +141,52 @@ def fallback(
     label the evidence shows: a question about his own case is a 查询 and any other a 咨询 (第12条(一)、(四)),
     a witness's account of what others do, with no harm to himself, a 举报. Any other told matter is given the
     category of the labelled calls it is most like (`similar_calls`); without those, a grievance, the commonest
-    call."""
+    call. The act is a weak verdict (a proposal or a criticism asked as a question is no consultation: 希望…能不能
+    推迟, 哪里有这样执法的): where the similar calls clearly prefer another category, they decide."""
     texts = [source.doc.compact for source in sources]
+    whole = "".join(texts)
+    act: tuple[Category, str] | None = None
     if asked and any(_live(cues.OWN_CASE, text) for text in texts):
-        return Category.QUERY, "(无明确用语, 问自己的事→查询)"
-    if asked:
-        return Category.CONSULTATION, "(无明确用语, 问句→咨询)"
-    witnessed = any(_live(cues.WITNESS, text) for text in texts)
-    if witnessed and not any(_live(cues.HARM_TO_ME, text) for text in texts):
-        return Category.REPORT, "(无明确用语, 目睹他人→举报)"
-    like = similar.most_like("".join(texts)) if similar is not None else None
+        act = Category.QUERY, "问自己的事→查询"
+    elif asked:
+        act = Category.CONSULTATION, "问句→咨询"
+    elif any(_live(cues.WITNESS, text) for text in texts) and not any(_live(cues.HARM_TO_ME, text) for text in texts):
+        act = Category.REPORT, "目睹他人→举报"
+    if act is not None:
+        other = similar.preferred_over(whole, act[0]) if similar is not None else None
+        if other is not None and other[1] >= cues.SECOND_OPINION_MARGIN and not _both_asking(act[0], other[0]):
+            return other[0], f"(无明确用语, {act[1]}, 相近来电→{other[0].zh})"
+        return act[0], f"(无明确用语, {act[1]})"
+    like = similar.most_like(whole) if similar is not None else None
     if like is not None:
         return like, f"(无明确用语, 相近来电→{like.zh})"
     return Category.COMPLAINT, "(无明确用语, 默认)"
+
+
+def second_opinion(
+    verdict: Verdict, sources: Sequence[Source], similar: SimilarCalls | None
+) -> tuple[Category, str] | None:
+    """Rule 4: a verdict that rests on one circumstantial word (`cues.WEAK_CUE_MAX`: an incidental 坏了 or 臭 in
+    a call about something else, a 问一下 opening a complaint) yields to the labelled calls most like the call
+    when they clearly prefer another category (`cues.SECOND_OPINION_MARGIN`); the evidence names both. The
+    caller's own category word, an act of two words, an emergency or an urgency, and the seat's notes are never
+    overruled."""
+    if verdict.category is None or similar is None or any(source.notes for source in sources):
+        return None
+    if max(verdict.scores.values()) > cues.WEAK_CUE_MAX:
+        return None
+    other = similar.preferred_over("".join(source.doc.compact for source in sources), verdict.category)
+    if other is None or other[1] < cues.SECOND_OPINION_MARGIN or _both_asking(verdict.category, other[0]):
+        return None
+    said = verdict.doc.compact[verdict.span[0] : verdict.span[1]] if verdict.doc is not None else ""
+    return other[0], f"(仅弱线索「{said}」→{verdict.category.zh}, 相近来电→{other[0].zh})"
+
+
+def _both_asking(said: Category, like: Category) -> bool:
+    """咨询 against 查询 is the question's own structure (about the caller's case or in general), which the cues
+    read and characters do not: the similar calls tell a question from a grievance or a proposal, not one kind of
+    question from the other (they overruled 出来了没有 and 24小时的吗 wrongly on the sets left out)."""
+    return said in _ASKING and like in _ASKING
 
 
 def retrospective_intent(sources: Sequence[Source]) -> tuple[Doc, int, int] | None:
@@ -187,7 +224,17 @@ def _explicit_words(
                     weight = 1.0
                 if notes or cues.NOTES_LABEL_BEFORE.search(before):
                     weight = cues.EXPLICIT_WEIGHT
-                add(category, weight * boost, doc, *match.span())
+                said = category
+                if word in cues.OPINION_WORDS and _criticism_without_proposal(text):
+                    said = Category.CRITICISM
+                add(said, weight * boost, doc, *match.span())
+
+
+def _criticism_without_proposal(text: str) -> bool:
+    """提意见 about a public servant's (or the hotline's) conduct, with no improvement proposed: a criticism."""
+    if _live(cues.GOVERNMENT_TARGET, text) is None or _live(cues.CONDUCT, text) is None:
+        return False
+    return not any(pattern.search(text) for pattern, _w in cues.CATEGORY_CUES[Category.SUGGESTION])
 
 
 def _acts(text: str, doc: Doc, boost: float, add: _Add) -> None:

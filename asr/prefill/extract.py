@@ -27,13 +27,13 @@ from agent_desktop.core.errors import AgentDesktopError
 from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
 from agent_desktop.core.work_order import Category, NotAcceptedReason, Urgency
 from asr.prefill import cues
-from asr.prefill.category import Source, classify, fallback, retrospective_intent
+from asr.prefill.category import Source, classify, fallback, retrospective_intent, second_opinion
 from asr.prefill.gazetteer import Gazetteer, Mention, PlaceKind, default_gazetteer
 from asr.prefill.keywords import extract_keywords, words_of
 from asr.prefill.memo import Memo
 from asr.prefill.names import PERSONAL_NAME, find_name
 from asr.prefill.phone import DigitRun, digit_runs, find_phone
-from asr.prefill.similar_calls import default_similar_calls
+from asr.prefill.similar_calls import SimilarCalls, default_similar_calls
 from asr.prefill.text import CLAUSE_END, Doc, Transcript, read_transcript
 
 FIELDS = (
@@ -126,25 +126,37 @@ def extract(
     directory: UnitDirectory | None = None,
     gazetteer: Gazetteer | None = None,
     memo: Memo | None = None,
+    similar: SimilarCalls | None = None,
 ) -> Prefill:
     """`prefill`, with the pieces of work a call's earlier extractions did kept in `memo` (see `memo.py`): the
-    same result as `prefill`, in less time when most of the transcript was read before."""
+    same result as `prefill`, in less time when most of the transcript was read before. `similar` replaces the
+    shipped similar-calls counts (bench/category_loso.py scores each labelled set with counts built without it)."""
     memo = memo if memo is not None else Memo()  # a fresh one still shares work inside this extraction
     transcript = read_transcript(text if isinstance(text, str) else "", notes if isinstance(notes, str) else "", memo)
-    return _Extraction(transcript, gazetteer or default_gazetteer(), directory, memo).run()
+    similar = similar if similar is not None else default_similar_calls()
+    return _Extraction(transcript, gazetteer or default_gazetteer(), directory, memo, similar).run()
 
 
 class _Extraction:
     def __init__(
-        self, transcript: Transcript, gazetteer: Gazetteer, directory: UnitDirectory | None, memo: Memo
+        self,
+        transcript: Transcript,
+        gazetteer: Gazetteer,
+        directory: UnitDirectory | None,
+        memo: Memo,
+        similar: SimilarCalls | None = None,
     ) -> None:
         self.t = transcript
         self.memo = memo
+        self.similar = similar  # the labelled calls' counts: the category's default and second opinion
         self.gazetteer = gazetteer
         self.directory = directory
         self.evidence: dict[str, str] = {}
         self.evidence_address = ""
         self.evidence_emergency = ""
+        self.service: str | None = None
+        # 第13条(四): what the seat calls such a call (辱骂, 骚扰, 无实质诉求), heading its summary and keywords
+        self.no_matter = ""
         self.evidence_urgent = ""
         self.evidence_judged = ""  # 表扬/批评/建议: the words that say so, right before whom or what they judge
         self.evidence_category = ""  # 咨询/查询: the few words of the question that decided the category
@@ -171,7 +183,7 @@ class _Extraction:
         phone = self.phone()
         district, street = self.place()
         address = self.address()
-        service = self.emergency()
+        service = self.service = self.emergency()
         urgent = service is None and self.urgent()
         category = self.category(emergency=service is not None, urgent=urgent)
         reason = self.reason(service, district, street)
@@ -183,7 +195,7 @@ class _Extraction:
             # `category.fallback`); complaints are the commonest kind of call, and a suggestion the seat corrects
             # beats an empty field
             sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
-            category, label = fallback(sources, self.asked, default_similar_calls())
+            category, label = fallback(sources, self.asked, self.similar)
             self.evidence["category"] = label
         is_anonymous = self.anonymity()
         is_repeat = self.repeat()
@@ -240,7 +252,9 @@ class _Extraction:
 
     # --- where ----------------------------------------------------------------------------------------------
     def place(self) -> tuple[str | None, str | None]:
-        mentions = [(d, m) for d, m in self.places if not _denied_place(d.compact, m)]
+        mentions = [
+            (d, m) for d, m in self.places if not _denied_place(d.compact, m) and not _aside_place(d.compact, m)
+        ]
         in_notes = [(d, m) for d, m in mentions if d is self.t.notes and m.place.district]
         pool = in_notes or [(d, m) for d, m in mentions if m.place.district]
         if not pool:
@@ -315,11 +329,17 @@ class _Extraction:
         sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
         first = [Source(self.first_matter(s.doc), notes=s.notes) for s in sources]
         verdict = classify(first, emergency=emergency, urgent=urgent)
+        judged = first
         if verdict.category is None and first != sources:  # the first matter says nothing of its kind
             verdict = classify(sources, emergency=emergency, urgent=urgent)
+            judged = sources
         self.asked = verdict.question
         if verdict.category is None:
             return None
+        overruled = second_opinion(verdict, judged, self.similar)
+        if overruled is not None:  # one incidental word against what the whole call is like
+            self.evidence["category"] = overruled[1]
+            return overruled[0]
         if verdict.doc is not None:
             self.note("category", verdict.doc, *verdict.span)
             said = verdict.doc.compact[verdict.span[0] : verdict.span[1]]
@@ -337,6 +357,7 @@ class _Extraction:
             self.evidence["not_accepted_reason"] = self.evidence.get("emergency_service", "")
             return NotAcceptedReason.EMERGENCY_SERVICE
         checks: tuple[tuple[NotAcceptedReason, re.Pattern[str]], ...] = (
+            (NotAcceptedReason.OTHER_AUTHORITY, cues.REASON_JUDGE_CONDUCT),
             (NotAcceptedReason.OTHER_LEGAL_CHANNEL, cues.REASON_LITIGATION),
             (NotAcceptedReason.OTHER_AUTHORITY, cues.REASON_OTHER_AUTHORITY),
             (NotAcceptedReason.SECRETS_OR_PRIVACY, cues.REASON_SECRETS),
@@ -358,6 +379,11 @@ class _Extraction:
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.OTHER_AUTHORITY
         for doc in self.docs:
+            hit = _live_match(doc.compact, cues.REASON_FOREIGN_STATE, allow_past=True)
+            if hit is not None:
+                self.note("not_accepted_reason", doc, *hit)
+                return NotAcceptedReason.OTHER_BY_LAW
+        for doc in self.docs:
             handled = _live_match(doc.compact, cues.REASON_HANDLED, allow_past=True)
             if handled is not None and cues.REASON_HANDLED_NO_NEWS.search(doc.compact):
                 self.note("not_accepted_reason", doc, *handled)
@@ -368,6 +394,10 @@ class _Extraction:
             substantive = self.topics() or any(m.place.district for d, m in self.places if d is doc)
             hit = abuse.span() if abuse else (chat if chat is not None and not substantive else None)
             if hit is not None:
+                said = doc.compact[hit[0] : hit[1]]
+                self.no_matter = (
+                    "骚扰" if cues.HARASSMENT.search(said) else "辱骂" if abuse else "无实质诉求"
+                )
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST
         return None
@@ -452,6 +482,8 @@ class _Extraction:
         if place in core:
             place = ""
         summary = f"{place}：{core}" if place and core else (place or core)
+        if self.no_matter and self.no_matter not in summary:
+            summary = f"{self.no_matter}：{summary}" if summary else self.no_matter
         summary = _cut_at_word(summary, SUMMARY_MAX_CHARS)
         if summary:
             self.evidence["summary"] = core
@@ -518,7 +550,7 @@ class _Extraction:
         if self.evidence_urgent and len(self.evidence_urgent) <= 6:
             emergency.append(self.evidence_urgent)
         merged: list[str] = []
-        for word in (*emergency, *topics, *matched, *words):
+        for word in (self.no_matter, *emergency, *topics, *matched, *words):
             if word and word.casefold() not in {m.casefold() for m in merged}:  # KTV and ktv are one word
                 merged.append(word)
         if merged:
@@ -536,8 +568,9 @@ class _Extraction:
         """The unit directory's words found in the call (网约车, 绕路) by the suggested units: the hotline's own
         vocabulary for the matter."""
         words: list[str] = []
+        routed = cues.EMERGENCY_ROUTING_WORDS.get(self.service or "", ())  # ours, not the caller's
         for suggestion in self.suggestions:
-            words += [w for w in suggestion.matched_keywords if w not in words]
+            words += [w for w in suggestion.matched_keywords if w not in words and w not in routed]
         return sorted(words, key=len, reverse=True)[:4]
 
     def units(
@@ -552,7 +585,9 @@ class _Extraction:
             topics = _topics_in(docs)[0]
         else:
             docs = self.docs
-        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in docs), *topics])
+        # an emergency is transferred (第13条(二)); the unit of its kind, where the directory has one, comes first
+        routing_words = cues.EMERGENCY_ROUTING_WORDS.get(self.service or "", ())
+        text = "。".join([*(doc.compact[:ROUTING_MAX_CHARS] for doc in docs), *topics, *routing_words])
         if district is not None and district not in self.directory.districts:
             district = None
         try:
@@ -851,6 +886,18 @@ def _denied_place(text: str, mention: Mention) -> bool:
     """不是岳麓区的 / 不在芙蓉区: the caller says where the matter is not."""
     before = text[max(0, mention.start - 2) : mention.start]
     return before.endswith(("不是", "不在"))
+
+
+# 我在梅溪湖上班 / 打车回星沙: where the caller works or goes home, told on the way to a matter that is elsewhere
+_ASIDE_BEFORE = re.compile(r"(我|我们|我是|我平时|我每天)在$|(打车|坐车|开车|骑车|走路)?回$")
+_ASIDE_AFTER = re.compile(r"(上班|工作|打工|读书|上学|念书)")
+
+
+def _aside_place(text: str, mention: Mention) -> bool:
+    before = text[max(0, mention.start - 5) : mention.start]
+    if not _ASIDE_BEFORE.search(before):
+        return False
+    return before.endswith("回") or bool(_ASIDE_AFTER.match(text, mention.end))
 
 
 # 我有两个事 … 第二个 / 还有一个事 / 顺便问一下: several matters in one call. The first decides the category (the

@@ -9,9 +9,10 @@ Words are cut piece by piece (`cut`): jieba cuts each run of CJK/alphanumeric ch
 `SEGMENT_CHARS` characters. jieba's best segmentation is the most probable path through the words of the text; with
 no word across a safe cut every path passes through it, so the best path is the best path of each side joined
 (the path probabilities are sums of logs: a segmentation could differ only by floating-point rounding between
-two equally probable paths, and the committed sets show none). A safe cut depends only on the characters around it,
-so the pieces of a call's transcript are the same pieces in the next extraction, and a call's `Memo` cuts only the
-new tail.
+two equally probable paths — the same words in another order, 咚|咚咚 against 咚咚|咚 —, which gives the same
+keywords; the committed transcripts show none, a long call made of them one). A safe cut depends only on the
+characters around it, so the pieces of a call's transcript are the same pieces in the next extraction, and a
+call's `Memo` cuts only the new tail.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from asr.prefill.cues import DIALECT
+from asr.prefill.cues import DIALECT, DIALECT_PATTERNS
 from asr.prefill.memo import Memo
 
 # A transcript of a ten-minute call is a few thousand characters; anything far beyond is not a transcript. The
@@ -85,6 +85,8 @@ class Doc:
             del recent[:-_RECENT_DOCS]
         for dialect, mandarin in DIALECT:
             compact = compact.replace(dialect, mandarin)  # same length: the index map stays valid
+        for pattern, mandarin in DIALECT_PATTERNS:
+            compact = pattern.sub(mandarin, compact)  # one character for one
         return cls(original=original, compact=compact, index=tuple(index))
 
     def source(self, start: int, end: int) -> str:

@@ -429,6 +429,17 @@ class CentralServer:
                     else:  # the order left the visit between the claim and its start: no call
                         await self._in_reader(self.survey.abandon, claim.attempt_id, outcome.code, now)
                 return _survey_reply(request, True, {"claims": granted, "server_time": now.isoformat()})
+            if verb is protocol.SurveyVerb.ORPHANS:
+                now = self.store.clock()
+                return _survey_reply(request, True, {"attempts": await self._in_reader(self.survey.orphans, now)})
+            if verb is protocol.SurveyVerb.RELEASE:
+                ids = body.get("attempt_ids")
+                if not isinstance(ids, list) or len(ids) > 64 or not all(
+                        isinstance(i, str) and 0 < len(i) <= 80 for i in ids):
+                    raise SyncError("release.attempt_ids must be a list of at most 64 attempt ids", code="bad_field")
+                now = self.store.clock()
+                released = await self._in_reader(self.survey.release, dialer, ids, now)
+                return _survey_reply(request, True, {"released": released})
             attempt_id = body.get("attempt_id")
             digit, recording = body.get("digit"), body.get("recording")
             if not isinstance(attempt_id, str) or not 0 < len(attempt_id) <= 80:
@@ -449,7 +460,7 @@ class CentralServer:
             return _survey_reply(request, True, {
                 "attempt_id": attempt_id, "outcome": finished.outcome.value, "job_state": finished.job_state.value,
                 "next_at": finished.next_at.isoformat() if finished.next_at else None,
-                "duplicate": finished.duplicate,
+                "duplicate": finished.duplicate, "late": finished.late,
                 "steps": [{"action": step.command.action.value, "applied": o.applied, "code": o.code}
                           for step, o in zip(finished.steps, outcomes, strict=True)]})
         except SyncError as exc:

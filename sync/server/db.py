@@ -16,8 +16,9 @@ operations   every operation received exactly once, applied or rejected, with th
              the step and the server's time (so a replay gets the same answer, and an audit sees every clock); an
              applied one with its command, a rejected one with the sha256 of its command and a short excerpt
 kb_entries   the current state of every knowledge-base entry
-prefill_feedback  per order, the pre-fill feedback of the seat's latest step that carried one (what was suggested,
-             what the order holds, anonymous callers' values sealed), with who sent it and when; supervisors read it
+prefill_feedback_steps  per order and version, the pre-fill feedback of every step that carried one (what was
+             suggested, what the order holds, anonymous callers' values sealed), with who sent it and when;
+             supervisors read, per order, the latest within the period they ask for
 survey_jobs  per order in the return visit, the automated survey's schedule: state, attempts, next attempt's time
 survey_attempts  every survey attempt ever claimed, with the dialer's lease, its outcome, digit and recording
 server_jobs  leased rows of the centre's scheduled jobs (the clock), so one process of several runs each tick
@@ -126,9 +127,10 @@ kb_entries = sa.Table(
 
 
 prefill_feedback = sa.Table(
-    "prefill_feedback",
+    "prefill_feedback_steps",  # every step's (migration 0005; 0003's `prefill_feedback` kept only the latest)
     metadata,
     sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),  # the order's version the step made
     sa.Column("op_id", sa.String(36), nullable=False),
     sa.Column("user_id", sa.String(64), nullable=False),
     sa.Column("seat", sa.String(64), nullable=True),
@@ -136,7 +138,7 @@ prefill_feedback = sa.Table(
     sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),  # core.prefill_feedback's JSON, checked when received
 )
-sa.Index("ix_prefill_feedback_made_at", prefill_feedback.c.made_at)
+sa.Index("ix_prefill_feedback_steps_made_at", prefill_feedback.c.made_at)
 
 survey_jobs = sa.Table(
     "survey_jobs",

@@ -324,17 +324,23 @@ class CentralStore:
     def feedback_page(self, *, after: str | None = None, since: datetime | None = None,
                       until: datetime | None = None, limit: int = 100,
                       budget: int = FEEDBACK_PAGE_BYTES) -> tuple[list[dict[str, Any]], str | None]:
-        """The pre-fill feedback of the orders after `after` (order id order) whose step was made between `since`
-        and `until`: at most `limit` items and about `budget` bytes, so a page fits one frame. Returns the items
-        (`protocol.feedback_item_dict`'s form) and the `after` of the next page (None at the end)."""
+        """The pre-fill feedback of the orders after `after` (order id order) with a step made between `since` and
+        `until`: per order, the feedback of its latest step within that period (the order as it was saved by then;
+        a later save does not move an order out of an earlier period). At most `limit` items and about `budget`
+        bytes, so a page fits one frame. Returns the items (`protocol.feedback_item_dict`'s form) and the `after` of
+        the next page (None at the end)."""
         f = db.prefill_feedback.c
-        query = sa.select(db.prefill_feedback).order_by(f.order_id).limit(limit + 1)
+        latest = sa.select(f.order_id, sa.func.max(f.version).label("version")).group_by(f.order_id)
         if after is not None:
-            query = query.where(f.order_id > after)
+            latest = latest.where(f.order_id > after)
         if since is not None:
-            query = query.where(f.made_at >= since)
+            latest = latest.where(f.made_at >= since)
         if until is not None:
-            query = query.where(f.made_at <= until)
+            latest = latest.where(f.made_at <= until)
+        chosen = latest.order_by(f.order_id).limit(limit + 1).subquery()
+        query = (sa.select(db.prefill_feedback)
+                 .join(chosen, sa.and_(f.order_id == chosen.c.order_id, f.version == chosen.c.version))
+                 .order_by(f.order_id))
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
@@ -552,7 +558,7 @@ class _Batch:
         self.known_at: dict[tuple[str, int], datetime] = {}
         self.made: dict[str, list[tuple[str | None, Audience, datetime]]] = {}  # versions made in this batch
         self.committed_versions: dict[str, int] = {}  # order id → its version before this batch
-        self.feedback_rows: dict[str, dict[str, Any]] = {}  # order id → its pre-fill feedback row
+        self.feedback_rows: list[dict[str, Any]] = []  # the pre-fill feedback of the steps applied
 
     def prefetch(self, batch: Sequence[Submitted]) -> None:
         """Read what the batch's operations need in two queries (stored answers, current orders) instead of two per
@@ -741,10 +747,10 @@ class _Batch:
                                           "_exists": current.exists_in_db}
         self.operation_rows.append(self._operation_row(item, "applied", at=at, version=version, cursor=cursor))
         if push.feedback is not None:
-            # the latest step's feedback replaces the earlier one: it describes the order as last saved
-            self.feedback_rows[push.order_id] = {
-                "order_id": push.order_id, "op_id": push.op_id, "user_id": item.user.user_id, "seat": item.seat,
-                "made_at": at, "stored_at": self.now, "payload": feedback_to_json(push.feedback)}
+            # every step's feedback is kept: a period's figures take, per order, the latest step within it
+            self.feedback_rows.append({
+                "order_id": push.order_id, "version": version, "op_id": push.op_id, "user_id": item.user.user_id,
+                "seat": item.seat, "made_at": at, "stored_at": self.now, "payload": feedback_to_json(push.feedback)})
         self.orders[push.order_id] = _Current(updated, version, payload, exists_in_db=current.exists_in_db)
         self.known_at[(push.order_id, version)] = self.now
         self.made.setdefault(push.order_id, []).append((item.user.user_id, audience, self.now))
@@ -945,9 +951,7 @@ class _Batch:
             self.conn.execute(db.changes.insert(), self.change_rows)
         self._upsert(db.orders, "order_id", self.order_rows)
         if self.feedback_rows:
-            f = db.prefill_feedback.c
-            self.conn.execute(db.prefill_feedback.delete().where(f.order_id.in_(list(self.feedback_rows))))
-            self.conn.execute(db.prefill_feedback.insert(), list(self.feedback_rows.values()))
+            self.conn.execute(db.prefill_feedback.insert(), self.feedback_rows)
         self._upsert(db.kb_entries, "entry_id", self.entry_rows)
         if self.change_rows and self.store.is_postgres:
             # delivered at commit to every process LISTENing (including this one, which ignores what it has)

@@ -15,6 +15,13 @@ shares these rows, so the schedule survives any restart and two dialers never ge
   changes nothing and gets the same steps back. Its lifecycle steps (start of the visit, the rating, a failed visit
   handed to a manual revisit) carry operation ids derived from the attempt id, so the store applies each exactly
   once however often they are pushed (`sync.server.store`).
+- A late rating: an attempt counted `interrupted` (its dialer died after the citizen pressed a digit, before the
+  report) takes a rating reported afterwards — by any survey dialer, which read it from Asterisk's AstDB where the
+  survey IVR wrote it (`orphans` lists such attempts) — as long as the attempt was not retried: its job still waits
+  for its next attempt (or has none left) and the order is still in the return visit. Once a later attempt was
+  claimed the late rating is refused (answered as a duplicate): the citizen is being, or was, asked again, and
+  one order is never rated twice.
+- `release` hands back attempts a dialer claimed but never placed (it is stopping): they are not attempts at all.
 
 The rating's 72 hours (第26条) are not the dialer's: the centre's clock (`sync.server.clock`) applies the timeout.
 """
@@ -89,6 +96,11 @@ class Finished:
     next_at: datetime | None
     duplicate: bool
     steps: tuple[Step, ...]
+    late: bool = False  # a rating recovered for an attempt counted interrupted
+
+
+#: how long after its interruption an attempt's rating is still looked for in AstDB (the 72 hours of 第26条)
+ORPHAN_HORIZON = timedelta(hours=72)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -276,6 +288,63 @@ class SurveyBook:
                             code="db_unavailable") from exc
         log.info("survey attempt %s not placed: %s", attempt_id, reason)
 
+    def release(self, dialer: str, attempt_ids: list[str], now: datetime) -> list[str]:
+        """Attempts `dialer` claimed but never placed (it is stopping): the attempt rows go, each job is due again
+        with its attempt count as before the claim. The visit the claim started stays started (the lifecycle step
+        is applied; its 72 hours run from that claim). Others' attempts, and finished ones, are left alone."""
+        now = now.astimezone(UTC)
+        a, j = db.survey_attempts.c, db.survey_jobs.c
+        released: list[str] = []
+        try:
+            with self.engine.begin() as conn:
+                self._lock(conn)
+                for attempt_id in attempt_ids:
+                    row = conn.execute(sa.select(a.order_id, a.attempt_no, a.dialer).where(a.attempt_id == attempt_id)
+                                       .where(a.finished_at.is_(None))).first()
+                    if row is None or row.dialer != dialer[:64]:
+                        continue
+                    conn.execute(sa.delete(db.survey_attempts).where(a.attempt_id == attempt_id))
+                    conn.execute(sa.update(db.survey_jobs).where(j.order_id == row.order_id)
+                                 .where(j.state == JobState.IN_FLIGHT.value).values(
+                                     state=JobState.QUEUED.value, attempts=row.attempt_no - 1, next_at=now,
+                                     updated_at=now))
+                    released.append(attempt_id)
+        except SQLAlchemyError as exc:
+            raise SyncError(f"cannot release survey attempts: {type(exc).__name__}", code="db_unavailable") from exc
+        if released:
+            log.info("%d survey attempts handed back unplaced by %s: %s", len(released), dialer, ", ".join(released))
+        return released
+
+    def orphans(self, now: datetime, limit: int = MAX_CLAIM) -> list[dict[str, Any]]:
+        """Attempts counted interrupted (leases that ran out are counted first, as a claim does) that could still
+        take a late rating: not retried, the order still in the return visit, interrupted within the last 72 hours.
+        A dialer asks Asterisk's AstDB for each (`survey/<attempt id>`)."""
+        now = now.astimezone(UTC)
+        a, j, o = db.survey_attempts.c, db.survey_jobs.c, db.orders.c
+        try:
+            with self.engine.begin() as conn:
+                self._lock(conn)
+                self._expire(conn, now)
+                rows = conn.execute(
+                    sa.select(a.attempt_id, a.order_id, o.version, o.payload)
+                    .select_from(db.survey_attempts.join(db.survey_jobs, j.order_id == a.order_id)
+                                 .join(db.orders, o.order_id == a.order_id))
+                    .where(a.outcome == AttemptOutcome.INTERRUPTED.value)
+                    .where(a.finished_at > now - ORPHAN_HORIZON)
+                    .where(j.attempts == a.attempt_no)
+                    .where(j.state.in_((JobState.QUEUED.value, JobState.EXHAUSTED.value)))
+                    .where(o.state.in_(_VISIT_STATES))
+                    .order_by(a.finished_at, a.attempt_id).limit(max(1, min(limit, MAX_CLAIM)))).all()
+        except SQLAlchemyError as exc:
+            raise SyncError(f"cannot list interrupted survey attempts: {type(exc).__name__}",
+                            code="db_unavailable") from exc
+        out = []
+        for row in rows:
+            order = self._decode(row.order_id, row.version, row.payload)
+            out.append({"attempt_id": row.attempt_id, "order_id": row.order_id,
+                        "sealed": isinstance(order.caller.phone, SealedValue)})
+        return out
+
     # --- finish -------------------------------------------------------------------------------------------------
 
     def finish(self, dialer: str, attempt_id: str, outcome: AttemptOutcome, digit: str | None,  # noqa: PLR0917
@@ -293,6 +362,13 @@ class SurveyBook:
                     job = conn.execute(sa.select(db.survey_jobs).where(
                         db.survey_jobs.c.order_id == row.order_id)).one()
                     stored = AttemptOutcome(row.outcome)
+                    if outcome is AttemptOutcome.RATED and self._takes_late_rating(conn, row, job, digit):
+                        log.info("survey attempt %s: a late rating %s (the attempt was counted interrupted)",
+                                 attempt_id, digit)
+                        state, next_at = self._record(conn, attempt_id, row.order_id, row.attempt_no, outcome,
+                                                      digit, recording, now, finished_at=row.finished_at)
+                        return Finished(attempt_id, outcome, state, next_at, False,
+                                        self._steps(row.order_id, attempt_id, outcome, digit, recording), late=True)
                     return Finished(attempt_id, stored, JobState(job.state), _aware(job.next_at), True,
                                     self._steps(row.order_id, attempt_id, stored, row.digit, row.recording))
                 if row.dialer != dialer[:64]:
@@ -307,12 +383,25 @@ class SurveyBook:
         return Finished(attempt_id, outcome, state, next_at, False,
                         self._steps(row.order_id, attempt_id, outcome, digit, recording))
 
+    @staticmethod
+    def _takes_late_rating(conn: sa.Connection, row: Any, job: Any, digit: str | None) -> bool:
+        """May an attempt that already ended take a rating now? Only one counted interrupted, with a valid digit,
+        not retried (its job still waits for the next attempt, or has none left) and whose order is still in the
+        return visit: a later attempt means the citizen is being or was asked again, and the lifecycle refuses a
+        rating outside the visit."""
+        if row.outcome != AttemptOutcome.INTERRUPTED.value or rating_of(digit) is None:
+            return False
+        if job.attempts != row.attempt_no or job.state not in (JobState.QUEUED.value, JobState.EXHAUSTED.value):
+            return False
+        state = conn.execute(sa.select(db.orders.c.state).where(db.orders.c.order_id == row.order_id)).scalar()
+        return state in _VISIT_STATES
+
     def _record(self, conn: sa.Connection, attempt_id: str, order_id: str, attempt_no: int,  # noqa: PLR0917
                 outcome: AttemptOutcome, digit: str | None, recording: str | None,
-                now: datetime) -> tuple[JobState, datetime | None]:
+                now: datetime, *, finished_at: datetime | None = None) -> tuple[JobState, datetime | None]:
         a, j = db.survey_attempts.c, db.survey_jobs.c
         conn.execute(sa.update(db.survey_attempts).where(a.attempt_id == attempt_id).values(
-            finished_at=now, outcome=outcome.value, digit=digit, recording=recording))
+            finished_at=finished_at or now, outcome=outcome.value, digit=digit, recording=recording))
         next_at = _utc(self.policy.next_attempt_at(outcome, attempt_no, now))
         if outcome is AttemptOutcome.RATED:
             state = JobState.RATED

@@ -145,8 +145,11 @@ class Engine:
     of the server, which use the public methods here."""
 
     def __init__(self, scenario: Scenario, publish: Callable[[Event], None], *,
-                 time_scale: float | None = None, audio_speed: float = 1.0):
+                 time_scale: float | None = None, audio_speed: float = 1.0,
+                 astdb: dict[tuple[str, str], str] | None = None):
         self.scenario = scenario
+        #: AstDB (family, key) → value: the PBX's, so it outlives this engine as Asterisk's survives a restart
+        self.astdb: dict[tuple[str, str], str] = astdb if astdb is not None else {}
         self.settings = scenario.pbx
         self.scale = time_scale if time_scale is not None else scenario.pbx.time_scale
         self.audio_speed = audio_speed
@@ -966,6 +969,11 @@ class Engine:
             return True
         if leg.behaviour.outcome not in ("answer", "early_media"):  # early media: no bridge, the Originate fails
             return False
+        # the Originate's variables are on both halves (the survey's SURVEY_ATTEMPT and WORK_ORDER)
+        for variable in fields.get("variables", ()):
+            key, _, value = variable.partition("=")
+            for c in leg.channels:
+                self.varset(c, key, value)
         cid_num, cid_name = _parse_callerid(fields.get("callerid", ""))
         if cid_num or cid_name:
             self._leg_callerid(leg, cid_num, cid_name or cid_num)
@@ -1269,6 +1277,13 @@ class Engine:
                 digit = ""  # still invalid after the retry: the dialplan clears SAT
         else:
             self.varset(chan, "READSTATUS", "TIMEOUT")
+        attempt = chan.variables.get("SURVEY_ATTEMPT", "")
+        if digit and attempt:
+            # extensions.conf [survey]: the rating is kept in AstDB before it is reported, so it outlives the dialer
+            # (func_db's write raises no AMI event of its own)
+            value = f"{digit},survey-{chan.cid_num}-{chan.uniqueid}.wav"
+            self.newexten(chan, "Set", f"DB(survey/{attempt})={value}", priority=3)
+            self.astdb[("survey", attempt)] = value
         self.newexten(chan, "UserEvent", f"Survey,Result: {digit},Caller: {chan.cid_num}", priority=3)
         self.emit("UserEvent", USER, [*chan.snapshot(), ("UserEvent", "Survey"), ("Result", digit),
                                       ("Caller", chan.cid_num)])

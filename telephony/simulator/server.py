@@ -66,6 +66,8 @@ ACTION_AUTHORITY: dict[str, tuple[str, ...]] = {
     "queuestatus": (), "queuesummary": (), "mixmonitor": ("system",), "stopmixmonitor": ("system", "call"),
     "confbridgelist": ("reporting",), "confbridgelistrooms": ("reporting",), "confbridgekick": ("call",),
     "confbridgemute": ("call",), "confbridgeunmute": ("call",), "userevent": ("user",),
+    # AstDB (A20 main/db.c astdb_init): DBGet is system or reporting, the writes system only
+    "dbget": ("system", "reporting"), "dbput": ("system",), "dbdel": ("system",), "dbdeltree": ("system",),
     # simulator-only (benchmarks): start/stop a flood of queue calls and noise
     "simflood": (), "simfloodstop": (),
 }
@@ -496,6 +498,48 @@ class _Session:
         self.respond(m, "Success", "Event Sent")
         self.pbx.engine.emit("UserEvent", ("user",), [("UserEvent", name), *headers])
 
+    # ---------------------------------------------------------------------------------------------- AstDB
+    # The answers of A20 main/db.c: manager_dbput, manager_dbget (a list: ack "Result will follow", DBGetResponse
+    # with its ActionID last, DBGetComplete), manager_dbdel, manager_dbdeltree.
+    def _db_names(self, m: AmiMessage, *, key_needed: bool = True, dot: str = ".") -> tuple[str, str]:
+        family, key = m.get("Family", ""), m.get("Key", "")
+        if not family:
+            raise ActionFailed(f"No family specified{dot}")
+        if key_needed and not key:
+            raise ActionFailed(f"No key specified{dot}")
+        return family, key
+
+    def _action_dbput(self, m: AmiMessage) -> None:
+        family, key = self._db_names(m, dot="")
+        self.pbx.astdb[(family, key)] = m.get("Val", "")
+        self.respond(m, "Success", "Updated database successfully")
+
+    def _action_dbget(self, m: AmiMessage) -> None:
+        family, key = self._db_names(m)
+        value = self.pbx.astdb.get((family, key))
+        if value is None:
+            raise ActionFailed("Database entry not found")
+        self.respond(m, "Success", "Result will follow", eventlist=True)
+        self.list_item(m, "DBGetResponse", [("Family", family), ("Key", key), ("Val", value)], action_id_last=True)
+        self.list_complete(m, "DBGetComplete", 1)
+
+    def _action_dbdel(self, m: AmiMessage) -> None:
+        family, key = self._db_names(m)
+        if self.pbx.astdb.pop((family, key), None) is None:
+            raise ActionFailed("Database entry not found")
+        self.respond(m, "Success", "Key deleted successfully")
+
+    def _action_dbdeltree(self, m: AmiMessage) -> None:
+        family, key = self._db_names(m, key_needed=False)
+        # ast_db_deltree(family, key) removes /family/key and everything under /family/key/
+        doomed = [k for k in self.pbx.astdb if k[0] == family and (
+            not key or k[1] == key or k[1].startswith(f"{key}/"))]
+        if not doomed:
+            raise ActionFailed("Database entry not found")
+        for k in doomed:
+            del self.pbx.astdb[k]
+        self.respond(m, "Success", "Key tree deleted successfully")
+
     # ---------------------------------------------------------------------------------------------- calls
     def _channel(self, name: str, what: str = "Channel") -> Channel:
         chan = self.pbx.engine.find_channel(name)
@@ -840,7 +884,10 @@ class SimulatorPbx:
         self.run_scenario_calls = run_scenario_calls
         self._time_scale = time_scale
         self._audio_speed = audio_speed
-        self.engine = Engine(scenario, self._publish, time_scale=time_scale, audio_speed=audio_speed)
+        #: AstDB (family, key) → value; like Asterisk's (a SQLite file) it survives a restart of the PBX
+        self.astdb: dict[tuple[str, str], str] = {}
+        self.engine = Engine(scenario, self._publish, time_scale=time_scale, audio_speed=audio_speed,
+                             astdb=self.astdb)
         self.flood = Flood(self.engine)
         self._server: asyncio.Server | None = None
         self._sessions: set[_Session] = set()
@@ -867,7 +914,7 @@ class SimulatorPbx:
             return
         if self.engine.closed:  # restarted after stop(): a fresh PBX (an Asterisk restart loses every call)
             self.engine = Engine(self.scenario, self._publish, time_scale=self._time_scale,
-                                 audio_speed=self._audio_speed)
+                                 audio_speed=self._audio_speed, astdb=self.astdb)
             self.flood = Flood(self.engine)
         try:
             self._server = await asyncio.start_server(self._accept, self.host, self._requested_port)

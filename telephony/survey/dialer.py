@@ -23,6 +23,20 @@ the dialplan's recording, the `survey` context's question and DTMF read with its
 The report (`finish`) is retried until the centre answers: it is idempotent by attempt id, so a lost answer and a
 second report change nothing. The rating itself is applied by the centre through the lifecycle, with the recording's
 name as the visit's evidence.
+
+A digit outlives the dialer
+---------------------------
+The survey IVR writes a valid digit to Asterisk's AstDB (`survey/<attempt id>` = `<digit>,<recording>`, the attempt id
+passed as SURVEY_ATTEMPT) before it sends the UserEvent. A dialer that dies between the digit and its report loses
+only the report: the centre counts the attempt `interrupted` when its lease runs out, and every dialer, at its start
+and then every `recover_every_s`, asks the centre for such attempts not retried yet (`orphans`), reads each one's
+entry with the AMI `DBGet` and reports the rating for it (`finish`: the centre takes a late rating of an interrupted
+attempt once, and never after a retry). Entries the centre has are deleted (`DBDel`) when the AMI user may
+(`system` write); otherwise they stay, harmless: nothing reads an entry whose attempt is not an orphan.
+
+A graceful stop (`stop()`, SIGTERM in `agent-desktop survey run`) places nothing more, hands the claims fetched
+ahead and not placed back to the centre (`release`: they are not attempts), and lets the calls in the air end and
+report.
 """
 
 from __future__ import annotations
@@ -53,6 +67,9 @@ _NOT_ANSWERED = {
 
 # The dialling half of a survey's `Local/<number>@outbound` (its `;2` runs the outbound context's Dial)
 _SURVEY_HALF = re.compile(r"^(Local/(?P<number>[^@;]+)@[^;]*);2$")
+#: extensions.conf [survey] keeps a valid digit under survey/<attempt id>, as `<digit>,<recording>`
+ASTDB_FAMILY = "survey"
+_RECORDING = re.compile(r"survey-[^-]*-(?P<uniqueid>[0-9.]+)\.wav")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +92,10 @@ class SurveyStore(Protocol):
     async def finish(self, attempt_id: str, outcome: AttemptOutcome, digit: str | None,
                      recording: str | None) -> dict[str, Any]: ...
 
+    async def orphans(self) -> list[dict[str, Any]]: ...
+
+    async def release(self, attempt_ids: list[str]) -> list[str]: ...
+
 
 class AnnouncementDetector(Protocol):
     """Tells a carrier's recording from a person in the first seconds of an answered call; None: a person (or not
@@ -88,9 +109,13 @@ class AnnouncementDetector(Protocol):
 class SurveyTelephony(Protocol):
     """The part of `telephony.service.TelephonyService` the dialer uses."""
 
-    async def survey(self, number: str, *, work_order_id: str = "") -> Any: ...
+    async def survey(self, number: str, *, work_order_id: str = "", attempt_id: str = "") -> Any: ...
 
     async def hangup_channel(self, channel: str) -> None: ...
+
+    async def astdb_get(self, family: str, key: str) -> str | None: ...
+
+    async def astdb_del(self, family: str, key: str) -> bool: ...
 
     def on_event(self, callback: Callable[[Any], Any]) -> Any: ...
 
@@ -102,6 +127,8 @@ class DialerStats:
     max_in_flight: int = 0
     outcomes: Counter[str] | None = None
     starts: list[float] | None = None  # monotonic start times (the bench's pace)
+    recovered: int = 0  # ratings read back from AstDB for attempts counted interrupted
+    released: int = 0  # claims handed back unplaced at a graceful stop
 
     def __post_init__(self) -> None:
         self.outcomes = Counter()
@@ -113,7 +140,8 @@ class SurveyDialer:
                  calls_per_minute: float = 20.0, result_timeout_s: float = 60.0, idle_poll_s: float = 5.0,
                  detector: AnnouncementDetector | None = None, recording: str = "survey-{number}-{uniqueid}.wav",
                  sealed_recording: str = "survey-*-{uniqueid}.wav",
-                 prefetch: int = 4, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 prefetch: int = 4, recover_every_s: float = 60.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.telephony = telephony
         self.store = store
         self.pacer = Pacer(channels, calls_per_minute)
@@ -133,6 +161,10 @@ class SurveyDialer:
         self._wake = asyncio.Event()
         self._subscription: Any = None
         self._progress: dict[str, asyncio.Future[str]] = {}  # number in a call → its Local `;1` once in progress
+        self.recover_every_s = recover_every_s
+        self._looked_up: set[str] = set()  # orphans whose AstDB entry was looked for and not found
+        self._may_forget = True  # False once Asterisk refused DBDel (no `system` write): entries then stay
+        self._stopping = False
 
     # --- listening ---------------------------------------------------------------------------------------------
     def _on_progress(self, channel: str, _dialled: str) -> None:
@@ -162,18 +194,38 @@ class SurveyDialer:
 
     # --- the loop ----------------------------------------------------------------------------------------------
     async def run(self, *, stop_after: int | None = None, stop_when_idle: bool = False) -> DialerStats:
-        """Claim and call until cancelled (or after `stop_after` calls, or when the centre has nothing due and no
-        call is in the air, with `stop_when_idle`).
-
-        Claims are fetched ahead (at most `prefetch`, never more than the free channels) while earlier calls wait
-        for their slot, so the round trip to the centre does not slow the pace; a claim waits a fraction of its
-        lease at most."""
+        """Claim and call until cancelled or stopped (or after `stop_after` calls, or when the centre has nothing due
+        and no call is in the air, with `stop_when_idle`). First, and then every `recover_every_s`, the ratings
+        Asterisk kept for interrupted attempts are reported (`recover`)."""
         self._listen()
+        self._stopping = False
         ready: deque[ClaimedAttempt] = deque()
+        await self.recover()  # before any claim: a rating Asterisk kept must not be asked for again
+        recovering = asyncio.create_task(self._recover_now_and_then(), name="survey-recover")
+        try:
+            await self._claim_and_call(ready, stop_after, stop_when_idle)
+            await self._release(ready)
+            while self._calls:
+                await asyncio.wait(set(self._calls))
+        finally:
+            recovering.cancel()
+            if ready:
+                # killed, not stopped: their leases run out and the centre counts them interrupted
+                log.warning("%d claimed survey attempts were not placed before the dialer stopped", len(ready))
+            if self._subscription is not None:
+                with contextlib.suppress(Exception):
+                    self._subscription.cancel()
+        return self.stats
+
+    async def _claim_and_call(self, ready: deque[ClaimedAttempt], stop_after: int | None,
+                              stop_when_idle: bool) -> None:
+        """Claims are fetched ahead (at most `prefetch`, never more than the free channels) while earlier calls wait
+        for their slot, so the round trip to the centre does not slow the pace; a claim waits a fraction of its
+        lease at most. Returns with the claims not placed in `ready`."""
         refill: asyncio.Task[list[ClaimedAttempt]] | None = None
         idle = False
         try:
-            while stop_after is None or self.stats.placed < stop_after:
+            while (stop_after is None or self.stats.placed < stop_after) and not self._stopping:
                 room = min(self.prefetch, self.pacer.channels - self.stats.in_flight) - len(ready)
                 if refill is None and room > 0 and not idle:
                     refill = asyncio.create_task(self.store.claim(room))
@@ -183,9 +235,11 @@ class SurveyDialer:
                     except (AgentDesktopError, OSError) as exc:
                         log.warning("cannot claim survey attempts: %s", exc)
                         claims = []
-                        await asyncio.sleep(self.idle_poll_s)
+                        await self._pause(self.idle_poll_s)
                     refill = None
                     ready.extend(claims)
+                    if self._stopping:
+                        break
                     if not claims and not ready:
                         if stop_when_idle and self.stats.in_flight == 0:
                             break
@@ -202,28 +256,123 @@ class SurveyDialer:
                     await self._wait_for_a_channel()
                     continue
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self._pause(wait)
                     continue
                 self._start(ready.popleft())
-            while self._calls:
-                await asyncio.wait(set(self._calls))
+            if refill is not None:  # its claims are this dialer's now: hand them back with the others
+                with contextlib.suppress(AgentDesktopError, OSError):
+                    ready.extend(await refill)
+                refill = None
         finally:
             if refill is not None:
                 refill.cancel()
-            if ready:
-                # claimed but never placed: their leases run out and the centre counts them interrupted
-                log.warning("%d claimed survey attempts were not placed before the dialer stopped", len(ready))
-            if self._subscription is not None:
-                with contextlib.suppress(Exception):
-                    self._subscription.cancel()
-        return self.stats
+
+    async def stop(self) -> None:
+        """A graceful stop (SIGTERM): place nothing more, hand the unplaced claims back, let the calls in the air end
+        and report; `run` then returns."""
+        self._stopping = True
+        self._wake.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake for a stop."""
+        self._wake.clear()
+        if self._stopping:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _release(self, ready: deque[ClaimedAttempt]) -> None:
+        if not ready:
+            return
+        ids = [claim.attempt_id for claim in ready]
+        try:
+            released = await self.store.release(ids)
+        except (AgentDesktopError, OSError) as exc:
+            log.warning("could not hand back %d unplaced survey attempts (%s): the centre will count them "
+                        "interrupted when their leases run out", len(ids), exc)
+            return
+        self.stats.released += len(released)
+        ready.clear()
+        log.info("handed back %d survey attempts claimed and not placed", len(released))
+
+    # --- ratings AstDB kept --------------------------------------------------------------------------------------
+    async def _recover_now_and_then(self) -> None:
+        while True:
+            await asyncio.sleep(self.recover_every_s)
+            await self.recover()
+
+    async def recover(self) -> int:
+        """Report the ratings Asterisk kept in AstDB for attempts the centre counted interrupted (their dialer died
+        after the digit, before its report) and has not retried. Returns how many the centre took."""
+        if not hasattr(self.telephony, "astdb_get"):
+            return 0
+        try:
+            orphans = await self.store.orphans()
+        except (AgentDesktopError, OSError) as exc:
+            log.warning("cannot ask the centre for interrupted survey attempts: %s", exc)
+            return 0
+        taken = 0
+        for orphan in orphans:
+            attempt_id = str(orphan.get("attempt_id", ""))
+            if not attempt_id or attempt_id in self._looked_up:
+                continue
+            try:
+                value = await self.telephony.astdb_get(ASTDB_FAMILY, attempt_id)
+            except AgentDesktopError as exc:
+                log.warning("survey attempt %s: cannot read AstDB (%s)", attempt_id, exc)
+                continue
+            if value is None:  # no digit was pressed (or it is already reported): nothing to recover
+                self._looked_up.add(attempt_id)
+                continue
+            digit, _, recording = value.partition(",")
+            if rating_of(digit) is None:
+                self._looked_up.add(attempt_id)
+                continue
+            if orphan.get("sealed"):
+                recording = self._sealed_name(recording)
+            try:
+                reply = await self.store.finish(attempt_id, AttemptOutcome.RATED, digit, recording or None)
+            except (AgentDesktopError, OSError) as exc:
+                log.warning("survey attempt %s: the recovered rating did not reach the centre (%s); next round",
+                            attempt_id, exc)
+                continue
+            self._looked_up.add(attempt_id)
+            if reply.get("late"):
+                taken += 1
+                self.stats.recovered += 1
+                log.info("survey attempt %s: the rating %s Asterisk kept was reported after its dialer died",
+                         attempt_id, digit)
+            await self._forget(attempt_id)
+        return taken
+
+    def _sealed_name(self, recording: str) -> str:
+        """An anonymous caller's recording is reported by its Uniqueid alone (the dialplan's name holds the number)."""
+        match = _RECORDING.fullmatch(recording)
+        return self.sealed_recording.format(uniqueid=match.group("uniqueid")) if match else ""
+
+    async def _forget(self, attempt_id: str) -> None:
+        """The centre has the rating: its AstDB entry is no longer needed."""
+        if not self._may_forget or not hasattr(self.telephony, "astdb_del"):
+            return
+        try:
+            await self.telephony.astdb_del(ASTDB_FAMILY, attempt_id)
+        except AgentDesktopError as exc:
+            if exc.code == "astdb_not_permitted":
+                self._may_forget = False
+                log.warning("the AMI user may not DBDel (no `system` write): survey ratings stay in AstDB "
+                            "(survey/<attempt id>); see docs/survey.md")
+            else:
+                log.info("survey attempt %s: AstDB entry not deleted (%s)", attempt_id, exc)
 
     async def _wait_for_a_channel(self) -> None:
         self._wake.clear()
-        await self._wake.wait()
+        if not self._stopping:
+            await self._wake.wait()
 
     async def _idle(self) -> None:
         self._wake.clear()
+        if self._stopping:
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
 
@@ -255,6 +404,8 @@ class SurveyDialer:
         while True:
             try:
                 await self.store.finish(claim.attempt_id, outcome, digit, recording)
+                if outcome is AttemptOutcome.RATED:
+                    await self._forget(claim.attempt_id)
                 return
             except (AgentDesktopError, OSError) as exc:
                 # the lease gives the centre's answer minutes; the report is idempotent, so sending it again is safe
@@ -264,7 +415,8 @@ class SurveyDialer:
                 delay = min(delay * 2, 10.0)
 
     async def _call(self, claim: ClaimedAttempt) -> tuple[AttemptOutcome, str | None, str | None]:
-        placing = asyncio.ensure_future(self.telephony.survey(claim.number, work_order_id=claim.order_id))
+        placing = asyncio.ensure_future(self.telephony.survey(claim.number, work_order_id=claim.order_id,
+                                                              attempt_id=claim.attempt_id))
         progress: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         if self.detector is not None:
             self._progress[claim.number] = progress

@@ -233,7 +233,8 @@ def test_a_refused_step_is_a_notice_with_its_article(runtime: Runtime, center: C
         desk.send(ev.NotAcceptOrder(call_id))
         wait_for(lambda: bool(window.notices), "the refusal")
         refused = window.notices[0]
-        assert (refused.kind, refused.code, refused.article) == (NoticeKind.REFUSED, "reason_required", "第13–14条")
+        assert (refused.kind, refused.code, refused.article) == (NoticeKind.REFUSED, "not_accept_reason_required",
+                                                                 "第13–14条")
         assert desk.state.call(call_id).order_state is None  # nothing was saved
 
         # refused by the centre: saved here, pushed, rejected with the rule's article
@@ -313,7 +314,7 @@ def test_ami_lost_disables_the_call_actions_until_the_pbx_is_back(runtime: Runti
         assert desk.state.call_actions(call_id) == frozenset() and desk.state.seat_actions() == frozenset()
         desk.send(ev.RequestCallAction(call_id, CallAction.HOLD))  # a stale button: a notice, nothing sent
         wait_for(lambda: bool(window.notices), "the refusal")
-        assert (window.notices[-1].kind, window.notices[-1].code) == (NoticeKind.REFUSED, "action_not_allowed")
+        assert (window.notices[-1].kind, window.notices[-1].code) == (NoticeKind.REFUSED, "ami_down")
 
         # Asterisk is back, restarted: its Uniqueids are `<start second>.<n>`, so a PBX started in the same second
         # would reuse the dead call's id (a real restart takes seconds)
@@ -362,7 +363,7 @@ def test_send_from_another_thread_returns_while_the_loop_is_busy(runtime: Runtim
         release.set()
         # fed once the loop is free: without AMI the seat cannot log in, and says so
         wait_for(lambda: bool(notices), "the event fed")
-        assert (notices[0].kind, notices[0].code) == (NoticeKind.REFUSED, "action_not_allowed")
+        assert (notices[0].kind, notices[0].code) == (NoticeKind.REFUSED, "ami_down")
     finally:
         app.stop()
 

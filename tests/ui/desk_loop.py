@@ -14,6 +14,7 @@ from agent_desktop.core.work_order import Caller, Category, Channel, OrderState,
 from agent_desktop.desk import DeskSettings, DeskState, DraftField, feed, start
 from agent_desktop.desk import events as ev
 from agent_desktop.desk.calls import ConferenceParty
+from agent_desktop.seat import refusal_notice
 
 CIPHER = FieldCipher.generate()
 AGENT = Actor("agent-7", Role.AGENT, seat="1001")
@@ -29,6 +30,7 @@ class Notice:
     code: str
     text: str
     article: str | None = None
+    details: dict | None = None
 
 
 class DeskLoop:
@@ -39,7 +41,7 @@ class DeskLoop:
         self.now = T0
         self.sent: list[object] = []
         self.intents: list[object] = []
-        self.notices: list[Notice] = []
+        self.notices: list = []  # the seat's Notice values
         self.listeners: list = []
         self.notice_listeners: list = []
 
@@ -60,7 +62,7 @@ class DeskLoop:
         try:
             self.feed(event)  # type: ignore[arg-type]
         except AgentDesktopError as exc:
-            notice = Notice("refused", exc.code, exc.message, getattr(exc, "article", None))
+            notice = refusal_notice(exc, event)  # as SeatDesk reports it: code, details and the rule's article
             self.notices.append(notice)
             for listener in self.notice_listeners:
                 listener(notice)

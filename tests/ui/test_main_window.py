@@ -275,6 +275,32 @@ def test_pause_with_a_reason_ready_and_after_call_work_countdown(desk, qtbot):
         SeatAction.CALLBACK, "", desk.state.call(dl.CALL).order_id)
 
 
+def test_after_call_work_goes_on_after_the_order_is_saved_and_the_bar_says_so(desk, qtbot):
+    """The PBX keeps the seat in after-call work until its timer ends or the agent is ready, also once the call's
+    order is saved and the call has left the desk: the call bar must not say "idle" meanwhile, and the countdown
+    goes on."""
+    w = desk.window
+    dl.after_call(desk)
+    desk.now += timedelta(seconds=8)
+    w._tick()
+    assert w.status.acw_label.text() == "话后处理 剩余 21 秒"
+    qtbot.keyClick(w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # a reply promised: the order saved
+    assert desk.state.find(dl.CALL) is None and desk.state.active_call is None
+    desk.now += timedelta(seconds=5)
+    w._tick()
+    assert w.status.queue_label.text() == "话后处理"
+    assert w.call_bar.state_label.text() == "话后处理"  # not "空闲": no call is offered to the seat now
+    assert w.status.acw_label.isVisible() and w.status.acw_label.text() == "话后处理 剩余 14 秒"  # 2 events: 2 s
+    assert not w.status.queue_label.isVisible()  # the countdown names the state once
+    desk.feed(ev.AfterCallWorkEnded())
+    assert w.call_bar.state_label.text() == "空闲"
+    assert w.status.queue_label.text() == "就绪" and not w.status.acw_label.isVisible()
+    assert w.status.queue_label.isVisible()
+    desk.feed(ev.SeatPaused("用餐"))
+    assert w.call_bar.state_label.text() == "小休"
+
+
 def test_center_down_shows_the_operations_waiting(desk):
     from datetime import UTC, datetime
 

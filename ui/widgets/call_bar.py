@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from agent_desktop.desk import Call, CallAction, CallState, DeskState, SeatAction
+from agent_desktop.desk import Call, CallAction, CallState, DeskState, QueueState, SeatAction
 from ui.qt import QCoreApplication, QtWidgets, Signal
 from ui.widgets.shortcuts import Command, key_of
 
@@ -128,7 +128,9 @@ class CallBar(QtWidgets.QFrame):
         self.hang_up_button.setEnabled(CallAction.HANG_UP in allowed)
         self.callback_button.setEnabled(self.callback_order_id() is not None)
         if call is None:
-            self.state_label.setText(self.tr("空闲"))
+            # no call: the seat's own state, as the status bar has it — "idle" only when the queue may offer a call
+            queue = state.queue if state is not None else QueueState.READY
+            self.state_label.setText(self.tr("空闲") if queue is QueueState.READY else _t(queue.zh))
             self.caller_label.setText("")
             self._set_level("idle")
         else:

@@ -17,9 +17,19 @@ from concurrent.futures import CancelledError, Future
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from agent_desktop.core.work_order import OrderState, WorkOrder
-from agent_desktop.desk.order_history import HistoryStep, OrderHistoryView, history_view, history_view_of
-from ui.qt import QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
+from agent_desktop.core.work_order import NotAcceptedReason, OrderState, WorkOrder
+from agent_desktop.desk.order_history import (
+    NOTE_ZH,
+    HistoryStep,
+    OrderHistoryView,
+    ShownChange,
+    ShownPart,
+    history_view,
+    history_view_of,
+)
+from ui.domain_text import domain, labelled, reason_label
+from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QtCore, QtWidgets, Signal, Slot
+from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
@@ -31,6 +41,59 @@ class HistorySource(Protocol):
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("HistoryModel", text)
+
+
+HEADERS = (QT_TRANSLATE_NOOP("HistoryModel", "时间"), QT_TRANSLATE_NOOP("HistoryModel", "环节"),
+           QT_TRANSLATE_NOOP("HistoryModel", "处理人"), QT_TRANSLATE_NOOP("HistoryModel", "说明"),
+           QT_TRANSLATE_NOOP("HistoryModel", "处理后状态"))
+
+
+def _part(part: ShownPart, field: str) -> str:
+    label, value, is_domain = part
+    if field == "不予受理理由" and value.isdigit():
+        with contextlib.suppress(ValueError):
+            value = reason_label(NotAcceptedReason(int(value)))
+    elif is_domain:
+        value = domain(value)
+    return f"{domain(label)} {value}" if label else value
+
+
+def _parts(parts: tuple[ShownPart, ...], field: str) -> str:
+    return domain(",").join(_part(p, field) for p in parts)
+
+
+def change_text(change: ShownChange) -> str:
+    """One change in the window's language: "field: old → new"; a record's changed parts side by side."""
+    old, new = change.old, change.new
+    if old and new and all(label for label, _, _ in (*old, *new)):
+        # a record's parts by name: "审核 待审核 → 已同意,新期限 …"
+        before = {label: part for label, *part in old}
+        shown = []
+        for label, text, is_domain in new:
+            now = _part(("", text, is_domain), change.field)
+            if label in before:
+                was = _part(("", *before[label]), change.field)  # type: ignore[arg-type]
+                now = f"{was} → {now}"
+            shown.append(f"{domain(label)} {now}")
+        value = domain(",").join(shown)
+    elif old:
+        value = f"{_parts(old, change.field)} → {_parts(new, change.field)}"
+    else:
+        value = _parts(new, change.field)
+    return labelled(domain(change.field), value)
+
+
+def note_text(note: str) -> str:
+    """The step's note: the lifecycle's own notes (NOTE_ZH) translated, a person's words as written."""
+    return ";".join(domain(part) if part in _LIFECYCLE_NOTES else part for part in note.split(";")) if note else ""
+
+
+_LIFECYCLE_NOTES = frozenset(NOTE_ZH.values())
+
+
+def changes_text(step: HistoryStep, separator: str = ";") -> str:
+    """What the step changed, in words and in the window's language (the values typed or named are data)."""
+    return separator.join(change_text(c) for c in step.shown)
 
 
 class HistoryModel(RowsModel):
@@ -48,7 +111,7 @@ class HistoryModel(RowsModel):
         self._replace_rows(steps)
 
     def headers(self) -> tuple[str, ...]:
-        return (_tr("时间"), _tr("环节"), _tr("处理人"), _tr("说明"), _tr("处理后状态"))
+        return tuple(_tr(text) for text in HEADERS)
 
     def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -60,15 +123,17 @@ class HistoryModel(RowsModel):
             if column == "at":
                 return step.at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
             if column == "action":
-                return step.action_zh
+                return domain(step.action_zh)
             if column == "actor":
-                return f"{step.actor} · {step.role.zh}"
+                return f"{step.actor} · {domain(step.role.zh)}"
             if column == "note":
-                return "\n".join(p for p in (step.note, step.changes_text) if p)
+                return "\n".join(p for p in (note_text(step.note), changes_text(step)) if p)
             if column == "state":
-                return step.state_after.zh
-        if role == Qt.ItemDataRole.ToolTipRole and column == "note":
-            return "\n".join(p for p in (step.note, step.changes_text.replace(";", "\n")) if p) or None
+                return domain(step.state_after.zh)
+        if role == Qt.ItemDataRole.ToolTipRole:  # the full text of a cell the panel's width cut short
+            if column == "note":
+                return "\n".join(p for p in (note_text(step.note), changes_text(step, "\n")) if p) or None
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
         return None
 
 
@@ -96,9 +161,9 @@ class HistoryPanel(QtWidgets.QWidget):
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(HistoryModel.COLUMNS.index("note"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # the note (wrapped) and who did it share what time, step and state leave: no sideways scrolling
+        column = HistoryModel.COLUMNS.index
+        self.fit = ColumnFit(self.table, elastic={column("note"): 3, column("actor"): 1})
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -172,7 +237,7 @@ class HistoryPanel(QtWidgets.QWidget):
     def _render(self, view: OrderHistoryView) -> None:
         self._view = view
         caller = " ".join(p for p in (view.caller_name_shown, view.caller_shown) if p)
-        title = self.tr("工作流转单 %1 · %2").replace("%1", view.order_id).replace("%2", view.state.zh)
+        title = self.tr("工作流转单 %1 · %2").replace("%1", view.order_id).replace("%2", domain(view.state.zh))
         if caller:
             title += " · " + self.tr("诉求人") + " " + caller
         if view.anonymous:

@@ -82,6 +82,8 @@ class KnowledgePanel(QtWidgets.QWidget):
         self.answer_view = QtWidgets.QTextBrowser(self)
         self.answer_view.setObjectName("knowledgeAnswer")
         self.answer_view.setOpenLinks(False)
+        # before a search the panel says what it is for, rather than two empty boxes
+        self.answer_view.setPlaceholderText(self.tr("输入关键词即可搜索(离线);↑↓ 选择条目,Enter 插入答复"))
         self.insert_button = QtWidgets.QPushButton(self.tr("插入答复"), self)
         self.insert_button.setObjectName("knowledgeInsert")
         self.insert_button.setToolTip(self.tr("把所选条目的答复内容填入工单的答复栏(Enter)"))

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from agent_desktop.core.work_order import NOT_ACCEPTED_BASIS, Category, NotAcceptedReason, Urgency
 from agent_desktop.desk import Call, DeskState, DraftField, FieldEntry, OrderAction
 from agent_desktop.desk import events as ev
+from ui.domain_text import article_text, labelled, reason_label
 from ui.qt import QCoreApplication, QEvent, QObject, Qt, QtWidgets, Signal
+from ui.refusals import refusal_sentence
 from ui.widgets.shortcuts import Command, key_of
 
 FORM_FIELDS = (
@@ -57,7 +59,9 @@ class FieldRow(QObject):
         if field is DraftField.DESCRIPTION:
             self.editor: QtWidgets.QWidget = QtWidgets.QPlainTextEdit(parent)
             self.editor.setTabChangesFocus(True)
-            self.editor.setFixedHeight(92)
+            # at least four lines; on a tall screen the matter and the answer take the room the form leaves
+            self.editor.setMinimumHeight(92)
+            self.editor.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
             self.editor.textChanged.connect(self._plain_changed)
         else:
             self.editor = QtWidgets.QLineEdit(parent)
@@ -125,7 +129,7 @@ class FieldRow(QObject):
             return
         word = self.tr("新建议") if entry.is_new_suggestion else self.tr("建议")
         shown = s.shown if len(s.shown) <= 18 else s.shown[:17] + "…"
-        self.suggestion.setText(f"{word}:{shown}" if entry.is_new_suggestion else f"{word} ✓")
+        self.suggestion.setText(labelled(word, shown) if entry.is_new_suggestion else f"{word} ✓")
         self.suggestion.setToolTip(self.tr("采纳 %1:%2").replace("%1", key_of(Command.ACCEPT_SUGGESTION))
                                    .replace("%2", s.shown))
         self.suggestion.setEnabled(editable)
@@ -158,13 +162,13 @@ class OrderForm(QtWidgets.QFrame):
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(head)
         layout.addWidget(self.order_label)
-        layout.addLayout(grid)
+        # the room below the fields goes to the matter (诉求内容) first, then the answer, not to an empty band
+        layout.addLayout(grid, 3)
         layout.addWidget(self.refusal)
         layout.addLayout(actions)
         layout.addLayout(not_accept)
         layout.addWidget(self.basis)
-        layout.addLayout(reply)
-        layout.addStretch(1)
+        layout.addLayout(reply, 1)
         self._state: DeskState | None = None
         self._call: Call | None = None
         self._allowed: frozenset[OrderAction] = frozenset()
@@ -190,6 +194,8 @@ class OrderForm(QtWidgets.QFrame):
             grid.addWidget(row.label, line, 0, Qt.AlignmentFlag.AlignRight | vertical)
             grid.addWidget(row.editor, line, 1)
             grid.addWidget(row.suggestion, line, 2, Qt.AlignmentFlag.AlignTop)
+            if field is DraftField.DESCRIPTION:
+                grid.setRowStretch(line, 1)
             self.rows[field] = row
         line = len(FORM_FIELDS)
         self.co_units = QtWidgets.QLineEdit(self)
@@ -220,9 +226,9 @@ class OrderForm(QtWidgets.QFrame):
         self.reason = QtWidgets.QComboBox(self)
         self.reason.setObjectName("notAcceptedReason")
         self.reason.addItem(self.tr("不予受理理由(第十三条)…"), None)
-        for reason in NotAcceptedReason:
-            basis = NOT_ACCEPTED_BASIS[reason]
-            self.reason.addItem(f"({int(reason)}) {basis.split(':', 1)[-1][:24]}", int(reason))
+        for reason in NotAcceptedReason:  # the list's words are translated; the text read out stays Chinese
+            self.reason.addItem(reason_label(reason), int(reason))
+            self.reason.setItemData(self.reason.count() - 1, NOT_ACCEPTED_BASIS[reason], Qt.ItemDataRole.ToolTipRole)
         self.reason.currentIndexChanged.connect(self._reason_changed)
         self.basis = QtWidgets.QLabel("", self)
         self.basis.setObjectName("basis")
@@ -234,7 +240,8 @@ class OrderForm(QtWidgets.QFrame):
         self.answer.setObjectName("answer")
         self.answer.setTabChangesFocus(True)
         self.answer.setPlaceholderText(self.tr("直接答复的内容(可从知识库插入)"))
-        self.answer.setFixedHeight(64)
+        self.answer.setMinimumHeight(64)
+        self.answer.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
         self.answer.textChanged.connect(self._refresh_enabled)
         self.reply_button = self._action_button(self.tr("直接答复"), Command.REPLY_DIRECTLY, self.request_reply)
         self._kb_entry_id: str | None = None
@@ -395,8 +402,12 @@ class OrderForm(QtWidgets.QFrame):
         self.accept_all_button.setEnabled(editable and self._call is not None
                                           and any(not e.is_agents for e in self._call.pending_suggestions))
 
+    def basis_of(self, article: str) -> str:
+        """"(依据 第16条(一))": the rule a refusal or a rejection rests on, in the window's language."""
+        return self.tr("(依据 %1)").replace("%1", article_text(article))
+
     def show_refusal(self, text: str, article: str | None = None) -> None:
-        shown = text if not article else f"{text}({self.tr('依据')} {article})"
+        shown = text if not article else text + self.basis_of(article)
         self.refusal.setText("⚠ " + shown)
         self.refusal.show()
 
@@ -435,6 +446,7 @@ class OrderForm(QtWidgets.QFrame):
             self.order_label.setText(self.tr("无进行中的通话"))
             return
         self.title.setText(self.tr("工单 %1").replace("%1", call.order_id))
+        level = "none"
         if call.order_state is None:
             text = self.tr("草稿 · 自动保存")
         else:
@@ -443,13 +455,14 @@ class OrderForm(QtWidgets.QFrame):
             if note is not None:
                 if note.rejection is not None:
                     r = note.rejection
-                    text += self.tr(" · 中心退回:%1").replace("%1", r.text or r.code)
+                    level = "rejected"
+                    text += self.tr(" · 中心退回:%1").replace("%1", refusal_sentence(r.code, r.details, r.text))
                     if r.article:
-                        text += f"({self.tr('依据')} {r.article})"
+                        text += self.basis_of(r.article)
                 elif note.acked:
+                    level = "acked"
                     text += self.tr(" · 中心已确认")
                 else:
                     text += self.tr(" · 等待中心确认")
-        level = "rejected" if "中心退回" in text else ("acked" if "中心已确认" in text else "none")
         self.order_label.setText(text)
         _repolish(self.order_label, "level", level)

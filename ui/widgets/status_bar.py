@@ -10,6 +10,7 @@ from datetime import datetime
 
 from agent_desktop.core.health import HealthState
 from agent_desktop.desk import DeskState, QueueState, SeatAction
+from ui.domain_text import labelled
 from ui.qt import QCoreApplication, QtWidgets, Signal
 from ui.values import ServicesView
 
@@ -56,7 +57,8 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         self.login_button = QtWidgets.QPushButton(self.tr("签入"), self)
         self.pause_reason = QtWidgets.QComboBox(self)
         self.pause_reason.setObjectName("pauseReason")
-        self.pause_reason.addItems([_t(r) for r in PAUSE_REASONS])
+        for reason in PAUSE_REASONS:  # shown translated; the reason sent to the queue is the Chinese one
+            self.pause_reason.addItem(_t(reason), reason)
         self.pause_reason.setToolTip(self.tr("小休原因"))
         self.pause_button = QtWidgets.QPushButton(self.tr("小休"), self)
         self.ready_button = QtWidgets.QPushButton(self.tr("就绪"), self)
@@ -70,6 +72,9 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         self.ready_button.clicked.connect(lambda: self.seat_action_requested.emit(SeatAction.READY, ""))
         self._state: DeskState | None = None
         self._acw_seconds = 30.0
+        # when the after-call work being counted down began (the latest end of a call seen during it): the PBX's
+        # timer goes on after the call's order is saved and the call leaves the desk's state, and so does the count
+        self._acw_from: datetime | None = None
         self.show_services(ServicesView())
 
     # --- intents ---------------------------------------------------------------------------------------------
@@ -82,7 +87,7 @@ class SeatStatusBar(QtWidgets.QStatusBar):
             self.seat_action_requested.emit(action, "")
 
     def request_pause(self) -> None:
-        reason = self.pause_reason.currentText().strip()
+        reason = str(self.pause_reason.currentData() or self.pause_reason.currentText()).strip()
         if reason and self._state is not None and SeatAction.PAUSE in self._state.seat_actions():
             self.seat_action_requested.emit(SeatAction.PAUSE, reason)
 
@@ -102,7 +107,7 @@ class SeatStatusBar(QtWidgets.QStatusBar):
         self.ready_button.setEnabled(SeatAction.READY in allowed)
         text = _t(state.queue.zh)
         if state.queue is QueueState.PAUSED and state.pause_reason:
-            text = f"{text}:{state.pause_reason}"
+            text = labelled(text, _t(state.pause_reason))
         level = {QueueState.READY: "ok", QueueState.PAUSED: "warn", QueueState.AFTER_CALL_WORK: "warn"}.get(
             state.queue, "off")
         self.queue_label.show_level(text, level)
@@ -111,17 +116,23 @@ class SeatStatusBar(QtWidgets.QStatusBar):
     def show_countdown(self, now: datetime) -> None:
         state = self._state
         if state is None or state.queue is not QueueState.AFTER_CALL_WORK:
+            self._acw_from = None
             self.acw_label.setText("")
             self.acw_label.hide()
+            self.queue_label.show()
             return
         ended = [c.ended_at for c in state.calls if c.ended_at is not None]
-        if not ended:  # the call's order is saved and gone: the queue state alone says after-call work
+        if ended:
+            self._acw_from = max([*ended, self._acw_from] if self._acw_from is not None else ended)
+        if self._acw_from is None:  # after-call work the desk never saw a call end for (a restart): no count
             self.acw_label.setText("")
             self.acw_label.hide()
+            self.queue_label.show()
             return
-        left = max(0.0, self._acw_seconds - (now - max(ended)).total_seconds())
+        left = max(0.0, self._acw_seconds - (now - self._acw_from).total_seconds())
         self.acw_label.setText(self.tr("话后处理 剩余 %1 秒").replace("%1", str(round(left))))
         self.acw_label.show()
+        self.queue_label.hide()  # the countdown names the state: once is enough
 
     def show_services(self, view: ServicesView) -> None:
         def line(health, name: str) -> tuple[str, str, str]:

@@ -11,8 +11,14 @@ it runs on the Qt thread. It reads again when the desk's orders change (`desk.su
 `MIN_REFRESH_S`) and every `refresh_s` (the warning levels move with the clock). Without a desk, `show_tasks`
 renders what it is given.
 
+The centre's early warnings (第33条) not read yet are rows too (`show_warnings`, from the bridge's list of the
+desk's store; `warning_tasks`): the warning's kind, its order(s), the deadline it is about in working days with the
+same tints, the centre's line. Opening one shows its order's history and marks it read (`warning_opened`): it
+leaves the list at once; the status bar's list of warnings keeps it, no longer in bold.
+
 Signals: `callback_requested(order_id)` (回拨: ring the order's caller from the task), `history_requested(order_id)`
-(open the order's 工作流转单). Keys: Enter opens the history, Ctrl+Enter calls back.
+(open the order's 工作流转单), `warning_opened(warning_id)` (a warning read). Keys: Enter opens the history,
+Ctrl+Enter calls back.
 """
 
 from __future__ import annotations
@@ -26,8 +32,19 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from agent_desktop.core.lifecycle import RuleContext
-from agent_desktop.desk.tasks import CentreRejection, Task, TaskKind, TaskSettings, WarningLevel, my_tasks
-from ui.qt import QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from agent_desktop.desk.tasks import (
+    CentreRejection,
+    Task,
+    TaskKind,
+    TaskSettings,
+    WarningLevel,
+    my_tasks,
+    warning_tasks,
+)
+from ui.domain_text import article_text, bracketed, domain, listed, marked
+from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QtCore, QtGui, QTimer, QtWidgets, Signal, Slot
+from ui.refusals import refusal_sentence
+from ui.widgets.column_fit import ColumnFit
 from ui.widgets.table_model import RowsModel
 
 log = logging.getLogger(__name__)
@@ -52,29 +69,66 @@ OVERDUE_TEXT = QtGui.QColor("#8A1C14")
 TASK_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's Task value
 
 
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("TasksModel", text, None, n)
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("TasksModel", text)
+
+
+# the source texts, as pyside6-lupdate must see them (literals); translated where they are shown
+KIND_TEXTS = {
+    TaskKind.REPLY_PROMISED: QT_TRANSLATE_NOOP("TasksModel", "承诺答复"),
+    TaskKind.CALLBACK_DUE: QT_TRANSLATE_NOOP("TasksModel", "回拨"),
+    TaskKind.MANUAL_REVISIT: QT_TRANSLATE_NOOP("TasksModel", "人工回访"),
+    TaskKind.REJECTED: QT_TRANSLATE_NOOP("TasksModel", "中心驳回"),
+    TaskKind.CENTRE_WARNING: QT_TRANSLATE_NOOP("TasksModel", "中心预警"),
+}
+HEADERS = (QT_TRANSLATE_NOOP("TasksModel", "类型"), QT_TRANSLATE_NOOP("TasksModel", "工单号"),
+           QT_TRANSLATE_NOOP("TasksModel", "诉求人"), QT_TRANSLATE_NOOP("TasksModel", "事项"),
+           QT_TRANSLATE_NOOP("TasksModel", "期限"), QT_TRANSLATE_NOOP("TasksModel", "剩余"),
+           QT_TRANSLATE_NOOP("TasksModel", "说明"))
+NO_DEADLINE = QT_TRANSLATE_NOOP("TasksModel", "无期限")
+OVERDUE = QT_TRANSLATE_NOOP("TasksModel", "已超期")
+DUE_TODAY = QT_TRANSLATE_NOOP("TasksModel", "今天到期")
+URGENT = QT_TRANSLATE_NOOP("TasksModel", "紧急")
+CALLER = QT_TRANSLATE_NOOP("TasksModel", "诉求人")
+DEADLINE = QT_TRANSLATE_NOOP("TasksModel", "期限")
+RATED = QT_TRANSLATE_NOOP("TasksModel", "回访评价:%1")
+WARNING = QT_TRANSLATE_NOOP("TasksModel", "预警")
+ORDERS = QT_TRANSLATE_NOOP("TasksModel", "工单")
 
 
 def kind_text(kind: TaskKind) -> str:
-    return {
-        TaskKind.REPLY_PROMISED: _tr("承诺答复"),
-        TaskKind.CALLBACK_DUE: _tr("回拨"),
-        TaskKind.MANUAL_REVISIT: _tr("人工回访"),
-        TaskKind.REJECTED: _tr("中心驳回"),
-    }[kind]
+    return _tr(KIND_TEXTS[kind])
 
 
-def left_text(task: Task) -> str:
-    """The time left as the agent reads it, in working days."""
-    if task.deadline is None or task.working_days_left is None:
-        return _tr("无期限")
-    left = task.working_days_left
-    if task.level is WarningLevel.OVERDUE:
-        return _tr("已超期") if left >= 0 else _tr("超期 %n 个工作日", -left)
-    if left == 0:
-        return _tr("今天到期")
-    return _tr("剩 %n 个工作日", left)
+def task_kind_text(task: Task) -> str:
+    """The kind column: a centre warning says which (预警·超时未签收), the others their kind."""
+    if task.kind is TaskKind.CENTRE_WARNING and task.warning_kind is not None:
+        return f"{_tr(WARNING)}·{domain(task.warning_kind.zh)}"
+    return kind_text(task.kind)
+
+
+def summary_text(task: Task) -> str:
+    """The category (in the window's language) and the matter (the caller's words: data)."""
+    if task.category is None:
+        return task.matter or task.summary
+    category = domain(task.category.zh)
+    return f"{category}·{task.matter}" if task.matter else category
+
+
+def detail_text(task: Task) -> str:
+    """Why the task is there: the centre's rejection (its text is the centre's) with its article, or the revisit's
+    cause, worded in the window's language."""
+    if task.kind is TaskKind.CENTRE_WARNING:  # the line itself is the matter; here how grave the centre thinks it
+        return domain(task.severity.zh) if task.severity is not None else ""
+    if task.visit_failed:
+        text = domain("自动回访未接通")
+    elif task.rating is not None:
+        text = _tr(RATED).replace("%1", domain(task.rating.zh))
+    elif task.code:
+        text = refusal_sentence(task.code, None, task.detail)
+    else:
+        text = task.detail
+    return text + (bracketed(article_text(task.article)) if task.article else "")
 
 
 class TasksModel(RowsModel):
@@ -95,7 +149,7 @@ class TasksModel(RowsModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def headers(self) -> tuple[str, ...]:
-        return (_tr("类型"), _tr("工单号"), _tr("诉求人"), _tr("事项"), _tr("期限"), _tr("剩余"), _tr("说明"))
+        return tuple(_tr(text) for text in HEADERS)
 
     def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -119,33 +173,63 @@ class TasksModel(RowsModel):
             return task
         return None
 
+    # counts go through `self.tr(text, "", n)`: the one form pyside6-lupdate keeps as plural (numerus) entries; a
+    # QCoreApplication.translate(context, text, None, n) call loses its plural forms on the next lupdate
+    def orders_text(self, task: Task) -> str:
+        """The order number; a warning about several orders names the first and how many more."""
+        count = len(task.order_ids)
+        if count <= 1:
+            return task.order_id
+        return task.order_id + self.tr(" 等 %n 单", "", count)
+
+    def left_text(self, task: Task) -> str:
+        """The time left as the agent reads it, in working days."""
+        if task.deadline is None or task.working_days_left is None:
+            return _tr(NO_DEADLINE)
+        left = task.working_days_left
+        if task.level is WarningLevel.OVERDUE:
+            if left >= 0:
+                return _tr(OVERDUE)
+            return self.tr("超期 %n 个工作日", "", -left)
+        if left == 0:
+            return _tr(DUE_TODAY)
+        return self.tr("剩 %n 个工作日", "", left)
+
     def _display(self, task: Task, column: str | None) -> str | None:
         if column == "kind":
-            return ("【" + _tr("紧急") + "】" if task.is_emergency else "") + kind_text(task.kind)
+            return (marked(_tr(URGENT)) if task.is_emergency else "") + task_kind_text(task)
         if column == "order":
-            return task.order_id
+            return self.orders_text(task)
         if column == "caller":
             return task.caller_shown
         if column == "summary":
-            return task.summary
+            return summary_text(task)
         if column == "deadline":
             return self._time(task.deadline)
         if column == "left":
-            return left_text(task)
+            return self.left_text(task)
         if column == "detail":
-            return task.detail + (f"({task.article})" if task.article else "")
+            return detail_text(task)
         return None
 
     def _time(self, moment: datetime | None) -> str:
         return "" if moment is None else moment.astimezone(self._zone).strftime("%m-%d %H:%M")
 
     def _tooltip(self, task: Task) -> str:
-        parts = [f"{kind_text(task.kind)} {task.order_id}"]
+        parts = [f"{task_kind_text(task)} {task.order_id}"]
+        if len(task.order_ids) > 1:
+            parts[0] = task_kind_text(task)
+            parts.append(_tr(ORDERS) + " " + listed(task.order_ids))
+        if task.caller_shown:
+            parts.append(_tr(CALLER) + " " + task.caller_shown)
+        if task.summary:
+            parts.append(summary_text(task))
         if task.deadline is not None:
-            parts.append(_tr("期限") + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
-        parts.append(left_text(task))
-        if task.detail:
-            parts.append(task.detail + (f"({task.article})" if task.article else ""))
+            parts.append(_tr(DEADLINE) + " " + task.deadline.astimezone(self._zone).strftime("%Y-%m-%d %H:%M"))
+        parts.append(self.left_text(task))
+        detail = detail_text(task)
+        if detail:
+            parts.append(detail)
         return "\n".join(parts)
 
 
@@ -157,6 +241,7 @@ def _by_deadline(task: Task) -> tuple[Any, ...]:
 class TasksPanel(QtWidgets.QWidget):
     callback_requested = Signal(str)
     history_requested = Signal(str)
+    warning_opened = Signal(str)  # a centre warning's id: the agent read it
     _computed = Signal(object)  # a tuple of tasks, from the reader thread, delivered queued
     _orders_changed = Signal()  # from the desk's loop thread, delivered queued
 
@@ -173,6 +258,7 @@ class TasksPanel(QtWidgets.QWidget):
         self._reading = False
         self._again = False
         self._seen_orders: object = None
+        self._warnings: tuple[Any, ...] = ()  # the centre's warnings not read yet (the bridge's values)
         self.refreshes = 0  # readings delivered (for tests and the bench)
         self.model = TasksModel(self, timezone=timezone)
         self.view = QtWidgets.QTableView(self)
@@ -183,12 +269,7 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(False)  # the warning tints must read at a glance
         self.view.verticalHeader().setVisible(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(TasksModel.COLUMNS.index("summary"), QtWidgets.QHeaderView.ResizeMode.Stretch)
-        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
-        for visual, column in enumerate(("kind", "deadline", "left")):
-            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(column)), visual)
+        self.fit = self._fit_columns()
         self.summary = QtWidgets.QLabel(self)
         self.summary.setObjectName("tasksSummary")
         self.callback_button = QtWidgets.QPushButton(self.tr("回拨"), self)
@@ -209,7 +290,8 @@ class TasksPanel(QtWidgets.QWidget):
 
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.model.modelReset.connect(self._update_buttons)
-        self.view.doubleClicked.connect(lambda _index: self._request_history())
+        # Enter and a double click both activate (a double click also emits doubleClicked: not connected, or a
+        # warning opened would leave the list and the second signal open the next row too)
         self.view.activated.connect(lambda _index: self._request_history())
         self.callback_button.clicked.connect(self._request_callback)
         self.history_button.clicked.connect(self._request_history)
@@ -219,6 +301,19 @@ class TasksPanel(QtWidgets.QWidget):
             shortcut.activated.connect(self._request_callback)
         self._update_buttons()
         self._start_reading(desk, refresh_s)
+
+    def _fit_columns(self) -> ColumnFit:
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        # the deadline and what is left are what the agent scans for: beside the kind, never cut off on a narrow panel
+        for visual, name in enumerate(("kind", "deadline", "left")):
+            header.moveSection(header.visualIndex(TasksModel.COLUMNS.index(name)), visual)
+        # no sideways scrolling at 1366×768: the summary and the centre's note share what the short columns leave,
+        # elided; on a narrow panel the caller, then the note, give way (the row's tooltip has them all)
+        column = TasksModel.COLUMNS.index
+        return ColumnFit(self.view, elastic={column("summary"): 3, column("detail"): 2},
+                         droppable=(column("caller"), column("detail")),
+                         essential=(column("deadline"), column("left"), column("order")))
 
     def _start_reading(self, desk: TasksSource | None, refresh_s: float) -> None:
         self._change_queued = False  # one queued call at a time carries any number of the desk's changes
@@ -251,6 +346,7 @@ class TasksPanel(QtWidgets.QWidget):
             return
         self._reading = True
         notes = tuple(getattr(self._desk.state, "orders", ()))
+        warnings = self._warnings
         try:
             future = self._desk.seat_orders()
         except Exception as exc:
@@ -258,14 +354,16 @@ class TasksPanel(QtWidgets.QWidget):
             self._reading = False
             self.summary.setText(self.tr("待办读取失败"))
             return
-        future.add_done_callback(lambda done: self._compute(done, notes))
+        future.add_done_callback(lambda done: self._compute(done, notes, warnings))
 
-    def _compute(self, future: Future[list[Any]], notes: tuple[Any, ...]) -> None:
+    def _compute(self, future: Future[list[Any]], notes: tuple[Any, ...], warnings: tuple[Any, ...]) -> None:
         # on the thread that resolved the future: the store's reader
         try:
             rejections = [r for r in (CentreRejection.from_note(n) for n in notes) if r is not None]
-            tasks: object = my_tasks(future.result(), now=self._clock(), ctx=self._ctx, settings=self._settings,
-                                     rejections=rejections)
+            now = self._clock()
+            tasks: object = my_tasks(future.result(), now=now, ctx=self._ctx, settings=self._settings,
+                                     rejections=rejections) + warning_tasks(warnings, now=now, ctx=self._ctx,
+                                                                            settings=self._settings)
         except Exception as exc:
             log.warning("my tasks: %s", exc)
             tasks = exc
@@ -303,6 +401,17 @@ class TasksPanel(QtWidgets.QWidget):
             self._throttle.start()
 
     @Slot(object)
+    def show_warnings(self, warnings: Sequence[Any]) -> None:
+        """The centre's warnings the desk keeps (the bridge's list): those not read yet become rows. With the desk,
+        read again off the Qt thread; without one, rendered at once beside the tasks given."""
+        self._warnings = tuple(w for w in warnings if not w.seen)
+        if self._desk is not None:
+            self.refresh()
+            return
+        rows = warning_tasks(self._warnings, now=self._clock(), ctx=self._ctx, settings=self._settings)
+        self.show_tasks((*(t for t in self.model.tasks if t.kind is not TaskKind.CENTRE_WARNING), *rows))
+
+    @Slot(object)
     def show_tasks(self, tasks: Sequence[Task]) -> None:
         """Render the tasks; the selected order stays selected when it still has a task."""
         selected = self.selected_task()
@@ -310,7 +419,8 @@ class TasksPanel(QtWidgets.QWidget):
         row = 0
         if selected is not None:
             row = next((i for i, t in enumerate(self.model.tasks)
-                        if (t.order_id, t.kind) == (selected.order_id, selected.kind)), 0)
+                        if (t.order_id, t.kind, t.warning_id)
+                        == (selected.order_id, selected.kind, selected.warning_id)), 0)
         if self.model.tasks:
             self.view.setCurrentIndex(self.model.index(row, 0))
         self._update_summary()
@@ -345,5 +455,12 @@ class TasksPanel(QtWidgets.QWidget):
     @Slot()
     def _request_history(self) -> None:
         task = self.selected_task()
-        if task is not None and task.order_id:
+        if task is None:
+            return
+        if task.order_id:
             self.history_requested.emit(task.order_id)
+        if task.warning_id:
+            # read: it leaves the list now (the store keeps it seen; the next reading agrees)
+            self._warnings = tuple(w for w in self._warnings if w.warning_id != task.warning_id)
+            self.show_tasks(tuple(t for t in self.model.tasks if t.warning_id != task.warning_id))
+            self.warning_opened.emit(task.warning_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ui.domain_text import listed
 from ui.qt import Qt, QtWidgets, Signal
 
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}  # core.early_warning.Severity values
@@ -42,7 +43,7 @@ class WarningsList(QtWidgets.QFrame):
     def show_warnings(self, warnings: Sequence[Any]) -> None:
         self.list.clear()
         for warning in warnings:
-            orders = "、".join(getattr(warning, "order_ids", ()) or ())
+            orders = listed(getattr(warning, "order_ids", ()) or ())
             due = getattr(warning, "due", None)
             line = warning.text
             if orders:

@@ -200,7 +200,7 @@ def test_open_refuses_units_and_bad_input() -> None:
 def test_non_acceptance_without_a_reason_is_refused() -> None:
     with pytest.raises(TransitionRefused) as info:
         step(opened(), lc.NotAccept(None), AGENT, T0)
-    assert info.value.code == "reason_required"
+    assert info.value.code == "not_accept_reason_required"
     assert "第13" in info.value.article
 
 

@@ -20,6 +20,7 @@ from agent_desktop.core.prefill_feedback import (
     feedback_to_json,
 )
 from agent_desktop.core.privacy import FieldCipher, seal
+from tests.asr.prefill.test_dev_set import EXACT_FIELDS, check
 
 Out = FeedbackOutcome
 CIPHER = FieldCipher.generate()
@@ -61,8 +62,19 @@ def test_disagreements_become_masked_dev_cases() -> None:
     cases = disagreement_cases([("WO-1", known), ("WO-2", agreed), ("WO-3", anonymous)])
     assert [c["id"] for c in cases] == ["fb-WO-1"]  # agreement teaches nothing; an anonymous call has no words
     case = cases[0]
-    assert case["expected"] == {"phone": "138****8001", "category": "投诉", "is_urgent": True}
-    assert case["prefill"]["category"] == "咨询"
+    # every key a dev case has: the agreed surname as much as the disputed category, empty fields as None
+    assert case["expected"] == {
+        "category": "投诉", "surname": "*", "form_of_address": None, "phone": "138****8001", "district": None,
+        "street": None, "is_anonymous": False, "is_emergency": False, "emergency_service": None,
+        "not_accepted_reason": None, "is_repeat": False, "is_urgent": True, "summary_any": [], "keywords_any": [],
+        "address_contains": None, "unit": None,
+    }  # fmt: skip
+    assert case["review"] == ["is_repeat", "keywords_any", "surname", "phone"]
+    assert case["prefill"]["category"] == "咨询" and case["prefill"]["phone"] == "138****8000"
+    assert case["outcomes"] == {"caller_phone": "overridden", "caller_name": "accepted", "category": "overridden",
+                                "urgency": "typed_without_suggestion"}
+    assert case["disputed"] == ["caller_phone", "category", "urgency"]
+    assert case["evidence"] == {"category": "我 想 问"}
     assert "13812348000" not in json.dumps(case) and "13812348001" not in json.dumps(case)
     assert "王" not in case["text"] and "工地 噪音" in case["text"]
     spoken = _fb(FieldFeedback("category", Out.OVERRIDDEN, "咨询", "投诉"),
@@ -107,3 +119,27 @@ def test_the_whole_value_is_bounded() -> None:
     with pytest.raises(InvalidCommand) as refused:
         feedback_from_dict(data)
     assert refused.value.code == "bad_feedback" and refused.value.details["limit"] == MAX_FEEDBACK_BYTES
+
+
+def test_an_exported_case_is_scored_by_the_dev_set_test_as_it_stands() -> None:
+    """A case joins tests/data/prefill as exported (after its `review` keys are checked): the dev-set scorer reads
+    every key it needs, and the pre-fill's own suggestion scores as the miss it was."""
+    feedback = _fb(FieldFeedback("category", Out.OVERRIDDEN, "咨询", "投诉", "问 一下"),
+                   FieldFeedback("district", Out.ACCEPTED, "岳麓区", "岳麓区"),
+                   FieldFeedback("not_accepted_reason", Out.TYPED, None, "2"),
+                   FieldFeedback("lead_unit", Out.OVERRIDDEN, "yuelu", "city_police"),
+                   FieldFeedback("description", Out.OVERRIDDEN, "工地噪音", "楼下有人持刀打架"),
+                   transcript="我 想 问 一下 楼下 有 人 拿 刀 在 打架 岳麓区")
+    [case] = disagreement_cases([("WO-7", feedback)])
+    expected = case["expected"]
+    assert set(expected) >= {*EXACT_FIELDS, "is_urgent", "summary_any", "keywords_any", "address_contains", "unit"}
+    assert expected["is_emergency"] is True and expected["not_accepted_reason"] == 2
+    assert "emergency_service" in case["review"] and case["description"] == "楼下有人持刀打架"
+    got = dict.fromkeys(EXACT_FIELDS) | {
+        "category": "咨询", "district": "岳麓区", "is_anonymous": False, "is_emergency": False, "is_repeat": False,
+        "is_urgent": False, "summary": "楼下有人打架", "keywords": ["打架"],
+        "suggested_units": [{"id": "yuelu", "name": "岳麓区人民政府"}],
+    }  # fmt: skip
+    scored = check(case, got)
+    assert scored["district"] and not scored["category"] and not scored["is_emergency"]
+    assert not scored["suggested_units"] and "summary" not in scored  # nothing to check the summary against

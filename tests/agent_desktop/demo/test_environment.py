@@ -90,7 +90,7 @@ def test_a_caller_waits_for_the_seat_then_its_audio_reaches_the_recognizer_and_i
             said = [x for x in lines if x.call_id == call_id]
             assert [x.text for x in said] == list(script[:len(said)])
             caller = env.callers[call_id]
-            assert said[0].text.startswith("喂 你好 我 姓 " + caller.surname)
+            assert said[0].text.startswith("喂 你好 我 是 " + caller.surname)
 
             # the pre-fill reads the script (never the Korean recognizer's words): the caller's surname and district
             def filled() -> bool:

@@ -38,11 +38,13 @@ def test_add_list_test_json(config: Path, capsys: pytest.CaptureFixture[str]) ->
     result = json.loads(capsys.readouterr().out)
     assert list(result)[:3] == ["kind", "score", "offset_s"]
     assert result["kind"] == "停机" and result["score"] > 0.8 and result["offset_s"] == pytest.approx(2.2, abs=0.1)
+    assert result["announcement"] is True and result["ringing_s"] == pytest.approx(2.2, abs=0.06)
 
     human = next(p for p in NEGATIVES if p.stem == "human_wei_nihao_m")
     assert run(config, "test", str(human), "--json") == 0
     result = json.loads(capsys.readouterr().out)
     assert result["kind"] is None and result["offset_s"] is None and 0 <= result["score"] < 0.9
+    assert result["announcement"] is False
 
     assert run(config, "remove", listed[0]["id"]) == 0
     assert "removed 空号" in capsys.readouterr().out
@@ -78,3 +80,16 @@ def test_announcements_join_a_survey_group_registered_before_them() -> None:
     assert set(commands.choices) == {"status", "announcements"}
     args = parser.parse_args(["survey", "announcements", "list", "--json"])
     assert args.handler is announcements.run_list and args.json
+
+
+def test_an_announcement_of_a_kind_not_enrolled_is_said_so(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for kind, path in ENROL.items():
+        if kind is not AnnouncementKind.SWITCHED_OFF:
+            assert run(config, "add", kind.value, str(path)) == 0
+    capsys.readouterr()
+    clip = next(p for p in TESTS if p.stem == "关机__alaw_b")
+    assert run(config, "test", str(clip), "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["kind"] is None and result["announcement"] is True and result["score"] > 0.8
+    assert run(config, "test", str(clip)) == 0
+    assert "a carrier announcement of a kind not enrolled" in capsys.readouterr().out

@@ -22,3 +22,20 @@ def test_bench_smoke_json() -> None:
         assert isinstance(result[key], int | float) and result[key] > 0, key
     assert result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert isinstance(result["meets_target"], bool)
+
+
+def test_the_leave_one_set_out_bench_scores_a_set_with_counts_that_never_saw_it() -> None:
+    """bench/category_loso.py: blind11's categories with the similar calls counted without blind11 (the figure
+    docs/speech.md quotes), as one JSON object."""
+    run = subprocess.run(
+        [sys.executable, str(BENCH.parent / "category_loso.py"), "--json", "--sets", "blind11,probe5"],
+        capture_output=True, text=True, encoding="utf-8", timeout=120, check=True,
+    )  # fmt: skip
+    result = json.loads(run.stdout)
+    assert set(result["sets"]) == {"blind11", "probe5"}
+    blind11 = result["sets"]["blind11"]
+    assert blind11["calls"] == 30 and blind11["labelled"] == 29
+    assert blind11["prefill"] + len(blind11["misses"]) == 30
+    # the model alone, never having seen blind11, still gets most of it; the whole pre-fill at least as much
+    assert blind11["model"] / blind11["labelled"] >= 0.75 and blind11["prefill"] >= blind11["model"]
+    assert result["totals"]["calls"] == 54

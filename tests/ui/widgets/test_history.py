@@ -3,6 +3,8 @@ read back through a future, as the seat desk's `order_history` hands it out; an 
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,15 +15,26 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent_desktop.core import lifecycle as lc
+from agent_desktop.core.errors import AgentDesktopError
 from agent_desktop.core.privacy import seal_caller
 from agent_desktop.core.roles import Actor, Role
-from agent_desktop.core.work_order import Caller, Category, Channel, OrderState
+from agent_desktop.core.work_order import (
+    Caller,
+    Category,
+    Channel,
+    OrderState,
+    SupervisionMeans,
+    SupervisionTrigger,
+    Urgency,
+)
 from agent_desktop.desk.order_history import history_steps, history_view
 from agent_desktop.seat import OrderHistory
 from sync.local_store import LocalStore
+from tests.agent_desktop.core import lifecycle_fixtures as fx
 from tests.agent_desktop.desk.desk_fixtures import AGENT, CIPHER
-from ui.qt import Qt
-from ui.widgets.history import HistoryPanel
+from ui.qt import QCoreApplication, Qt
+from ui.theme import install_translation
+from ui.widgets.history import HistoryModel, HistoryPanel
 
 CST = ZoneInfo("Asia/Shanghai")
 CTX = lc.RuleContext.default()
@@ -211,3 +224,79 @@ def test_on_the_desk_an_order_id_from_my_tasks_opens_its_history_with_every_numb
 def test_without_a_desk_the_panel_says_so(panel) -> None:
     panel.show_order_id("WO-1")
     assert panel.status.text() == "流转记录不可用"
+
+
+# --- every step of the lifecycle, in words: no enum value, ISO time or record's repr reaches the screen -------------
+
+# data in the walked orders: user ids, seats, file names, a knowledge-base entry, a call's uniqueid
+_DATA_WORDS = re.compile(r"agent-007\(A07\)|sup-1|survey-dialer|unit-yl|unit-water|leader-1|KB-\d+|"
+                         r"[\w-]+\.wav|dtmf:\d|WO-1-S\d|L01")
+
+
+def every_step() -> list[lc.WorkOrder]:
+    """An order in every state, and every step the table allows from it, taken through the real lifecycle."""
+    orders = []
+    for state in OrderState:
+        order, now = fx.walk(state)
+        orders.append(order)
+        for action in lc.Action:
+            try:
+                command, when = fx.valid_command(action, order, now)
+            except (LookupError, AssertionError):
+                continue
+            transition = lc.TRANSITIONS.get((order.state, action))
+            if transition is None:
+                continue
+            with contextlib.suppress(AgentDesktopError):
+                orders.append(lc.apply(order, command, fx.allowed_actor(transition, order), when, fx.CTX))
+    order, now = fx.walk(OrderState.SIGNED)
+    order = lc.apply(order, lc.OpenSupervision(SupervisionTrigger.MEDIA_EXPOSURE, SupervisionMeans.LETTER, "媒体曝光"),
+                     fx.SUPERVISOR, now, fx.CTX)
+    orders.append(lc.apply(order, lc.CloseSupervision(order.supervisions[-1].record_id, "已办结"), fx.SUPERVISOR, now,
+                           fx.CTX))
+    urgent = lc.apply(fx.opened(), lc.EditFields({"urgency": Urgency.EMERGENCY, "caller": Caller(
+        phone=NUMBER, name="王小明", form_of_address="先生")}), fx.AGENT, fx.T0, fx.CTX)
+    orders.append(urgent)
+    return orders
+
+
+def test_every_step_of_the_lifecycle_is_shown_in_words(qapp) -> None:
+    model = HistoryModel()
+    texts: set[str] = set()
+    actions: set[str] = set()
+    for order in every_step():
+        model.set_steps(history_view(order).steps)
+        actions |= {step.action for step in model.steps}
+        for row in range(model.rowCount()):
+            for column in range(model.columnCount()):
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                    value = model.index(row, column).data(role)
+                    if value:
+                        texts.add(value)
+    assert actions >= {a.value for a in lc.Action} - {"escalate_supervision", "link_call"} | {"open"}
+    raw = sorted(t for t in texts if re.search(r"[A-Za-z]{2,}|\d{4}-\d\d-\d\dT", _DATA_WORDS.sub("", t)))
+    assert raw == []
+    joined = "\n".join(texts)
+    for shown in ("答复方式:电话回复", "答复方式:电话回复 → 短信", "紧急程度:一般 → 紧急", "办理结果类型 已解决",
+                  "退回申请:理由 不属于本单位职责,审核 待审核", "退回申请:审核 待审核 → 已同意,审核意见 转协调处理",
+                  "延期申请:审核 待审核 → 已同意,新期限 2026-10-26 17:30", "72小时内未评价,视为基本满意",
+                  "回访记录:方式 自动语音回访", "督办:督办情形 媒体曝光,督办方式 督办函", "不计入满意度:否 → 是",
+                  "申诉:申诉理由 与录音不符", "通话:类型 来电,时间 2026-09-28 10:00", "答复期限:2026-09-29 17:30",
+                  "诉求人:姓名 王**,电话 138****8000,称呼 先生"):
+        assert shown in joined, shown
+
+
+def test_the_history_in_english_words(qapp) -> None:
+    translator = install_translation(qapp, "en")
+    try:
+        model = HistoryModel()
+        texts = []
+        for order in every_step():
+            model.set_steps(history_view(order).steps)
+            texts += [model.index(r, 3).data() or "" for r in range(model.rowCount())]
+        joined = "\n".join(texts)
+        assert "Reply by: Phone call → SMS" in joined or "Phone call → SMS" in joined
+        assert "Return request: reason 不属于本单位职责, review Pending" in joined  # the unit's reason is data
+        assert "Excluded from rating: No → Yes" in joined
+    finally:
+        QCoreApplication.removeTranslator(translator)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from agent_desktop.core import lifecycle as lc
 from agent_desktop.core.privacy import seal_caller
 from agent_desktop.core.work_order import Caller, Category, Channel, OrderState, ReplyMeans
 from agent_desktop.desk.session import DeskSettings, OrderNote, Rejection, start
-from agent_desktop.desk.tasks import CentreRejection, TaskKind, WarningLevel, my_tasks
+from agent_desktop.desk.tasks import CentreRejection, TaskKind, WarningLevel, my_tasks, warning_tasks
 from sync.local_store import LocalStore
 from tests.agent_desktop.desk.desk_fixtures import AGENT, CIPHER
 from tests.ui.test_bridge import QueuedCalls
@@ -88,7 +88,8 @@ def test_rows_are_sorted_by_deadline_with_working_days_left_and_warning_tints(pa
     kinds = {model.index(r, 1).data(): model.index(r, 0).data() for r in range(model.rowCount())}
     assert kinds["WO-over"] == "回拨" and kinds["WO-near"] == "承诺答复" and kinds["WO-x"] == "中心驳回"
     detail = {model.index(r, 1).data(): model.index(r, 6).data() for r in range(model.rowCount())}
-    assert detail["WO-x"] == "工单已由其他坐席派单(第16条(二))"
+    # the centre's rejection worded from its code in the window's language (ui/refusals.py), with its article
+    assert detail["WO-x"] == "工单的状态已经改变,不能执行这一步(第16条(二))"
     assert model.index(0, 4).data() == "09-30 17:30"
     assert isinstance(model.index(0, 0).data(TASK_ROLE).kind, TaskKind)
     assert panel.summary.text() == "共 5 项待办,1 项即将到期,1 项已超期"
@@ -101,7 +102,9 @@ def test_an_anonymous_callers_number_never_reaches_the_screen(panel) -> None:
              for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)]
     row = next(r for r in range(model.rowCount()) if model.index(r, 1).data() == "WO-near")
     assert model.index(row, 2).data() == "138****8000"
-    assert sum("13812348000" in t for t in texts) == 2  # the named callers of WO-over and WO-ok only
+    # the named callers of WO-over and WO-ok only: their caller cell and their rows' tooltips (every cell's)
+    assert sum("13812348000" in t for t in texts) == 2 * (1 + model.columnCount())
+    assert "138****8000" in model.index(row, 3).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, 2).data() == "13812348000"
 
 
@@ -149,6 +152,85 @@ def test_an_empty_list_disables_the_actions(panel) -> None:
     assert panel.model.rowCount() == 0
     assert not panel.callback_button.isEnabled() and not panel.history_button.isEnabled()
     assert panel.summary.text() == "共 0 项待办"
+
+
+@dataclass(frozen=True)
+class CentreWarning:
+    """As the desk's store keeps a warning (sync.local_store.CentreWarning)."""
+
+    warning_id: str
+    kind: str
+    severity: str
+    order_ids: tuple[str, ...]
+    text: str
+    due: datetime | None
+    seen: bool = False
+
+
+WARNINGS = (
+    CentreWarning("W-sign", "sign_overdue", "warning", ("WO-d",), "工单 WO-d 已超过签收时限", at(10, 8, 11)),
+    CentreWarning("W-reply", "reply_task_due", "info", ("WO-r",), "工单 WO-r 的答复任务即将到期", at(10, 8, 17, 30)),
+    CentreWarning("W-far", "due_soon", "info", ("WO-f",), "工单 WO-f 办理即将到期", at(10, 12, 17, 30)),
+    CentreWarning("W-repeat", "repeat_caller", "critical", ("WO-a", "WO-b", "WO-c"), "同一号码 7 天内来电 3 次", None),
+    CentreWarning("W-read", "overdue", "warning", ("WO-old",), "工单 WO-old 超期未办结", at(10, 8, 9), seen=True),
+)
+
+
+def test_the_centres_warnings_are_rows_of_my_tasks_and_opening_one_marks_it_read(qtbot) -> None:
+    panel = TasksPanel(None, None, clock=lambda: at(10, 8, 14))
+    qtbot.addWidget(panel)
+    panel.resize(1100, 300)
+    panel.show()
+    panel.show_tasks(tasks_at(at(10, 8, 14)))
+    panel.show_warnings(WARNINGS)
+    model = panel.model
+    rows = {model.index(r, 0).data(TASK_ROLE).warning_id: r for r in range(model.rowCount())}
+    assert set(rows) == {"", "W-sign", "W-reply", "W-far", "W-repeat"}  # the read one is not a task any more
+    assert model.rowCount() == 5 + 4
+
+    def cells(warning_id: str) -> list[str]:
+        return [model.index(rows[warning_id], c).data() for c in range(model.columnCount())]
+
+    kind, order, caller, matter, deadline, left, detail = cells("W-sign")
+    assert (kind, order, caller) == ("预警·超时未签收", "WO-d", "")
+    assert (matter, deadline, left, detail) == ("工单 WO-d 已超过签收时限", "10-08 11:00", "已超期", "预警")
+    assert cells("W-reply")[4:6] == ["10-08 17:30", "今天到期"]
+    assert cells("W-far")[4:6] == ["10-12 17:30", "剩 3 个工作日"]  # 9, 10 (a working Saturday) and 12 October
+    assert cells("W-repeat")[:2] == ["预警·重复来电", "WO-a 等 3 单"]
+    assert cells("W-repeat")[4:6] == ["", "无期限"]
+    tint = {w: model.index(r, 0).data(Qt.ItemDataRole.BackgroundRole) for w, r in rows.items() if w}
+    assert tint["W-sign"].color() == OVERDUE_BACKGROUND  # the deadline passed, as any task's
+    assert tint["W-reply"].color() == NEAR_BACKGROUND  # due today
+    assert tint["W-far"] is None
+    assert tint["W-repeat"].color() == OVERDUE_BACKGROUND  # no deadline: the centre's "critical" says it
+    assert "WO-a、WO-b、WO-c" in model.index(rows["W-repeat"], 1).data(Qt.ItemDataRole.ToolTipRole)
+    # among the other tasks by deadline: the overdue sign warning between the callback due on 30 September and today's
+    order = [model.index(r, 0).data(TASK_ROLE).warning_id or model.index(r, 1).data() for r in range(model.rowCount())]
+    assert order.index("WO-over") < order.index("W-sign") < order.index("W-reply") < order.index("W-far")
+    assert order[-1] == "W-repeat"
+    # Enter on a warning: its order's history, and it is read: it leaves the list at once
+    panel.view.setCurrentIndex(model.index(rows["W-sign"], 0))
+    panel.view.setFocus()
+    assert not panel.callback_button.isEnabled()  # a warning names orders, never a caller
+    emitted: list[tuple[str, str]] = []
+    panel.history_requested.connect(lambda order_id: emitted.append(("history", order_id)))
+    panel.warning_opened.connect(lambda warning_id: emitted.append(("read", warning_id)))
+    qtbot.keyClick(panel.view, Qt.Key.Key_Return)
+    assert emitted == [("history", "WO-d"), ("read", "W-sign")]
+    assert "W-sign" not in {t.warning_id for t in model.tasks}
+    assert model.rowCount() == 8
+    # a double click opens one warning, not also the row that takes its place
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data(TASK_ROLE).warning_id == "W-reply")
+    rect = panel.view.visualRect(model.index(row, 0))
+    # (a real double click: press and release, then the double click)
+    qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert emitted[2:] == [("history", "WO-r"), ("read", "W-reply")]
+    assert {t.warning_id for t in model.tasks} == {"", "W-far", "W-repeat"}
+    # the store's list comes back with the two read: the same rows
+    panel.show_warnings(tuple(replace(w, seen=w.seen or w.warning_id in ("W-sign", "W-reply")) for w in WARNINGS))
+    assert {t.warning_id for t in model.tasks} == {"", "W-far", "W-repeat"}
+    assert len(warning_tasks(WARNINGS, now=at(10, 8, 14), ctx=CTX)) == 4
 
 
 # --- on the seat desk: read off the Qt thread, again when the desk's orders change ----------------------------------

@@ -1,0 +1,228 @@
+"""A refusal in the window's language: the error's stable `code` and its `details` (action, state, field, unit,
+value, deadline) worded as one sentence through Qt's translation (context "Refusal"; English in the .ts/.qm).
+
+The core and the desk keep their English messages for the log and the CLI; the window never shows them unless the
+code is one this table does not know (a new adapter's error, say), and then the message is shown as it came. The
+rule's article is not part of the sentence: the form adds it, "(依据 第12条)", through `OrderForm.basis_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from agent_desktop.core.lifecycle import action_zh
+from agent_desktop.core.work_order import OrderState
+from agent_desktop.desk.calls import CallAction, CallState, QueueState, SeatAction
+from agent_desktop.desk.form import DraftField
+from agent_desktop.desk.session import OrderAction
+from ui.domain_text import domain
+from ui.qt import QT_TRANSLATE_NOOP, QCoreApplication
+
+_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Refusal", text)
+
+
+def _enum_word(value: str, *enums: type) -> str | None:
+    for enum in enums:
+        try:
+            return enum(value).zh
+        except ValueError:
+            continue
+    return None
+
+
+def _action(details: Mapping[str, Any]) -> str:
+    """The step the agent asked for, in the window's words ("" when the error does not name it)."""
+    value = str(details.get("action") or "")
+    if not value:
+        return ""
+    word = _enum_word(value, OrderAction, CallAction, SeatAction)
+    if word is None:
+        word = action_zh(value)
+    return domain(word)
+
+
+def _state(details: Mapping[str, Any], key: str = "state") -> str:
+    value = str(details.get(key) or "")
+    if not value:
+        return ""
+    if value == "draft":
+        return domain("草稿")
+    return domain(_enum_word(value, OrderState, CallState, QueueState) or value)
+
+
+_FIELD_WORDS = {"co_units": "协办单位", "answer_text": "答复内容", "number": "号码", "reason": "原因"}
+
+
+def _field(details: Mapping[str, Any]) -> str:
+    value = str(details.get("field") or "")
+    word = _enum_word(value, DraftField) or _FIELD_WORDS.get(value, value)
+    return domain(word) if word else ""
+
+
+def _fill(text: str, *values: str) -> str:
+    for i, value in enumerate(values, start=1):
+        text = text.replace(f"%{i}", value)
+    return text
+
+
+def _wrong_state(d: Mapping[str, Any]) -> str:
+    state, action = _state(d), _action(d)
+    if state and action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "工单当前为“%1”,不能%2")), state, action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "工单的状态已经改变,不能执行这一步"))
+
+
+def _call_action(d: Mapping[str, Any]) -> str:
+    state, action = _state(d), _action(d)
+    if state and action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "通话处于“%1”,不能%2")), state, action)
+    if action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "当前通话不能%1")), action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "当前通话不能执行这一操作"))
+
+
+def _seat_action(d: Mapping[str, Any]) -> str:
+    queue, action = _state(d, "queue"), _action(d)
+    if queue and action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "坐席处于“%1”,不能%2")), queue, action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "坐席当前状态不能执行这一操作"))
+
+
+def _order_action(d: Mapping[str, Any]) -> str:
+    state, action = _state(d), _action(d)
+    if state and action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "工单为“%1”,不能%2")), state, action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "工单当前不能执行这一步"))
+
+
+def _ami_down(d: Mapping[str, Any]) -> str:
+    action = _action(d)
+    if action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "与交换机(AMI)的连接已断开,暂不能%1")), action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "与交换机(AMI)的连接已断开,通话操作暂不可用"))
+
+
+def _category_required(d: Mapping[str, Any]) -> str:
+    action = _action(d)
+    if action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "请先填写诉求类型,再%1")), action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "请先填写诉求类型"))
+
+
+def _role(d: Mapping[str, Any]) -> str:
+    action = _action(d)
+    if action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "本坐席的角色无权%1")), action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "本坐席的角色无权执行这一步"))
+
+
+def _not_lead(d: Mapping[str, Any]) -> str:
+    action = _action(d)
+    if action:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "只有主办单位可以%1")), action)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "只有主办单位可以执行这一步"))
+
+
+def _form_closed(d: Mapping[str, Any]) -> str:
+    state = _state(d)
+    if state:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "工单已是“%1”,表单不能再修改")), state)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "工单已保存并流转,表单不能再修改"))
+
+
+def _no_suggestion(d: Mapping[str, Any]) -> str:
+    field = _field(d)
+    if field:
+        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "“%1”没有可采纳的建议")), field)
+    return _tr(QT_TRANSLATE_NOOP("Refusal", "这一栏没有可采纳的建议"))
+
+
+def _value(template: str, fallback: str) -> Callable[[Mapping[str, Any]], str]:
+    """A sentence that quotes what the agent typed (data: shown as typed)."""
+
+    def words(d: Mapping[str, Any]) -> str:
+        value = str(d.get("value") or d.get("unit") or "").strip()
+        return _fill(_tr(template), value) if value else _tr(fallback)
+
+    return words
+
+
+def _fixed(text: str) -> Callable[[Mapping[str, Any]], str]:
+    return lambda d: _tr(text)
+
+
+# every sentence is a QT_TRANSLATE_NOOP literal, so that `pyside6-lupdate` finds it
+_SENTENCES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    # the order's steps at the seat (core.lifecycle, desk.session)
+    "category_required": _category_required,
+    "unknown_category": _value(QT_TRANSLATE_NOOP("Refusal", "诉求类型“%1”不在规定的类型中,请从列表中选择"),
+                               QT_TRANSLATE_NOOP("Refusal", "诉求类型不在规定的类型中,请从列表中选择")),
+    "description_required": _fixed(QT_TRANSLATE_NOOP("Refusal", "派单前须填写诉求内容")),
+    "missing_lead_unit": _fixed(QT_TRANSLATE_NOOP("Refusal", "派单须选定主办单位")),
+    "lead_unit_also_co_unit": _value(QT_TRANSLATE_NOOP("Refusal", "“%1”不能同时是主办单位和协办单位"),
+                                     QT_TRANSLATE_NOOP("Refusal", "主办单位不能同时是协办单位")),
+    "not_accept_reason_required": _fixed(QT_TRANSLATE_NOOP("Refusal",
+                                                           "不予受理须选择第十三条规定的一项理由,并向诉求人告知依据")),
+    "unknown_not_accept_reason": _value(QT_TRANSLATE_NOOP("Refusal",
+                                                          "不予受理理由“%1”无效,请从第十三条的八项理由中选择"),
+                                        QT_TRANSLATE_NOOP("Refusal", "不予受理理由无效,请从第十三条的八项理由中选择")),
+    "answer_required": _fixed(QT_TRANSLATE_NOOP("Refusal", "直接答复须填写答复诉求人的内容")),
+    "consent_required": _fixed(QT_TRANSLATE_NOOP("Refusal", "承诺稍后答复须经诉求人同意,否则请派单")),
+    "emergency_dispatch_required": _fixed(QT_TRANSLATE_NOOP("Refusal", "紧急诉求须立即派单,不能承诺稍后答复")),
+    "unknown_urgency": _value(QT_TRANSLATE_NOOP("Refusal", "紧急程度“%1”无效,应为一般或紧急"),
+                              QT_TRANSLATE_NOOP("Refusal", "紧急程度无效,应为一般或紧急")),
+    "wrong_state": _wrong_state,
+    "role_not_allowed": _role,
+    "not_lead_unit": _not_lead,
+    "unsealed_personal_data": _fixed(QT_TRANSLATE_NOOP("Refusal", "保密诉求人的个人信息须加密后才能保存")),
+    "form_closed": _form_closed,
+    "order_action_not_allowed": _order_action,
+    "call_still_live": _fixed(QT_TRANSLATE_NOOP("Refusal", "通话尚未结束,结束后才能放弃草稿")),
+    "no_suggestion": _no_suggestion,
+    # calls and the seat (desk.session, telephony)
+    "ami_down": _ami_down,
+    "ami_connection_lost": _ami_down,
+    "call_action_not_allowed": _call_action,
+    "seat_action_not_allowed": _seat_action,
+    "callback_on_a_call": _fixed(QT_TRANSLATE_NOOP("Refusal", "通话中不能回拨,请先结束当前通话")),
+    "missing_number": _fixed(QT_TRANSLATE_NOOP("Refusal", "请先选择或输入要拨打的号码")),
+    "missing_pause_reason": _fixed(QT_TRANSLATE_NOOP("Refusal", "小休须选择原因")),
+    "missing_order": _fixed(QT_TRANSLATE_NOOP("Refusal", "回拨须选定一张工单")),
+    "no_number": _fixed(QT_TRANSLATE_NOOP("Refusal", "该工单没有可回拨的号码")),
+    # the centre's answers to this seat's steps (sync)
+    "order_not_found": _fixed(QT_TRANSLATE_NOOP("Refusal", "中心没有这张工单")),
+    "order_exists": _fixed(QT_TRANSLATE_NOOP("Refusal", "中心已有同一编号的工单")),
+    "not_your_order": _fixed(QT_TRANSLATE_NOOP("Refusal", "这张工单不属于本坐席")),
+    "bad_command": _fixed(QT_TRANSLATE_NOOP("Refusal", "中心无法执行这一步:内容不完整或格式有误")),
+    "not_sealed": _fixed(QT_TRANSLATE_NOOP("Refusal", "保密诉求人的个人信息未加密,中心拒收")),
+    "bad_seal": _fixed(QT_TRANSLATE_NOOP("Refusal", "保密诉求人的个人信息无法解密,中心拒收")),
+}
+
+
+def is_known(code: str) -> bool:
+    return code in _SENTENCES
+
+
+def refusal_sentence(code: str, details: Mapping[str, Any] | None, fallback: str) -> str:
+    """The refusal `code` with its `details` as one sentence in the window's language; `fallback` (the core's
+    message, or the centre's text) for a code this table does not know. A deadline the step missed follows."""
+    words = _SENTENCES.get(code)
+    if words is None:
+        return fallback or code
+    details = details or {}
+    sentence = words(details)
+    deadline = details.get("deadline")
+    if isinstance(deadline, str) and deadline:
+        try:
+            moment = datetime.fromisoformat(deadline).astimezone(_ZONE)
+        except ValueError:
+            return sentence
+        sentence += _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "(期限 %1)")), moment.strftime("%Y-%m-%d %H:%M"))
+    return sentence
