@@ -1,9 +1,12 @@
 """The bridge between the seat session (run on the runtime's asyncio thread) and the Qt thread.
 
-- `SeatDesk.subscribe` and `on_notice`, and the facades' `on_health` / sync's `on_status`, call their listeners on
-  the loop thread. The listeners here only hand the immutable value to Qt: a state is kept as "the latest" and one
-  queued signal delivers it (a burst of thousands of changes paints once), a notice and a health value each cross
-  by a queued signal. Nothing here blocks the loop, and nothing runs I/O or reads the store on the Qt thread.
+- `SeatDesk.subscribe` and `on_notice`, and the facades' `on_health` / sync's `on_status` and `on_warnings`, call
+  their listeners on the loop thread. The listeners here only hand the immutable value to Qt. A state, the sync
+  status (operations waiting, centre connected) and each service's health are kept as "the latest" and one queued
+  signal per burst delivers them: a catch-up of thousands of changes, whose every page moves the sync cursor and
+  so the status, costs the Qt thread one render, not one queued call per change. The centre's warnings are read
+  again once per burst of notifications. A notice crosses by a queued signal of its own. Nothing here blocks the
+  loop, and nothing runs I/O or reads the store on the Qt thread.
 - The window's intents go to `seat_desk.send(event)`, which never blocks.
 
 The desk and the facades are duck-typed (`DeskPort`, `HealthSource`): the window is tested on real widgets without
@@ -52,8 +55,7 @@ class DeskBridge(QObject):
     warnings_changed = Signal(object)  # tuple of the centre's warnings (第33条) the desk keeps, on the Qt thread
     _state_waiting = Signal()
     _notice_waiting = Signal(object)
-    _health_waiting = Signal(str, object)  # which service, Health
-    _waiting_count = Signal(int, bool)  # operations waiting, center connected
+    _services_waiting = Signal()  # the latest health values and sync status are kept under the lock
     _warnings_waiting = Signal(object)
 
     def __init__(self, desk: DeskPort, *, telephony: HealthSource | None = None, sync: Any = None,
@@ -64,11 +66,14 @@ class DeskBridge(QObject):
         self._lock = threading.Lock()
         self._latest: DeskState | None = None
         self._scheduled = False
+        self._latest_services: dict[str, Any] = {}  # ServicesView's fields, newest value of each
+        self._services_scheduled = False
+        self._warnings_reading = False
+        self._warnings_again = False
         queued = Qt.ConnectionType.QueuedConnection
         self._state_waiting.connect(self._deliver_state, queued)
         self._notice_waiting.connect(self.notice_arrived, queued)
-        self._health_waiting.connect(self._deliver_health, queued)
-        self._waiting_count.connect(self._deliver_count, queued)
+        self._services_waiting.connect(self._deliver_services, queued)
         self._warnings_waiting.connect(self._deliver_warnings, queued)
         self._sync = sync
         self.warnings: tuple[Any, ...] = ()
@@ -86,10 +91,10 @@ class DeskBridge(QObject):
         for name, source in (("telephony", telephony), ("sync", sync), ("speech", speech)):
             if source is not None:
                 self._subscriptions.append(source.on_health(
-                    lambda health, name=name: self._health_waiting.emit(name, health)))
+                    lambda health, name=name: self._services_moved(**{name: health})))
         if sync is not None and hasattr(sync, "on_status"):
             self._subscriptions.append(sync.on_status(
-                lambda s: self._waiting_count.emit(s.queue_depth, s.connected)))
+                lambda s: self._services_moved(operations_waiting=s.queue_depth, center_connected=s.connected)))
         if sync is not None and hasattr(sync, "on_warnings"):
             # new warnings name themselves only: read the kept list again (on the store's thread, not Qt's)
             self._subscriptions.append(sync.on_warnings(lambda _new: self._read_warnings()))
@@ -115,13 +120,30 @@ class DeskBridge(QObject):
         self._sync.mark_warning_seen(warning_id).add_done_callback(lambda _done: self._read_warnings())
 
     def _read_warnings(self) -> None:
+        """One reading at a time; notifications during it ask for one more reading after it, not one each."""
+        with self._lock:
+            if self._warnings_reading:
+                self._warnings_again = True
+                return
+            self._warnings_reading, self._warnings_again = True, False
+
         def read(done: Any) -> None:
             try:
                 self._warnings_waiting.emit(tuple(done.result()))
             except Exception as exc:  # a store error: the list shown stays, the log says so
                 log.warning("the centre's warnings could not be read: %s", exc)
+            with self._lock:
+                self._warnings_reading = False
+                again = self._warnings_again
+            if again:
+                self._read_warnings()
 
-        self._sync.warnings().add_done_callback(read)
+        try:
+            self._sync.warnings().add_done_callback(read)
+        except Exception:
+            with self._lock:
+                self._warnings_reading = False
+            raise
 
     def close(self) -> None:
         for subscription in self._subscriptions:
@@ -138,6 +160,14 @@ class DeskBridge(QObject):
             self._scheduled = True
         self._state_waiting.emit()
 
+    def _services_moved(self, **fields: Any) -> None:
+        with self._lock:
+            self._latest_services.update(fields)
+            if self._services_scheduled:
+                return  # the signal already queued will carry these values too
+            self._services_scheduled = True
+        self._services_waiting.emit()
+
     # --- the Qt thread ---------------------------------------------------------------------------------------
 
     @Slot()
@@ -147,17 +177,16 @@ class DeskBridge(QObject):
         if state is not None:
             self.state_changed.emit(state)
 
-    @Slot(str, object)
-    def _deliver_health(self, name: str, health: Health) -> None:
-        self.services = replace(self.services, **{name: health})
-        self.services_changed.emit(self.services)
+    @Slot()
+    def _deliver_services(self) -> None:
+        with self._lock:
+            fields, self._latest_services, self._services_scheduled = self._latest_services, {}, False
+        services = replace(self.services, **fields)
+        if services != self.services:
+            self.services = services
+            self.services_changed.emit(services)
 
     @Slot(object)
     def _deliver_warnings(self, warnings: tuple[Any, ...]) -> None:
         self.warnings = warnings
         self.warnings_changed.emit(warnings)
-
-    @Slot(int, bool)
-    def _deliver_count(self, waiting: int, connected: bool) -> None:
-        self.services = replace(self.services, operations_waiting=waiting, center_connected=connected)
-        self.services_changed.emit(self.services)

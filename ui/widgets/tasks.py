@@ -316,6 +316,7 @@ class TasksPanel(QtWidgets.QWidget):
                          essential=(column("deadline"), column("left"), column("order")))
 
     def _start_reading(self, desk: TasksSource | None, refresh_s: float) -> None:
+        self._change_queued = False  # one queued call at a time carries any number of the desk's changes
         self._computed.connect(self._on_computed, Qt.ConnectionType.QueuedConnection)
         self._orders_changed.connect(self._on_orders_changed, Qt.ConnectionType.QueuedConnection)
         self._throttle = QTimer(self)
@@ -387,11 +388,15 @@ class TasksPanel(QtWidgets.QWidget):
         if orders is self._seen_orders:
             return
         self._seen_orders = orders
+        if self._change_queued:
+            return  # the queued call has not run yet: the reading it starts will see this change too
+        self._change_queued = True
         with contextlib.suppress(RuntimeError):
             self._orders_changed.emit()
 
     @Slot()
     def _on_orders_changed(self) -> None:
+        self._change_queued = False  # before the reading starts, so a change from now on queues a call again
         if not self._throttle.isActive():
             self._throttle.start()
 

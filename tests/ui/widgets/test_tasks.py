@@ -20,6 +20,7 @@ from agent_desktop.desk.session import DeskSettings, OrderNote, Rejection, start
 from agent_desktop.desk.tasks import CentreRejection, TaskKind, WarningLevel, my_tasks, warning_tasks
 from sync.local_store import LocalStore
 from tests.agent_desktop.desk.desk_fixtures import AGENT, CIPHER
+from tests.ui.test_bridge import QueuedCalls
 from ui.qt import Qt
 from ui.widgets.tasks import NEAR_BACKGROUND, OVERDUE_BACKGROUND, TASK_ROLE, TasksModel, TasksPanel
 
@@ -319,3 +320,30 @@ def test_a_failing_store_is_said(qtbot, seat) -> None:
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: panel.summary.text() == "待办读取失败")
     assert panel.model.rowCount() == 0
+
+
+def test_a_burst_of_the_desks_changes_costs_the_qt_thread_one_queued_call_and_one_reading(qtbot, seat,
+                                                                                          monkeypatch) -> None:
+    monkeypatch.setattr("ui.widgets.tasks.MIN_REFRESH_S", 0.05)
+    panel = TasksPanel(seat, None, clock=lambda: at(10, 8, 14))
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.refreshes == 1)
+    queued = QueuedCalls(panel)
+    rejected = OrderNote("WO-p", "call-1", OrderState.REPLY_PENDING,
+                         rejection=Rejection("wrong_state", "工单已由其他坐席处理", "第16条(一)"))
+
+    def catch_up() -> None:  # the desk's loop thread: every change elsewhere gives the desk new order notes
+        for i in range(10_000):
+            note = rejected if i == 9_999 else OrderNote("WO-p", "call-1", OrderState.REPLY_PENDING, acked=i % 2 == 0)
+            seat.state = replace(seat.state, orders=(note,))
+            for listener in list(seat.listeners):
+                listener(seat.state)
+
+    worker = threading.Thread(target=catch_up)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: panel.refreshes == 2)
+    assert [t.kind for t in panel.model.tasks] == [TaskKind.CALLBACK_DUE, TaskKind.REJECTED]  # the newest notes
+    assert queued.count <= 2  # the change's call and the reading's result: not one per change
+    qtbot.wait(200)
+    assert panel.refreshes == 2
