@@ -54,7 +54,7 @@ def test_a_case_filed_at_arbitration_is_reason_five_but_asking_how_to_file_is_no
 
 
 def test_a_cadres_works_given_to_his_kin_are_the_discipline_commissions() -> None:
-    cadre = prefill("我 要 举报 我们 村 的 村主任 修 水渠 的 钱 下来 了 他 把 活 包 给 他 自己 的 侄子 做 账 也 对 不上")
+    cadre = prefill("我 举报 村 的 村主任 修 水渠 的 钱 下来 了 他 把 活 包 给 他 自己 的 侄子 做 账 也 对 不 上")
     assert cadre.not_accepted_reason is NotAcceptedReason.OTHER_AUTHORITY
     # the same told of a property company is the hotline's
     company = prefill("我 要 反映 我们 小区 物业 把 绿化 包 给 经理 自己 的 侄子 做 账 也 对 不 上")
