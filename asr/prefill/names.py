@@ -41,7 +41,7 @@ _SURNAME_RE = "(?:" + "|".join(sorted(COMPOUND_SURNAMES)) + "|[" + "".join(sorte
 # (the summary) so an anonymous caller's name does not ride along. A given name is one or two characters; a
 # wrongly taken third character only shortens an introduction clause.
 PERSONAL_NAME = re.compile(
-    r"(?:我|本人|免贵|鄙人)*姓" + _SURNAME_RE + r"(?![名氏什么啥])(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅)?"
+    r"(?:我|本人|免贵|鄙人)*姓" + _SURNAME_RE + r"(?![名氏什么啥])(?:是?(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅))?"
     r"|我叫" + _SURNAME_RE + r"[\u4e00-\u9fff]{1,2}"
     r"|" + _SURNAME_RE + r"(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅)"
 )

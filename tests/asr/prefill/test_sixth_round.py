@@ -84,3 +84,10 @@ def test_a_judges_want_of_care_is_criticism() -> None:
     # a trader's want of care harming the caller stays a complaint
     shop = prefill("我 在 那个 装修 公司 装 的 房子 漏水 他们 太 不 负责 了 要 他们 赔")
     assert shop.category is Category.COMPLAINT
+
+
+def test_the_summary_drops_the_form_of_address_said_after_the_name() -> None:
+    summary = prefill("我 姓 王 是 先生 我们 小区 门口 的 路灯 坏 了 半 个 月").summary
+    assert "先生" not in summary and "王" not in summary and "路灯" in summary
+    # what the caller is, said after the name, stays
+    assert "开福区" in prefill("我 姓 王 是 开福区 的 我们 小区 门口 的 路灯 坏 了 半 个 月").summary
