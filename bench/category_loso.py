@@ -4,7 +4,7 @@
 
 The similar-calls counts (`asr/prefill/similar_calls.py`) are learnt from the labelled sets; scoring a set with
 counts that include it says nothing of a call nobody labelled. So each labelled set — the splits of
-tests/data/prefill/dev.jsonl (dev, holdout, fresh…fresh5), blind1…blind13, and the five batches of
+tests/data/prefill/dev.jsonl (dev, holdout, fresh…fresh5), blind1…blind14, and the five batches of
 category_probes.txt — is scored with counts built from all the others (leave one set out), two ways:
 
 - `model`: the similar calls alone (the category they give every call of the set, abuse left out);
@@ -32,7 +32,7 @@ DATA = ROOT / "tests" / "data" / "prefill"
 def labelled_sets() -> dict[str, list[tuple[str, str, str | None]]]:
     """set name → (text, notes, category label or None) in file order."""
     sets: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for path in (DATA / "dev.jsonl", *(DATA / f"blind{n}.jsonl" for n in range(1, 14))):
+    for path in (DATA / "dev.jsonl", *(DATA / f"blind{n}.jsonl" for n in range(1, 15))):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)

@@ -379,6 +379,11 @@ class _Extraction:
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.OTHER_AUTHORITY
         for doc in self.docs:
+            hit = _live_match(doc.compact, cues.REASON_CRIMINAL_CUSTODY, allow_past=True)
+            if hit is not None:
+                self.note("not_accepted_reason", doc, *hit)
+                return NotAcceptedReason.OTHER_BY_LAW
+        for doc in self.docs:
             hit = _live_match(doc.compact, cues.REASON_FOREIGN_STATE, allow_past=True)
             if hit is not None:
                 self.note("not_accepted_reason", doc, *hit)

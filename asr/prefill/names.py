@@ -29,11 +29,11 @@ SURNAMES = frozenset(
 # characters before 先生/女士 that are words, not surnames (好的先生, 那位女士, 谢谢女士)
 _FORMS = {"先生": "先生", "女士": "女士", "小姐": "女士", "阿姨": "女士", "大姐": "女士", "娭毑": "女士", "师傅": None}
 _SELF_FEMALE = re.compile(
-    r"我是(孩子|小孩|学生|他|她|病人|老人)?的?(妈妈|母亲|奶奶|外婆|姥姥|妻子|老婆|女儿|儿媳)|我(的)?(老公|丈夫|前夫)|我先生(?!姓)|"
+    r"我是(孩子|小孩|伢子|细伢子|学生|他|她|病人|老人)?(他|她)?的?(妈妈|母亲|奶奶|外婆|娭毑|姥姥|妻子|老婆|堂客|女儿|满女|儿媳)|我(的)?(老公|丈夫|前夫)|我先生(?!姓)|"
     r"我(一个|是个?|这个)(孤)?(老婆子|老太婆|老婆婆|老娭毑)"
 )
 _SELF_MALE = re.compile(
-    r"我是(孩子|小孩|学生|他|她|病人|老人)?的?(爸爸|父亲|爷爷|外公|姥爷|丈夫|老公|儿子|女婿)|我(的)?(老婆|妻子|媳妇|前妻)(?!子)|"
+    r"我是(孩子|小孩|伢子|细伢子|学生|他|她|病人|老人)?(他|她)?的?(爸爸|父亲|爷爷|嗲嗲|外公|姥爷|丈夫|老公|老倌子|儿子|满崽|大崽|细崽|崽|女婿)|我(的)?(老婆|妻子|媳妇|前妻|堂客)(?!子)|"
     r"我(一个|是个?|这个)(孤)?(老头子|老头|老倌子)"
 )
 _SURNAME_RE = "(?:" + "|".join(sorted(COMPOUND_SURNAMES)) + "|[" + "".join(sorted(SURNAMES)) + "])"
@@ -41,13 +41,25 @@ _SURNAME_RE = "(?:" + "|".join(sorted(COMPOUND_SURNAMES)) + "|[" + "".join(sorte
 # (the summary) so an anonymous caller's name does not ride along. A given name is one or two characters; a
 # wrongly taken third character only shortens an introduction clause.
 PERSONAL_NAME = re.compile(
-    r"(?:我|本人|免贵|鄙人)*姓" + _SURNAME_RE + r"(?![名氏什么啥])(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅)?"
+    r"(?:我|本人|免贵|鄙人)*姓" + _SURNAME_RE + r"(?![名氏什么啥])(?:是?(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅))?"
     r"|我叫" + _SURNAME_RE + r"[\u4e00-\u9fff]{1,2}"
     r"|" + _SURNAME_RE + r"(?:先生|女士|小姐|阿姨|大姐|娭毑|师傅)"
 )
 # typed notes name the caller in the third person: 来电人姓廖, 市民姓王
 _SAYS_SURNAME = re.compile(r"(我|本人|免贵|鄙人|您好我|你好我|来电人|来电者|市民|诉求人|其)?姓")
 _NOT_SURNAME_AFTER = re.compile(r"^(什么|啥|名|氏)")
+# 我是他妈妈姓颜 / 我是业主姓王: the caller says who he is, then his surname, with no 我 before 姓
+_SELF_THEN_SURNAME = re.compile(
+    r"我(就)?是(他|她|孩子|小孩|伢子|病人|学生|老人)?的?(妈妈|爸爸|母亲|父亲|奶奶|爷爷|娭毑|家长|老婆|老公|堂客|"
+    r"女儿|儿子|满崽|崽|业主|户主|组长|租户|房东|车主)$"
+)
+# 我是上个月打电话讲欠工钱的那个姓覃的: the caller as the one of an earlier call (not 那个姓彭的法官)
+_SELF_AS_THE_ONE = re.compile(r"我(就)?是\S{0,30}那个$")
+_PERSON_AFTER = re.compile(
+    r"^的?(法官|同志|师傅|老板|医生|老师|警察|干部|书记|局长|主任|经理|人|男|女|司机|工作人员|领导)"
+)
+# a surname spelt as callers spell it, 豆子的豆 / 向前的向: a surname even when it is not a common one
+_SPELT_SURNAME = re.compile(r"([\u4e00-\u9fff])(?:\1[\u4e00-\u9fff]|[\u4e00-\u9fff]\1)的\1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +91,10 @@ def find_name(compact: str, *, agent: bool = False) -> NameFound:
             if _NOT_SURNAME_AFTER.match(after):
                 continue
             found = _surname_at(compact, match.end())
-            if found is not None and (match.group(1) or match.start() == 0 or compact[match.start() - 1] in "，。,"):
+            spelt = _SPELT_SURNAME.match(compact, match.end())
+            if found is None and spelt is not None and match.group(1):
+                found = spelt.group(1)
+            if found is not None and _introduces_himself(compact, match, found):
                 surname, surname_span = found, (match.start(), match.end() + len(found))
                 break
         if surname is None:
@@ -117,6 +132,17 @@ def find_name(compact: str, *, agent: bool = False) -> NameFound:
         elif male and not female:
             form, form_span = "先生", male.span()
     return NameFound(surname, surname_span, form, form_span)
+
+
+def _introduces_himself(compact: str, match: re.Match[str], found: str) -> bool:
+    """姓X said by the caller of himself: after 我/本人…, at a sentence's start, or after he said who he is."""
+    if match.group(1) or match.start() == 0 or compact[match.start() - 1] in "，。,":
+        return True
+    before = compact[max(0, match.start() - 40) : match.start()]
+    tail = compact[match.end() + len(found) : match.end() + len(found) + 6]
+    return bool(_SELF_THEN_SURNAME.search(before)) or (
+        bool(_SELF_AS_THE_ONE.search(before)) and tail.startswith("的") and not _PERSON_AFTER.match(tail)
+    )
 
 
 def _just_after(compact: str, position: int, surname_span: tuple[int, int]) -> bool:
