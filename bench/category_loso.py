@@ -1,10 +1,10 @@
 """The category of the pre-fill scored set by set with the similar-calls counts built WITHOUT that set.
 
-    python bench/category_loso.py [--json] [--sets blind10,blind11,…]
+    python bench/category_loso.py [--json] [--sets blind10,blind11,…] [--writers]
 
 The similar-calls counts (`asr/prefill/similar_calls.py`) are learnt from the labelled sets; scoring a set with
 counts that include it says nothing of a call nobody labelled. So each labelled set — the splits of
-tests/data/prefill/dev.jsonl (dev, holdout, fresh…fresh5), blind1…blind14, and the five batches of
+tests/data/prefill/dev.jsonl (dev, holdout, fresh…fresh5), blind1…blind15, and the five batches of
 category_probes.txt — is scored with counts built from all the others (leave one set out), two ways:
 
 - `model`: the similar calls alone (the category they give every call of the set, abuse left out);
@@ -13,6 +13,10 @@ category_probes.txt — is scored with counts built from all the others (leave o
 The cues (`cues.py`) were written by reading most of these sets, so `prefill` is still in-sample for the cues: it is
 an upper bound of what a new set scores. The honest figures of the cues on calls they had not seen are the first
 scores of each blind set in docs/speech.md. Prints a table; with --json one JSON object.
+
+With --writers, a writer's sets are left out together (the counts never see that writer): blind12 and blind13 (writer
+A), blind14 (writer B), blind15 (writer C), the three who never read the extractor. Leaving out one set of writer A
+would still count the other set of the same voice.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DATA = ROOT / "tests" / "data" / "prefill"
+# the blind writers who never read the extractor, and their sets (tests/data/prefill/README.md)
+WRITERS = {"writerA": ("blind12", "blind13"), "writerB": ("blind14",), "writerC": ("blind15",)}
 
 
 def labelled_sets() -> dict[str, list[tuple[str, str, str | None]]]:
     """set name → (text, notes, category label or None) in file order."""
     sets: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for path in (DATA / "dev.jsonl", *(DATA / f"blind{n}.jsonl" for n in range(1, 15))):
+    for path in (DATA / "dev.jsonl", *(DATA / f"blind{n}.jsonl" for n in range(1, 16))):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--sets", default="", help="comma-separated sets to score (default: all)")
+    parser.add_argument("--writers", action="store_true", help="leave out each blind writer's sets together")
     args = parser.parse_args(argv)
 
     from agent_desktop.core.work_order import Category
@@ -61,19 +68,23 @@ def main(argv: list[str] | None = None) -> int:
 
     warm_up()
     sets = labelled_sets()
-    wanted = [s for s in args.sets.split(",") if s] or list(sets)
+    if args.writers:
+        groups = {writer: names for writer, names in WRITERS.items() if all(n in sets for n in names)}
+    else:
+        groups = {name: (name,) for name in ([s for s in args.sets.split(",") if s] or list(sets))}
     rows = {}
-    for name in wanted:
+    for name, left_out in groups.items():
         model = SimilarCalls.build(
-            [(text, Category.parse(label)) for other, records in sets.items() if other != name
+            [(text, Category.parse(label)) for other, records in sets.items() if other not in left_out
              for text, _notes, label in records if label is not None],
-            sources=tuple(s for s in sets if s != name),
+            sources=tuple(s for s in sets if s not in left_out),
         )  # fmt: skip
-        labelled = [(t, n, c) for t, n, c in sets[name] if c is not None]
+        scored = [record for part in left_out for record in sets[part]]
+        labelled = [(t, n, c) for t, n, c in scored if c is not None]
         model_right = sum(model.most_like(_compact(t)) == Category.parse(c) for t, _n, c in labelled)
         misses = []
         prefill_right = 0
-        for text, notes, label in sets[name]:
+        for text, notes, label in scored:
             result = extract(text, notes=notes, similar=model)
             got = result.category
             if (got.zh if got else None) == label:
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                 why = result.evidence.get("category", "")
                 misses.append(f"{label}←{got.zh if got else None} [{why}]: {text[:40]}")
         rows[name] = {
-            "calls": len(sets[name]),
+            "calls": len(scored),
             "prefill": prefill_right,
             "labelled": len(labelled),
             "model": model_right,

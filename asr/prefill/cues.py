@@ -386,6 +386,7 @@ NEGATION_BEFORE: Final = re.compile(
     r"(没有什么|没什么|没啥|没有|没|不是|不|未|并非|无|别|没人|没什么人|不会|还没有?|不是要|不是想|不想|不用|不需要|并不是|"
     r"差点|差一点|差点儿|险些|几乎)$"
 )
+NO_POLICE_WANTED: Final = re.compile(r"(不用|不想|不要|不需要|用不着|没必要)(去)?报警")
 HYPOTHETICAL_BEFORE: Final = re.compile(r"(万一|如果|要是|怕|担心|防止|以免|容易|可能|会不会|一旦|预防|避免)\S{0,6}$")
 HYPOTHETICAL_AFTER: Final = re.compile(r"^\S{0,2}(隐患|的话|风险|的可能)")
 # a time word before the event puts it in the past, unless the event has gone on since (从昨天开始说不出话)
@@ -495,15 +496,21 @@ REASON_SECRETS: Final = re.compile(  # (三)
     r"查\S{0,8}(开房记录|通话记录|行踪|聊天记录)|"
     r"(告诉我|给我|查)\S{0,6}(那家人|那户人|楼下|楼上|隔壁|邻居|对方|这个人|那个人)\S{0,4}的(电话|联系方式)|"
     r"(业主|住户|居民|员工|别人|他人|邻居)的?(电话|手机号|身份证|住址|信息|联系方式)\S{0,4}(名单|号码|资料)?\S{0,6}"
-    r"(给我|告诉我|提供|发我)"
+    r"(给我|告诉我|提供|发我)|"
+    # whoever owns a car, a number or a house is someone else: 查一个车牌号的车主电话, 把他电话告诉我
+    r"(查|告诉我|给我|发给我)\S{0,20}(车主|机主|房主|户主)的?\S{0,4}(电话|手机号|号码|联系方式|姓名|名字|住址|地址|信息)|"
+    r"把(他|她|对方|车主|机主|房主|那个人)的?(电话|手机号|号码|联系方式|住址|地址|身份证)\S{0,4}(告诉|给|发给)我"
 )
 REASON_HANDLED: Final = re.compile(  # (六)
     r"(已经|都)(给(了)?我)?(答复|回复)过|(已经|都)(处理|办理|办)(完|好|结)|已经办结|处理完毕|已经给(了)?(我)?(答复|结果)|"
     r"(上次|之前|以前|已经)\S{0,4}给(了)?我(答复|回复)(了|过)|(也|已经|都)给(了)?(我|我们)回(了|过)(个)?电话|(说|讲)\S{0,6}已经处理了|"
-    r"(工单|单子)\S{0,3}(也|都|已经)?(回复|答复)(了|过)|(给|跟)(我|我们)(解释|说明)(过|了)"
+    r"(工单|单子)\S{0,3}(也|都|已经)?(回复|答复)(了|过)|(给|跟)(我|我们)(解释|说明)(过|了)|"
+    r"(你们|你们那边|那边)(也|已经|都)?(回复|答复)(了)?(我|我们)(了)"
 )
 REASON_HANDLED_NO_NEWS: Final = re.compile(
-    r"没(有)?(什么)?新(的)?(情况|理由|证据|东西)|还是不满意|还是那个事|就是不服|还是不服|不认(这个|咯个)?(账|帐)|还是那句话"
+    r"没(有)?(什么)?新(的)?(情况|理由|证据|东西)|还是不满意|还是那个事|就是不服|还是不服|不认(这个|咯个)?(账|帐)|还是那句话|"
+    # the answer disbelieved, or the same matter sent out again (再给我派一次)
+    r"我(就是)?不(相)?信|(再|重新)(给我)?派(一次|一下|个单)|还是上次(跟你们|和你们)?说的(那个)?事"
 )
 REASON_ABUSE: Final = re.compile(  # (四): abuse, harassment (of the agent too: 有男朋友没, 你声音好好听)
     r"废物|饭桶|吃干饭|吃白饭|垃圾热线|傻[逼子]|混蛋|王八蛋|去死|滚|神经病|他妈的|骂你们|骂死|(就是|就)?(想|要)骂(人|你们)|找茬|消遣你们|"
@@ -607,6 +614,21 @@ TOPICS: Final[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]] = tuple(
         # money paid in advance to a business: 办了张卡充了三千块
         (r"充(了|值)\S{0,6}(块|元|钱)|(办|充)(了)?(张|一张)?(会员卡|年卡|次卡|美容卡|健身卡)", ("预付卡", "退费")),
         (r"老年食堂|老人食堂|长者食堂|助餐", ("老年食堂", "养老服务")),
+        # 林木采伐 (the forestry bureau's): trees felled by any tool, or timber carted off, not a branch trimmed
+        (r"(砍|锯|伐)(了|掉|倒)?\S{0,3}(树|杉树|樟树|松树|林子|木头)|油锯|"
+         r"(树|木头|木材)\S{0,8}(一车一车|拖走|运走|拉走)", ("砍伐", "林木采伐")),
+        # 房地产中介与租赁 (housing): a tenant's deposit withheld is the landlord's or agency's, not a prepaid card
+        (r"(租房|租的房|退租|退房|房东|长租|公寓|月租)\S{0,60}押金|押金\S{0,60}(退租|退房|房东|长租|公寓|月租)",
+         ("房屋租赁", "租房押金")),
+        # 民办学校与校外培训机构 (education): a training class by any of its names
+        (r"培训(班|学校|机构|中心)|(辅导|补习|兴趣)班", ("培训机构", "校外培训")),
+        # 市场主体登记 (the market regulator's): a sole trader, a licence applied for or changed, a business registered
+        # (a licence the other side holds, 他说他有营业执照, is no matter of registration)
+        (r"个体户|个体工商户|(办|申请|变更|注销|换|领)\S{0,3}(营业)?执照|(转|变更|改)成?(个)?公司|注册(个|一个)?公司",
+         ("营业执照", "个体工商户")),
+        # 无证行医 (health): free clinics selling medicine, injections by people with no licence
+        (r"义诊|游医|江湖郎中|(打针|看病|卖药|推销\S{0,4}药)\S{0,60}(没有|没)(什么|任何)?(证|执照|资质|许可)",
+         ("无证行医", "非法行医")),
         # stranded without money or papers: the civil affairs' temporary assistance
         (r"回不去|回不了家|身无分文|一分钱都没", ("临时救助", "救助")),
         (r"(在|又在|正在|一直在)打(他|她)?(的)?(老婆|老公|媳妇|妻子|丈夫)|家暴", ("家暴",)),

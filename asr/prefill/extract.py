@@ -291,7 +291,11 @@ class _Extraction:
     def emergency(self) -> str | None:
         if retrospective_intent([Source(doc, notes=doc is self.t.notes) for doc in self.docs]) is not None:
             return None  # a call to praise or criticise tells of an emergency that is over
+        # the caller rules the police out himself (不用报警, 我自己跟他联系): what he tells is not a crime to stop now
+        no_police = any(cues.NO_POLICE_WANTED.search(doc.compact) for doc in self.docs)
         for service, strong, weak in cues.EMERGENCY_SERVICES:
+            if no_police and service in ("110", "122"):
+                continue
             for doc in self.docs:
                 hit = _live_match(doc.compact, strong)
                 if hit is None and weak and not _denied_any(doc.compact, strong):
