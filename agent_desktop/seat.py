@@ -33,7 +33,8 @@ What comes in (the facades' values → `desk.events`):
 
 What goes out (intents → facades, none awaited on the loop's critical path):
 - `DoCallAction` → the telephony verb by call id, `DoSeatAction` → queue login / logout / pause / ready / callback
-  of an order (its number opened with the field cipher for an anonymous caller), each as a task on the loop;
+  of an order (its number opened with the field cipher for an anonymous caller) / the order's automated-visit
+  recording played to the seat's phone (its name read from the order on the store), each as a task on the loop;
 - `OpenOrder` / `ApplyOrderCommand` → `SyncService.open_order` / `apply` (futures on the store's writer thread, in
   order; the pre-fill `feedback` passed through). A write that fails becomes a `Notice` with the rule's article and
   the desk is fed `OrderRejected`, so the order shows it;
@@ -85,6 +86,7 @@ from agent_desktop.desk.intents import (
 )
 from agent_desktop.desk.records import draft_to_json, read_drafts
 from agent_desktop.desk.session import DeskSettings, DeskState, feed, start
+from agent_desktop.desk.tasks import visit_recording
 from agent_desktop.order_numbers import OrderNumbers
 from agent_desktop.runtime import SupervisedTask
 
@@ -410,6 +412,8 @@ class SeatDesk:
                 await telephony.ready()
             elif intent.action is SeatAction.CALLBACK:
                 await self._callback(intent.order_id or "")
+            elif intent.action is SeatAction.PLAY_RECORDING:
+                await self._play_recording(intent.order_id or "")
         except AgentDesktopError as exc:
             self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, _article(exc),
                                 order_id=intent.order_id, details=exc.details))
@@ -425,6 +429,24 @@ class SeatDesk:
             phone = open_sealed(self._state.settings.cipher, phone, order_id=order_id, field="phone")
             order = replace(order, caller=replace(order.caller, phone=phone))
         await self._app.telephony.callback_order(order)
+
+    async def _play_recording(self, order_id: str) -> None:
+        """The order's automated-visit recording played to the seat's phone (the manual revisit's evidence): the
+        name comes from the order on the seat's store, never from the window."""
+        assert self._app.telephony is not None
+        order = await asyncio.wrap_future(self._sync().order(order_id))
+        if order is None:
+            raise InvalidCommand(f"work order {order_id} is not on this seat", code="unknown_order",
+                                 details={"order_id": order_id})
+        recording = visit_recording(order)
+        if recording is None:
+            raise InvalidCommand(f"work order {order_id} has no recording of an automated visit",
+                                 code="no_recording", details={"order_id": order_id})
+        result = await self._app.telephony.play_recording(recording)
+        if not result.answered:
+            self._notice(Notice(NoticeKind.TELEPHONY, "playback_not_answered",
+                                f"the seat's phone did not answer the playback ({result.outcome})",
+                                order_id=order_id, details={"outcome": str(result.outcome)}))
 
     def _look_up(self, intent: LookUpCaller) -> None:
         now = self._clock()
