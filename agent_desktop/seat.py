@@ -173,6 +173,13 @@ class SeatDesk:
         """`listener(state)` after every change, on the loop thread; it must not block."""
         return self._state_listeners.add(listener)
 
+    def on_orders_changed(self, listener: Callable[[list[str]], Any]) -> Subscription:
+        """`listener(order_ids)` when the seat's store took changes from the centre to any of its orders (not only
+        today's: an old order coming back as a manual revisit), on the loop thread; it must not block."""
+        if self._app.sync is None:
+            return Subscription(lambda: None)
+        return self._app.sync.on_changes(listener)
+
     def on_notice(self, listener: Callable[[Notice], Any]) -> Subscription:
         """`listener(notice)` for each refusal or outcome the agent must see, on the loop thread."""
         return self._notice_listeners.add(listener)

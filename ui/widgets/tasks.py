@@ -7,9 +7,10 @@ text stays dark.
 Given the seat desk (`TasksPanel(desk, parent)`, as the window builds its side panels), the panel reads
 `desk.seat_orders()` (a future, resolved on the store's reader thread) and computes `my_tasks` there too — with the
 centre's rejections of `desk.state.orders` — then hands the tuple to the Qt thread by a queued signal: nothing of
-it runs on the Qt thread. It reads again when the desk's orders change (`desk.subscribe`, at most every
-`MIN_REFRESH_S`) and every `refresh_s` (the warning levels move with the clock). Without a desk, `show_tasks`
-renders what it is given.
+it runs on the Qt thread. It reads again when the desk's orders change (`desk.subscribe`) or the store takes the
+centre's changes to any order (`desk.on_orders_changed`: an order of another day coming back as a manual revisit),
+at most every `MIN_REFRESH_S`, and every `refresh_s` (the warning levels move with the clock). Without a desk,
+`show_tasks` renders what it is given.
 
 The centre's early warnings (第33条) not read yet are rows too (`show_warnings`, from the bridge's list of the
 desk's store; `warning_tasks`): the warning's kind, its order(s), the deadline it is about in working days with the
@@ -377,10 +378,16 @@ class TasksPanel(QtWidgets.QWidget):
         self._ticker.setInterval(int(refresh_s * 1000))
         self._ticker.timeout.connect(self.refresh)
         if desk is not None:
-            subscription = desk.subscribe(self._desk_changed)
-            cancel = getattr(subscription, "cancel", None)
-            if callable(cancel):
-                self.destroyed.connect(lambda *_: cancel())
+            subscriptions = [desk.subscribe(self._desk_changed)]
+            # an order of another day coming back from the centre (a manual revisit, a rejection) is read at once,
+            # not at the next tick: the desk's own notes hold only the orders saved today
+            watch = getattr(desk, "on_orders_changed", None)
+            if callable(watch):
+                subscriptions.append(watch(self._store_changed))
+            for subscription in subscriptions:
+                cancel = getattr(subscription, "cancel", None)
+                if callable(cancel):
+                    self.destroyed.connect(lambda *_, cancel=cancel: cancel())
             self._ticker.start()
             self.refresh()
 
@@ -438,6 +445,11 @@ class TasksPanel(QtWidgets.QWidget):
         if orders is self._seen_orders:
             return
         self._seen_orders = orders
+        with contextlib.suppress(RuntimeError):
+            self._orders_changed.emit()
+
+    def _store_changed(self, order_ids: list[str]) -> None:
+        # the desk's loop thread
         with contextlib.suppress(RuntimeError):
             self._orders_changed.emit()
 
