@@ -33,7 +33,8 @@ What comes in (the facades' values → `desk.events`):
 
 What goes out (intents → facades, none awaited on the loop's critical path):
 - `DoCallAction` → the telephony verb by call id, `DoSeatAction` → queue login / logout / pause / ready / callback
-  of an order (its number opened with the field cipher for an anonymous caller), each as a task on the loop;
+  of an order (its number opened with the field cipher for an anonymous caller) / the order's automated-visit
+  recording played to the seat's phone (its name read from the order on the store), each as a task on the loop;
 - `OpenOrder` / `ApplyOrderCommand` → `SyncService.open_order` / `apply` (futures on the store's writer thread, in
   order; the pre-fill `feedback` passed through). A write that fails becomes a `Notice` with the rule's article and
   the desk is fed `OrderRejected`, so the order shows it;
@@ -85,6 +86,7 @@ from agent_desktop.desk.intents import (
 )
 from agent_desktop.desk.records import draft_to_json, read_drafts
 from agent_desktop.desk.session import DeskSettings, DeskState, feed, start
+from agent_desktop.desk.tasks import visit_recording
 from agent_desktop.order_numbers import OrderNumbers
 from agent_desktop.runtime import SupervisedTask
 
@@ -170,6 +172,13 @@ class SeatDesk:
     def subscribe(self, listener: Callable[[DeskState], Any]) -> Subscription:
         """`listener(state)` after every change, on the loop thread; it must not block."""
         return self._state_listeners.add(listener)
+
+    def on_orders_changed(self, listener: Callable[[list[str]], Any]) -> Subscription:
+        """`listener(order_ids)` when the seat's store took changes from the centre to any of its orders (not only
+        today's: an old order coming back as a manual revisit), on the loop thread; it must not block."""
+        if self._app.sync is None:
+            return Subscription(lambda: None)
+        return self._app.sync.on_changes(listener)
 
     def on_notice(self, listener: Callable[[Notice], Any]) -> Subscription:
         """`listener(notice)` for each refusal or outcome the agent must see, on the loop thread."""
@@ -410,6 +419,8 @@ class SeatDesk:
                 await telephony.ready()
             elif intent.action is SeatAction.CALLBACK:
                 await self._callback(intent.order_id or "")
+            elif intent.action is SeatAction.PLAY_RECORDING:
+                await self._play_recording(intent.order_id or "")
         except AgentDesktopError as exc:
             self._notice(Notice(NoticeKind.TELEPHONY, exc.code, exc.message, _article(exc),
                                 order_id=intent.order_id, details=exc.details))
@@ -425,6 +436,24 @@ class SeatDesk:
             phone = open_sealed(self._state.settings.cipher, phone, order_id=order_id, field="phone")
             order = replace(order, caller=replace(order.caller, phone=phone))
         await self._app.telephony.callback_order(order)
+
+    async def _play_recording(self, order_id: str) -> None:
+        """The order's automated-visit recording played to the seat's phone (the manual revisit's evidence): the
+        name comes from the order on the seat's store, never from the window."""
+        assert self._app.telephony is not None
+        order = await asyncio.wrap_future(self._sync().order(order_id))
+        if order is None:
+            raise InvalidCommand(f"work order {order_id} is not on this seat", code="unknown_order",
+                                 details={"order_id": order_id})
+        recording = visit_recording(order)
+        if recording is None:
+            raise InvalidCommand(f"work order {order_id} has no recording of an automated visit",
+                                 code="no_recording", details={"order_id": order_id})
+        result = await self._app.telephony.play_recording(recording)
+        if not result.answered:
+            self._notice(Notice(NoticeKind.TELEPHONY, "playback_not_answered",
+                                f"the seat's phone did not answer the playback ({result.outcome})",
+                                order_id=order_id, details={"outcome": str(result.outcome)}))
 
     def _look_up(self, intent: LookUpCaller) -> None:
         now = self._clock()

@@ -24,10 +24,13 @@ Every operation is a short, documented sequence of AMI actions that a stock Aste
 | survey             | Originate Channel=Local/<number>@outbound Context=survey Exten=s CallerID=<number>            |
 |                    | Variable=WORK_ORDER; the result (UserEvent Survey) is tied to the Originate's ActionID       |
 | recording          | MixMonitor (Channel, File, Options); StopMixMonitor                                          |
+| play a recording   | Originate Channel=<seat interface> Application=Playback Data=<recordings dir>/<name, no      |
+| to the seat        | extension> CallerID=<hotline> Async=true: the seat's phone rings, the agent hears the file   |
 
 Each call returns a result or raises `TelephonyError` with a specific code (`queue_login_failed`, `pause_failed`,
 `hangup_failed`, `hold_failed`, `transfer_failed`, `conference_failed`, `conference_unit_unreachable`,
-`callback_failed`, `recording_failed`, `invalid_number`, `invalid_channel`) and Asterisk's own message in `details`.
+`callback_failed`, `recording_failed`, `playback_failed`, `invalid_recording`, `invalid_number`,
+`invalid_channel`) and Asterisk's own message in `details`.
 Transport failures keep their connection codes (`ami_not_connected`, `ami_action_timeout`, `ami_connection_lost`):
 a callback whose Originate was cut off is reported, never dialled again.
 """
@@ -115,6 +118,9 @@ class SeatConfig:
     #: the recording even though Asterisk's events do not name it. "" = the dialplan does not record.
     dialplan_recording: str = "hotline-{caller}-{uniqueid}.wav"
     callback_recording: str = "callback-{number}-{uniqueid}.wav"
+    #: where MixMonitor keeps a recording named without a directory (Asterisk's astspooldir/monitor): Playback
+    #: looks in the sounds directory unless it is given the full path
+    recordings_dir: str = "/var/spool/asterisk/monitor"
 
     def __post_init__(self) -> None:
         if not self.interface.strip() or any(c in self.interface for c in "\r\n"):
@@ -148,6 +154,20 @@ class CallbackResult:
             "customer_status": self.customer_status, "connected": self.connected, "agent_channel": self.agent_channel,
             "uniqueid": self.uniqueid, "recording": self.recording,
         }
+
+
+@dataclass(frozen=True)
+class PlaybackResult:
+    """A recording played to the seat's own phone: `outcome` of the Originate (answered: the agent is hearing it)."""
+
+    action_id: str
+    data: str  # Playback's argument: the file's path without its extension
+    outcome: OriginateOutcome
+    channel: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome is OriginateOutcome.ANSWERED
 
 
 @dataclass(frozen=True)
@@ -513,6 +533,36 @@ class CallControl:
         return CallbackResult(action_id, target, OriginateOutcome.ANSWERED, customer, agent_channel, uniqueid,
                               recording)
 
+    def playback_data(self, recording: str) -> str:
+        """Playback's argument for a recording's name: the path without the extension (Asterisk picks the format),
+        in `recordings_dir` unless the name is a path already. `invalid_recording` for a name Playback would read as
+        several files or options (`&`, `,`) or that leaves the directory (`..`)."""
+        name = recording.strip()
+        if (not name or any(c in name for c in ",&|\r\n\x00") or ".." in name.split("/")
+                or not _RECORDING_NAME.fullmatch(name)):
+            raise TelephonyError(f"not a recording's name: {recording!r}", code="invalid_recording",
+                                 details={"recording": recording})
+        stem, dot, extension = name.rpartition(".")
+        if dot and "/" not in extension:
+            name = stem
+        if not name.startswith("/"):
+            name = f"{self.seat.recordings_dir.rstrip('/')}/{name}"
+        return name
+
+    async def play_recording(self, recording: str) -> PlaybackResult:
+        """Ring the seat's phone and play it `recording` (the agent hears an automated visit's recording without
+        reaching the PBX's files). Never retried, like a callback."""
+        data = self.playback_data(recording)
+        fields: dict[str, FieldValue] = {
+            "Channel": self.seat.interface, "Application": "Playback", "Data": data,
+            "CallerID": self.seat.caller_id, "Timeout": int(self.seat.ring_timeout_seconds * 1000), "Async": True,
+        }
+        action_id = _new_action_id("pb")
+        response = await self._originate(fields, "playback_failed", action_id=action_id)
+        outcome = _outcome(response)
+        return PlaybackResult(action_id, data, outcome,
+                              response.get("Channel") if outcome is OriginateOutcome.ANSWERED else None)
+
     async def survey(self, number: str, *, work_order_id: str = "", attempt_id: str = "") -> SurveyCall:
         """Call a citizen into the survey (Local/<number>@outbound → survey,s). The Originate sets the citizen's number
         as the survey channel's caller ID, so Asterisk's `UserEvent: Survey` names it (`Caller:` is empty otherwise,
@@ -707,6 +757,8 @@ def _outcome(response: AmiMessage) -> OriginateOutcome:
 
 #: What may name an AstDB entry of the survey (an attempt id is `<order id>#<n>`): no `/` (AstDB's separator), no
 #: `,` (the Originate's Variable list separator), nothing the dialplan would expand.
+#: a recording's name or path: letters, digits and the separators MixMonitor names use
+_RECORDING_NAME = re.compile(r"[0-9A-Za-z_./*+:@=-]{1,255}")
 _ASTDB_KEY = re.compile(r"[0-9A-Za-z_.:#-]{1,120}")
 
 

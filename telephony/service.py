@@ -39,6 +39,7 @@ from telephony.control import (
     AFTER_CALL_WORK_REASON,
     CallbackResult,
     CallControl,
+    PlaybackResult,
     SeatConfig,
     SurveyCall,
     ThreeWayResult,
@@ -328,6 +329,10 @@ class TelephonyService:
         if result.recording and result.agent_channel:
             self._emit(self.tracker.note_recording(result.agent_channel, result.recording, self._clock()))
         return result
+
+    async def play_recording(self, recording: str) -> PlaybackResult:
+        """Ring the seat's phone and play it a recording (an automated visit's, for the manual revisit)."""
+        return await self._control().play_recording(recording)
 
     async def survey(self, number: str, *, work_order_id: str = "", attempt_id: str = "") -> SurveyCall:
         """Call a citizen into the survey; the result arrives as `survey_result` tied to this number and order (and,

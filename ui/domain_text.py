@@ -169,6 +169,7 @@ DOMAIN_TEXTS = (
     QT_TRANSLATE_NOOP("Domain", "短信"),
     QT_TRANSLATE_NOOP("Domain", "回拨"),
     QT_TRANSLATE_NOOP("Domain", "回访外呼"),
+    QT_TRANSLATE_NOOP("Domain", "播放回访录音"),
     QT_TRANSLATE_NOOP("Domain", "电话"),
     QT_TRANSLATE_NOOP("Domain", "网站"),
     QT_TRANSLATE_NOOP("Domain", "移动端"),
@@ -263,6 +264,7 @@ SHORTCUT_TEXTS = (
     QT_TRANSLATE_NOOP("Shortcuts", "坐席"),
     QT_TRANSLATE_NOOP("Shortcuts", "工单"),
     QT_TRANSLATE_NOOP("Shortcuts", "导航"),
+    QT_TRANSLATE_NOOP("Shortcuts", "待办"),
     # actions
     QT_TRANSLATE_NOOP("Shortcuts", "显示全部快捷键"),
     QT_TRANSLATE_NOOP("Shortcuts", "保持 / 恢复"),
@@ -287,6 +289,8 @@ SHORTCUT_TEXTS = (
     QT_TRANSLATE_NOOP("Shortcuts", "转到工单第一栏"),
     QT_TRANSLATE_NOOP("Shortcuts", "转到知识库搜索"),
     QT_TRANSLATE_NOOP("Shortcuts", "转到我的任务"),
+    QT_TRANSLATE_NOOP("Shortcuts", "人工回访:转到结果 / 记录评价与情况"),
+    QT_TRANSLATE_NOOP("Shortcuts", "人工回访:本机播放自动回访录音"),
 )
 PANEL_TEXTS = (
     # tabs

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from agent_desktop.core.work_order import Rating
 from agent_desktop.desk import CallAction, DeskState, SeatAction
 from agent_desktop.desk import events as ev
 from ui.panels import PANELS, build_panel
@@ -138,6 +139,8 @@ class MainWindow(QtWidgets.QMainWindow):
             Command.FOCUS_FORM: lambda: self.form.first_field().setFocus(Qt.FocusReason.ShortcutFocusReason),
             Command.FOCUS_KNOWLEDGE: lambda: self._focus_panel("knowledge"),
             Command.FOCUS_TASKS: lambda: self._focus_panel("tasks"),
+            Command.RECORD_REVISIT: lambda: self._on_tasks("request_record_revisit"),
+            Command.PLAY_RECORDING: lambda: self._on_tasks("request_recording"),
         }
         actions = {}
         for shortcut in SHORTCUTS:
@@ -185,6 +188,12 @@ class MainWindow(QtWidgets.QMainWindow):
         callback = getattr(tasks, "callback_requested", None)
         if callback is not None:
             callback.connect(lambda order_id: self._seat_action(SeatAction.CALLBACK, "", order_id))
+        revisit = getattr(tasks, "revisit_recorded", None)
+        if revisit is not None:
+            revisit.connect(lambda order_id, rating, note: self.send(ev.RecordRevisit(order_id, Rating(rating), note)))
+        playback = getattr(tasks, "recording_requested", None)
+        if playback is not None:
+            playback.connect(lambda order_id: self._seat_action(SeatAction.PLAY_RECORDING, "", order_id))
         history = self.panels.get("history")
         wanted = getattr(tasks, "history_requested", None)
         if wanted is not None and hasattr(history, "show_order_id"):
@@ -229,6 +238,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.help_sheet.show()
         self.help_sheet.raise_()
 
+    def _on_tasks(self, method: str) -> None:
+        """A my-tasks key: the panel is shown, then asked (it acts on its selected task)."""
+        widget = self.panels.get("tasks")
+        act = getattr(widget, method, None)
+        if widget is None or not callable(act):
+            return
+        self.side.setCurrentWidget(widget)
+        act()
+
     def _focus_panel(self, key: str) -> None:
         widget = self.panels.get(key)
         if widget is None:
@@ -256,6 +274,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.form.show_desk(state)
         if state is not None:
             self.status.show_desk(state, now)
+        playback = getattr(self.panels.get("tasks"), "set_playback_allowed", None)
+        if callable(playback):
+            allowed = state is not None and SeatAction.PLAY_RECORDING in state.seat_actions()
+            playback(allowed)
+            self.actions_by_command[Command.PLAY_RECORDING].setEnabled(allowed)
         self.status.show_services(self._services)
 
     def show_services(self, view: ServicesView) -> None:

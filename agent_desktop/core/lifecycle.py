@@ -457,8 +457,10 @@ _TABLE: tuple[Transition, ...] = (
     _t(S.REVISITING, Action.RECORD_RATING, SURVEY_AND_CENTER, "第26条", S.CLOSED, S.MANUAL_REVISIT),
     _t(S.REVISITING, Action.FAIL_AUTOMATED_VISIT, SURVEY_AND_CENTER, "第26条", S.MANUAL_REVISIT),
     _t(S.REVISITING, Action.RATING_TIMEOUT, AUTOMATION_AND_CENTER, "第26条", S.CLOSED),
-    _t(S.MANUAL_REVISIT, Action.CONFIRM_RATING, CENTER, "第26条", S.CLOSED),
-    _t(S.MANUAL_REVISIT, Action.CHANGE_RATING, CENTER, "第26条", S.CLOSED),
+    # the manual visit is a call from the centre's seats (the seat's "my tasks" lists it); sending the order back for
+    # redo stays the centre's decision (第33条)
+    _t(S.MANUAL_REVISIT, Action.CONFIRM_RATING, SEATS_AND_CENTER, "第26条", S.CLOSED),
+    _t(S.MANUAL_REVISIT, Action.CHANGE_RATING, SEATS_AND_CENTER, "第26条", S.CLOSED),
     _t(S.MANUAL_REVISIT, Action.SEND_BACK_FOR_REDO, CENTER, "第33条", S.SIGNED),
     # appeal (第27条)
     _t(S.CLOSED, Action.FILE_APPEAL, UNIT, "第27条", S.APPEALED),

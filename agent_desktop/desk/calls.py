@@ -153,6 +153,7 @@ class SeatAction(StrEnum):
     PAUSE = "pause"  # with a reason (rest, meeting, training, ...)
     READY = "ready"  # end a pause or the after-call work
     CALLBACK = "callback"  # ring the agent's phone, then the caller of an order
+    PLAY_RECORDING = "play_recording"  # ring the agent's phone and play it an order's survey recording
 
     @property
     def zh(self) -> str:
@@ -165,6 +166,7 @@ _SEAT_ACTION_ZH = {
     SeatAction.PAUSE: "小休",
     SeatAction.READY: "就绪",
     SeatAction.CALLBACK: "回拨",
+    SeatAction.PLAY_RECORDING: "播放回访录音",
 }
 
 
@@ -181,12 +183,13 @@ class QueueState(StrEnum):
 
 # A callback needs the seat's phone free: the queue must not offer a call meanwhile, so the seat is paused or in
 # after-call work (or out of the queue); a ready seat pauses first.
+# the seat's own outbound calls (a callback, a recording played to its phone) only when no queue call can ring it
+_OUTBOUND = frozenset({SeatAction.CALLBACK, SeatAction.PLAY_RECORDING})
 SEAT_ACTIONS: Mapping[QueueState, frozenset[SeatAction]] = {
-    QueueState.LOGGED_OUT: frozenset({SeatAction.LOG_IN, SeatAction.CALLBACK}),
+    QueueState.LOGGED_OUT: frozenset({SeatAction.LOG_IN}) | _OUTBOUND,
     QueueState.READY: frozenset({SeatAction.LOG_OUT, SeatAction.PAUSE}),
-    QueueState.PAUSED: frozenset({SeatAction.LOG_OUT, SeatAction.READY, SeatAction.CALLBACK}),
-    QueueState.AFTER_CALL_WORK: frozenset({SeatAction.LOG_OUT, SeatAction.PAUSE, SeatAction.READY,
-                                          SeatAction.CALLBACK}),
+    QueueState.PAUSED: frozenset({SeatAction.LOG_OUT, SeatAction.READY}) | _OUTBOUND,
+    QueueState.AFTER_CALL_WORK: frozenset({SeatAction.LOG_OUT, SeatAction.PAUSE, SeatAction.READY}) | _OUTBOUND,
 }
 assert set(SEAT_ACTIONS) == set(QueueState), "every seat state needs its row of actions"
 
@@ -236,4 +239,4 @@ def seat_actions(state: QueueState, *, ami_connected: bool, on_a_call: bool) -> 
     if not ami_connected:
         return frozenset()
     allowed = SEAT_ACTIONS[state]
-    return allowed - {SeatAction.CALLBACK} if on_a_call else allowed
+    return allowed - _OUTBOUND if on_a_call else allowed

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from agent_desktop.core.caller_flags import CallerRecord
-from agent_desktop.core.work_order import NotAcceptedReason, OrderState, ReplyMeans, WorkOrder
+from agent_desktop.core.work_order import NotAcceptedReason, OrderState, Rating, ReplyMeans, WorkOrder
 from agent_desktop.desk.calls import CallAction, ConferenceParty, EndReason, SeatAction
 from agent_desktop.desk.form import DraftField
 from agent_desktop.desk.records import DraftRecord
@@ -313,6 +313,16 @@ class PromiseReply(DeskEvent):
 
     call_id: str
     means: ReplyMeans = ReplyMeans.CALLBACK
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRevisit(DeskEvent):
+    """The manual return visit (人工回访, 第26条) of an order of "my tasks": the rating the caller gave the agent on
+    the phone and the agent's note of what the caller said (the reason, when the rating changes)."""
+
+    order_id: str
+    rating: Rating
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,17 @@ from typing import Any
 from agent_desktop.core import lifecycle
 from agent_desktop.core.caller_flags import ScreenPopFlags, screen_pop_flags
 from agent_desktop.core.errors import InvalidCommand
-from agent_desktop.core.lifecycle import Action, AnswerOnLine, Command, Dispatch, EditFields, NotAccept, RuleContext
+from agent_desktop.core.lifecycle import (
+    Action,
+    AnswerOnLine,
+    ChangeRating,
+    Command,
+    ConfirmRating,
+    Dispatch,
+    EditFields,
+    NotAccept,
+    RuleContext,
+)
 from agent_desktop.core.lifecycle import PromiseReply as PromiseReplyCommand
 from agent_desktop.core.masks import normalise_phone
 from agent_desktop.core.privacy import FieldCipher, seal_caller
@@ -60,6 +70,7 @@ from agent_desktop.core.work_order import (
     Channel,
     NotAcceptedReason,
     OrderState,
+    Rating,
     SealedValue,
     Urgency,
     WorkOrder,
@@ -654,13 +665,15 @@ def _seat_action(state: DeskState, e: ev.RequestSeatAction, now: datetime) -> Re
         code = "ami_down" if not state.ami_connected else "seat_action_not_allowed"
         if state.ami_connected and state.on_a_call and e.action is SeatAction.CALLBACK:
             why, code = "the seat is on a call", "callback_on_a_call"
+        elif state.ami_connected and state.on_a_call and e.action is SeatAction.PLAY_RECORDING:
+            why, code = "the seat is on a call", "playback_on_a_call"
         raise ActionNotAllowed(f"cannot {e.action.value} now: {why}", code=code,
                                details={"action": e.action.value, "queue": state.queue.value})
     if e.action is SeatAction.PAUSE and not e.reason.strip():
         raise InvalidCommand("a pause needs its reason", code="missing_pause_reason",
                              details={"action": e.action.value, "field": "reason"})
-    if e.action is SeatAction.CALLBACK and not e.order_id:
-        raise InvalidCommand("a callback names the order whose caller it rings", code="missing_order",
+    if e.action in (SeatAction.CALLBACK, SeatAction.PLAY_RECORDING) and not e.order_id:
+        raise InvalidCommand(f"{e.action.value} names the order it is about", code="missing_order",
                              details={"action": e.action.value})
     return state, [DoSeatAction(e.action, e.reason.strip(), e.order_id)]
 
@@ -904,6 +917,33 @@ def _discard(state: DeskState, e: ev.DiscardDraft, now: datetime) -> Result:
     return _drop(state, replace(call, restored=True), intents), intents
 
 
+# --- the agent: the manual return visit of an order of "my tasks" ------------------------------------------------
+
+
+def _record_revisit(state: DeskState, e: ev.RecordRevisit, now: datetime) -> Result:
+    """第26条's manual visit: the caller still unsatisfied confirms the rating (ConfirmRating), a better one changes
+    it with the reason the visit found (ChangeRating). The order is not a call's, so the session does not hold it:
+    the seat's store checks the step with the core when it applies it (a refusal comes back as `OrderRejected`
+    with the rule's article, like any step of this seat). The note is required either way: a visit that records a
+    rating without what the caller said cannot be checked later (第27条 appeals compare it with the recording)."""
+    try:
+        rating = Rating(e.rating)
+    except ValueError:
+        raise InvalidCommand(f"unknown rating {e.rating!r}", code="unknown_rating",
+                             details={"field": "rating", "value": str(e.rating), "article": "第26条"}) from None
+    note = " ".join(e.note.split())
+    if not note:
+        code = "revisit_note_required" if rating is Rating.UNSATISFIED else "reason_required"
+        raise InvalidCommand("the manual visit records what the caller said (第26条)", code=code,
+                             details={"order_id": e.order_id, "field": "note", "article": "第26条"})
+    command: Command = (ConfirmRating(note=note) if rating is Rating.UNSATISFIED
+                        else ChangeRating(rating, reason=note))
+    actor = state.settings.actor
+    note_of_order = OrderNote(e.order_id, "", OrderState.CLOSED)
+    notes = (*tuple(n for n in state.orders if n.order_id != e.order_id), note_of_order)[-MAX_ORDER_NOTES:]
+    return replace(state, orders=notes), [ApplyOrderCommand(e.order_id, command, actor, now)]
+
+
 # --- restoring a draft ---------------------------------------------------------------------------------------
 
 
@@ -987,6 +1027,7 @@ _HANDLERS: dict[type, Callable[[DeskState, Any, datetime], Result]] = {
     ev.ReplyDirectly: _reply,
     ev.PromiseReply: _promise,
     ev.DiscardDraft: _discard,
+    ev.RecordRevisit: _record_revisit,
     ev.RestoreDraft: _restore,
     ev.DeclineRestore: _decline,
 }

@@ -43,7 +43,7 @@ from agent_desktop.core.early_warning import Severity, WarningKind, current_dead
 from agent_desktop.core.errors import InvalidCommand
 from agent_desktop.core.lifecycle import RuleContext
 from agent_desktop.core.privacy import display_caller
-from agent_desktop.core.work_order import Category, OrderState, Rating, ReplyMeans, WorkOrder
+from agent_desktop.core.work_order import Category, OrderState, Rating, ReplyMeans, RevisitChannel, WorkOrder
 from agent_desktop.core.working_days import require_aware
 from agent_desktop.desk.session import OrderNote
 
@@ -138,6 +138,7 @@ class Task:
     matter: str = ""  # the description, short
     rating: Rating | None = None  # a manual revisit's: the caller's rating
     visit_failed: bool = False  # a manual revisit's: the automated call reached nobody
+    recording: str | None = None  # a manual revisit's: the automated call's recording (to play to the seat's phone)
     # a centre warning's: its id (to mark it seen), kind, severity and every order it names (order_id is the first)
     warning_id: str = ""
     warning_kind: WarningKind | None = None
@@ -320,8 +321,25 @@ def _task(kind: TaskKind, order: WorkOrder | None, deadline: datetime | None, no
         matter=_matter(order),
         rating=order.rating if order is not None and kind is TaskKind.MANUAL_REVISIT else None,
         visit_failed=visit_failed,
+        recording=visit_recording(order) if order is not None and kind is TaskKind.MANUAL_REVISIT else None,
         code=code,
     )
+
+
+#: what a recording's name ends with (MixMonitor picks the format from it); evidence that is not one (a uniqueid,
+#: a DTMF log) is not something to play
+RECORDING_SUFFIXES = (".wav", ".wav49", ".gsm", ".ulaw", ".alaw", ".sln", ".g722", ".mp3")
+
+
+def visit_recording(order: WorkOrder) -> str | None:
+    """The recording of the order's latest automated return visit (its evidence, 第25条), None when it has none."""
+    for visit in reversed(order.revisits):
+        if visit.channel is not RevisitChannel.AUTOMATED_CALL:
+            continue
+        evidence = (visit.evidence or "").strip()
+        if evidence.lower().endswith(RECORDING_SUFFIXES):
+            return evidence
+    return None
 
 
 def working_days_left(deadline: datetime, now: datetime, ctx: RuleContext) -> int:

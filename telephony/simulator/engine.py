@@ -81,6 +81,9 @@ CONTEXT_KINDS = {
 KNOWN_CONTEXTS = frozenset(CONTEXT_KINDS)
 #: confbridge.conf user profiles: the sample's quiet one (no join/leave sounds) and ConfBridge's built-in default.
 QUIET_USER_PROFILE, DEFAULT_USER_PROFILE = "hotline_user", "default_user"
+#: How long a Playback originated to a phone runs (scenario seconds): a short survey recording.
+PLAYBACK_S = 8.0
+
 #: Originate reasons (AST_CONTROL_*, tech brief §1.6).
 REASON_FAILURE, REASON_NO_ANSWER, REASON_ANSWERED, REASON_BUSY, REASON_CONGESTION = 0, 3, 4, 5, 8
 _OUTCOME_REASON = {"busy": REASON_BUSY, "noanswer": REASON_NO_ANSWER, "congestion": REASON_CONGESTION,
@@ -1116,12 +1119,23 @@ class Engine:
             self.hangup(chan, 1)
 
     def run_application(self, chan: Channel, app: str, data: str) -> None:
-        """Originate with Application/Data: ConfBridge joins a room; anything else just runs until hangup."""
+        """Originate with Application/Data: ConfBridge joins a room; Playback plays its file (a Newexten as Asterisk
+        reports the application, `PLAYBACK_S` of scenario time) and the channel hangs up when it ends, as Asterisk's
+        originated application channel does; anything else just runs until hangup."""
         chan.application, chan.app_data = app, data
+        if app.lower() == "playback":
+            self.newexten(chan, app, data)
+            self.spawn(self._play_then_hang_up(chan))
+            return
         if app.lower() == "confbridge":
             # ConfBridge(room[,bridge profile[,user profile]]): without a user profile it is `default_user`.
             args = [a.strip() for a in data.split(",")]
             self.conference_join(chan, args[0], args[2] if len(args) > 2 and args[2] else DEFAULT_USER_PROFILE)
+
+    async def _play_then_hang_up(self, chan: Channel) -> None:
+        await self._sleep(PLAYBACK_S, chan)
+        if not chan.hung_up:
+            self.hangup(chan, 16)
 
     def _run_dial_context(self, chan: Channel, kind: str, context: str, exten: str) -> None:
         """`callback`/`outbound`: the hotline's caller ID, recording (callback), Dial the trunk; `transfer`: Dial the

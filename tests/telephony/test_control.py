@@ -262,6 +262,35 @@ async def test_callback_refuses_a_bad_number() -> None:
         assert info.value.code == "invalid_number"
 
 
+async def test_a_recording_is_played_to_the_seats_phone_then_the_channel_ends() -> None:
+    """Originate Channel=<seat> Application=Playback Data=<monitor dir>/<name without extension>: the seat's phone
+    answers, Asterisk reports the application, and the channel hangs up when the file ends."""
+    async with running_seat(scenario(time_scale=0.02)) as seat:
+        heard: list[Any] = []
+        seat.pbx.add_listener(heard.append)
+        result = await seat.service.play_recording("survey-13800138000-1795702525.17.wav")
+        data = "/var/spool/asterisk/monitor/survey-13800138000-1795702525.17"
+        assert result.answered and result.data == data and (result.channel or "").startswith(IFACE)
+        (response,) = [e for e in heard if e.name == "OriginateResponse"]
+        assert (response.get("Application"), response.get("Data")) == ("Playback", data)
+        assert any(e.name == "Newexten" and e.get("Application") == "Playback" and e.get("AppData") == data
+                   for e in heard)
+        await wait_until(lambda: any(e.name == "Hangup" and e.get("Channel") == result.channel for e in heard),
+                         5.0, what="the playback's hangup")
+        # a path is kept; a name Playback would read as several files or that leaves the directory is refused
+        assert (await seat.service.play_recording("/srv/rec/a.wav")).data == "/srv/rec/a"
+        for bad in ("a.wav&b", "x,skip", "../../etc/passwd.wav", "a\r\nAction: Originate"):
+            with pytest.raises(TelephonyError) as info:
+                await seat.service.play_recording(bad)
+            assert info.value.code == "invalid_recording"
+
+
+async def test_a_seat_that_does_not_answer_hears_nothing() -> None:
+    async with running_seat(scenario(busy=True)) as seat:
+        result = await seat.service.play_recording("survey-1-2.wav")
+        assert not result.answered and result.outcome == "busy" and result.channel is None
+
+
 async def test_recording_name_is_returned_and_started() -> None:
     async with running_seat() as seat:
         call_id, caller_channel, _agent = await seat.answered_call()

@@ -19,7 +19,8 @@ pytest.importorskip("agent_desktop.demo")
 
 from agent_desktop.app import App
 from agent_desktop.cli.desktop import _app_parts, _demo_numbers, _wire_demo_script
-from agent_desktop.core.work_order import Category
+from agent_desktop.core.roles import Actor, Role
+from agent_desktop.core.work_order import Category, Channel
 from agent_desktop.demo import start_demo
 from agent_desktop.desk import CallState, DraftField, QueueState, SeatAction
 from tests.ui import desk_loop as dl
@@ -31,6 +32,7 @@ from ui.values import SpeechModel, directory_entries
 pytestmark = pytest.mark.timeout(300)
 
 UNIT_NUMBER = "073188886666"  # answers the three-way call (resources/scenarios/demo.toml)
+RECORDING = "survey-13900139000-1795702525.17.wav"  # the automated visit's, as the survey dialer names it
 CALL_S = 60_000  # ms: a caller arrives every 2–3 s of demo time at speed 6, and talks for a while
 
 
@@ -275,6 +277,137 @@ def test_callback_from_the_order(stack, qtbot) -> None:
     customer = next(i for i, (stage, _) in enumerate(stages) if stage == "customer")
     assert seat_rang < customer and stages[customer][1] == number  # the seat's phone first, then the caller
     assert not [n for n in stack.notices if n.order_id == order_id]
+
+
+class CentreDesk:
+    """Another user of the central store on its own seat store (a unit, the centre's survey side): its steps are
+    checked by the core on its side and by the centre, like any desk's."""
+
+    def __init__(self, stack: Stack, folder: Path, user_id: str, role, unit: str | None = None) -> None:
+        from sync.local_store import LocalStore
+        from sync.service import SyncService, SyncSettings
+
+        self.stack = stack
+        token = stack.env.server.store.add_user(user_id, role, unit, replace=True)
+        self.actor = Actor(user_id, role, unit=unit)
+        self.service = SyncService(LocalStore(folder / f"{user_id}.sqlite3"),
+                                   SyncSettings(url=stack.env.server.url, token=token, seat=f"test:{user_id}"),
+                                   clock=stack.app.clock)
+        stack.env.runtime.run(self.service.start(), timeout=30)
+
+    def order(self, order_id: str):
+        return self.service.order(order_id).result(5)
+
+    def step(self, order_id: str, command) -> None:
+        self.service.apply(order_id, command, self.actor, self.stack.app.clock()).result(10)
+
+    def close(self) -> None:
+        self.stack.env.runtime.run(self.service.stop(), timeout=30)
+        self.service.close()
+
+
+def test_manual_revisit_called_back_rated_and_heard(stack, qtbot, tmp_path) -> None:
+    """An order the automated visit rated 不满意 is a manual revisit of "my tasks" with the survey call's recording:
+    the agent plays the recording to the seat's phone (the simulator gets the Originate with Playback of it), calls
+    the caller back, records 不满意 with a note by keyboard; the task leaves the list and the centre has the visit."""
+    from agent_desktop.core import lifecycle as lc
+    from agent_desktop.core.work_order import (
+        Caller,
+        CompletionOutcome,
+        CompletionReport,
+        OrderState,
+        Rating,
+        RevisitChannel,
+    )
+
+    w = stack.window
+    ready_seat(stack, qtbot)
+    w.send(dl.ev.RequestSeatAction(SeatAction.PAUSE, "人工回访"))  # no queue call rings the seat meanwhile
+    wait(stack, qtbot, lambda: stack.state.queue is QueueState.PAUSED, 10_000)
+    lead = "天心区城管局"  # not the demo bot's unit: nobody else moves the order
+    order_id = "WO-REVISIT-0001"
+    seat, now = stack.desk.state.settings.actor, stack.app.clock()
+    stack.app.sync.open_order(order_id, actor=seat, now=now, channel=Channel.PHONE,
+                              caller=Caller(name="刘", phone="13900139000"), category=Category.COMPLAINT,
+                              description="小区门口路灯不亮已半月").result(10)
+    stack.app.sync.apply(order_id, lc.Dispatch(lead), seat, now).result(10)
+    unit = CentreDesk(stack, tmp_path, "unit-tianxin", Role.UNIT, lead)
+    survey = CentreDesk(stack, tmp_path, "centre-revisit", Role.SUPERVISOR)
+    try:
+        wait(stack, qtbot, lambda: unit.order(order_id) is not None, 20_000)
+        unit.step(order_id, lc.Sign())
+        clock = stack.app.clock()
+        unit.step(order_id, lc.ReportCompletion(CompletionReport(
+            handled_by="天心区城管局", handled_at=clock, process="现场更换灯具", result="路灯已恢复",
+            outcome=CompletionOutcome.SOLVED)))
+        wait(stack, qtbot, lambda: (o := survey.order(order_id)) is not None and o.state is OrderState.COMPLETED,
+             20_000)
+        survey.step(order_id, lc.StartRevisit(RevisitChannel.AUTOMATED_CALL))
+        survey.step(order_id, lc.RecordRating(Rating.UNSATISFIED, RECORDING))
+    finally:
+        unit.close()
+    tasks = w.panels["tasks"]
+    qtbot.keyClick(w, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)  # my tasks
+
+    def task():
+        return next((tasks.model.task(r) for r in range(tasks.model.rowCount())
+                     if tasks.model.task(r).order_id == order_id), None)
+
+    try:
+        wait(stack, qtbot, lambda: task() is not None and task().order_state is OrderState.MANUAL_REVISIT, 30_000)
+        assert task().recording == RECORDING and task().deadline is not None
+        row = next(r for r in range(tasks.model.rowCount()) if tasks.model.task(r).order_id == order_id)
+        tasks.view.setCurrentIndex(tasks.model.index(row, 0))
+        tasks.view.setFocus()
+        assert tasks.record_button.isEnabled()
+
+        # the recording, to the seat's own phone: Originate Application=Playback Data=<monitor dir>/<name, no .wav>
+        heard: list = []
+        remove = stack.env.pbx.add_listener(heard.append)
+        try:
+            wait(stack, qtbot, tasks.play_button.isEnabled, 5000)
+            qtbot.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+            def played():
+                return next((e for e in heard if e.name == "OriginateResponse"
+                             and e.get("Application") == "Playback"), None)
+
+            wait(stack, qtbot, lambda: played() is not None, 20_000)
+        finally:
+            remove()
+        response = played()
+        assert response.get("Data") == "/var/spool/asterisk/monitor/" + RECORDING.removesuffix(".wav")
+        assert response.get("Response") == "Success" and response.get("Channel", "").startswith("PJSIP/1001")
+        assert any(e.name == "Newexten" and e.get("AppData") == response.get("Data") for e in heard)
+        assert not [n for n in stack.notices if n.order_id == order_id]
+        wait(stack, qtbot, lambda: not stack.state.on_a_call and SeatAction.CALLBACK in stack.state.seat_actions(),
+             30_000)
+
+        # the caller called back from the task (the seat's phone first, then the caller)
+        called = len(stack.telephony_events)
+        qtbot.mouseClick(tasks.callback_button, Qt.MouseButton.LeftButton)
+        wait(stack, qtbot, lambda: any(e.EVENT == "callback_outcome" and str(e.stage) == "customer"
+                                       for e in stack.telephony_events[called:]), 30_000)
+
+        # the result, by keyboard: Ctrl+H to the box, 不满意 kept, the note, Ctrl+H records it
+        qtbot.keyClick(w, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        assert tasks.rating.hasFocus() and tasks.rating.currentData() == Rating.UNSATISFIED.value
+        tasks.note.setFocus()
+        dl.type_text(tasks.note, "路灯晚上仍不亮,诉求人仍不满意")
+        qtbot.keyClick(w, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        wait(stack, qtbot, lambda: task() is None, 30_000)  # the task leaves my tasks
+        wait(stack, qtbot, lambda: any(n.order_id == order_id and n.acked for n in stack.state.orders), 30_000)
+        centre = stack.env.server.store.order(order_id)[0]
+        assert centre.state is OrderState.CLOSED and centre.rating is Rating.UNSATISFIED
+        visit = centre.revisits[-1]
+        assert visit.channel is RevisitChannel.MANUAL and visit.note == "路灯晚上仍不亮,诉求人仍不满意"
+        assert centre.history[-1].role is Role.AGENT  # the seat took the step, not the centre
+        assert not [n for n in stack.notices if n.order_id == order_id]
+    finally:
+        survey.close()
+        if stack.state.on_a_call:  # the callback's call: ended before the seat takes queue calls again
+            qtbot.keyClick(w, Qt.Key.Key_F8)
+            qtbot.waitUntil(lambda: not stack.state.on_a_call, timeout=20_000)
 
 
 def test_hold_resume_three_way_and_leave(stack, qtbot) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from agent_desktop.core.work_order import Rating
 from agent_desktop.desk import CallAction, DraftField, SeatAction
 from agent_desktop.desk import events as ev
 from agent_desktop.seat import Notice, NoticeKind
@@ -107,6 +108,17 @@ def _centre_rejects(loop, window, qtbot) -> None:
     window.show_notice(Notice(NoticeKind.ORDER_REJECTED, "wrong_state", message, "第16条(二)", order_id=order_id))
 
 
+def _telephony(code: str, text: str, /, **details: str) -> Act:
+    """Asterisk refused a call action: SeatDesk's Notice of the TelephonyError, English message and all."""
+
+    def run(loop, window, qtbot) -> None:
+        notice = Notice(NoticeKind.TELEPHONY, code, text, call_id=dl.CALL, details=details)
+        loop.notices.append(notice)
+        window.show_notice(notice)
+
+    return run
+
+
 CASES = {
     "dispatch without category": Case("category_required", "第12条", "请先填写诉求类型,再派单",
                                       "Set the category before “Dispatch”",
@@ -140,6 +152,27 @@ CASES = {
                                       "The connection to the PBX (AMI) is down", _ami_lost),
     "callback during a call": Case("callback_on_a_call", None, "通话中不能回拨", "No callback during a call",
                                    _send(lambda: ev.RequestSeatAction(SeatAction.CALLBACK, order_id="WO-1"))),
+    "transfer refused by Asterisk": Case("transfer_failed", None, "转接失败,通话仍在本坐席", "Transfer failed",
+                                         _telephony("transfer_failed", "BlindTransfer refused by Asterisk: No such "
+                                                    "channel", action="BlindTransfer", message="No such channel")),
+    "pause refused by Asterisk": Case("pause_failed", None, "未能切换小休或就绪状态", "could not switch",
+                                      _telephony("pause_failed", "QueuePause refused by Asterisk: Interface not found",
+                                                 action="QueuePause", message="Interface not found")),
+    "hold refused by Asterisk": Case("hold_failed", None, "保持或恢复通话失败", "Hold or resume failed",
+                                     _telephony("hold_failed", "Redirect refused by Asterisk", action="Redirect")),
+    "callback originate refused": Case("callback_failed", None, "回拨未能发起", "The callback could not be placed",
+                                       _telephony("callback_failed", "Originate refused by Asterisk: Permission "
+                                                  "denied", action="Originate")),
+    "unit unreachable in a three-way": Case("conference_unit_unreachable", None, "承办单位未接通",
+                                            "The unit did not answer",
+                                            _telephony("conference_unit_unreachable", "the unit 0731 was not reached "
+                                                       "(busy); caller and agent stay in conference 91234567")),
+    "playback not answered": Case("playback_not_answered", None, "本机话机未接听,回访录音没有播放",
+                                  "did not answer", _telephony("playback_not_answered", "the seat's phone did not "
+                                                               "answer the playback (no_answer)")),
+    "revisit rating changed without its reason": Case(
+        "reason_required", "第26条", "更改回访评价须写明人工回访核实的原因", "Changing the rating needs the reason",
+        _send(lambda: ev.RecordRevisit("WO-1", Rating.SATISFIED, " "))),
     "pause without a reason": Case("missing_pause_reason", None, "小休须选择原因", "A pause needs its reason",
                                    _send(lambda: ev.RequestSeatAction(SeatAction.PAUSE))),
 }

@@ -37,6 +37,8 @@ class Command(StrEnum):
     FOCUS_FORM = "focus_form"
     FOCUS_KNOWLEDGE = "focus_knowledge"
     FOCUS_TASKS = "focus_tasks"
+    RECORD_REVISIT = "record_revisit"
+    PLAY_RECORDING = "play_recording"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ class Shortcut:
     text: str  # zh_CN source text
 
 
-CALL, SEAT, FORM, MOVE = "通话", "坐席", "工单", "导航"
+CALL, SEAT, FORM, MOVE, TASKS = "通话", "坐席", "工单", "导航", "待办"
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(Command.HELP, "F1", MOVE, "显示全部快捷键"),
@@ -73,6 +75,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(Command.FOCUS_FORM, "Ctrl+1", MOVE, "转到工单第一栏"),
     Shortcut(Command.FOCUS_KNOWLEDGE, "Ctrl+K", MOVE, "转到知识库搜索"),
     Shortcut(Command.FOCUS_TASKS, "Ctrl+J", MOVE, "转到我的任务"),
+    Shortcut(Command.RECORD_REVISIT, "Ctrl+H", TASKS, "人工回访:转到结果 / 记录评价与情况"),
+    Shortcut(Command.PLAY_RECORDING, "Ctrl+L", TASKS, "人工回访:本机播放自动回访录音"),
 )
 assert len({s.key for s in SHORTCUTS}) == len(SHORTCUTS), "one key, one command"
 assert {s.command for s in SHORTCUTS} == set(Command), "every command has its key"

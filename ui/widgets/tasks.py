@@ -7,18 +7,27 @@ text stays dark.
 Given the seat desk (`TasksPanel(desk, parent)`, as the window builds its side panels), the panel reads
 `desk.seat_orders()` (a future, resolved on the store's reader thread) and computes `my_tasks` there too — with the
 centre's rejections of `desk.state.orders` — then hands the tuple to the Qt thread by a queued signal: nothing of
-it runs on the Qt thread. It reads again when the desk's orders change (`desk.subscribe`, at most every
-`MIN_REFRESH_S`) and every `refresh_s` (the warning levels move with the clock). Without a desk, `show_tasks`
-renders what it is given.
+it runs on the Qt thread. It reads again when the desk's orders change (`desk.subscribe`) or the store takes the
+centre's changes to any order (`desk.on_orders_changed`: an order of another day coming back as a manual revisit),
+at most every `MIN_REFRESH_S`, and every `refresh_s` (the warning levels move with the clock). Without a desk,
+`show_tasks` renders what it is given.
 
 The centre's early warnings (第33条) not read yet are rows too (`show_warnings`, from the bridge's list of the
 desk's store; `warning_tasks`): the warning's kind, its order(s), the deadline it is about in working days with the
 same tints, the centre's line. Opening one shows its order's history and marks it read (`warning_opened`): it
 leaves the list at once; the status bar's list of warnings keeps it, no longer in bold.
 
+A manual revisit (人工回访) has its result box under the list: after calling the caller back, the agent picks the
+rating the caller gives now (满意 / 基本满意 / 不满意, the automated one preselected) and writes what the caller
+said; 记录回访结果 (Ctrl+H: the first press goes to the box, a press inside it records) sends it to the desk, which
+takes the lifecycle's manual-revisit step (第26条) — saved on the seat's store and synced to the centre — and the
+task leaves the list when the store has it. 播放回访录音 (Ctrl+L) rings the seat's own phone and plays it the
+automated call's recording; it is enabled only while the seat may place a call of its own (AMI up, not on a call:
+`set_playback_allowed`).
+
 Signals: `callback_requested(order_id)` (回拨: ring the order's caller from the task), `history_requested(order_id)`
-(open the order's 工作流转单), `warning_opened(warning_id)` (a warning read). Keys: Enter opens the history,
-Ctrl+Enter calls back.
+(open the order's 工作流转单), `warning_opened(warning_id)` (a warning read), `revisit_recorded(order_id, rating,
+note)`, `recording_requested(order_id)`. Keys: Enter opens the history, Ctrl+Enter calls back.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from agent_desktop.core.lifecycle import RuleContext
+from agent_desktop.core.work_order import OrderState, Rating
 from agent_desktop.desk.tasks import (
     CentreRejection,
     Task,
@@ -93,6 +103,7 @@ CALLER = QT_TRANSLATE_NOOP("TasksModel", "诉求人")
 DEADLINE = QT_TRANSLATE_NOOP("TasksModel", "期限")
 RATED = QT_TRANSLATE_NOOP("TasksModel", "回访评价:%1")
 WARNING = QT_TRANSLATE_NOOP("TasksModel", "预警")
+RECORDING = QT_TRANSLATE_NOOP("TasksModel", "回访录音")
 ORDERS = QT_TRANSLATE_NOOP("TasksModel", "工单")
 
 
@@ -230,6 +241,8 @@ class TasksModel(RowsModel):
         detail = detail_text(task)
         if detail:
             parts.append(detail)
+        if task.recording:
+            parts.append(_tr(RECORDING) + " " + task.recording)
         return "\n".join(parts)
 
 
@@ -238,9 +251,17 @@ def _by_deadline(task: Task) -> tuple[Any, ...]:
             task.order_id, task.kind.value)
 
 
+def is_open_revisit(task: Task | None) -> bool:
+    """A manual revisit whose order waits for it (待人工回访): the result can be recorded now."""
+    return (task is not None and task.kind is TaskKind.MANUAL_REVISIT
+            and task.order_state is OrderState.MANUAL_REVISIT)
+
+
 class TasksPanel(QtWidgets.QWidget):
     callback_requested = Signal(str)
     history_requested = Signal(str)
+    revisit_recorded = Signal(str, str, str)  # order id, the Rating's value, the agent's note
+    recording_requested = Signal(str)  # order id: play its automated visit's recording to the seat's phone
     warning_opened = Signal(str)  # a centre warning's id: the agent read it
     _computed = Signal(object)  # a tuple of tasks, from the reader thread, delivered queued
     _orders_changed = Signal()  # from the desk's loop thread, delivered queued
@@ -279,6 +300,9 @@ class TasksPanel(QtWidgets.QWidget):
         self.history_button.setObjectName("tasksHistory")
         self.history_button.setToolTip(self.tr("查看所选工单的工作流转单(Enter)"))
 
+        self._playback_allowed = False
+        self.revisit_box = self._revisit_box()
+
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.history_button)
@@ -287,6 +311,7 @@ class TasksPanel(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.revisit_box)
 
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.model.modelReset.connect(self._update_buttons)
@@ -301,6 +326,33 @@ class TasksPanel(QtWidgets.QWidget):
             shortcut.activated.connect(self._request_callback)
         self._update_buttons()
         self._start_reading(desk, refresh_s)
+
+    def _revisit_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox(self.tr("人工回访结果"), self)
+        box.setObjectName("revisitBox")
+        self.rating = QtWidgets.QComboBox(box)
+        self.rating.setObjectName("revisitRating")
+        for rating in (Rating.SATISFIED, Rating.BASICALLY_SATISFIED, Rating.UNSATISFIED):
+            self.rating.addItem(domain(rating.zh), rating.value)
+        self.note = QtWidgets.QLineEdit(box)
+        self.note.setObjectName("revisitNote")
+        self.note.setPlaceholderText(self.tr("诉求人所述(评价有变时写明原因)"))
+        self.record_button = QtWidgets.QPushButton(self.tr("记录回访结果"), box)
+        self.record_button.setObjectName("revisitRecord")
+        self.record_button.setToolTip(self.tr("记录所选人工回访的评价与情况(Ctrl+H)"))
+        self.play_button = QtWidgets.QPushButton(self.tr("播放回访录音"), box)
+        self.play_button.setObjectName("revisitPlay")
+        self.play_button.setToolTip(self.tr("本机振铃后播放自动回访的录音(Ctrl+L)"))
+        row = QtWidgets.QHBoxLayout(box)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.rating)
+        row.addWidget(self.note, 1)
+        row.addWidget(self.record_button)
+        row.addWidget(self.play_button)
+        self.record_button.clicked.connect(self._record_revisit)
+        self.note.returnPressed.connect(self._record_revisit)
+        self.play_button.clicked.connect(self.request_recording)
+        return box
 
     def _fit_columns(self) -> ColumnFit:
         self.view.setWordWrap(False)
@@ -327,10 +379,16 @@ class TasksPanel(QtWidgets.QWidget):
         self._ticker.setInterval(int(refresh_s * 1000))
         self._ticker.timeout.connect(self.refresh)
         if desk is not None:
-            subscription = desk.subscribe(self._desk_changed)
-            cancel = getattr(subscription, "cancel", None)
-            if callable(cancel):
-                self.destroyed.connect(lambda *_: cancel())
+            subscriptions = [desk.subscribe(self._desk_changed)]
+            # an order of another day coming back from the centre (a manual revisit, a rejection) is read at once,
+            # not at the next tick: the desk's own notes hold only the orders saved today
+            watch = getattr(desk, "on_orders_changed", None)
+            if callable(watch):
+                subscriptions.append(watch(self._store_changed))
+            for subscription in subscriptions:
+                cancel = getattr(subscription, "cancel", None)
+                if callable(cancel):
+                    self.destroyed.connect(lambda *_, cancel=cancel: cancel())
             self._ticker.start()
             self.refresh()
 
@@ -394,6 +452,11 @@ class TasksPanel(QtWidgets.QWidget):
         with contextlib.suppress(RuntimeError):
             self._orders_changed.emit()
 
+    def _store_changed(self, order_ids: list[str]) -> None:
+        # the desk's loop thread
+        with contextlib.suppress(RuntimeError):
+            self._orders_changed.emit()
+
     @Slot()
     def _on_orders_changed(self) -> None:
         self._change_queued = False  # before the reading starts, so a change from now on queues a call again
@@ -445,6 +508,45 @@ class TasksPanel(QtWidgets.QWidget):
         task = self.selected_task()
         self.callback_button.setEnabled(task is not None and task.can_call_back)
         self.history_button.setEnabled(task is not None and bool(task.order_id))
+        revisit = is_open_revisit(task)
+        for widget in (self.rating, self.note, self.record_button):
+            widget.setEnabled(revisit)
+        self.play_button.setEnabled(self._playback_allowed and task is not None and bool(task.recording))
+        if task is not None and task.order_id != getattr(self, "_revisit_order", None):
+            self._revisit_order = task.order_id
+            self.note.clear()
+            if task.rating is not None:  # the automated rating, to confirm or change
+                self.rating.setCurrentIndex(max(0, self.rating.findData(task.rating.value)))
+
+    def set_playback_allowed(self, allowed: bool) -> None:
+        """Whether the seat may place a call of its own now (AMI up, not on a call): the playback's button follows."""
+        if allowed != self._playback_allowed:
+            self._playback_allowed = allowed
+            self._update_buttons()
+
+    @Slot()
+    def request_record_revisit(self) -> None:
+        """Ctrl+H: from elsewhere, go to the result box; inside it, record the result."""
+        if not is_open_revisit(self.selected_task()):
+            return
+        if not self.revisit_box.isAncestorOf(QtWidgets.QApplication.focusWidget()):
+            self.rating.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        self._record_revisit()
+
+    @Slot()
+    def _record_revisit(self) -> None:
+        task = self.selected_task()
+        if not is_open_revisit(task):
+            return
+        assert task is not None
+        self.revisit_recorded.emit(task.order_id, str(self.rating.currentData()), self.note.text())
+
+    @Slot()
+    def request_recording(self) -> None:
+        task = self.selected_task()
+        if task is not None and task.recording and self._playback_allowed:
+            self.recording_requested.emit(task.order_id)
 
     @Slot()
     def _request_callback(self) -> None:

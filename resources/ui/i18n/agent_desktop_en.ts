@@ -852,456 +852,461 @@
     </message>
     <message>
         <location filename="../../../ui/domain_text.py" line="172"/>
+        <source>播放回访录音</source>
+        <translation>Play survey recording</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="173"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="173"/>
+        <location filename="../../../ui/domain_text.py" line="174"/>
         <source>网站</source>
         <translation>Website</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="174"/>
+        <location filename="../../../ui/domain_text.py" line="175"/>
         <source>移动端</source>
         <translation>Mobile app</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="175"/>
+        <location filename="../../../ui/domain_text.py" line="176"/>
         <source>其他</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="176"/>
+        <location filename="../../../ui/domain_text.py" line="177"/>
         <source>自动语音回访</source>
         <translation>Automated call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="177"/>
+        <location filename="../../../ui/domain_text.py" line="178"/>
         <source>短信回访</source>
         <translation>SMS survey</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="178"/>
+        <location filename="../../../ui/domain_text.py" line="179"/>
         <source>人工回访</source>
         <translation>Manual revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="179"/>
+        <location filename="../../../ui/domain_text.py" line="180"/>
         <source>已解决</source>
         <translation>Solved</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="180"/>
+        <location filename="../../../ui/domain_text.py" line="181"/>
         <source>已解释说明</source>
         <translation>Explained</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="181"/>
+        <location filename="../../../ui/domain_text.py" line="182"/>
         <source>正在办理</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="182"/>
+        <location filename="../../../ui/domain_text.py" line="183"/>
         <source>待审核</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="183"/>
+        <location filename="../../../ui/domain_text.py" line="184"/>
         <source>已同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="184"/>
+        <location filename="../../../ui/domain_text.py" line="185"/>
         <source>已驳回</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="185"/>
+        <location filename="../../../ui/domain_text.py" line="186"/>
         <source>已撤回</source>
         <translation>Withdrawn</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="186"/>
+        <location filename="../../../ui/domain_text.py" line="187"/>
         <source>电话催办</source>
         <translation>Phone chase</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="187"/>
+        <location filename="../../../ui/domain_text.py" line="188"/>
         <source>暗访督办</source>
         <translation>Unannounced visit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="188"/>
+        <location filename="../../../ui/domain_text.py" line="189"/>
         <source>督办函</source>
         <translation>Letter</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="189"/>
+        <location filename="../../../ui/domain_text.py" line="190"/>
         <source>会议督办</source>
         <translation>Meeting</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="190"/>
+        <location filename="../../../ui/domain_text.py" line="191"/>
         <source>热点难点问题</source>
         <translation>Hot or difficult matter</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="191"/>
+        <location filename="../../../ui/domain_text.py" line="192"/>
         <source>重办后仍不满意</source>
         <translation>Unsatisfied after redo</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="192"/>
+        <location filename="../../../ui/domain_text.py" line="193"/>
         <source>政府交办</source>
         <translation>Assigned by the government</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="193"/>
+        <location filename="../../../ui/domain_text.py" line="194"/>
         <source>媒体曝光</source>
         <translation>Media exposure</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="194"/>
+        <location filename="../../../ui/domain_text.py" line="195"/>
         <source>社会影响严重</source>
         <translation>Severe social impact</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="195"/>
+        <location filename="../../../ui/domain_text.py" line="196"/>
         <source>法规规定的其他情形</source>
         <translation>Other case by law</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="196"/>
+        <location filename="../../../ui/domain_text.py" line="197"/>
         <source>与录音不符</source>
         <translation>Differs from the recording</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="197"/>
+        <location filename="../../../ui/domain_text.py" line="198"/>
         <source>回访人员诱导</source>
         <translation>Visitor led the caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="198"/>
+        <location filename="../../../ui/domain_text.py" line="199"/>
         <source>正常办理时限内</source>
         <translation>Within the normal time limit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="199"/>
+        <location filename="../../../ui/domain_text.py" line="200"/>
         <source>回访时提出新诉求</source>
         <translation>New demands at the visit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="200"/>
+        <location filename="../../../ui/domain_text.py" line="201"/>
         <source>虚假、政策性或恶意诉求</source>
         <translation>False, policy or malicious request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="201"/>
+        <location filename="../../../ui/domain_text.py" line="202"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="202"/>
+        <location filename="../../../ui/domain_text.py" line="203"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="203"/>
+        <location filename="../../../ui/domain_text.py" line="204"/>
         <source>理由</source>
         <translation>reason</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="204"/>
+        <location filename="../../../ui/domain_text.py" line="205"/>
         <source>审核</source>
         <translation>review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="205"/>
+        <location filename="../../../ui/domain_text.py" line="206"/>
         <source>审核意见</source>
         <translation>review note</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="206"/>
+        <location filename="../../../ui/domain_text.py" line="207"/>
         <source>延期工作日</source>
         <translation>working days</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="207"/>
+        <location filename="../../../ui/domain_text.py" line="208"/>
         <source>新期限</source>
         <translation>new deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="208"/>
+        <location filename="../../../ui/domain_text.py" line="209"/>
         <source>办理单位</source>
         <translation>handled by</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="209"/>
+        <location filename="../../../ui/domain_text.py" line="210"/>
         <source>办理过程</source>
         <translation>process</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="210"/>
+        <location filename="../../../ui/domain_text.py" line="211"/>
         <source>办理结果</source>
         <translation>result</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="211"/>
+        <location filename="../../../ui/domain_text.py" line="212"/>
         <source>办理结果类型</source>
         <translation>outcome</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="212"/>
+        <location filename="../../../ui/domain_text.py" line="213"/>
         <source>协调结果</source>
         <translation>decision</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="213"/>
+        <location filename="../../../ui/domain_text.py" line="214"/>
         <source>关键词</source>
         <translation>keywords</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="214"/>
+        <location filename="../../../ui/domain_text.py" line="215"/>
         <source>依据</source>
         <translation>basis</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="215"/>
+        <location filename="../../../ui/domain_text.py" line="216"/>
         <source>方式</source>
         <translation>channel</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="216"/>
+        <location filename="../../../ui/domain_text.py" line="217"/>
         <source>评价</source>
         <translation>rating</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="217"/>
+        <location filename="../../../ui/domain_text.py" line="218"/>
         <source>视为评价</source>
         <translation>deemed</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="218"/>
+        <location filename="../../../ui/domain_text.py" line="219"/>
         <source>说明</source>
         <translation>note</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="219"/>
+        <location filename="../../../ui/domain_text.py" line="220"/>
         <source>申诉理由</source>
         <translation>appeal reason</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="220"/>
+        <location filename="../../../ui/domain_text.py" line="221"/>
         <source>证据</source>
         <translation>evidence</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="221"/>
+        <location filename="../../../ui/domain_text.py" line="222"/>
         <source>督办情形</source>
         <translation>trigger</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="222"/>
+        <location filename="../../../ui/domain_text.py" line="223"/>
         <source>督办方式</source>
         <translation>means</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="223"/>
+        <location filename="../../../ui/domain_text.py" line="224"/>
         <source>期限</source>
         <translation>deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="224"/>
+        <location filename="../../../ui/domain_text.py" line="225"/>
         <source>结果</source>
         <translation>outcome</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="225"/>
+        <location filename="../../../ui/domain_text.py" line="226"/>
         <source>类型</source>
         <translation>kind</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="226"/>
+        <location filename="../../../ui/domain_text.py" line="227"/>
         <source>时间</source>
         <translation>time</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="227"/>
+        <location filename="../../../ui/domain_text.py" line="228"/>
         <source>受理渠道</source>
         <translation>Channel</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="228"/>
+        <location filename="../../../ui/domain_text.py" line="229"/>
         <source>受理时间</source>
         <translation>Taken at</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="229"/>
+        <location filename="../../../ui/domain_text.py" line="230"/>
         <source>法定办理时限(工作日)</source>
         <translation>Legal limit (working days)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="230"/>
+        <location filename="../../../ui/domain_text.py" line="231"/>
         <source>签收单位</source>
         <translation>Signed by unit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="231"/>
+        <location filename="../../../ui/domain_text.py" line="232"/>
         <source>退回申请</source>
         <translation>Return request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="232"/>
+        <location filename="../../../ui/domain_text.py" line="233"/>
         <source>延期申请</source>
         <translation>Extension request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="233"/>
+        <location filename="../../../ui/domain_text.py" line="234"/>
         <source>回访记录</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="234"/>
+        <location filename="../../../ui/domain_text.py" line="235"/>
         <source>申诉</source>
         <translation>Appeal</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="235"/>
+        <location filename="../../../ui/domain_text.py" line="236"/>
         <source>不计入满意度</source>
         <translation>Excluded from rating</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="236"/>
+        <location filename="../../../ui/domain_text.py" line="237"/>
         <source>重办次数</source>
         <translation>Redo count</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="237"/>
+        <location filename="../../../ui/domain_text.py" line="238"/>
         <source>协调</source>
         <translation>Coordination</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="238"/>
+        <location filename="../../../ui/domain_text.py" line="239"/>
         <source>申诉期限</source>
         <translation>Appeal deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="239"/>
+        <location filename="../../../ui/domain_text.py" line="240"/>
         <source>工单号</source>
         <translation>Order number</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="240"/>
+        <location filename="../../../ui/domain_text.py" line="241"/>
         <source>姓名</source>
         <translation>name</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="241"/>
+        <location filename="../../../ui/domain_text.py" line="242"/>
         <source>证件号</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="242"/>
+        <location filename="../../../ui/domain_text.py" line="243"/>
         <source>邮箱</source>
         <translation>email</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="243"/>
+        <location filename="../../../ui/domain_text.py" line="244"/>
         <source>匿名</source>
         <translation>Anonymous</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="244"/>
+        <location filename="../../../ui/domain_text.py" line="245"/>
         <source>转协调处理</source>
         <translation>Referred to coordination</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="245"/>
+        <location filename="../../../ui/domain_text.py" line="246"/>
         <source>审核前已办结</source>
         <translation>Completed before review</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="246"/>
+        <location filename="../../../ui/domain_text.py" line="247"/>
         <source>72小时内未评价,视为基本满意</source>
         <translation>No rating within 72 hours: deemed basically satisfied</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="247"/>
+        <location filename="../../../ui/domain_text.py" line="248"/>
         <source>,</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="249"/>
+        <location filename="../../../ui/domain_text.py" line="250"/>
         <source>自动回访未接通</source>
         <translation>Automated revisit not answered</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="250"/>
+        <location filename="../../../ui/domain_text.py" line="251"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="251"/>
+        <location filename="../../../ui/domain_text.py" line="252"/>
         <source>第%1条</source>
         <translation>Art. %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="253"/>
+        <location filename="../../../ui/domain_text.py" line="254"/>
         <source>%1:%2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="254"/>
+        <location filename="../../../ui/domain_text.py" line="255"/>
         <source>(%1)</source>
         <translation> (%1)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="255"/>
+        <location filename="../../../ui/domain_text.py" line="256"/>
         <source>【%1】</source>
         <translation>[%1] </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="256"/>
+        <location filename="../../../ui/domain_text.py" line="257"/>
         <source>、</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="300"/>
+        <location filename="../../../ui/domain_text.py" line="304"/>
         <source>不属于本市行政职权管辖</source>
         <translation>Outside the city&apos;s administrative remit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="301"/>
+        <location filename="../../../ui/domain_text.py" line="305"/>
         <source>应由110、119、120、122等紧急专线处理</source>
         <translation>For the emergency lines (110, 119, 120, 122)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="302"/>
+        <location filename="../../../ui/domain_text.py" line="306"/>
         <source>涉及国家机密、商业秘密、个人隐私</source>
         <translation>State or business secrets, personal privacy</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="303"/>
+        <location filename="../../../ui/domain_text.py" line="307"/>
         <source>违法、违背公序良俗、骚扰或无实质诉求</source>
         <translation>Unlawful, abusive, harassing or no real request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="304"/>
+        <location filename="../../../ui/domain_text.py" line="308"/>
         <source>应通过诉讼、仲裁、复议、信访等途径办理</source>
         <translation>For courts, arbitration, review or petitions</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="305"/>
+        <location filename="../../../ui/domain_text.py" line="309"/>
         <source>正在办理或已办结且无新情况、新理由</source>
         <translation>Being handled or done, nothing new</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="306"/>
+        <location filename="../../../ui/domain_text.py" line="310"/>
         <source>属人大、政协、纪检监察、法院、检察院等职责</source>
         <translation>For the congress, courts, procuratorate, discipline bodies</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="307"/>
+        <location filename="../../../ui/domain_text.py" line="311"/>
         <source>其他法律、法规规定不予受理</source>
         <translation>Not accepted by other laws or regulations</translation>
     </message>
@@ -1309,17 +1314,17 @@
 <context>
     <name>FieldRow</name>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="128"/>
+        <location filename="../../../ui/widgets/order_form.py" line="130"/>
         <source>新建议</source>
         <translation>New suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="128"/>
+        <location filename="../../../ui/widgets/order_form.py" line="130"/>
         <source>建议</source>
         <translation>Suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="131"/>
+        <location filename="../../../ui/widgets/order_form.py" line="133"/>
         <source>采纳 %1:%2</source>
         <translation>Accept %1: %2</translation>
     </message>
@@ -1460,12 +1465,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../../ui/main_window.py" line="47"/>
+        <location filename="../../../ui/main_window.py" line="48"/>
         <source>热线坐席桌面 — 坐席 %1</source>
         <translation>Hotline agent desktop — seat %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/main_window.py" line="82"/>
+        <location filename="../../../ui/main_window.py" line="83"/>
         <source>实时转写</source>
         <translation>Live transcript</translation>
     </message>
@@ -1501,118 +1506,118 @@
 <context>
     <name>OrderForm</name>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="144"/>
-        <location filename="../../../ui/widgets/order_form.py" line="440"/>
+        <location filename="../../../ui/widgets/order_form.py" line="146"/>
+        <location filename="../../../ui/widgets/order_form.py" line="445"/>
         <source>工单</source>
         <translation>Work order</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="199"/>
+        <location filename="../../../ui/widgets/order_form.py" line="203"/>
         <source>多个单位用顿号或逗号分隔</source>
         <translation>Separate several units with commas</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="200"/>
+        <location filename="../../../ui/widgets/order_form.py" line="204"/>
         <source>协办单位</source>
         <translation>Co-units</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="204"/>
+        <location filename="../../../ui/widgets/order_form.py" line="208"/>
         <source>紧急  %1</source>
         <translation>Urgent  %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="213"/>
+        <location filename="../../../ui/widgets/order_form.py" line="217"/>
         <source>采纳全部建议  %1</source>
         <translation>Accept all suggestions  %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="215"/>
+        <location filename="../../../ui/widgets/order_form.py" line="219"/>
         <source>保存</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="216"/>
+        <location filename="../../../ui/widgets/order_form.py" line="220"/>
         <source>派单</source>
         <translation>Dispatch</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="218"/>
+        <location filename="../../../ui/widgets/order_form.py" line="222"/>
         <source>承诺回复</source>
         <translation>Promise reply</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="219"/>
+        <location filename="../../../ui/widgets/order_form.py" line="223"/>
         <source>征得诉求人同意,1个工作日内答复(第十六条第一项)</source>
         <translation>With the caller&apos;s consent, reply within 1 working day (Art. 16(1))</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="220"/>
+        <location filename="../../../ui/widgets/order_form.py" line="224"/>
         <source>放弃</source>
         <translation>Discard</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="224"/>
+        <location filename="../../../ui/widgets/order_form.py" line="228"/>
         <source>不予受理理由(第十三条)…</source>
         <translation>Reason for not accepting (Art. 13)…</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="233"/>
+        <location filename="../../../ui/widgets/order_form.py" line="237"/>
         <source>不予受理</source>
         <translation>Not accepted</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="238"/>
+        <location filename="../../../ui/widgets/order_form.py" line="242"/>
         <source>直接答复的内容(可从知识库插入)</source>
         <translation>The direct answer (insert from the knowledge base)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="241"/>
+        <location filename="../../../ui/widgets/order_form.py" line="246"/>
         <source>直接答复</source>
         <translation>Reply directly</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="335"/>
+        <location filename="../../../ui/widgets/order_form.py" line="340"/>
         <source>不予受理须先选择第十三条规定的理由</source>
         <translation>Not accepting needs one of the reasons of Art. 13 first</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="379"/>
+        <location filename="../../../ui/widgets/order_form.py" line="384"/>
         <source>向诉求人宣读:</source>
         <translation>Read to the caller:</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="402"/>
+        <location filename="../../../ui/widgets/order_form.py" line="407"/>
         <source>(依据 %1)</source>
         <translation> (basis: %1)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="441"/>
+        <location filename="../../../ui/widgets/order_form.py" line="446"/>
         <source>无进行中的通话</source>
         <translation>No call in progress</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="443"/>
+        <location filename="../../../ui/widgets/order_form.py" line="448"/>
         <source>工单 %1</source>
         <translation>Order %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="446"/>
+        <location filename="../../../ui/widgets/order_form.py" line="451"/>
         <source>草稿 · 自动保存</source>
         <translation>Draft · autosaved</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="454"/>
+        <location filename="../../../ui/widgets/order_form.py" line="459"/>
         <source> · 中心退回:%1</source>
         <translation> · rejected by the centre: %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="459"/>
+        <location filename="../../../ui/widgets/order_form.py" line="464"/>
         <source> · 中心已确认</source>
         <translation> · acknowledged by the center</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/order_form.py" line="461"/>
+        <location filename="../../../ui/widgets/order_form.py" line="466"/>
         <source> · 等待中心确认</source>
         <translation> · waiting for the center</translation>
     </message>
@@ -1620,17 +1625,17 @@
 <context>
     <name>Panels</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="293"/>
+        <location filename="../../../ui/domain_text.py" line="297"/>
         <source>知识库</source>
         <translation>Knowledge base</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="294"/>
+        <location filename="../../../ui/domain_text.py" line="298"/>
         <source>我的任务</source>
         <translation>My tasks</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="295"/>
+        <location filename="../../../ui/domain_text.py" line="299"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
@@ -1844,8 +1849,12 @@
     </message>
     <message>
         <location filename="../../../ui/refusals.py" line="197"/>
+        <source>请先选定一张工单</source>
+        <translation>Select an order first</translation>
+    </message>
+    <message>
         <source>回拨须选定一张工单</source>
-        <translation>A callback needs the order whose caller it rings</translation>
+        <translation type="vanished">A callback needs the order whose caller it rings</translation>
     </message>
     <message>
         <location filename="../../../ui/refusals.py" line="198"/>
@@ -1853,37 +1862,167 @@
         <translation>This order has no number to call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="200"/>
+        <location filename="../../../ui/refusals.py" line="199"/>
+        <source>通话中不能播放录音,请先结束当前通话</source>
+        <translation>No playback during a call; end the call first</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="201"/>
+        <source>交换机未能签入队列,请稍后重试或联系班长</source>
+        <translation>The PBX could not log the seat into the queue; try again or call the team leader</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="202"/>
+        <source>交换机未能签出队列,请稍后重试</source>
+        <translation>The PBX could not log the seat out of the queue; try again</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="203"/>
+        <source>交换机未能切换小休或就绪状态,请稍后重试</source>
+        <translation>The PBX could not switch the seat between pause and ready; try again</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="204"/>
+        <source>挂断失败:通话可能已经结束</source>
+        <translation>Hang-up failed: the call may have ended already</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="205"/>
+        <source>保持或恢复通话失败,请在话机上操作或稍后重试</source>
+        <translation>Hold or resume failed; use the phone or try again</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="206"/>
+        <source>转接失败,通话仍在本坐席</source>
+        <translation>Transfer failed; the call is still at this seat</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="207"/>
+        <source>三方通话未能建立,通话仍在本坐席</source>
+        <translation>The three-way call could not be set up; the call is still at this seat</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="208"/>
+        <source>承办单位未接通,诉求人仍与本坐席通话,可稍后再邀请</source>
+        <translation>The unit did not answer; the caller is still with this seat, invite it again later</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="210"/>
+        <source>回拨未能发起,请稍后重试</source>
+        <translation>The callback could not be placed; try again</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="211"/>
+        <source>通话录音未能开始,请报告班长</source>
+        <translation>The call recording did not start; tell the team leader</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="212"/>
+        <source>回访录音未能播放到本机</source>
+        <translation>The survey recording could not be played to this phone</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="213"/>
+        <source>本机话机未接听,回访录音没有播放</source>
+        <translation>This seat's phone did not answer; the survey recording was not played</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="214"/>
+        <source>回访录音的文件名无效,不能播放</source>
+        <translation>The survey recording's file name is not valid; it cannot be played</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="215"/>
+        <source>该工单没有自动回访的录音</source>
+        <translation>This order has no recording of an automated survey call</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="216"/>
+        <source>号码格式不正确,请检查后重拨</source>
+        <translation>The number is not valid; check it and dial again</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="217"/>
+        <source>找不到通话的线路,通话可能已经结束</source>
+        <translation>The call's line was not found; the call may have ended</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="218"/>
+        <source>这通电话已经结束</source>
+        <translation>This call has ended</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="219"/>
+        <source>本坐席没有这张工单</source>
+        <translation>This seat does not hold that order</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="220"/>
+        <source>本机未配置坐席话机,不能进行通话操作</source>
+        <translation>No seat phone is configured on this desktop; call actions are not available</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="221"/>
+        <source>本机未配置工单存储,不能保存</source>
+        <translation>No order store is configured on this desktop; nothing can be saved</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="223"/>
+        <source>交换机没有及时响应,操作结果未知,请查看话机后再试</source>
+        <translation>The PBX did not answer in time; the outcome is unknown, check the phone before trying again</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="224"/>
+        <source>交换机拒绝了这一操作</source>
+        <translation>The PBX refused this action</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="226"/>
+        <source>更改回访评价须写明人工回访核实的原因</source>
+        <translation>Changing the rating needs the reason the manual survey found</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="227"/>
+        <source>请记录人工回访时诉求人所述的情况</source>
+        <translation>Record what the caller said in the manual survey</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="228"/>
+        <source>评价应为满意、基本满意或不满意</source>
+        <translation>The rating is satisfied, basically satisfied or unsatisfied</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/refusals.py" line="230"/>
         <source>中心没有这张工单</source>
         <translation>The centre has no such order</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="201"/>
+        <location filename="../../../ui/refusals.py" line="231"/>
         <source>中心已有同一编号的工单</source>
         <translation>The centre already has an order with this number</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="202"/>
+        <location filename="../../../ui/refusals.py" line="232"/>
         <source>这张工单不属于本坐席</source>
         <translation>This order is not this seat&apos;s</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="203"/>
+        <location filename="../../../ui/refusals.py" line="233"/>
         <source>中心无法执行这一步:内容不完整或格式有误</source>
         <translation>The centre cannot take this step: it is incomplete or malformed</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="204"/>
+        <location filename="../../../ui/refusals.py" line="234"/>
         <source>保密诉求人的个人信息未加密,中心拒收</source>
         <translation>A confidential caller&apos;s personal data was not sealed: the centre refused it</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="205"/>
+        <location filename="../../../ui/refusals.py" line="235"/>
         <source>保密诉求人的个人信息无法解密,中心拒收</source>
         <translation>A confidential caller&apos;s personal data could not be opened: the centre refused it</translation>
     </message>
     <message>
-        <location filename="../../../ui/refusals.py" line="227"/>
+        <location filename="../../../ui/refusals.py" line="257"/>
         <source>(期限 %1)</source>
         <translation> (deadline %1)</translation>
     </message>
@@ -1965,27 +2104,27 @@
 <context>
     <name>ShortcutSheet</name>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="97"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="101"/>
         <source>快捷键</source>
         <translation>Shortcuts</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="100"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="104"/>
         <source>类别</source>
         <translation>Group</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="100"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="104"/>
         <source>按键</source>
         <translation>Key</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="100"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="104"/>
         <source>操作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="108"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="112"/>
         <source>关闭 (Esc)</source>
         <translation>Close (Esc)</translation>
     </message>
@@ -1993,242 +2132,262 @@
 <context>
     <name>Shortcuts</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="262"/>
+        <location filename="../../../ui/domain_text.py" line="263"/>
         <source>通话</source>
         <translation>Call</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="263"/>
+        <location filename="../../../ui/domain_text.py" line="264"/>
         <source>坐席</source>
         <translation>Seat</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="264"/>
+        <location filename="../../../ui/domain_text.py" line="265"/>
         <source>工单</source>
         <translation>Work order</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="265"/>
+        <location filename="../../../ui/domain_text.py" line="266"/>
         <source>导航</source>
         <translation>Navigation</translation>
     </message>
     <message>
         <location filename="../../../ui/domain_text.py" line="267"/>
+        <source>待办</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="269"/>
         <source>显示全部快捷键</source>
         <translation>Show all shortcuts</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="268"/>
+        <location filename="../../../ui/domain_text.py" line="270"/>
         <source>保持 / 恢复</source>
         <translation>Hold / resume</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="269"/>
+        <location filename="../../../ui/domain_text.py" line="271"/>
         <source>转接(盲转)</source>
         <translation>Transfer (blind)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="270"/>
+        <location filename="../../../ui/domain_text.py" line="272"/>
         <source>三方通话(选择承办单位)</source>
         <translation>Three-way call (pick the unit)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="271"/>
+        <location filename="../../../ui/domain_text.py" line="273"/>
         <source>退出三方</source>
         <translation>Leave conference</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="272"/>
+        <location filename="../../../ui/domain_text.py" line="274"/>
         <source>挂断</source>
         <translation>Hang up</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="273"/>
+        <location filename="../../../ui/domain_text.py" line="275"/>
         <source>回拨本单诉求人</source>
         <translation>Call this order&apos;s caller back</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="274"/>
+        <location filename="../../../ui/domain_text.py" line="276"/>
         <source>签入 / 签出</source>
         <translation>Log in / out</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="275"/>
+        <location filename="../../../ui/domain_text.py" line="277"/>
         <source>小休(按所选原因)</source>
         <translation>Pause (the chosen reason)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="276"/>
+        <location filename="../../../ui/domain_text.py" line="278"/>
         <source>就绪(结束小休或话后处理)</source>
         <translation>Ready (end the pause or after-call work)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="277"/>
+        <location filename="../../../ui/domain_text.py" line="279"/>
         <source>采纳当前字段的建议</source>
         <translation>Accept the focused field&apos;s suggestion</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="278"/>
+        <location filename="../../../ui/domain_text.py" line="280"/>
         <source>采纳全部建议(不覆盖已填写的字段)</source>
         <translation>Accept all suggestions (never over a filled field)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="279"/>
+        <location filename="../../../ui/domain_text.py" line="281"/>
         <source>保存工单(受理中)</source>
         <translation>Save the order (intake)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="280"/>
+        <location filename="../../../ui/domain_text.py" line="282"/>
         <source>派单(主办单位与协办单位)</source>
         <translation>Dispatch (lead unit and co-units)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="281"/>
+        <location filename="../../../ui/domain_text.py" line="283"/>
         <source>不予受理(须选择第十三条理由)</source>
         <translation>Not accept (a reason of Art. 13 is required)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="282"/>
+        <location filename="../../../ui/domain_text.py" line="284"/>
         <source>直接答复(知识库答案)</source>
         <translation>Reply directly (knowledge-base answer)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="283"/>
+        <location filename="../../../ui/domain_text.py" line="285"/>
         <source>承诺1个工作日内回复</source>
         <translation>Promise a reply within 1 working day</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="284"/>
+        <location filename="../../../ui/domain_text.py" line="286"/>
         <source>紧急标记</source>
         <translation>Urgent flag</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="285"/>
+        <location filename="../../../ui/domain_text.py" line="287"/>
         <source>诉求人要求保密(匿名)</source>
         <translation>Caller asks for confidentiality (anonymous)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="286"/>
+        <location filename="../../../ui/domain_text.py" line="288"/>
         <source>放弃草稿(通话结束后)</source>
         <translation>Discard the draft (after the call)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="287"/>
+        <location filename="../../../ui/domain_text.py" line="289"/>
         <source>转到工单第一栏</source>
         <translation>Go to the form&apos;s first field</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="288"/>
+        <location filename="../../../ui/domain_text.py" line="290"/>
         <source>转到知识库搜索</source>
         <translation>Go to the knowledge-base search</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="289"/>
+        <location filename="../../../ui/domain_text.py" line="291"/>
         <source>转到我的任务</source>
         <translation>Go to my tasks</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="292"/>
+        <source>人工回访:转到结果 / 记录评价与情况</source>
+        <translation>Manual survey: go to the result / record rating and notes</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="293"/>
+        <source>人工回访:本机播放自动回访录音</source>
+        <translation>Manual survey: play the automated call's recording on this phone</translation>
     </message>
 </context>
 <context>
     <name>TasksModel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="78"/>
+        <location filename="../../../ui/widgets/tasks.py" line="87"/>
         <source>承诺答复</source>
         <translation>Reply promised</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="79"/>
+        <location filename="../../../ui/widgets/tasks.py" line="88"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="80"/>
+        <location filename="../../../ui/widgets/tasks.py" line="89"/>
         <source>人工回访</source>
         <translation>Manual revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="81"/>
+        <location filename="../../../ui/widgets/tasks.py" line="90"/>
         <source>中心驳回</source>
         <translation>Rejected by the centre</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="82"/>
+        <location filename="../../../ui/widgets/tasks.py" line="91"/>
         <source>中心预警</source>
         <translation>Centre warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="84"/>
+        <location filename="../../../ui/widgets/tasks.py" line="93"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="84"/>
+        <location filename="../../../ui/widgets/tasks.py" line="93"/>
         <source>工单号</source>
         <translation>Order</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="85"/>
-        <location filename="../../../ui/widgets/tasks.py" line="92"/>
+        <location filename="../../../ui/widgets/tasks.py" line="94"/>
+        <location filename="../../../ui/widgets/tasks.py" line="101"/>
         <source>诉求人</source>
         <translation>Caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="85"/>
+        <location filename="../../../ui/widgets/tasks.py" line="94"/>
         <source>事项</source>
         <translation>Matter</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="86"/>
-        <location filename="../../../ui/widgets/tasks.py" line="93"/>
+        <location filename="../../../ui/widgets/tasks.py" line="95"/>
+        <location filename="../../../ui/widgets/tasks.py" line="102"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="86"/>
+        <location filename="../../../ui/widgets/tasks.py" line="95"/>
         <source>剩余</source>
         <translation>Left</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="87"/>
+        <location filename="../../../ui/widgets/tasks.py" line="96"/>
         <source>说明</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="88"/>
+        <location filename="../../../ui/widgets/tasks.py" line="97"/>
         <source>无期限</source>
         <translation>No deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="89"/>
+        <location filename="../../../ui/widgets/tasks.py" line="98"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="90"/>
+        <location filename="../../../ui/widgets/tasks.py" line="99"/>
         <source>今天到期</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="91"/>
+        <location filename="../../../ui/widgets/tasks.py" line="100"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="94"/>
+        <location filename="../../../ui/widgets/tasks.py" line="103"/>
         <source>回访评价:%1</source>
         <translation>Revisit rating: %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="95"/>
+        <location filename="../../../ui/widgets/tasks.py" line="104"/>
         <source>预警</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="96"/>
+        <location filename="../../../ui/widgets/tasks.py" line="105"/>
+        <source>回访录音</source>
+        <translation>Survey recording</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="106"/>
         <source>工单</source>
         <translation>Orders</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="183"/>
+        <location filename="../../../ui/widgets/tasks.py" line="193"/>
         <source> 等 %n 单</source>
         <translation>
             <numerusform> (%n order)</numerusform>
@@ -2236,7 +2395,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="193"/>
+        <location filename="../../../ui/widgets/tasks.py" line="203"/>
         <source>超期 %n 个工作日</source>
         <translation>
             <numerusform>%n working day overdue</numerusform>
@@ -2244,7 +2403,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="196"/>
+        <location filename="../../../ui/widgets/tasks.py" line="206"/>
         <source>剩 %n 个工作日</source>
         <translation>
             <numerusform>%n working day left</numerusform>
@@ -2255,33 +2414,63 @@
 <context>
     <name>TasksPanel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="275"/>
+        <location filename="../../../ui/widgets/tasks.py" line="295"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="277"/>
+        <location filename="../../../ui/widgets/tasks.py" line="297"/>
         <source>回拨所选待办的诉求人(Ctrl+Enter)</source>
         <translation>Call the selected task&apos;s caller back (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="278"/>
+        <location filename="../../../ui/widgets/tasks.py" line="298"/>
         <source>流转记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="280"/>
+        <location filename="../../../ui/widgets/tasks.py" line="300"/>
         <source>查看所选工单的工作流转单(Enter)</source>
         <translation>Show the selected order&apos;s history (Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="354"/>
-        <location filename="../../../ui/widgets/tasks.py" line="376"/>
+        <location filename="../../../ui/widgets/tasks.py" line="330"/>
+        <source>人工回访结果</source>
+        <translation>Manual survey result</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="338"/>
+        <source>诉求人所述(评价有变时写明原因)</source>
+        <translation>What the caller said (the reason, if the rating changes)</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="339"/>
+        <source>记录回访结果</source>
+        <translation>Record result</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="341"/>
+        <source>记录所选人工回访的评价与情况(Ctrl+H)</source>
+        <translation>Record the rating and notes of the selected manual survey (Ctrl+H)</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="342"/>
+        <source>播放回访录音</source>
+        <translation>Play survey recording</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="344"/>
+        <source>本机振铃后播放自动回访的录音(Ctrl+L)</source>
+        <translation>Ring this seat's phone and play the automated survey call's recording (Ctrl+L)</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/widgets/tasks.py" line="405"/>
+        <location filename="../../../ui/widgets/tasks.py" line="427"/>
         <source>待办读取失败</source>
         <translation>Tasks could not be read</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="431"/>
+        <location filename="../../../ui/widgets/tasks.py" line="482"/>
         <source>共 %n 项待办</source>
         <translation>
             <numerusform>%n task</numerusform>
@@ -2289,7 +2478,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="433"/>
+        <location filename="../../../ui/widgets/tasks.py" line="484"/>
         <source>%n 项即将到期</source>
         <translation>
             <numerusform>%n due soon</numerusform>
@@ -2297,7 +2486,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="435"/>
+        <location filename="../../../ui/widgets/tasks.py" line="486"/>
         <source>%n 项已超期</source>
         <translation>
             <numerusform>%n overdue</numerusform>

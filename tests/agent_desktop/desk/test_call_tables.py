@@ -222,7 +222,7 @@ def test_queue_events_move_the_seat() -> None:
     assert seat.state.queue is QueueState.PAUSED
     seat(ev.QueueLoggedOut())
     assert seat.state.queue is QueueState.LOGGED_OUT and seat.state.seat_actions() == {
-        SeatAction.LOG_IN, SeatAction.CALLBACK}
+        SeatAction.LOG_IN, SeatAction.CALLBACK, SeatAction.PLAY_RECORDING}
 
 
 def test_paths_cover_every_call_state() -> None:
