@@ -363,3 +363,64 @@ def test_a_whole_call_without_the_mouse(desk, qtbot):
     assert sent(desk, ev.RequestSeatAction)[-1].action is SeatAction.READY
     assert desk.state.call(dl.CALL).field(DraftField.CALLER_NAME).shown == "王"
     assert desk.state.call(dl.CALL).field(DraftField.DISTRICT).shown == "岳麓区"
+
+
+@pytest.fixture
+def desk_with_tasks(qtbot, tmp_path):
+    """The window with its real side panels over a real seat store (my tasks lists callbacks due)."""
+    from tests.ui.widgets.seat_store import seat_source
+
+    source = seat_source(tmp_path)
+    loop = dl.DeskLoop()
+    window = MainWindow(loop.send, seat="1001", phone="PJSIP/1001", directory=DIRECTORY, clock=loop.clock,
+                        desk=source)
+    loop.listeners.append(window.render)
+    loop.notice_listeners.append(window.show_notice)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    loop.window = window
+    tasks = window.panels["tasks"]
+    qtbot.waitUntil(lambda: tasks.refreshes >= 1, timeout=30_000)
+    yield loop
+    source.close()
+
+
+def _tasks_focused(loop, qtbot):
+    """My tasks by its key (Ctrl+J), the list focused, a task that can be called back selected by the arrows."""
+    w = loop.window
+    tasks = w.panels["tasks"]
+    qtbot.keyClick(w, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    assert w.side.currentWidget() is tasks
+    tasks.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    qtbot.waitUntil(tasks.view.hasFocus)
+    qtbot.keyClick(tasks.view, Qt.Key.Key_Home)
+    for _ in range(tasks.model.rowCount()):
+        if tasks.selected_task().can_call_back:
+            break
+        qtbot.keyClick(tasks.view, Qt.Key.Key_Down)
+    assert tasks.selected_task().can_call_back
+    return tasks
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_ctrl_enter_in_my_tasks_calls_back_inside_the_window(desk_with_tasks, qtbot, key):
+    """Ctrl+Return is also the window's "accept the suggestion": on the task list it is the list's callback, once,
+    with no ambiguity (Qt would fire neither and warn)."""
+    tasks = _tasks_focused(desk_with_tasks, qtbot)
+    order_id = tasks.selected_task().order_id
+    before = len(sent(desk_with_tasks, ev.RequestSeatAction))
+    qtbot.keyClick(tasks.view, key, Qt.KeyboardModifier.ControlModifier)
+    asked = sent(desk_with_tasks, ev.RequestSeatAction)[before:]
+    assert [(a.action, a.order_id) for a in asked] == [(SeatAction.CALLBACK, order_id)]
+
+
+def test_ctrl_return_still_accepts_the_suggestion_in_the_form(desk_with_tasks, qtbot):
+    desk = desk_with_tasks
+    dl.with_transcript(desk)
+    w = desk.window
+    row = next(r for r in w.form.rows.values() if r.suggestion.isVisible())
+    row.editor.setFocus()
+    qtbot.waitUntil(row.editor.hasFocus)
+    qtbot.keyClick(row.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert row.text() != "" and not sent(desk, ev.RequestSeatAction)

@@ -257,6 +257,15 @@ def is_open_revisit(task: Task | None) -> bool:
             and task.order_state is OrderState.MANUAL_REVISIT)
 
 
+def is_callback_key(event: QtCore.QEvent) -> bool:
+    """Ctrl+Return or Ctrl+Enter (the keypad's), nothing else held: the task list's callback."""
+    if event.type() not in (QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.KeyPress):
+        return False
+    key_event: QtGui.QKeyEvent = event  # type: ignore[assignment]
+    held = key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return key_event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and held == Qt.KeyboardModifier.ControlModifier
+
+
 class TasksPanel(QtWidgets.QWidget):
     callback_requested = Signal(str)
     history_requested = Signal(str)
@@ -320,12 +329,22 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.activated.connect(lambda _index: self._request_history())
         self.callback_button.clicked.connect(self._request_callback)
         self.history_button.clicked.connect(self._request_history)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self.view)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(self._request_callback)
+        # Ctrl+Enter calls back; the window binds Ctrl+Return to "accept the suggestion" for the whole window, and
+        # a widget shortcut on the same key would make it ambiguous (Qt fires neither): the list claims the key
+        # (ShortcutOverride) and handles the press itself
+        self.view.installEventFilter(self)
         self._update_buttons()
         self._start_reading(desk, refresh_s)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.view and is_callback_key(event):
+            if event.type() == QtCore.QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes to the list, no window shortcut fires
+                return True
+            if event.type() == QtCore.QEvent.Type.KeyPress:
+                self._request_callback()
+                return True
+        return super().eventFilter(watched, event)
 
     def _revisit_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox(self.tr("人工回访结果"), self)
