@@ -299,6 +299,7 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(False)  # the warning tints must read at a glance
         self.view.verticalHeader().setVisible(False)
+        self.setFocusProxy(self.view)  # Ctrl+J (to my tasks) lands on the list: the arrows move at once
         self.fit = self._fit_columns()
         self.summary = QtWidgets.QLabel(self)
         self.summary.setObjectName("tasksSummary")
