@@ -291,6 +291,12 @@ SHORTCUT_TEXTS = (
     QT_TRANSLATE_NOOP("Shortcuts", "转到我的任务"),
     QT_TRANSLATE_NOOP("Shortcuts", "人工回访:转到结果 / 记录评价与情况"),
     QT_TRANSLATE_NOOP("Shortcuts", "人工回访:本机播放自动回访录音"),
+    # the keys a widget keeps for itself (LOCAL_KEYS): where, and what
+    QT_TRANSLATE_NOOP("Shortcuts", "我的任务列表"),
+    QT_TRANSLATE_NOOP("Shortcuts", "回访情况栏"),
+    QT_TRANSLATE_NOOP("Shortcuts", "查看所选工单的工作流转单"),
+    QT_TRANSLATE_NOOP("Shortcuts", "回拨所选待办的诉求人(在列表中代替“采纳建议”)"),
+    QT_TRANSLATE_NOOP("Shortcuts", "记录回访结果"),
 )
 PANEL_TEXTS = (
     # tabs

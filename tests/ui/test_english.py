@@ -31,7 +31,7 @@ from ui.panels import PANELS
 from ui.qt import QCoreApplication, Qt, QtCore, QtGui, QtWidgets
 from ui.theme import install_translation
 from ui.values import DirectoryEntry, ServicesView, SpeechModel
-from ui.widgets.shortcuts import CALL, FORM, MOVE, SEAT, SHORTCUTS
+from ui.widgets.shortcuts import CALL, FORM, LOCAL_KEYS, MOVE, SEAT, SHORTCUTS
 from ui.widgets.status_bar import PAUSE_REASONS
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -68,6 +68,7 @@ def test_every_domain_value_the_window_shows_is_listed_for_translation() -> None
     assert [v for v in values if v not in listed] == []
     assert set(REASON_LABELS) == set(NotAcceptedReason)
     assert {s.text for s in SHORTCUTS} | {CALL, SEAT, FORM, MOVE} <= set(SHORTCUT_TEXTS)
+    assert {t for k in LOCAL_KEYS for t in (k.place, k.text, k.group)} <= set(SHORTCUT_TEXTS)
     assert {p.title for p in PANELS} <= set(PANEL_TEXTS)
 
 

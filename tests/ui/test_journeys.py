@@ -26,7 +26,7 @@ from agent_desktop.desk import CallState, DraftField, QueueState, SeatAction
 from tests.ui import desk_loop as dl
 from ui.bridge import DeskBridge
 from ui.main_window import window_for
-from ui.qt import Qt
+from ui.qt import Qt, QtWidgets
 from ui.values import SpeechModel, directory_entries
 
 pytestmark = pytest.mark.timeout(300)
@@ -356,9 +356,15 @@ def test_manual_revisit_called_back_rated_and_heard(stack, qtbot, tmp_path) -> N
     try:
         wait(stack, qtbot, lambda: task() is not None and task().order_state is OrderState.MANUAL_REVISIT, 30_000)
         assert task().recording == RECORDING and task().deadline is not None
-        row = next(r for r in range(tasks.model.rowCount()) if tasks.model.task(r).order_id == order_id)
-        tasks.view.setCurrentIndex(tasks.model.index(row, 0))
-        tasks.view.setFocus()
+        # no mouse: Ctrl+J put the focus on the list; the arrows select the task
+        qtbot.keyClick(w, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(tasks.view.hasFocus, timeout=5000)
+        qtbot.keyClick(tasks.view, Qt.Key.Key_Home)
+        for _ in range(tasks.model.rowCount()):
+            if tasks.selected_task().order_id == order_id:
+                break
+            qtbot.keyClick(tasks.view, Qt.Key.Key_Down)
+        assert tasks.selected_task().order_id == order_id
         assert tasks.record_button.isEnabled()
 
         # the recording, to the seat's own phone: Originate Application=Playback Data=<monitor dir>/<name, no .wav>
@@ -366,7 +372,7 @@ def test_manual_revisit_called_back_rated_and_heard(stack, qtbot, tmp_path) -> N
         remove = stack.env.pbx.add_listener(heard.append)
         try:
             wait(stack, qtbot, tasks.play_button.isEnabled, 5000)
-            qtbot.keyClick(w, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+            qtbot.keyClick(tasks.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
             def played():
                 return next((e for e in heard if e.name == "OriginateResponse"
@@ -383,18 +389,20 @@ def test_manual_revisit_called_back_rated_and_heard(stack, qtbot, tmp_path) -> N
         wait(stack, qtbot, lambda: not stack.state.on_a_call and SeatAction.CALLBACK in stack.state.seat_actions(),
              30_000)
 
-        # the caller called back from the task (the seat's phone first, then the caller)
+        # the caller called back from the task by Ctrl+Enter on the list (the seat's phone first, then the caller)
+        assert tasks.view.hasFocus() and tasks.selected_task().order_id == order_id
         called = len(stack.telephony_events)
-        qtbot.mouseClick(tasks.callback_button, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(tasks.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         wait(stack, qtbot, lambda: any(e.EVENT == "callback_outcome" and str(e.stage) == "customer"
                                        for e in stack.telephony_events[called:]), 30_000)
 
-        # the result, by keyboard: Ctrl+H to the box, 不满意 kept, the note, Ctrl+H records it
-        qtbot.keyClick(w, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        # the result, by keyboard: Ctrl+H to the box, 不满意 kept, Tab to the note, Ctrl+H records it
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
         assert tasks.rating.hasFocus() and tasks.rating.currentData() == Rating.UNSATISFIED.value
-        tasks.note.setFocus()
+        qtbot.keyClick(tasks.rating, Qt.Key.Key_Tab)
+        assert tasks.note.hasFocus()
         dl.type_text(tasks.note, "路灯晚上仍不亮,诉求人仍不满意")
-        qtbot.keyClick(w, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(tasks.note, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
         wait(stack, qtbot, lambda: task() is None, 30_000)  # the task leaves my tasks
         wait(stack, qtbot, lambda: any(n.order_id == order_id and n.acked for n in stack.state.orders), 30_000)
         centre = stack.env.server.store.order(order_id)[0]

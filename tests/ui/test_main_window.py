@@ -13,7 +13,7 @@ from agent_desktop.desk import events as ev
 from agent_desktop.desk.intents import DoCallAction
 from tests.ui import desk_loop as dl
 from ui.main_window import MainWindow
-from ui.qt import Qt, QtWidgets
+from ui.qt import Qt, QtGui, QtWidgets
 from ui.values import DirectoryEntry, ServicesView
 from ui.widgets.shortcuts import SHORTCUTS
 
@@ -318,7 +318,11 @@ def test_f1_lists_every_shortcut(desk, qtbot):
     w = desk.window
     qtbot.keyClick(w, Qt.Key.Key_F1)
     assert w.help_sheet is not None and w.help_sheet.isVisible()
-    assert [k for k, _ in w.help_sheet.texts()] == [s.key for s in SHORTCUTS]
+    listed = w.help_sheet.texts()
+    assert [k for k, _ in listed[:len(SHORTCUTS)]] == [s.key for s in SHORTCUTS]
+    # and the keys the task list keeps for itself, where they work: Ctrl+Return there calls back
+    assert ("Ctrl+Return(我的任务列表)", "回拨所选待办的诉求人(在列表中代替“采纳建议”)") in listed
+    assert ("Return(我的任务列表)", "查看所选工单的工作流转单") in listed
 
 
 def test_the_tab_order_follows_the_form(desk, qtbot):
@@ -363,3 +367,134 @@ def test_a_whole_call_without_the_mouse(desk, qtbot):
     assert sent(desk, ev.RequestSeatAction)[-1].action is SeatAction.READY
     assert desk.state.call(dl.CALL).field(DraftField.CALLER_NAME).shown == "王"
     assert desk.state.call(dl.CALL).field(DraftField.DISTRICT).shown == "岳麓区"
+
+
+@pytest.fixture
+def desk_with_tasks(qtbot, tmp_path):
+    """The window with its real side panels over a real seat store (my tasks lists callbacks due)."""
+    from tests.ui.widgets.seat_store import seat_source
+
+    source = seat_source(tmp_path)
+    loop = dl.DeskLoop()
+    window = MainWindow(loop.send, seat="1001", phone="PJSIP/1001", directory=DIRECTORY, clock=loop.clock,
+                        desk=source)
+    loop.listeners.append(window.render)
+    loop.notice_listeners.append(window.show_notice)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    loop.window = window
+    tasks = window.panels["tasks"]
+    qtbot.waitUntil(lambda: tasks.refreshes >= 1, timeout=30_000)
+    yield loop
+    source.close()
+
+
+def _tasks_focused(loop, qtbot):
+    """My tasks by its key (Ctrl+J), the list focused, a task that can be called back selected by the arrows."""
+    w = loop.window
+    tasks = w.panels["tasks"]
+    qtbot.keyClick(w, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    assert w.side.currentWidget() is tasks
+    qtbot.waitUntil(tasks.view.hasFocus)  # the list itself, so the arrows move in it
+    qtbot.keyClick(tasks.view, Qt.Key.Key_Home)
+    for _ in range(tasks.model.rowCount()):
+        if tasks.selected_task().can_call_back:
+            break
+        qtbot.keyClick(tasks.view, Qt.Key.Key_Down)
+    assert tasks.selected_task().can_call_back
+    return tasks
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_ctrl_enter_in_my_tasks_calls_back_inside_the_window(desk_with_tasks, qtbot, key):
+    """Ctrl+Return is also the window's "accept the suggestion": on the task list it is the list's callback, once,
+    with no ambiguity (Qt would fire neither and warn)."""
+    tasks = _tasks_focused(desk_with_tasks, qtbot)
+    order_id = tasks.selected_task().order_id
+    before = len(sent(desk_with_tasks, ev.RequestSeatAction))
+    qtbot.keyClick(tasks.view, key, Qt.KeyboardModifier.ControlModifier)
+    asked = sent(desk_with_tasks, ev.RequestSeatAction)[before:]
+    assert [(a.action, a.order_id) for a in asked] == [(SeatAction.CALLBACK, order_id)]
+
+
+def test_ctrl_return_still_accepts_the_suggestion_in_the_form(desk_with_tasks, qtbot):
+    desk = desk_with_tasks
+    dl.with_transcript(desk)
+    w = desk.window
+    row = next(r for r in w.form.rows.values() if r.suggestion.isVisible())
+    row.editor.setFocus()
+    qtbot.waitUntil(row.editor.hasFocus)
+    qtbot.keyClick(row.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert row.text() != "" and not sent(desk, ev.RequestSeatAction)
+
+
+def _focus_spots(w):
+    """Every kind of widget the focus can be in while a window key is pressed: the form's line edits (with a
+    completer), its text boxes and combo box, the knowledge base's search box and hit list, the task list and the
+    revisit box, the status bar's pause reason."""
+    from agent_desktop.desk import DraftField as F
+
+    form, knowledge, tasks = w.form, w.panels["knowledge"], w.panels["tasks"]
+    return {
+        "caller name": (None, form.rows[F.CALLER_NAME].editor),
+        "lead unit": (None, form.rows[F.LEAD_UNIT].editor),
+        "description": (None, form.rows[F.DESCRIPTION].editor),
+        "co-units": (None, form.co_units),
+        "not-accept reason": (None, form.reason),
+        "answer": (None, form.answer),
+        "knowledge search": (knowledge, knowledge.search_box),
+        "knowledge hits": (knowledge, knowledge.results),
+        "task list": (tasks, tasks.view),
+        "revisit rating": (tasks, tasks.rating),
+        "revisit note": (tasks, tasks.note),
+        "pause reason": (None, w.status.pause_reason),
+    }
+
+
+def test_every_window_key_reaches_its_action_wherever_the_focus_is(desk_with_tasks, qtbot):
+    """No widget takes a window key for itself (a line edit's editing keys, a combo box's F4) and no widget-level
+    key makes one ambiguous — except Ctrl+Return on the task list, which is the list's callback (F1 says so)."""
+    from ui.widgets.shortcuts import Command
+
+    desk = desk_with_tasks
+    dl.with_transcript(desk)
+    w = desk.window
+    tasks = w.panels["tasks"]
+    for widget in (tasks.rating, tasks.note):  # as for an open manual revisit (the seat store here has none)
+        widget.setEnabled(True)
+    w.actions_by_command[Command.PLAY_RECORDING].setEnabled(True)  # as while the seat may place a call
+    w._send = lambda event: None  # the keys' intents are not fed to the desk: the form stays as it is for the next
+    fired: dict[Command, int] = {}
+    for command, action in w.actions_by_command.items():
+        action.triggered.connect(lambda *_, c=command: fired.__setitem__(c, fired.get(c, 0) + 1))
+    called: list[str] = []
+    tasks.callback_requested.connect(called.append)
+    missed = []
+    checked = []
+    for name, (panel, widget) in _focus_spots(w).items():
+        for shortcut in SHORTCUTS:
+            action = w.actions_by_command[shortcut.command]
+            if not action.isEnabled():
+                continue
+            for dialog in (w.help_sheet, w.picker):  # F1's sheet, F3/F4's number picker: closed for the next key
+                if dialog is not None and dialog.isVisible():
+                    dialog.reject()
+            w.activateWindow()
+            qtbot.waitUntil(w.isActiveWindow)
+            if panel is not None:
+                w.side.setCurrentWidget(panel)
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            qtbot.waitUntil(widget.hasFocus)
+            before = fired.get(shortcut.command, 0)
+            sequence = QtGui.QKeySequence(shortcut.key)[0]
+            calls = len(called)
+            checked.append(shortcut.key)
+            qtbot.keyClick(widget, sequence.key(), sequence.keyboardModifiers())
+            if widget is tasks.view and shortcut.command is Command.ACCEPT_SUGGESTION:  # the list's own key
+                if fired.get(shortcut.command, 0) != before or len(called) != calls + 1:
+                    missed.append((name, shortcut.key))
+            elif fired.get(shortcut.command, 0) - before != 1:
+                missed.append((name, shortcut.key))
+    assert not missed
+    assert len(checked) == len(_focus_spots(w)) * len(SHORTCUTS)  # every key, from every spot

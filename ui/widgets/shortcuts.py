@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ui.domain_text import bracketed
 from ui.qt import QCoreApplication, QtWidgets
 
 
@@ -84,6 +85,25 @@ assert {s.command for s in SHORTCUTS} == set(Command), "every command has its ke
 BY_COMMAND = {s.command: s for s in SHORTCUTS}
 
 
+@dataclass(frozen=True, slots=True)
+class LocalKey:
+    """A key one widget handles itself while it has the focus (bound there, listed here for F1)."""
+
+    key: str
+    group: str
+    place: str  # zh_CN source text: where the key works
+    text: str  # zh_CN source text
+
+
+# The task list takes Ctrl+Return for itself (a ShortcutOverride, ui/widgets/tasks.py): there it calls back, and
+# the window's "accept the suggestion" does not fire; anywhere else the window's key holds.
+LOCAL_KEYS: tuple[LocalKey, ...] = (
+    LocalKey("Return", TASKS, "我的任务列表", "查看所选工单的工作流转单"),
+    LocalKey("Ctrl+Return", TASKS, "我的任务列表", "回拨所选待办的诉求人(在列表中代替“采纳建议”)"),
+    LocalKey("Return", TASKS, "回访情况栏", "记录回访结果"),
+)
+
+
 def key_of(command: Command) -> str:
     return BY_COMMAND[command].key
 
@@ -100,12 +120,16 @@ class ShortcutSheet(QtWidgets.QDialog):
         self.setObjectName("shortcutSheet")
         self.setWindowTitle(self.tr("快捷键"))
         self.setModal(False)
-        self.table = QtWidgets.QTableWidget(len(SHORTCUTS), 3, self)
+        rows = [(translated(s.group), s.key, translated(s.text)) for s in SHORTCUTS]
+        # the keys a widget keeps for itself, with the place they work in ("Ctrl+Return(我的任务列表)")
+        rows += [(translated(k.group), k.key + bracketed(translated(k.place)),
+                  translated(k.text)) for k in LOCAL_KEYS]
+        self.table = QtWidgets.QTableWidget(len(rows), 3, self)
         self.table.setHorizontalHeaderLabels([self.tr("类别"), self.tr("按键"), self.tr("操作")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        for row, shortcut in enumerate(SHORTCUTS):
-            for column, text in enumerate((translated(shortcut.group), shortcut.key, translated(shortcut.text))):
+        for row, texts in enumerate(rows):
+            for column, text in enumerate(texts):
                 self.table.setItem(row, column, QtWidgets.QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)

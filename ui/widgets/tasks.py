@@ -257,6 +257,15 @@ def is_open_revisit(task: Task | None) -> bool:
             and task.order_state is OrderState.MANUAL_REVISIT)
 
 
+def is_callback_key(event: QtCore.QEvent) -> bool:
+    """Ctrl+Return or Ctrl+Enter (the keypad's), nothing else held: the task list's callback."""
+    if event.type() not in (QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.KeyPress):
+        return False
+    key_event: QtGui.QKeyEvent = event  # type: ignore[assignment]
+    held = key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return key_event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and held == Qt.KeyboardModifier.ControlModifier
+
+
 class TasksPanel(QtWidgets.QWidget):
     callback_requested = Signal(str)
     history_requested = Signal(str)
@@ -290,6 +299,7 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(False)  # the warning tints must read at a glance
         self.view.verticalHeader().setVisible(False)
+        self.setFocusProxy(self.view)  # Ctrl+J (to my tasks) lands on the list: the arrows move at once
         self.fit = self._fit_columns()
         self.summary = QtWidgets.QLabel(self)
         self.summary.setObjectName("tasksSummary")
@@ -320,12 +330,22 @@ class TasksPanel(QtWidgets.QWidget):
         self.view.activated.connect(lambda _index: self._request_history())
         self.callback_button.clicked.connect(self._request_callback)
         self.history_button.clicked.connect(self._request_history)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self.view)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(self._request_callback)
+        # Ctrl+Enter calls back; the window binds Ctrl+Return to "accept the suggestion" for the whole window, and
+        # a widget shortcut on the same key would make it ambiguous (Qt fires neither): the list claims the key
+        # (ShortcutOverride) and handles the press itself
+        self.view.installEventFilter(self)
         self._update_buttons()
         self._start_reading(desk, refresh_s)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.view and is_callback_key(event):
+            if event.type() == QtCore.QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes to the list, no window shortcut fires
+                return True
+            if event.type() == QtCore.QEvent.Type.KeyPress:
+                self._request_callback()
+                return True
+        return super().eventFilter(watched, event)
 
     def _revisit_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox(self.tr("人工回访结果"), self)
@@ -343,12 +363,16 @@ class TasksPanel(QtWidgets.QWidget):
         self.play_button = QtWidgets.QPushButton(self.tr("播放回访录音"), box)
         self.play_button.setObjectName("revisitPlay")
         self.play_button.setToolTip(self.tr("本机振铃后播放自动回访的录音(Ctrl+L)"))
-        row = QtWidgets.QHBoxLayout(box)
-        row.setContentsMargins(8, 4, 8, 4)
-        row.addWidget(self.rating)
-        row.addWidget(self.note, 1)
-        row.addWidget(self.record_button)
-        row.addWidget(self.play_button)
+        # two rows: at 1366×768 the side panel is ~490 px, and one row left the note ~170 px, its hint cut off
+        grid = QtWidgets.QGridLayout(box)
+        grid.setContentsMargins(8, 4, 8, 6)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(6)
+        grid.addWidget(self.rating, 0, 0)
+        grid.addWidget(self.note, 0, 1, 1, 3)
+        grid.addWidget(self.record_button, 1, 2)
+        grid.addWidget(self.play_button, 1, 3)
+        grid.setColumnStretch(1, 1)
         self.record_button.clicked.connect(self._record_revisit)
         self.note.returnPressed.connect(self._record_revisit)
         self.play_button.clicked.connect(self.request_recording)

@@ -1271,42 +1271,42 @@
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="304"/>
+        <location filename="../../../ui/domain_text.py" line="310"/>
         <source>不属于本市行政职权管辖</source>
         <translation>Outside the city&apos;s administrative remit</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="305"/>
+        <location filename="../../../ui/domain_text.py" line="311"/>
         <source>应由110、119、120、122等紧急专线处理</source>
         <translation>For the emergency lines (110, 119, 120, 122)</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="306"/>
+        <location filename="../../../ui/domain_text.py" line="312"/>
         <source>涉及国家机密、商业秘密、个人隐私</source>
         <translation>State or business secrets, personal privacy</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="307"/>
+        <location filename="../../../ui/domain_text.py" line="313"/>
         <source>违法、违背公序良俗、骚扰或无实质诉求</source>
         <translation>Unlawful, abusive, harassing or no real request</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="308"/>
+        <location filename="../../../ui/domain_text.py" line="314"/>
         <source>应通过诉讼、仲裁、复议、信访等途径办理</source>
         <translation>For courts, arbitration, review or petitions</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="309"/>
+        <location filename="../../../ui/domain_text.py" line="315"/>
         <source>正在办理或已办结且无新情况、新理由</source>
         <translation>Being handled or done, nothing new</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="310"/>
+        <location filename="../../../ui/domain_text.py" line="316"/>
         <source>属人大、政协、纪检监察、法院、检察院等职责</source>
         <translation>For the congress, courts, procuratorate, discipline bodies</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="311"/>
+        <location filename="../../../ui/domain_text.py" line="317"/>
         <source>其他法律、法规规定不予受理</source>
         <translation>Not accepted by other laws or regulations</translation>
     </message>
@@ -1625,17 +1625,17 @@
 <context>
     <name>Panels</name>
     <message>
-        <location filename="../../../ui/domain_text.py" line="297"/>
+        <location filename="../../../ui/domain_text.py" line="303"/>
         <source>知识库</source>
         <translation>Knowledge base</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="298"/>
+        <location filename="../../../ui/domain_text.py" line="304"/>
         <source>我的任务</source>
         <translation>My tasks</translation>
     </message>
     <message>
-        <location filename="../../../ui/domain_text.py" line="299"/>
+        <location filename="../../../ui/domain_text.py" line="305"/>
         <source>工作流转单</source>
         <translation>Order history</translation>
     </message>
@@ -1924,12 +1924,12 @@
     <message>
         <location filename="../../../ui/refusals.py" line="213"/>
         <source>本机话机未接听,回访录音没有播放</source>
-        <translation>This seat's phone did not answer; the survey recording was not played</translation>
+        <translation>This seat&apos;s phone did not answer; the survey recording was not played</translation>
     </message>
     <message>
         <location filename="../../../ui/refusals.py" line="214"/>
         <source>回访录音的文件名无效,不能播放</source>
-        <translation>The survey recording's file name is not valid; it cannot be played</translation>
+        <translation>The survey recording&apos;s file name is not valid; it cannot be played</translation>
     </message>
     <message>
         <location filename="../../../ui/refusals.py" line="215"/>
@@ -1944,7 +1944,7 @@
     <message>
         <location filename="../../../ui/refusals.py" line="217"/>
         <source>找不到通话的线路,通话可能已经结束</source>
-        <translation>The call's line was not found; the call may have ended</translation>
+        <translation>The call&apos;s line was not found; the call may have ended</translation>
     </message>
     <message>
         <location filename="../../../ui/refusals.py" line="218"/>
@@ -2104,27 +2104,27 @@
 <context>
     <name>ShortcutSheet</name>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="101"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="121"/>
         <source>快捷键</source>
         <translation>Shortcuts</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="104"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="128"/>
         <source>类别</source>
         <translation>Group</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="104"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="128"/>
         <source>按键</source>
         <translation>Key</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="104"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="128"/>
         <source>操作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/shortcuts.py" line="112"/>
+        <location filename="../../../ui/widgets/shortcuts.py" line="136"/>
         <source>关闭 (Esc)</source>
         <translation>Close (Esc)</translation>
     </message>
@@ -2279,115 +2279,140 @@
     <message>
         <location filename="../../../ui/domain_text.py" line="293"/>
         <source>人工回访:本机播放自动回访录音</source>
-        <translation>Manual survey: play the automated call's recording on this phone</translation>
+        <translation>Manual survey: play the automated call&apos;s recording on this phone</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="295"/>
+        <source>我的任务列表</source>
+        <translation>task list</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="296"/>
+        <source>回访情况栏</source>
+        <translation>revisit note</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="297"/>
+        <source>查看所选工单的工作流转单</source>
+        <translation>Open the selected order's history</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="298"/>
+        <source>回拨所选待办的诉求人(在列表中代替“采纳建议”)</source>
+        <translation>Call the selected task's caller back (here instead of “accept suggestion”)</translation>
+    </message>
+    <message>
+        <location filename="../../../ui/domain_text.py" line="299"/>
+        <source>记录回访结果</source>
+        <translation>Record the revisit's result</translation>
     </message>
 </context>
 <context>
     <name>TasksModel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="87"/>
+        <location filename="../../../ui/widgets/tasks.py" line="88"/>
         <source>承诺答复</source>
         <translation>Reply promised</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="88"/>
+        <location filename="../../../ui/widgets/tasks.py" line="89"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="89"/>
+        <location filename="../../../ui/widgets/tasks.py" line="90"/>
         <source>人工回访</source>
         <translation>Manual revisit</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="90"/>
+        <location filename="../../../ui/widgets/tasks.py" line="91"/>
         <source>中心驳回</source>
         <translation>Rejected by the centre</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="91"/>
+        <location filename="../../../ui/widgets/tasks.py" line="92"/>
         <source>中心预警</source>
         <translation>Centre warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="93"/>
+        <location filename="../../../ui/widgets/tasks.py" line="94"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="93"/>
+        <location filename="../../../ui/widgets/tasks.py" line="94"/>
         <source>工单号</source>
         <translation>Order</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="94"/>
-        <location filename="../../../ui/widgets/tasks.py" line="101"/>
+        <location filename="../../../ui/widgets/tasks.py" line="95"/>
+        <location filename="../../../ui/widgets/tasks.py" line="102"/>
         <source>诉求人</source>
         <translation>Caller</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="94"/>
+        <location filename="../../../ui/widgets/tasks.py" line="95"/>
         <source>事项</source>
         <translation>Matter</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="95"/>
-        <location filename="../../../ui/widgets/tasks.py" line="102"/>
+        <location filename="../../../ui/widgets/tasks.py" line="96"/>
+        <location filename="../../../ui/widgets/tasks.py" line="103"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="95"/>
+        <location filename="../../../ui/widgets/tasks.py" line="96"/>
         <source>剩余</source>
         <translation>Left</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="96"/>
+        <location filename="../../../ui/widgets/tasks.py" line="97"/>
         <source>说明</source>
         <translation>Note</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="97"/>
+        <location filename="../../../ui/widgets/tasks.py" line="98"/>
         <source>无期限</source>
         <translation>No deadline</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="98"/>
+        <location filename="../../../ui/widgets/tasks.py" line="99"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="99"/>
+        <location filename="../../../ui/widgets/tasks.py" line="100"/>
         <source>今天到期</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="100"/>
+        <location filename="../../../ui/widgets/tasks.py" line="101"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="103"/>
+        <location filename="../../../ui/widgets/tasks.py" line="104"/>
         <source>回访评价:%1</source>
         <translation>Revisit rating: %1</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="104"/>
+        <location filename="../../../ui/widgets/tasks.py" line="105"/>
         <source>预警</source>
         <translation>Warning</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="105"/>
+        <location filename="../../../ui/widgets/tasks.py" line="106"/>
         <source>回访录音</source>
         <translation>Survey recording</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="106"/>
+        <location filename="../../../ui/widgets/tasks.py" line="107"/>
         <source>工单</source>
         <translation>Orders</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="193"/>
+        <location filename="../../../ui/widgets/tasks.py" line="194"/>
         <source> 等 %n 单</source>
         <translation>
             <numerusform> (%n order)</numerusform>
@@ -2395,7 +2420,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="203"/>
+        <location filename="../../../ui/widgets/tasks.py" line="204"/>
         <source>超期 %n 个工作日</source>
         <translation>
             <numerusform>%n working day overdue</numerusform>
@@ -2403,7 +2428,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="206"/>
+        <location filename="../../../ui/widgets/tasks.py" line="207"/>
         <source>剩 %n 个工作日</source>
         <translation>
             <numerusform>%n working day left</numerusform>
@@ -2414,63 +2439,63 @@
 <context>
     <name>TasksPanel</name>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="295"/>
+        <location filename="../../../ui/widgets/tasks.py" line="305"/>
         <source>回拨</source>
         <translation>Call back</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="297"/>
+        <location filename="../../../ui/widgets/tasks.py" line="307"/>
         <source>回拨所选待办的诉求人(Ctrl+Enter)</source>
         <translation>Call the selected task&apos;s caller back (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="298"/>
+        <location filename="../../../ui/widgets/tasks.py" line="308"/>
         <source>流转记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="300"/>
+        <location filename="../../../ui/widgets/tasks.py" line="310"/>
         <source>查看所选工单的工作流转单(Enter)</source>
         <translation>Show the selected order&apos;s history (Enter)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="330"/>
+        <location filename="../../../ui/widgets/tasks.py" line="350"/>
         <source>人工回访结果</source>
         <translation>Manual survey result</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="338"/>
+        <location filename="../../../ui/widgets/tasks.py" line="358"/>
         <source>诉求人所述(评价有变时写明原因)</source>
         <translation>What the caller said (the reason, if the rating changes)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="339"/>
+        <location filename="../../../ui/widgets/tasks.py" line="359"/>
         <source>记录回访结果</source>
         <translation>Record result</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="341"/>
+        <location filename="../../../ui/widgets/tasks.py" line="361"/>
         <source>记录所选人工回访的评价与情况(Ctrl+H)</source>
         <translation>Record the rating and notes of the selected manual survey (Ctrl+H)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="342"/>
+        <location filename="../../../ui/widgets/tasks.py" line="362"/>
         <source>播放回访录音</source>
         <translation>Play survey recording</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="344"/>
+        <location filename="../../../ui/widgets/tasks.py" line="364"/>
         <source>本机振铃后播放自动回访的录音(Ctrl+L)</source>
-        <translation>Ring this seat's phone and play the automated survey call's recording (Ctrl+L)</translation>
+        <translation>Ring this seat&apos;s phone and play the automated survey call&apos;s recording (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../../ui/widgets/tasks.py" line="405"/>
-        <location filename="../../../ui/widgets/tasks.py" line="427"/>
+        <location filename="../../../ui/widgets/tasks.py" line="432"/>
+        <location filename="../../../ui/widgets/tasks.py" line="454"/>
         <source>待办读取失败</source>
         <translation>Tasks could not be read</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="482"/>
+        <location filename="../../../ui/widgets/tasks.py" line="518"/>
         <source>共 %n 项待办</source>
         <translation>
             <numerusform>%n task</numerusform>
@@ -2478,7 +2503,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="484"/>
+        <location filename="../../../ui/widgets/tasks.py" line="520"/>
         <source>%n 项即将到期</source>
         <translation>
             <numerusform>%n due soon</numerusform>
@@ -2486,7 +2511,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../../ui/widgets/tasks.py" line="486"/>
+        <location filename="../../../ui/widgets/tasks.py" line="522"/>
         <source>%n 项已超期</source>
         <translation>
             <numerusform>%n overdue</numerusform>
