@@ -19,6 +19,7 @@ import ctypes.util
 import logging
 import platform
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -84,6 +85,10 @@ class DecodeLanes:
         self._lock = threading.Lock()  # acquire/release come from the loop thread; shutdown from any
         self._trim = trim
         self._closed = False
+        # what the trims cost (a trim holds each malloc arena's lock in turn while it walks its free chunks)
+        self.trims = 0
+        self.trim_seconds_max = 0.0
+        self.trim_seconds_total = 0.0
 
     @property
     def size(self) -> int:
@@ -106,12 +111,17 @@ class DecodeLanes:
         with contextlib.suppress(RuntimeError):  # shut down meanwhile: nothing left to trim for
             lane.submit(self._trim_safely, trim)
 
-    @staticmethod
-    def _trim_safely(trim: Callable[[], object]) -> None:
+    def _trim_safely(self, trim: Callable[[], object]) -> None:
+        started = time.perf_counter()
         try:
             trim()
         except Exception:  # a failed trim costs memory, never a call
             log.exception("returning freed memory to the system failed")
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            self.trims += 1
+            self.trim_seconds_total += elapsed
+            self.trim_seconds_max = max(self.trim_seconds_max, elapsed)
 
     def shutdown(self, *, wait: bool = True) -> None:
         with self._lock:
