@@ -519,7 +519,9 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
         for index in range(finals_seen.get(call_id, 0), shown_finals):
             probe.shown_key("transcript", f"F|{call_id}|{index}")
         finals_seen[call_id] = shown_finals
-        suggestions = tuple((e.field, e.suggestion) for e in call.pending_suggestions)
+        # what the form's boxes show: a pass that only changes a suggestion's evidence (shown on hover or focus) paints
+        # nothing, and its sample would wait for some later, unrelated paint of the form
+        suggestions = tuple((e.field, e.suggestion.shown) for e in call.pending_suggestions if e.suggestion is not None)
         if suggestions and suggestions != suggestions_seen.get(call_id):
             field_changes[0] += 1
             probe.shown_key("field", f"P|{call_id}|{field_changes[0]}")
