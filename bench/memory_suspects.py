@@ -2,8 +2,13 @@
 work, in a process of its own per suspect, so one's pages do not hide another's.
 
     python bench/memory_suspects.py recognizers --mode thread-per-call|one-thread|pool|reused [--n 300] [--audio-s 3]
-    python bench/memory_suspects.py store [--n 20000]
-    python bench/memory_suspects.py ami [--n 2000000]
+                                                [--concurrency 4] [--trim]
+    python bench/memory_suspects.py store [--n 10000] [--trim]
+
+`recognizers`: the Korean model's recognizers, made, fed `--audio-s` of the bench clip, finished and dropped, `--n`
+calls, `--concurrency` at once: each on a new thread (the transcriber's old way), all on one thread, on a pool of two,
+or one recognizer reused (`Reset()`). `store`: the seat's store through its worker threads as a catch-up uses it.
+`--trim`: malloc_trim(0) after each call or batch (what is freed but still resident).
 
 Figures only (one JSON object on stdout); nothing is asserted.
 """
