@@ -533,6 +533,7 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
     probe.watch(window, "window")
     sent_ns: dict[str, int] = {}  # Linkedid -> SimSentNs of its AgentCalled
     heard_ns: dict[str, int] = {}  # call id -> when the telephony facade's listener heard the offer (loop thread)
+    ended_ns: dict[str, int] = {}  # call id -> when the telephony facade's listener heard it end
     counts: dict[str, int] = defaultdict(int)
     catch_up: dict[str, Any] = {}
 
@@ -635,6 +636,8 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
         telephony.connection.add_event_listener(raw, "AgentCalled")
 
         def on_call(event: Any) -> None:
+            if getattr(event, "EVENT", None) == "call_ended":
+                ended_ns[event.call_id] = time.perf_counter_ns()
             if isinstance(event, CallOffered):
                 heard_ns[event.call_id] = time.perf_counter_ns()
                 counts["pops"] += 1
@@ -755,6 +758,7 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
                          "desk_calls": len(state.calls) if state is not None else None,
                          "desk_orders": len(state.orders) if state is not None else None}
         samples = probe.samples
+        slow_fields: list[dict[str, Any]] = []
         # the AgentCalled write and the facade's listener are stamped on the loop thread, by listeners of the same
         # event that may run after the queued signal already reached the Qt thread: matched here, at the end
         for key, painted in probe.painted_at.items():
@@ -766,9 +770,16 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
                     samples["transcript_paint"].append((painted - stamps[int(index)]) / 1e6)
             elif kind == "P":  # the latest pre-fill of the call handed out before the paint
                 call_id = rest.rpartition("|")[0]
-                before = [t for t in prefill_stamps.get(call_id, []) if t <= painted]
+                stamps = prefill_stamps.get(call_id, [])
+                before = [t for t in stamps if t <= painted]
                 if before:
                     samples["field_paint"].append((painted - max(before)) / 1e6)
+                    if painted - max(before) > 1e9:  # what a slow one was: which pre-fill, and the call's end
+                        slow_fields.append({
+                            "ms": round((painted - max(before)) / 1e6, 1), "prefill": len(before),
+                            "of_prefills": len(stamps),
+                            "paint_after_call_end_ms": round((painted - ended_ns[call_id]) / 1e6, 1)
+                            if call_id in ended_ns else None})
         for call_id, painted in probe.painted_at.items():
             if call_id in sent_ns:
                 samples["screen_pop"].append((painted - sent_ns[call_id]) / 1e6)
@@ -793,7 +804,7 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
             "transcript_paint": {**transcript, "finals": counts["finals"],
                                  "meets_target": transcript["n"] > 0
                                  and transcript["p99_ms"] < TARGETS["transcript_paint_p99_ms"]},
-            "field_paint": {**field, "prefills": counts["prefills"],
+            "field_paint": {**field, "prefills": counts["prefills"], "over_1_s": slow_fields[:20],
                             "meets_target": field["n"] > 0 and field["p99_ms"] < TARGETS["field_paint_p99_ms"]},
             "qt_stall": {"ticks": len(every), "max_ms": round(max(every, default=0.0), 3),
                          "p99_ms": round(percentile(every, 0.99), 3),
