@@ -40,6 +40,7 @@ from asr.fork import ActionSender, AudioFork, ForkTarget
 from asr.prefill.extract import Prefill
 from asr.prefill.incremental import CallPrefill
 from asr.recognition.events import FinalResult, RecognitionEvent
+from asr.recognition.lanes import DEFAULT_DECODE_LANES, DecodeLanes
 from asr.recognition.model import LoadedModel, load_model
 from asr.recognition.transcriber import CallTranscriber
 from asr.recognition.tuning import DEFAULT_FRAMES_PER_CHUNK
@@ -83,6 +84,7 @@ class SpeechService:
     must connect to (the seat PC's address as the PBX sees it), by default the listening address.
     `frames_per_chunk` is the decoder's look-ahead (`asr.recognition.tuning`; None = as the model ships), applied
     through a tuned view of the model folder in `cache_dir` (default: the user's cache directory).
+    `decode_lanes`: the decode threads every call shares (`asr.recognition.lanes`), made once, not one per call.
     """
 
     def __init__(
@@ -101,8 +103,11 @@ class SpeechService:
         prefill_debounce_s: float = DEFAULT_PREFILL_DEBOUNCE_S,
         prefill_from_script: bool = False,
         clock: Callable[[], datetime] | None = None,
+        decode_lanes: int = DEFAULT_DECODE_LANES,
     ) -> None:
         self._model_dir = Path(model_dir)
+        self._decode_lanes = decode_lanes
+        self.lanes: DecodeLanes | None = None
         self._lang = lang
         self._frames_per_chunk = frames_per_chunk
         self._cache_dir = cache_dir
@@ -168,6 +173,8 @@ class SpeechService:
                 from asr.prefill import warm_up  # noqa: PLC0415
 
                 await loop.run_in_executor(self._prefill_executor, warm_up)
+            if self.lanes is None:
+                self.lanes = DecodeLanes(self._decode_lanes)
             await self.server.start()
         except AsrError as exc:
             self._set_health(HealthState.FAILED, f"{exc.code}: {exc.message}")
@@ -188,6 +195,9 @@ class SpeechService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._prefill_tasks.clear()
+        lanes, self.lanes = self.lanes, None
+        if lanes is not None:  # the streams have ended with the server: only their last trims may be queued
+            await asyncio.get_running_loop().run_in_executor(None, lanes.shutdown)
         executor, self._prefill_executor = self._prefill_executor, None
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
@@ -216,7 +226,8 @@ class SpeechService:
 
     def _sink(self, info: StreamInfo) -> CallTranscriber:
         assert self.model is not None, "streams are accepted only after start()"
-        transcriber = CallTranscriber(self.model, call_id=info.call_id, on_event=self._emit, lang=self._lang)
+        transcriber = CallTranscriber(self.model, call_id=info.call_id, on_event=self._emit, lang=self._lang,
+                                      lanes=self.lanes)
         if info.call_id is not None:
             self._transcribers[info.call_id] = transcriber
             self._transcribers.move_to_end(info.call_id)

@@ -43,6 +43,10 @@ human takes (a few per minute per seat), which is nothing. Writes take the datab
 (`BEGIN IMMEDIATE`), so the read-modify-write of one step can never interleave with another writer (the CLI, a
 second process on the same file) and never meets SQLite's lock-upgrade deadlock.
 
+Memory: each connection's page cache is bounded to `STORE_CACHE_KIB` (SQLite's default is 2 MiB per connection, and
+the engine keeps up to five connections open all day): the store is read in short transactions by a few threads, and
+the operating system's file cache already holds the file's hot pages once for all of them.
+
 The schema is created on first open and versioned by `schema_version` in `sync_state`; a store written by a newer
 version is refused rather than misread. (Alembic manages the central store; a single-user cache file that is
 rebuilt from the server when in doubt does not need it.)
@@ -91,6 +95,7 @@ from sync.operations import apply_operation, step_time
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+STORE_CACHE_KIB = 1024  # each connection's page cache (PRAGMA cache_size=-KiB)
 STORE_FILE_NAME = "seat-store.sqlite3"
 
 
@@ -1101,6 +1106,7 @@ def _sqlite_engine(path: Path, synchronous: str) -> Engine:
             cursor.execute(f"PRAGMA synchronous={synchronous}")  # one of two literals, checked above
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA cache_size=-{int(STORE_CACHE_KIB)}")
         finally:
             cursor.close()
 

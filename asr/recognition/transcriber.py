@@ -1,9 +1,12 @@
-"""The asyncio side of one call's recognition: audio in on the event loop, decoding on the call's own thread.
+"""The asyncio side of one call's recognition: audio in on the event loop, decoding on a decode lane's thread.
 
 `CallTranscriber` is what the AudioSocket server feeds (it satisfies `asr.audiosocket.server.StreamSink`).
 Audio chunks are queued on the loop; one consumer task drains everything queued so far and hands it to the
-call's single-thread executor (a KaldiRecognizer must stay on one thread; Vosk releases the GIL, so calls decode
-in parallel). Under load the consumer naturally batches, so the decoder never falls behind by per-frame overhead.
+call's decode lane (`asr.recognition.lanes`: a few threads shared by the service's calls; a KaldiRecognizer must stay
+on one thread, so a call keeps its lane; Vosk releases the GIL, so calls on two lanes decode in parallel). Under load
+the consumer naturally batches, so the decoder never falls behind by per-frame overhead. The recognizer (a Kaldi
+decoder: building one costs the Korean model about half a second of CPU and tens of megabytes) is made on the
+call's first audio, so a fork that never streams audio costs neither.
 Events go to `on_event` on the loop thread, in order. The queue is bounded: a decoder slower than real time makes
 the socket reader wait (TCP back-pressure) instead of growing memory without limit.
 """
@@ -14,11 +17,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from agent_desktop.core.errors import AsrError
 from agent_desktop.core.listeners import call_safely
 from asr.recognition.events import FinalResult, RecognitionEvent
+from asr.recognition.lanes import DecodeLanes, Lane
 from asr.recognition.model import LoadedModel
 from asr.recognition.recognizer import StreamRecognizer
 
@@ -35,6 +38,8 @@ class CallTranscriber:
 
     `finals` collects the final results (the transcript so far); `done` is set when the last result was delivered.
     A recognizer failure (e.g. broken audio) is logged, stored in `error` and ends this call's recognition only.
+    `lanes`: the service's shared decode lanes; without them the call gets a lane of its own (one thread, ended
+    with the call).
     """
 
     def __init__(
@@ -46,10 +51,13 @@ class CallTranscriber:
         lang: str | None = None,
         max_queued_chunks: int = DEFAULT_MAX_QUEUED_CHUNKS,
         partial_words: bool = False,
+        lanes: DecodeLanes | None = None,
     ) -> None:
         self.call_id = call_id
         self._on_event = on_event
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"asr-{call_id or 'call'}")
+        self._own_lanes = lanes is None
+        self._lanes = lanes if lanes is not None else DecodeLanes(1)
+        self._lane: Lane | None = None
         self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=max_queued_chunks)
         self._recognizer: StreamRecognizer | None = None
         self._decode_seconds = 0.0  # the released recognizer's figures
@@ -89,7 +97,8 @@ class CallTranscriber:
         if not self.done.is_set():
             await self._queue.put(_END)
         await self.done.wait()
-        self._executor.shutdown(wait=True)
+        if self._own_lanes:
+            await asyncio.get_running_loop().run_in_executor(None, self._lanes.shutdown)
 
     async def close(self) -> None:
         """Stop at once (e.g. the desktop shuts down): pending audio is dropped."""
@@ -97,13 +106,13 @@ class CallTranscriber:
         with contextlib.suppress(asyncio.CancelledError):
             await self._consumer
         self.done.set()
-        # a decode may still be running on the call's thread: let it finish there, never block the loop on it
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._own_lanes:
+            # a decode may still be running on the call's thread: let it finish there, never block the loop on it
+            self._lanes.shutdown(wait=False)
 
     async def _consume(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            self._recognizer = await loop.run_in_executor(self._executor, self._create)
             ended = False
             while not ended:
                 items = [await self._queue.get()]
@@ -111,7 +120,12 @@ class CallTranscriber:
                     items.append(self._queue.get_nowait())
                 ended = items[-1] is _END
                 chunks = [item for item in items if item is not _END]
-                events = await loop.run_in_executor(self._executor, self._decode_batch, chunks, ended)
+                if self._lane is None:
+                    if not chunks:
+                        continue  # the end of a stream that never carried audio: no decoder was ever needed
+                    self._lane = self._lanes.acquire()
+                    self._recognizer = await asyncio.wrap_future(self._lane.submit(self._create), loop=loop)
+                events = await asyncio.wrap_future(self._lane.submit(self._decode_batch, chunks, ended), loop=loop)
                 for event in events:
                     self._deliver(event)
         except AsrError as exc:
@@ -123,8 +137,11 @@ class CallTranscriber:
             log.error("speech recognition of call %s stopped: %s", self.call_id, self.error.message)
         finally:
             # the finals are all that is kept of an ended call: the recognizer's decoder (megabytes of Kaldi state)
-            # goes now, not when the service forgets the transcript many calls later
+            # goes now, not when the service forgets the transcript many calls later, and its lane is free again
             self._release_recognizer()
+            lane, self._lane = self._lane, None
+            if lane is not None:
+                self._lanes.release(lane)
             self.done.set()
             # unblock a producer waiting on a full queue
             while not self._queue.empty():

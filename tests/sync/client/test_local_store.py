@@ -44,6 +44,15 @@ def test_wal_and_full_sync_are_in_force(store: LocalStore) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
+def test_each_connection_s_page_cache_is_bounded(store: LocalStore) -> None:
+    # SQLite's default is 2 MiB per connection, for each of the connections the engine keeps open all day
+    from sync.local_store import STORE_CACHE_KIB
+
+    with store._engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -STORE_CACHE_KIB
+    assert STORE_CACHE_KIB < 2000
+
+
 def test_a_step_writes_the_order_and_its_operation_together(store: LocalStore) -> None:
     order = open_ready(store)
     dispatched = store.apply_local("WO-1", lc.Dispatch(LEAD), AGENT, T0 + timedelta(minutes=5))
