@@ -7,7 +7,8 @@ The file is `--config FILE`, else `config.toml` in platformdirs' `user_config_di
     [calendar]   holidays = "overrides.toml"   the holiday overrides file, relative to the config file
     [paths]      data_dir = "..."              where the desktop keeps its data, relative to the config file
     [ami]        host, port, user, secret_env, secret, auth_type   Asterisk's manager interface (`AmiFileConfig`)
-    [seat]       interface, queues, member_name, after_call_work_s, hotline_number   this seat (`SeatFileConfig`)
+    [seat]       interface, queues, member_name, after_call_work_s, hotline_number, recordings_dir   this seat
+                 (`SeatFileConfig`)
     [asr]        model_dir, listen_host, listen_port, advertise_host, fork_by_uniqueid, lang, frames_per_chunk
     [sync]       url, token_env, token_file, seat, store, ca_file   the seat's link to the center (`SyncFileConfig`)
     [server]     db, listen, field_key_file    the central store server (`ServerFileConfig`)
@@ -54,7 +55,9 @@ _TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "calendar": frozenset({"holidays"}),
         "paths": frozenset({"data_dir"}),
         "ami": frozenset({"host", "port", "user", "secret_env", "secret", "auth_type"}),
-        "seat": frozenset({"interface", "queues", "member_name", "after_call_work_s", "hotline_number"}),
+        "seat": frozenset({
+            "interface", "queues", "member_name", "after_call_work_s", "hotline_number", "recordings_dir",
+        }),
         "asr": frozenset({
             "model_dir", "listen_host", "listen_port", "advertise_host", "fork_by_uniqueid", "lang", "frames_per_chunk",
         }),
@@ -123,6 +126,8 @@ class SeatFileConfig:
     member_name: str = ""
     after_call_work_s: float = 30.0
     hotline_number: str = "12345"
+    # where the PBX keeps MixMonitor's recordings: Playback of a survey's recording to the seat's phone reads it there
+    recordings_dir: str = "/var/spool/asterisk/monitor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +369,7 @@ def _seat_from(table: _Table) -> SeatFileConfig:
         member_name=table.any_text("member_name", _DEFAULT_SeatFileConfig.member_name),
         after_call_work_s=table.seconds("after_call_work_s", _DEFAULT_SeatFileConfig.after_call_work_s),
         hotline_number=table.text("hotline_number", _DEFAULT_SeatFileConfig.hotline_number),
+        recordings_dir=table.text("recordings_dir", _DEFAULT_SeatFileConfig.recordings_dir),
     )
 
 

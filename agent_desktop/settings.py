@@ -66,7 +66,7 @@ def seat_config(config: AppConfig, **overrides: Any) -> SeatConfig:
     options: dict[str, Any] = {
         "interface": seat.interface, "queues": seat.queues, "member_name": seat.member_name,
         "after_call_work_seconds": seat.after_call_work_s, "hotline_number": seat.hotline_number,
-        "hotline_name": seat.hotline_number,
+        "hotline_name": seat.hotline_number, "recordings_dir": seat.recordings_dir,
     }
     options.update({key: value for key, value in overrides.items() if value is not None})
     if not options["interface"]:

@@ -401,7 +401,8 @@ def test_the_adapters_settings_are_built_from_the_config(tmp_path: Path) -> None
 
     path = write(tmp_path / "config.toml", '[ami]\nhost = "pbx"\nport = 5039\nuser = "seat07"\n'
                                            '[seat]\ninterface = "PJSIP/1007"\nqueues = ["q1", "q2"]\n'
-                                           'after_call_work_s = 12\nhotline_number = "96345"\n')
+                                           'after_call_work_s = 12\nhotline_number = "96345"\n'
+                                           'recordings_dir = "/srv/recordings/"\n')
     config = load_config(path)
     settings = ami_settings(config, secret="pw", ping_interval=0.0)
     assert (settings.host, settings.port, settings.username, settings.secret) == ("pbx", 5039, "seat07", "pw")
@@ -409,6 +410,9 @@ def test_the_adapters_settings_are_built_from_the_config(tmp_path: Path) -> None
     seat = seat_config(config)
     assert seat.interface == "PJSIP/1007" and seat.queues == ("q1", "q2")
     assert seat.after_call_work_seconds == 12.0 and seat.hotline_number == seat.hotline_name == "96345"
+    assert seat.recordings_dir == "/srv/recordings/"  # a survey's recording is played to the seat from there
+    bare = load_config(write(tmp_path / "bare.toml", '[seat]\ninterface = "PJSIP/1"\n'))
+    assert seat_config(bare).recordings_dir == "/var/spool/asterisk/monitor"
     assert seat_config(config, interface="PJSIP/1001", hotline_number=None).interface == "PJSIP/1001"
     with pytest.raises(ConfigError, match="no seat interface"):
         seat_config(load_config())
