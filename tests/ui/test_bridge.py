@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 
 from agent_desktop.core.health import Health, HealthState
 from agent_desktop.core.listeners import Subscription
-from agent_desktop.desk import SeatAction
+from agent_desktop.desk import DraftField, SeatAction
 from agent_desktop.desk import events as ev
 from sync.status import SyncState, SyncStatus
 from tests.ui import desk_loop as dl
 from ui.bridge import DeskBridge
 from ui.main_window import window_for
-from ui.qt import QEvent, QObject, QtCore
+from ui.qt import QEvent, QObject, QtCore, QtWidgets
 
 
 class ThreadedDesk:
@@ -197,4 +197,67 @@ def test_a_burst_of_warning_notices_reads_the_warnings_once_more_not_once_each(q
     QtCore.QCoreApplication.processEvents()
     assert sync.reads == 3 and shown == [("预警 2",), ("预警 3",)]
     assert queued.count == 2
+    bridge.close()
+
+
+class PaintedPlaceholder(QObject):
+    """The suggestion a box last drew: its placeholder read at each Paint event of the part that draws it (the
+    viewport of a multi-line box). Not the widget's property, which may change without a repaint."""
+
+    def __init__(self, editor: QtWidgets.QWidget) -> None:
+        super().__init__()
+        self.editor = editor
+        self.painted: str | None = None
+        drawn = editor.viewport() if isinstance(editor, QtWidgets.QAbstractScrollArea) else editor
+        drawn.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.painted = self.editor.placeholderText()
+        return False
+
+
+def _delivered(desk: ThreadedDesk, *events: ev.DeskEvent) -> None:
+    """The events fed and each state handed to the listeners on another thread, as the runtime's loop does."""
+    def run() -> None:
+        for event in events:
+            desk.loop.feed(event)
+            for listener in list(desk.listeners):
+                listener(desk.loop.state)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+
+def _summary(text: str) -> ev.SuggestionsArrived:
+    """A pre-fill pass whose only news is the matter's summary (it grows with each final; the other fields stay)."""
+    return ev.SuggestionsArrived(dl.CALL, (ev.FieldSuggestion(DraftField.DISTRICT, "岳麓区", "岳麓区"),
+                                           ev.FieldSuggestion(DraftField.DESCRIPTION, text, "施工")))
+
+
+def test_a_suggestion_that_changes_late_is_painted_at_once(qtbot) -> None:
+    """Issue 11's slow field samples: a call's second pre-fill while nothing else changes, and its last one in
+    after-call work, must reach the screen by themselves, not at the next event that repaints the form."""
+    desk = ThreadedDesk()
+    bridge = DeskBridge(desk)
+    window = window_for(bridge, seat="1001", clock=desk.loop.clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    row = window.form.rows[DraftField.DESCRIPTION]
+    shown = PaintedPlaceholder(row.editor)
+    _delivered(desk, ev.AmiConnectionRestored(), ev.QueueLoggedIn(), ev.CallOffered(dl.CALL, dl.NUMBER, "王女士"),
+               ev.CallRinging(dl.CALL), ev.CallAnswered(dl.CALL), _summary("小区门口工地夜间施工"))
+    qtbot.waitUntil(lambda: shown.painted == "小区门口工地夜间施工")
+
+    _delivered(desk, _summary("小区门口工地夜间施工至十二点"))  # mid-call, no other event
+    qtbot.waitUntil(lambda: shown.painted == "小区门口工地夜间施工至十二点")
+
+    _delivered(desk, ev.CallEnded(dl.CALL), ev.AfterCallWorkStarted())
+    qtbot.waitUntil(lambda: window.state is not None and not window.state.call(dl.CALL).state.is_live)
+    assert window.state.active_call is not None and window.state.active_call.call_id == dl.CALL  # after-call work
+    _delivered(desk, _summary("小区门口工地夜间施工至十二点,噪音扰民"))  # the last pass, after the call ended
+    qtbot.waitUntil(lambda: shown.painted == "小区门口工地夜间施工至十二点,噪音扰民")
+    assert window.form.rows[DraftField.DISTRICT].editor.placeholderText() == "岳麓区"
     bridge.close()

@@ -102,7 +102,13 @@ class FieldRow(QObject):
             self._rendering = False
 
     def _set_placeholder(self, text: str) -> None:
+        if self.editor.placeholderText() == text:
+            return
         self.editor.setPlaceholderText(text)
+        if isinstance(self.editor, QtWidgets.QPlainTextEdit):
+            # QPlainTextEdit repaints when its placeholder appears or goes, not when the one shown changes: a later
+            # pre-fill's summary (mid-call, or in after-call work) would stay unpainted until something else repaints
+            self.editor.viewport().update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.FocusIn, QEvent.Type.Enter):
