@@ -25,7 +25,6 @@ import concurrent.futures
 import contextlib
 import json
 import logging
-import os
 import sys
 import threading
 from typing import Any
@@ -34,6 +33,7 @@ from agent_desktop.cli.ami import add_ami_arguments, settings_from_args
 from agent_desktop.cli.options import command_config, stop_on_signals
 from agent_desktop.config import ENV_SURVEY_TOKEN as ENV_TOKEN
 from agent_desktop.core.errors import ConfigError
+from agent_desktop.resources import process_environment, set_process_environment
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -135,11 +135,11 @@ def run_dialer(args: argparse.Namespace) -> int:
                                                        after_call_work_seconds=0), resync_interval=None)
     detector = None
     if args.announcements:
-        if "numpy" not in sys.modules:
-            # numpy's OpenBLAS would spread each small matching product over every core and spin there between
-            # them: on a machine shared with the PBX that cost the matcher about 6 times the CPU of one thread
-            # (bench/announcement_bench.py, docs/speech.md); read once, when numpy loads
-            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        # numpy's OpenBLAS would spread each small matching product over every core and spin there between
+        # them: on a machine shared with the PBX that cost the matcher about 6 times the CPU of one thread
+        # (bench/announcement_bench.py, docs/speech.md); read once, when numpy loads
+        if "numpy" not in sys.modules and "OPENBLAS_NUM_THREADS" not in process_environment():
+            set_process_environment("OPENBLAS_NUM_THREADS", "1")
         from asr.announcements.detector import AnnouncementDetector  # noqa: PLC0415
         from asr.announcements.library import AnnouncementLibrary  # noqa: PLC0415
 
