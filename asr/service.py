@@ -280,17 +280,23 @@ class SpeechService:
     async def _prefill_pass(self, call_id: str, state: CallPrefill) -> None:
         """Wait the debounce, then extract until the result is current (finals that came meanwhile: one more pass)."""
         loop = asyncio.get_running_loop()
-        if self._prefill_debounce_s:
-            await asyncio.sleep(self._prefill_debounce_s)
-        while (job := state.job()) is not None:
-            executor = self._prefill_executor
-            if executor is None:  # first use without start()'s warm-up (jieba then loads in this thread)
-                executor = self._prefill_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefill")
-            started = time.perf_counter()
-            result = await loop.run_in_executor(executor, state.run, job)
-            elapsed = time.perf_counter() - started
-            if state.settle(job, result):
-                self._prefill_listeners.emit(PrefillSuggested(call_id, result, job.finals, elapsed))
+        try:
+            if self._prefill_debounce_s:
+                await asyncio.sleep(self._prefill_debounce_s)
+            while (job := state.job()) is not None:
+                executor = self._prefill_executor
+                if executor is None:  # first use without start()'s warm-up (jieba then loads in this thread)
+                    executor = self._prefill_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefill")
+                started = time.perf_counter()
+                result = await loop.run_in_executor(executor, state.run, job)
+                elapsed = time.perf_counter() - started
+                if state.settle(job, result):
+                    self._prefill_listeners.emit(PrefillSuggested(call_id, result, job.finals, elapsed))
+        finally:
+            # unregistered in the same step as the last `state.job()`: a final that comes after it finds no pass
+            # and starts one (the done callback runs later, and a final in between was left unread)
+            if self._prefill_tasks.get(call_id) is asyncio.current_task():
+                del self._prefill_tasks[call_id]
 
     def _prefill_done(self, call_id: str, task: asyncio.Task[None]) -> None:
         if self._prefill_tasks.get(call_id) is task:

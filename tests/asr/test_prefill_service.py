@@ -58,6 +58,27 @@ async def test_finals_in_a_row_are_read_once_per_call_off_the_loop(tmp_path: Pat
     await service.stop()
 
 
+async def test_a_final_that_comes_as_a_pass_ends_gets_a_pass_of_its_own(tmp_path: Path) -> None:
+    """A pass's task ends, and only later does its done callback run: a final said in between must still be read
+    (it was added to the call and left there, the call's last words never pre-filled, until yet another final)."""
+    service = SpeechService(tmp_path, prefill=True, prefill_directory=load_unit_directory(), prefill_debounce_s=0.0)
+    loop = asyncio.get_running_loop()
+    got: list[PrefillSuggested] = []
+
+    def on_prefill(suggested: PrefillSuggested) -> None:
+        got.append(suggested)
+        if len(got) == 1:  # queued now, it runs after this pass's task has ended and before its done callback
+            loop.call_soon(service._emit, final("call-a", "我 住 在 岳麓区 梅溪湖 街道"))
+
+    service.on_prefill(on_prefill)
+    service._emit(final("call-a", "我 想 投诉 工地 晚上 施工"))
+    async with asyncio.timeout(30):
+        while len(got) < 2:
+            await asyncio.sleep(0.01)
+    assert got[-1].finals == 2 and got[-1].prefill.district == "岳麓区"
+    await service.stop()
+
+
 async def test_without_prefill_no_pass_runs(tmp_path: Path) -> None:
     service = SpeechService(tmp_path)
     got: list[PrefillSuggested] = []
