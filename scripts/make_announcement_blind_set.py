@@ -23,7 +23,6 @@ Uses the dev set script's helpers (espeak-ng `cmn`, sox round trips without dith
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_announcement_dev_set import RATE, REPO, TEXTS, g711, line_noise, read, speak, write
+from make_announcement_dev_set import RATE, REPO, TEXTS, g711, line_noise, read, speak, tools_missing, write
 
 VOICES = {"c": ("cmn", 213, 46), "d": ("cmn", 206, 55)}
 CONDITIONS = ("late15", "late26", "noise6", "band", "slow", "fast", "echo", "cuthead15")
@@ -112,10 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "tests" / "data" / "announcements" / "blind")
     args = parser.parse_args(argv)
-    for tool in ("espeak-ng", "sox"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is not installed (apt-get install espeak-ng sox)", file=sys.stderr)
-            return 1
+    if tools_missing():
+        return 1
     out: Path = args.out
     rng = np.random.default_rng(20261215)
     with tempfile.TemporaryDirectory() as tmp:

@@ -151,14 +151,21 @@ def degrade(x: np.ndarray, condition: str, rng: np.random.Generator, work: Path,
     raise ValueError(condition)
 
 
+def tools_missing() -> bool:
+    """Both scripts speak with espeak-ng and shape the line with sox: say which one is missing."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            print(f"{tool} is not installed (apt-get install espeak-ng sox)", file=sys.stderr)
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "tests" / "data" / "announcements")
     args = parser.parse_args(argv)
-    for tool in ("espeak-ng", "sox"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is not installed (apt-get install espeak-ng sox)", file=sys.stderr)
-            return 1
+    if tools_missing():
+        return 1
     out: Path = args.out
     rng = np.random.default_rng(20261207)
     with tempfile.TemporaryDirectory() as tmp:
