@@ -102,61 +102,42 @@ def _order_action(d: Mapping[str, Any]) -> str:
     return _tr(QT_TRANSLATE_NOOP("Refusal", "工单当前不能执行这一步"))
 
 
-def _ami_down(d: Mapping[str, Any]) -> str:
-    action = _action(d)
-    if action:
-        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "与交换机(AMI)的连接已断开,暂不能%1")), action)
-    return _tr(QT_TRANSLATE_NOOP("Refusal", "与交换机(AMI)的连接已断开,通话操作暂不可用"))
-
-
-def _category_required(d: Mapping[str, Any]) -> str:
-    action = _action(d)
-    if action:
-        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "请先填写诉求类型,再%1")), action)
-    return _tr(QT_TRANSLATE_NOOP("Refusal", "请先填写诉求类型"))
-
-
-def _role(d: Mapping[str, Any]) -> str:
-    action = _action(d)
-    if action:
-        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "本坐席的角色无权%1")), action)
-    return _tr(QT_TRANSLATE_NOOP("Refusal", "本坐席的角色无权执行这一步"))
-
-
-def _not_lead(d: Mapping[str, Any]) -> str:
-    action = _action(d)
-    if action:
-        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "只有主办单位可以%1")), action)
-    return _tr(QT_TRANSLATE_NOOP("Refusal", "只有主办单位可以执行这一步"))
-
-
-def _form_closed(d: Mapping[str, Any]) -> str:
-    state = _state(d)
-    if state:
-        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "工单已是“%1”,表单不能再修改")), state)
-    return _tr(QT_TRANSLATE_NOOP("Refusal", "工单已保存并流转,表单不能再修改"))
-
-
-def _no_suggestion(d: Mapping[str, Any]) -> str:
-    field = _field(d)
-    if field:
-        return _fill(_tr(QT_TRANSLATE_NOOP("Refusal", "“%1”没有可采纳的建议")), field)
-    return _tr(QT_TRANSLATE_NOOP("Refusal", "这一栏没有可采纳的建议"))
-
-
-def _value(template: str, fallback: str) -> Callable[[Mapping[str, Any]], str]:
-    """A sentence that quotes what the agent typed (data: shown as typed)."""
+def _one(pick: Callable[[Mapping[str, Any]], str], template: str, fallback: str) -> Callable[[Mapping[str, Any]], str]:
+    """A sentence naming the one detail `pick` reads from the error (the step, the state, the field, what the agent
+    typed), or `fallback` when the error does not give it."""
 
     def words(d: Mapping[str, Any]) -> str:
-        value = str(d.get("value") or d.get("unit") or "").strip()
+        value = pick(d)
         return _fill(_tr(template), value) if value else _tr(fallback)
 
     return words
 
 
+def _typed(d: Mapping[str, Any]) -> str:
+    """What the agent typed or picked (data: shown as typed)."""
+    return str(d.get("value") or d.get("unit") or "").strip()
+
+
+def _value(template: str, fallback: str) -> Callable[[Mapping[str, Any]], str]:
+    return _one(_typed, template, fallback)
+
+
 def _fixed(text: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda d: _tr(text)
 
+
+_ami_down = _one(_action, QT_TRANSLATE_NOOP("Refusal", "与交换机(AMI)的连接已断开,暂不能%1"),
+                 QT_TRANSLATE_NOOP("Refusal", "与交换机(AMI)的连接已断开,通话操作暂不可用"))
+_category_required = _one(_action, QT_TRANSLATE_NOOP("Refusal", "请先填写诉求类型,再%1"),
+                          QT_TRANSLATE_NOOP("Refusal", "请先填写诉求类型"))
+_role = _one(_action, QT_TRANSLATE_NOOP("Refusal", "本坐席的角色无权%1"),
+             QT_TRANSLATE_NOOP("Refusal", "本坐席的角色无权执行这一步"))
+_not_lead = _one(_action, QT_TRANSLATE_NOOP("Refusal", "只有主办单位可以%1"),
+                 QT_TRANSLATE_NOOP("Refusal", "只有主办单位可以执行这一步"))
+_form_closed = _one(_state, QT_TRANSLATE_NOOP("Refusal", "工单已是“%1”,表单不能再修改"),
+                    QT_TRANSLATE_NOOP("Refusal", "工单已保存并流转,表单不能再修改"))
+_no_suggestion = _one(_field, QT_TRANSLATE_NOOP("Refusal", "“%1”没有可采纳的建议"),
+                      QT_TRANSLATE_NOOP("Refusal", "这一栏没有可采纳的建议"))
 
 # every sentence is a QT_TRANSLATE_NOOP literal, so that `pyside6-lupdate` finds it
 _SENTENCES: dict[str, Callable[[Mapping[str, Any]], str]] = {
