@@ -91,9 +91,7 @@ def ready_seat(stack: Stack, qtbot) -> None:
     """The seat logged in and ready: a live call left by an earlier journey hung up, after-call work discarded."""
     w = stack.window
     qtbot.waitUntil(lambda: stack.state is not None and stack.state.ami_connected, timeout=30_000)
-    if stack.state.on_a_call:
-        qtbot.keyClick(w, Qt.Key.Key_F8)
-        qtbot.waitUntil(lambda: not stack.state.on_a_call, timeout=20_000)
+    hang_up_any_call(stack, qtbot)
     for call in stack.state.calls:
         if call.order_state is None:
             w.send(dl.ev.DiscardDraft(call.call_id))
@@ -111,6 +109,19 @@ def ready_seat(stack: Stack, qtbot) -> None:
         return queue is QueueState.READY and not stack.state.on_a_call
 
     qtbot.waitUntil(ready, timeout=30_000)
+
+
+def hang_up_any_call(stack: Stack, qtbot) -> None:
+    """No call on the seat: one ringing or talking is hung up (again, if the first F8 came before the answer)."""
+    pressed: list[float] = [0.0]
+
+    def idle() -> bool:
+        if stack.state.on_a_call and time.monotonic() - pressed[0] > 1.0:
+            pressed[0] = time.monotonic()
+            qtbot.keyClick(stack.window, Qt.Key.Key_F8)
+        return not stack.state.on_a_call
+
+    qtbot.waitUntil(idle, timeout=20_000)
 
 
 def next_call(stack: Stack, qtbot) -> str:
@@ -324,6 +335,7 @@ def test_manual_revisit_called_back_rated_and_heard(stack, qtbot, tmp_path) -> N
     ready_seat(stack, qtbot)
     w.send(dl.ev.RequestSeatAction(SeatAction.PAUSE, "人工回访"))  # no queue call rings the seat meanwhile
     wait(stack, qtbot, lambda: stack.state.queue is QueueState.PAUSED, 10_000)
+    hang_up_any_call(stack, qtbot)  # a queue call may have reached the seat before the pause did
     lead = "天心区城管局"  # not the demo bot's unit: nobody else moves the order
     order_id = "WO-REVISIT-0001"
     seat, now = stack.desk.state.settings.actor, stack.app.clock()

@@ -122,6 +122,35 @@ def test_the_agents_typing_is_never_overwritten_by_a_later_suggestion(desk, qtbo
     assert desk.state.call(dl.CALL).field(DraftField.ADDRESS).shown == "望月湖小区3栋"
 
 
+def test_typing_survives_a_state_painted_before_the_desk_took_it(desk, qtbot):
+    """A state made before the desk took the first keys (a transcript line, a pre-fill pass) arrives after them:
+    the typed text stays on screen, and the next key sends all of it, not only itself."""
+    dl.with_transcript(desk)
+    w = desk.window
+    stale = desk.state
+    desk.listeners.remove(w.render)  # the desk takes the keys; their states reach the window only later
+    for field, text in ((DraftField.ADDRESS, "望月湖小区3栋"), (DraftField.DESCRIPTION, "夜间施工噪音")):
+        row = w.form.rows[field]
+        row.editor.setFocus()
+        dl.type_text(row.editor, text)
+        w.render(stale)
+        assert row.text() == text
+        row.editor.clearFocus()
+        w.render(stale)
+        assert row.text() == text
+    desk.listeners.append(w.render)
+    w.render(desk.state)
+    assert w.form.rows[DraftField.ADDRESS].text() == "望月湖小区3栋"
+    assert desk.state.call(dl.CALL).field(DraftField.DESCRIPTION).shown == "夜间施工噪音"
+    # typed, then the suggestion taken instead: the suggestion is shown, not the typing
+    district = w.form.rows[DraftField.DISTRICT]
+    district.editor.setFocus()
+    dl.type_text(district.editor, "岳")
+    qtbot.keyClick(district.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert district.editor.text() == "岳麓区"
+    assert desk.state.call(dl.CALL).field(DraftField.DISTRICT).origin is ValueOrigin.ACCEPTED
+
+
 def test_anonymity_masks_the_caller_at_once(desk, qtbot):
     dl.with_transcript(desk)
     w = desk.window

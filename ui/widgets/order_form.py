@@ -65,7 +65,7 @@ class FieldRow(QObject):
             self.editor.textChanged.connect(self._plain_changed)
         else:
             self.editor = QtWidgets.QLineEdit(parent)
-            self.editor.textEdited.connect(lambda text: self.edited.emit(self.field, text))
+            self.editor.textEdited.connect(self._line_edited)
             if completions:
                 completer = QtWidgets.QCompleter(list(completions), self.editor)
                 completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -79,12 +79,23 @@ class FieldRow(QObject):
         self.suggestion.hide()
         self._rendering = False
         self._entry: FieldEntry | None = None
+        # typed text the desk has not echoed yet: a state painted before the desk took the edit must not wipe it
+        self._unechoed = False
         for widget in (self.editor, self.suggestion):
             widget.installEventFilter(self)
 
     def _plain_changed(self) -> None:
         if not self._rendering:
+            self._unechoed = True
             self.edited.emit(self.field, self.text())
+
+    def _line_edited(self, text: str) -> None:
+        self._unechoed = True
+        self.edited.emit(self.field, text)
+
+    def forget_typing(self) -> None:
+        """The next state decides the text (another call is shown, or the agent took the suggestion instead)."""
+        self._unechoed = False
 
     def text(self) -> str:
         if isinstance(self.editor, QtWidgets.QPlainTextEdit):
@@ -123,7 +134,10 @@ class FieldRow(QObject):
     def show_entry(self, entry: FieldEntry, *, editable: bool) -> None:
         self._entry = entry
         self.editor.setEnabled(editable)
-        typing = self.editor.hasFocus() and entry.origin is not None and entry.origin.value == "typed"
+        typed = entry.origin is not None and entry.origin.value == "typed"
+        if typed or entry.shown == self.text():
+            self._unechoed = False
+        typing = self._unechoed or (self.editor.hasFocus() and typed)
         if not typing and self.text() != entry.shown:
             self._set_text(entry.shown)
         s = entry.suggestion
@@ -294,6 +308,7 @@ class OrderForm(QtWidgets.QFrame):
 
     def _accept(self, field: DraftField) -> None:
         if self._call is not None and self._call.field(field).suggestion is not None and self._editable():
+            self.rows[field].forget_typing()
             self._emit(ev.AcceptSuggestion(self._call.call_id, field))
 
     def accept_focused(self) -> None:
@@ -430,6 +445,8 @@ class OrderForm(QtWidgets.QFrame):
         call = state.active_call if state is not None else None
         self._call = call
         if previous is None or call is None or previous.call_id != call.call_id:
+            for row in self.rows.values():
+                row.forget_typing()
             self.clear_refusal()
             self.co_units.clear()
             self.answer.clear()
