@@ -300,6 +300,8 @@ class _Extraction:
                 hit = _live_match(doc.compact, strong)
                 if hit is None and weak and not _denied_any(doc.compact, strong):
                     hit = _live_match(doc.compact, weak)
+                if hit is not None and service == "120" and cues.CARE_GIVEN.search(doc.compact, hit[0]):
+                    continue  # the injured has been seen to since (在医院住着, 带他去打了疫苗): no ambulance to send
                 if hit is not None:
                     self.note("emergency_service", doc, *hit)
                     self.evidence_emergency = doc.compact[hit[0] : hit[1]]
@@ -316,7 +318,10 @@ class _Extraction:
             hit = _live_match(doc.compact, cues.URGENT)
             if hit is None:  # begun in the past (昨晚刮风…) and still a danger (还在冒火花)
                 past = _live_match(doc.compact, cues.URGENT, allow_past=True)
-                if past is not None and cues.STILL_AFTER.match(doc.compact, past[1]):
+                if past is not None and (
+                    cues.STILL_AFTER.match(doc.compact, past[1])
+                    or cues.STILL_WITHIN.search(doc.compact, past[0], past[1])
+                ):
                     hit = past
             if hit is None:
                 cut = _live_match(doc.compact, cues.URGENT_CUT)
