@@ -169,6 +169,7 @@ class _Extraction:
             id(d): end for d in self.docs if d is not transcript.notes and (end := _first_matter_end(d)) is not None
         }
         self._topics: tuple[str, ...] | None = None
+        self._headline: tuple[tuple[str, str] | None] | None = None  # (headline or None,) once looked for
         self.topic_patterns: tuple[re.Pattern[str], ...] = ()  # the cues that found the topics (没电了 → 停电)
         self.asked = False  # the caller asked a question (set by `category`)
 
@@ -458,6 +459,14 @@ class _Extraction:
             return doc
         return Doc(original=doc.original, compact=doc.compact[:end], index=doc.index[:end])
 
+    def headline(self) -> tuple[str, str] | None:
+        """The caller's own headline of his matter (see `announced_matter`), looked for once."""
+        if self._headline is None:
+            caller = self.t.caller
+            text = self.matter_text(caller, None, upto=self.matter_end.get(id(caller))) if caller else ""
+            self._headline = (announced_matter(text) if text else None,)
+        return self._headline[0]
+
     def topics(self) -> tuple[str, ...]:
         """The matter in the unit directory's words (夜间施工, 停水 …), computed once."""
         if self._topics is None:
@@ -487,6 +496,11 @@ class _Extraction:
             for doc in (self.t.caller, self.t.notes)
         ]
         core = max(candidates, key=lambda c: c[1])[0] if any(c[0] for c in candidates) else ""
+        if self.t.caller and core and core == candidates[0][0]:
+            # the caller's own headline (我要投诉一个二手车行) names the matter the story then tells: it leads
+            headline = self.headline()
+            if headline and headline[1] not in core:
+                core = "，".join(_dedupe_overlap([headline[0], core]))
         place = next((p for p in (address, street, district) if p), "")
         if place in core:
             place = ""
@@ -537,6 +551,9 @@ class _Extraction:
         # 我是浏阳市集里街道的 / 在望城金山桥那边: with the place gone, its 这边 and 的 say nothing
         text = _SELF_INTRO_AT_PLACE.sub("", text)
         text = re.sub(f"{PLACE}+(这边|那边|这里|那里|这块|那块|一带)?的?", "", text)
+        # 我是开公交的 / 我自己是在医院上班的: the caller's own trade tells who calls, not the matter; its words
+        # (公交, 医院) would pull the summary to the clause that introduces him
+        text = _SELF_TRADE.sub(lambda m: BLANK * len(m.group()), text)
         return text.replace(BLANK, "。")
 
     def keywords(self, topics: tuple[str, ...], district: str | None, street: str | None) -> tuple[str, ...]:
@@ -603,6 +620,9 @@ class _Extraction:
             suggestions = suggest_units(self.directory, category=category, district=district, text=text, limit=3)
         except AgentDesktopError:  # a directory the routing refuses: no suggestion rather than no pre-fill
             return ()
+        asked = _asked_unit(self.directory, docs[0].compact[:ROUTING_MAX_CHARS] if docs else "", category)
+        if asked is not None and all(s.unit.id != asked.unit.id for s in suggestions):
+            suggestions = (asked, *suggestions[:2])
         self.suggestions = suggestions
         if suggestions:
             self.evidence["suggested_units"] = "; ".join(
@@ -735,6 +755,64 @@ def _without_personal_data(compact: str, runs: Iterable[DigitRun] | None = None)
     for match in PERSONAL_NAME.finditer(compact):
         chars[match.start() : match.end()] = "，" * (match.end() - match.start())
     return "".join(chars)
+
+
+# the caller's trade or workplace, said of himself (我是开快递驿站的, 我是做生意的, 我自己是在医院上班的,
+# 我在长沙上班): who calls, not what the call is about (not 我是来投诉的: no trade verb)
+_SELF_TRADE = re.compile(
+    r"我(自己|本人)?是(开|做|跑|搞|卖)[\u4e00-\u9fff]{1,8}?的(?![人事])"
+    r"|我(自己|本人)?是?在[\u4e00-\u9fff]{1,8}?(上班|工作|打工|做事)(的|(?!的))"
+)
+# the caller announcing his matter before telling it: 我要投诉一个二手车行, 我想举报一个卖保健品…的窝点,
+# 我反映一下婚姻登记处的工作人员, 我提个建议关于老小区加装电梯的; said in the first words of the call
+_ANNOUNCING = re.compile(
+    r"我们?(想|要|是想|是要|就是要|今天)?(来)?(投诉|举报|反映|表扬|批评|提个?建议|建议)(?![过的了])(一下|下)?"
+    r"(关于)?[,，:：\s]*"
+)  # not 反映过三次了, 反映的问题: an earlier call, not a headline
+# where the announced object ends: the story starts (我…, 是在…, 他…), the caller turns to his request (你们别说
+# 是我…) or a clause breaks
+_ANNOUNCED_END = re.compile(
+    r"的(问题|事情?|情况)|这个事|[。，,！？!?\x00\x01]|我(?!们)|是在|是|住在|他|她|你们?|别|莫|不要|但"
+)
+# an object that says nothing (我反映个事, 我想反映一个问题, 提点意见)
+_ANNOUNCED_GENERIC = re.compile(r"^(一个|一件|个|件|一点|点|一下|下)?(事|问题|情况|意见|建议|东西)|^(你|您)")
+ANNOUNCED_WITHIN = 40  # a headline is said at the start of the call
+ANNOUNCED_MAX_CHARS = 18
+
+
+def announced_matter(text: str) -> tuple[str, str] | None:
+    """The caller's headline, (投诉一个二手车行, 一个二手车行): the act and its object, when the caller names
+    the matter in his first words; None when he does not, or names nothing (我反映个事)."""
+    match = _ANNOUNCING.search(text[:ANNOUNCED_WITHIN])
+    if match is None:
+        return None
+    rest = text[match.end() : match.end() + ANNOUNCED_MAX_CHARS + 4]
+    end = _ANNOUNCED_END.search(rest, 1)
+    if re.match("我(?!们)", rest):
+        return None  # 我要反映一下我上个月已经反映过了: the story, not a name for the matter
+    obj = cues.FILLERS.sub("", rest[: end.start()] if end else rest).lstrip("的")  # 我们这里的一个问题
+    obj = _cut_at_word(obj, ANNOUNCED_MAX_CHARS)
+    if len(obj) < 2 or _ANNOUNCED_GENERIC.match(obj) or not re.search(r"[\u4e00-\u9fff]{2}", obj):
+        return None
+    act = match.group(3)
+    return f"{act}{obj}", obj
+
+
+# the caller sends the matter to a unit by its name: 你们帮我找市场监管的, 通知供电局来, 转给住建局
+_ASKS_FOR_UNIT = re.compile(r"(帮我找|你们找|去找|找一下|通知|转给|转到|叫|让)(一下)?")
+
+
+def _asked_unit(directory: UnitDirectory, compact: str, category: Category | None) -> UnitSuggestion | None:
+    """The unit the caller asks for by its name or short name (of three characters or more: not 公安), when it
+    handles the category; None when he names none. The routing's keywords can miss a matter the caller himself
+    knows the unit of (调表 is the market regulator's because he says 找市场监管的)."""
+    for match in _ASKS_FOR_UNIT.finditer(compact):
+        said = compact[match.end() : match.end() + 12]
+        for unit in directory.units:
+            name = next((n for n in unit.names if len(n) >= 3 and said.startswith(n)), None)
+            if name is not None and (category is None or unit.handles(category)):
+                return UnitSuggestion(unit, 0.0, ("来电人点名",), (name,))
+    return None
 
 
 def _names_the_estate(mention: Mention) -> bool:
