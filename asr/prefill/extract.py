@@ -562,6 +562,7 @@ class _Extraction:
         for doc in self.docs:
             chars = list(self.without_personal_data(doc))  # keywords are free text too: no name, no number
             spans = [(m.start, m.end) for d, m in self.places if d is doc]
+            spans += [m.span() for m in _SELF_TRADE.finditer(doc.compact)]  # who calls, not the matter
             if self.evidence_address:  # found in the original words: before any place inside it is blanked
                 spans += [m.span() for m in re.finditer(re.escape(self.evidence_address), doc.compact)]
             for start, end in spans:
@@ -757,11 +758,12 @@ def _without_personal_data(compact: str, runs: Iterable[DigitRun] | None = None)
     return "".join(chars)
 
 
-# the caller's trade or workplace, said of himself (我是开快递驿站的, 我是做生意的, 我自己是在医院上班的,
-# 我在长沙上班): who calls, not what the call is about (not 我是来投诉的: no trade verb)
+# the caller's trade or workplace, said of himself as 是…的 (我是开快递驿站的, 我是做生意的, 我自己是在医院上班的):
+# who calls, not what the call is about (not 我是来投诉的: no trade verb; not 我在电子厂上班, often the other
+# party of a labour matter)
 _SELF_TRADE = re.compile(
     r"我(自己|本人)?是(开|做|跑|搞|卖)[\u4e00-\u9fff]{1,8}?的(?![人事])"
-    r"|我(自己|本人)?是?在[\u4e00-\u9fff]{1,8}?(上班|工作|打工|做事)(的|(?!的))"
+    r"|我(自己|本人)?是在[\u4e00-\u9fff]{1,8}?(上班|工作|打工|做事)的"
 )
 # the caller announcing his matter before telling it: 我要投诉一个二手车行, 我想举报一个卖保健品…的窝点,
 # 我反映一下婚姻登记处的工作人员, 我提个建议关于老小区加装电梯的; said in the first words of the call
