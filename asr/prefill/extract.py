@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent_desktop.core.errors import AgentDesktopError
-from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
+from agent_desktop.core.routing import Unit, UnitDirectory, UnitSuggestion, suggest_units
 from agent_desktop.core.work_order import Category, NotAcceptedReason, Urgency
 from asr.prefill import cues
 from asr.prefill.category import Source, classify, fallback, retrospective_intent, second_opinion
@@ -169,7 +169,6 @@ class _Extraction:
             id(d): end for d in self.docs if d is not transcript.notes and (end := _first_matter_end(d)) is not None
         }
         self._topics: tuple[str, ...] | None = None
-        self._headline: tuple[tuple[str, str] | None] | None = None  # (headline or None,) once looked for
         self.topic_patterns: tuple[re.Pattern[str], ...] = ()  # the cues that found the topics (没电了 → 停电)
         self.asked = False  # the caller asked a question (set by `category`)
 
@@ -459,14 +458,6 @@ class _Extraction:
             return doc
         return Doc(original=doc.original, compact=doc.compact[:end], index=doc.index[:end])
 
-    def headline(self) -> tuple[str, str] | None:
-        """The caller's own headline of his matter (see `announced_matter`), looked for once."""
-        if self._headline is None:
-            caller = self.t.caller
-            text = self.matter_text(caller, None, upto=self.matter_end.get(id(caller))) if caller else ""
-            self._headline = (announced_matter(text) if text else None,)
-        return self._headline[0]
-
     def topics(self) -> tuple[str, ...]:
         """The matter in the unit directory's words (夜间施工, 停水 …), computed once."""
         if self._topics is None:
@@ -480,9 +471,11 @@ class _Extraction:
         """One short sentence about the matter: the most specific place, then the clause that says most about it.
         The caller's number, name and ID number, and the places (fields of their own), are blanked first."""
         # the caller's words, unless the agent's notes say the matter better (a caller who only said 对对, 你记一下)
+        texts = [self.matter_text(doc, phone, upto=self.matter_end.get(id(doc))) if doc else "" for doc in
+                 (self.t.caller, self.t.notes)]
         candidates = [
             best_clause(
-                self.matter_text(doc, phone, upto=self.matter_end.get(id(doc))),
+                text,
                 tuple(words),
                 # the hotline's own words for the matter (the routing's: 公交, 物业) name it as a topic does
                 (*self.topics(), *(w for w in self.matched_unit_keywords() if w not in self.topics())),
@@ -491,14 +484,14 @@ class _Extraction:
                 hints=(self.evidence_category,) if self.evidence_category else (),
                 memo=self.memo,
             )
-            if doc
+            if text
             else ("", 0.0)
-            for doc in (self.t.caller, self.t.notes)
+            for text in texts
         ]
         core = max(candidates, key=lambda c: c[1])[0] if any(c[0] for c in candidates) else ""
-        if self.t.caller and core and core == candidates[0][0]:
+        if core and core == candidates[0][0]:
             # the caller's own headline (我要投诉一个二手车行) names the matter the story then tells: it leads
-            headline = self.headline()
+            headline = announced_matter(texts[0], memo=self.memo)
             if headline and headline[1] not in core:
                 core = "，".join(_dedupe_overlap([headline[0], core]))
         place = next((p for p in (address, street, district) if p), "")
@@ -782,7 +775,7 @@ ANNOUNCED_WITHIN = 40  # a headline is said at the start of the call
 ANNOUNCED_MAX_CHARS = 18
 
 
-def announced_matter(text: str) -> tuple[str, str] | None:
+def announced_matter(text: str, memo: Memo | None = None) -> tuple[str, str] | None:
     """The caller's headline, (投诉一个二手车行, 一个二手车行): the act and its object, when the caller names
     the matter in his first words; None when he does not, or names nothing (我反映个事)."""
     match = _ANNOUNCING.search(text[:ANNOUNCED_WITHIN])
@@ -793,7 +786,13 @@ def announced_matter(text: str) -> tuple[str, str] | None:
     if re.match("我(?!们)", rest):
         return None  # 我要反映一下我上个月已经反映过了: the story, not a name for the matter
     obj = cues.FILLERS.sub("", rest[: end.start()] if end else rest).lstrip("的")  # 我们这里的一个问题
-    obj = _cut_at_word(obj, ANNOUNCED_MAX_CHARS)
+    if len(obj) > ANNOUNCED_MAX_CHARS:  # cut between words
+        kept = ""
+        for word in words_of(obj, memo):
+            if len(kept) + len(word) > ANNOUNCED_MAX_CHARS:
+                break
+            kept += word
+        obj = kept
     if len(obj) < 2 or _ANNOUNCED_GENERIC.match(obj) or not re.search(r"[\u4e00-\u9fff]{2}", obj):
         return None
     act = match.group(3)
@@ -808,13 +807,28 @@ def _asked_unit(directory: UnitDirectory, compact: str, category: Category | Non
     """The unit the caller asks for by its name or short name (of three characters or more: not 公安), when it
     handles the category; None when he names none. The routing's keywords can miss a matter the caller himself
     knows the unit of (调表 is the market regulator's because he says 找市场监管的)."""
+    names, pattern = _unit_names(directory)
     for match in _ASKS_FOR_UNIT.finditer(compact):
-        said = compact[match.end() : match.end() + 12]
-        for unit in directory.units:
-            name = next((n for n in unit.names if len(n) >= 3 and said.startswith(n)), None)
-            if name is not None and (category is None or unit.handles(category)):
-                return UnitSuggestion(unit, 0.0, ("来电人点名",), (name,))
+        named = pattern.match(compact, match.end())
+        if named is not None:
+            unit = names[named.group()]
+            if category is None or unit.handles(category):
+                return UnitSuggestion(unit, 0.0, ("来电人点名",), (named.group(),))
     return None
+
+
+_UNIT_NAMES: dict[int, tuple[UnitDirectory, dict[str, Unit], re.Pattern[str]]] = {}
+
+
+def _unit_names(directory: UnitDirectory) -> tuple[dict[str, Unit], re.Pattern[str]]:
+    """The directory's names of three characters or more, longest first, as one pattern (built once per
+    directory: a call is pre-filled many times)."""
+    cached = _UNIT_NAMES.get(id(directory))
+    if cached is None or cached[0] is not directory:
+        names = {n: unit for unit in directory.units for n in unit.names if len(n) >= 3}
+        pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) or "(?!)")
+        cached = _UNIT_NAMES[id(directory)] = (directory, names, pattern)
+    return cached[1], cached[2]
 
 
 def _names_the_estate(mention: Mention) -> bool:
