@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent_desktop.core.errors import AgentDesktopError
-from agent_desktop.core.routing import UnitDirectory, UnitSuggestion, suggest_units
+from agent_desktop.core.routing import Unit, UnitDirectory, UnitSuggestion, suggest_units
 from agent_desktop.core.work_order import Category, NotAcceptedReason, Urgency
 from asr.prefill import cues
 from asr.prefill.category import Source, classify, fallback, retrospective_intent, second_opinion
@@ -476,9 +476,11 @@ class _Extraction:
         """One short sentence about the matter: the most specific place, then the clause that says most about it.
         The caller's number, name and ID number, and the places (fields of their own), are blanked first."""
         # the caller's words, unless the agent's notes say the matter better (a caller who only said 对对, 你记一下)
+        texts = [self.matter_text(doc, phone, upto=self.matter_end.get(id(doc))) if doc else "" for doc in
+                 (self.t.caller, self.t.notes)]
         candidates = [
             best_clause(
-                self.matter_text(doc, phone, upto=self.matter_end.get(id(doc))),
+                text,
                 tuple(words),
                 # the hotline's own words for the matter (the routing's: 公交, 物业) name it as a topic does
                 (*self.topics(), *(w for w in self.matched_unit_keywords() if w not in self.topics())),
@@ -487,11 +489,16 @@ class _Extraction:
                 hints=(self.evidence_category,) if self.evidence_category else (),
                 memo=self.memo,
             )
-            if doc
+            if text
             else ("", 0.0)
-            for doc in (self.t.caller, self.t.notes)
+            for text in texts
         ]
         core = max(candidates, key=lambda c: c[1])[0] if any(c[0] for c in candidates) else ""
+        if core and core == candidates[0][0]:
+            # the caller's own headline (我要投诉一个二手车行) names the matter the story then tells: it leads
+            headline = announced_matter(texts[0], memo=self.memo)
+            if headline and headline[1] not in core:
+                core = "，".join(_dedupe_overlap([headline[0], core]))
         place = next((p for p in (address, street, district) if p), "")
         if place in core:
             place = ""
@@ -542,6 +549,9 @@ class _Extraction:
         # 我是浏阳市集里街道的 / 在望城金山桥那边: with the place gone, its 这边 and 的 say nothing
         text = _SELF_INTRO_AT_PLACE.sub("", text)
         text = re.sub(f"{PLACE}+(这边|那边|这里|那里|这块|那块|一带)?的?", "", text)
+        # 我是开公交的 / 我自己是在医院上班的: the caller's own trade tells who calls, not the matter; its words
+        # (公交, 医院) would pull the summary to the clause that introduces him
+        text = _SELF_TRADE.sub(lambda m: BLANK * len(m.group()), text)
         return text.replace(BLANK, "。")
 
     def keywords(self, topics: tuple[str, ...], district: str | None, street: str | None) -> tuple[str, ...]:
@@ -550,6 +560,7 @@ class _Extraction:
         for doc in self.docs:
             chars = list(self.without_personal_data(doc))  # keywords are free text too: no name, no number
             spans = [(m.start, m.end) for d, m in self.places if d is doc]
+            spans += [m.span() for m in _SELF_TRADE.finditer(doc.compact)]  # who calls, not the matter
             if self.evidence_address:  # found in the original words: before any place inside it is blanked
                 spans += [m.span() for m in re.finditer(re.escape(self.evidence_address), doc.compact)]
             for start, end in spans:
@@ -608,6 +619,9 @@ class _Extraction:
             suggestions = suggest_units(self.directory, category=category, district=district, text=text, limit=3)
         except AgentDesktopError:  # a directory the routing refuses: no suggestion rather than no pre-fill
             return ()
+        asked = _asked_unit(self.directory, docs[0].compact[:ROUTING_MAX_CHARS] if docs else "", category)
+        if asked is not None and all(s.unit.id != asked.unit.id for s in suggestions):
+            suggestions = (asked, *suggestions[:2])
         self.suggestions = suggestions
         if suggestions:
             self.evidence["suggested_units"] = "; ".join(
@@ -740,6 +754,86 @@ def _without_personal_data(compact: str, runs: Iterable[DigitRun] | None = None)
     for match in PERSONAL_NAME.finditer(compact):
         chars[match.start() : match.end()] = "，" * (match.end() - match.start())
     return "".join(chars)
+
+
+# the caller's trade or workplace, said of himself as 是…的 (我是开快递驿站的, 我是做生意的, 我自己是在医院上班的):
+# who calls, not what the call is about (not 我是来投诉的: no trade verb; not 我在电子厂上班, often the other
+# party of a labour matter)
+_SELF_TRADE = re.compile(
+    r"我(自己|本人)?是(开|做|跑|搞|卖)[\u4e00-\u9fff]{1,8}?的(?![人事])"
+    r"|我(自己|本人)?是在[\u4e00-\u9fff]{1,8}?(上班|工作|打工|做事)的"
+)
+# the caller announcing his matter before telling it: 我要投诉一个二手车行, 我想举报一个卖保健品…的窝点,
+# 我反映一下婚姻登记处的工作人员, 我提个建议关于老小区加装电梯的; said in the first words of the call
+_ANNOUNCING = re.compile(
+    r"我们?(想|要|是想|是要|就是要|今天)?(来)?(投诉|举报|反映|表扬|批评|提个?建议|建议)(?![过的了])(一下|下)?"
+    r"(关于)?[,，:：\s]*"
+)  # not 反映过三次了, 反映的问题: an earlier call, not a headline
+# where the announced object ends: the story starts (我…, 是在…, 他…), the caller turns to his request (你们别说
+# 是我…) or a clause breaks
+_ANNOUNCED_END = re.compile(
+    r"的(问题|事情?|情况)|这个事|[。，,！？!?\x00\x01]|我(?!们)|是在|是|住在|他|她|你们?|别|莫|不要|但"
+)
+# an object that says nothing (我反映个事, 我想反映一个问题, 提点意见)
+_ANNOUNCED_GENERIC = re.compile(r"^(一个|一件|个|件|一点|点|一下|下)?(事|问题|情况|意见|建议|东西)|^(你|您)")
+ANNOUNCED_WITHIN = 40  # a headline is said at the start of the call
+ANNOUNCED_MAX_CHARS = 18
+
+
+def announced_matter(text: str, memo: Memo | None = None) -> tuple[str, str] | None:
+    """The caller's headline, (投诉一个二手车行, 一个二手车行): the act and its object, when the caller names
+    the matter in his first words; None when he does not, or names nothing (我反映个事)."""
+    match = _ANNOUNCING.search(text[:ANNOUNCED_WITHIN])
+    if match is None:
+        return None
+    rest = text[match.end() : match.end() + ANNOUNCED_MAX_CHARS + 4]
+    end = _ANNOUNCED_END.search(rest, 1)
+    if re.match("我(?!们)", rest):
+        return None  # 我要反映一下我上个月已经反映过了: the story, not a name for the matter
+    obj = cues.FILLERS.sub("", rest[: end.start()] if end else rest).lstrip("的")  # 我们这里的一个问题
+    if len(obj) > ANNOUNCED_MAX_CHARS:  # cut between words
+        kept = ""
+        for word in words_of(obj, memo):
+            if len(kept) + len(word) > ANNOUNCED_MAX_CHARS:
+                break
+            kept += word
+        obj = kept
+    if len(obj) < 2 or _ANNOUNCED_GENERIC.match(obj) or not re.search(r"[\u4e00-\u9fff]{2}", obj):
+        return None
+    act = match.group(3)
+    return f"{act}{obj}", obj
+
+
+# the caller sends the matter to a unit by its name: 你们帮我找市场监管的, 通知供电局来, 转给住建局
+_ASKS_FOR_UNIT = re.compile(r"(帮我找|你们找|去找|找一下|通知|转给|转到|叫|让)(一下)?")
+
+
+def _asked_unit(directory: UnitDirectory, compact: str, category: Category | None) -> UnitSuggestion | None:
+    """The unit the caller asks for by its name or short name (of three characters or more: not 公安), when it
+    handles the category; None when he names none. The routing's keywords can miss a matter the caller himself
+    knows the unit of (调表 is the market regulator's because he says 找市场监管的)."""
+    names, pattern = _unit_names(directory)
+    for match in _ASKS_FOR_UNIT.finditer(compact):
+        named = pattern.match(compact, match.end())
+        if named is not None:
+            unit = names[named.group()]
+            if category is None or unit.handles(category):
+                return UnitSuggestion(unit, 0.0, ("来电人点名",), (named.group(),))
+    return None
+
+
+_UNIT_NAMES: dict[int, tuple[UnitDirectory, dict[str, Unit], re.Pattern[str]]] = {}
+
+
+def _unit_names(directory: UnitDirectory) -> tuple[dict[str, Unit], re.Pattern[str]]:
+    """The directory's names of three characters or more, longest first, as one pattern (built once per
+    directory: a call is pre-filled many times)."""
+    cached = _UNIT_NAMES.get(id(directory))
+    if cached is None or cached[0] is not directory:
+        names = {n: unit for unit in directory.units for n in unit.names if len(n) >= 3}
+        pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) or "(?!)")
+        cached = _UNIT_NAMES[id(directory)] = (directory, names, pattern)
+    return cached[1], cached[2]
 
 
 def _names_the_estate(mention: Mention) -> bool:

@@ -47,6 +47,9 @@ _STOPWORDS = frozenset(
 )
 # a word with a numeral in it is a time, an amount or a piece of a number, not what the matter is about
 _HAS_NUMERAL = re.compile(r"[\d零〇二两三四五六七八九十百千万幺]|^一|一$")
+# words whose numeral is part of the word, not a count (二手车, 三无产品, 五金店, 三轮车, 一次性餐具): the matter's
+# own nouns, kept
+_NUMERAL_IN_WORD = re.compile(r"^(二手|三无|五金|三轮|一次性|十字路口)")
 _PARTICLES = ("得", "了", "的", "吗", "呢", "吧")
 _PRONOUNS = ("我", "你", "他", "她", "它", "咱", "姓")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
@@ -193,7 +196,7 @@ def extract_keywords(compact: str, *, exclude: Collection[str] = (), memo: Memo 
             word in _STOPWORDS
             or word in exclude
             or not _WORD.match(word)
-            or _HAS_NUMERAL.search(word)
+            or (_HAS_NUMERAL.search(word) and not _NUMERAL_IN_WORD.match(word))
             or word.endswith(_PARTICLES)
             or word.startswith(_PRONOUNS)
             or any(word in other or other in word for other in exclude if len(other) >= 2)

@@ -28,13 +28,24 @@ SURNAMES = frozenset(
 )
 # characters before 先生/女士 that are words, not surnames (好的先生, 那位女士, 谢谢女士)
 _FORMS = {"先生": "先生", "女士": "女士", "小姐": "女士", "阿姨": "女士", "大姐": "女士", "娭毑": "女士", "师傅": None}
+# 我是(一个自闭症)孩子的妈妈: the caller as a parent, the child described or not
+_CHILD = r"我是(一个|个)?([\u4e00-\u9fff]{0,6}?(孩子|小孩|伢子|学生|病人|老人|患者))?(他|她)?的?"
+# 我老公 / 俺媳妇 / 我未婚妻: a spouse or partner said as the caller's own (俺 is 我 in northern speech). Not the
+# Changsha 我(屋里)老倌子 / 老头子 (the husband): the sets' labels disagree on it (docs/speech.md, eighth round)
+_SPOUSE = r"[我俺](的|家|屋里)?"
+# 我一个女司机 / 我是个女的 / 我一个男的: the caller's sex said outright (not 我一个女儿, 女朋友, 女孩子的妈妈)
+_SAYS_SEX = r"我是?(一个|个|这个)"
 _SELF_FEMALE = re.compile(
-    r"我是(孩子|小孩|伢子|细伢子|学生|他|她|病人|老人)?(他|她)?的?(妈妈|母亲|奶奶|外婆|娭毑|姥姥|妻子|老婆|堂客|女儿|满女|儿媳)|我(的)?(老公|丈夫|前夫)|我先生(?!姓)|"
-    r"我(一个|是个?|这个)(孤)?(老婆子|老太婆|老婆婆|老娭毑)"
+    _CHILD + r"(妈妈|母亲|奶奶|外婆|娭毑|姥姥|妻子|老婆|堂客|女儿|满女|儿媳)|"
+    + _SPOUSE + r"(老公|丈夫|前夫|未婚夫|男朋友)|我先生(?!姓)|"
+    r"我(一个|是个?|这个)(孤)?(老婆子|老太婆|老婆婆|老娭毑)|"
+    + _SAYS_SEX + r"女(?!儿|朋友|孩|娃|伢|生|婿)"
 )
 _SELF_MALE = re.compile(
-    r"我是(孩子|小孩|伢子|细伢子|学生|他|她|病人|老人)?(他|她)?的?(爸爸|父亲|爷爷|嗲嗲|外公|姥爷|丈夫|老公|老倌子|儿子|满崽|大崽|细崽|崽|女婿)|我(的)?(老婆|妻子|媳妇|前妻|堂客)(?!子)|"
-    r"我(一个|是个?|这个)(孤)?(老头子|老头|老倌子)"
+    _CHILD + r"(爸爸|父亲|爷爷|嗲嗲|外公|姥爷|丈夫|老公|老倌子|儿子|满崽|大崽|细崽|崽|女婿)|"
+    + _SPOUSE + r"(老婆|妻子|媳妇|前妻|堂客|未婚妻|女朋友)(?!子)|"
+    r"我(一个|是个?|这个)(孤)?(老头子|老头|老倌子)|"
+    + _SAYS_SEX + r"男(?!儿|朋友|孩|娃|伢|生)"
 )
 _SURNAME_RE = "(?:" + "|".join(sorted(COMPOUND_SURNAMES)) + "|[" + "".join(sorted(SURNAMES)) + "])"
 # The caller's name as said in a call (我姓王, 免贵姓欧阳, 我叫张建国, 王先生, 邓娭毑): blanked from free text
@@ -53,6 +64,13 @@ _SELF_THEN_SURNAME = re.compile(
     r"我(就)?是(他|她|孩子|小孩|伢子|病人|学生|老人)?的?(妈妈|爸爸|母亲|父亲|奶奶|爷爷|娭毑|家长|老婆|老公|堂客|"
     r"女儿|儿子|满崽|崽|业主|户主|组长|租户|房东|车主)$"
 )
+# 我是市里一个退休干部姓欧阳 / 我是这个小区的居民姓王: the caller describes himself by his station, then his
+# surname (not 我是来反映那个干部姓王的: someone he calls about; see _NOT_SELF_STATION)
+_SELF_STATION_THEN_SURNAME = re.compile(
+    r"我(就)?是([\u4e00-\u9fff]{0,10}?)(干部|职工|工人|老师|教师|医生|护士|司机|居民|村民|党员|员工|店主|业主|"
+    r"志愿者|网格员|老同志|退休的)$"
+)
+_NOT_SELF_STATION = re.compile(r"来|投诉|举报|反映|找|说|讲|问|告|那个|他|她")
 # 我是上个月打电话讲欠工钱的那个姓覃的: the caller as the one of an earlier call (not 那个姓彭的法官)
 _SELF_AS_THE_ONE = re.compile(r"我(就)?是\S{0,30}那个$")
 _PERSON_AFTER = re.compile(
@@ -140,6 +158,9 @@ def _introduces_himself(compact: str, match: re.Match[str], found: str) -> bool:
         return True
     before = compact[max(0, match.start() - 40) : match.start()]
     tail = compact[match.end() + len(found) : match.end() + len(found) + 6]
+    station = _SELF_STATION_THEN_SURNAME.search(before)
+    if station is not None and not _NOT_SELF_STATION.search(station.group(2)):
+        return True
     return bool(_SELF_THEN_SURNAME.search(before)) or (
         bool(_SELF_AS_THE_ONE.search(before)) and tail.startswith("的") and not _PERSON_AFTER.match(tail)
     )

@@ -94,6 +94,27 @@ def digit_runs(compact: str) -> list[DigitRun]:
     return runs
 
 
+def _split_repeated(run: DigitRun, compact: str) -> list[DigitRun]:
+    """"幺九八七四八二六六三零幺九八七四八二六六三零": the caller says his number twice with no pause (to be sure
+    it is taken down); Vosk writes one run of twice the digits. A run that is a whole number said twice, digit for
+    digit, is the number (an ID number or two different numbers are not halves of each other)."""
+    digits = run.digits
+    half = len(digits) // 2
+    if len(digits) % 2 or digits[:half] != digits[half:]:
+        return [run]
+    if _as_number(DigitRun(digits[:half], run.start, run.end), compact) is None:
+        return [run]
+    seen, position = 0, run.start
+    while seen < half:  # the position after the first saying's last digit, fillers between digits skipped
+        if DIGITS.get(compact[position]) is not None:
+            seen += 1
+        position += 1
+    second = position
+    while DIGITS.get(compact[second]) is None:
+        second += 1
+    return [DigitRun(digits[:half], run.start, position), DigitRun(digits[half:], second, run.end)]
+
+
 def _split_restated(run: DigitRun, compact: str) -> list[DigitRun]:
     """"后面四位是六二四零 幺三九七五幺八六二四零": a corrected part and the whole number said again run into one
     string of digits (Vosk writes no pause); after a word of correction, a run of at most six digits too many
@@ -159,7 +180,12 @@ def find_phone(compact: str, runs: Iterable[DigitRun] | None = None) -> PhoneNum
     """The caller's callback number in compact text, or None. Prefers a number said right after 电话/号码…;
     otherwise the last one said (a caller repeats or corrects the number he means). Someone else's number is
     never the caller's. `runs`: `digit_runs(compact)` when they are known."""
-    runs = [part for run in (digit_runs(compact) if runs is None else runs) for part in _split_restated(run, compact)]
+    runs = [
+        part
+        for run in (digit_runs(compact) if runs is None else runs)
+        for said in _split_repeated(run, compact)
+        for part in _split_restated(said, compact)
+    ]
     candidates: list[tuple[PhoneNumber, bool, bool]] = []  # (number, said after 电话…, someone else's)
     skip: set[int] = set()
     for index, run in enumerate(runs):
