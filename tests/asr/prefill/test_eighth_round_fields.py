@@ -107,3 +107,18 @@ def test_surname_after_the_callers_station() -> None:
 )
 def test_form_of_address_from_what_the_caller_says_of_himself(text: str, form: str | None) -> None:
     assert prefill(text).form_of_address == form
+
+
+# --- topics: a question about power is no power cut ---------------------------------------------------------------
+def test_asking_whether_a_wire_is_live_is_no_power_cut(directory: UnitDirectory) -> None:
+    # 有没电 asks whether the wire is live; 屋里没电 is the cut itself
+    asked = (
+        "喂 我 跟 你 讲 我们 小区 门口 有 根 电线 掉 下来 了 吊 在 人行道 上面 不 晓得 它 有 没 电 "
+        "细伢子 放学 都 从 那里 过 我 姓 葛 电话 幺 三 七 零 七 三 幺 二 四 六 八"
+    )
+    assert "停电" not in prefill(asked, directory=directory).keywords
+    cut = (
+        "喂 我 屋里 没 电 了 从 中午 到 现在 冰箱 里 的 东西 都 要 坏 了 "
+        "我 姓 葛 电话 幺 三 七 零 七 三 幺 二 四 六 八"
+    )
+    assert "停电" in prefill(cut, directory=directory).keywords
