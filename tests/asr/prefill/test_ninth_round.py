@@ -25,6 +25,9 @@ def test_a_lock_being_cut_now_is_a_theft_for_the_police() -> None:
     # one's own lock to be opened by a locksmith is a question, no crime
     own = prefill("我 电动车 的 钥匙 搞 丢 了 想 问 一下 找 开锁 的 师傅 把 锁 剪 掉 要 不 要 开 证明")
     assert not own.is_emergency
+    # nor is the caller cutting his own lock, locked out (我在…剪…锁)
+    locked_out = prefill("我 钥匙 锁 在 屋里 了 我 在 门口 剪 了 半天 锁 都 剪 不 开 能 不 能 帮 我 找 个 开锁 的")
+    assert not locked_out.is_emergency
 
 
 def test_a_number_to_ring_said_with_beat_me_is_no_assault() -> None:
