@@ -4,7 +4,7 @@
 
 The similar-calls counts (`asr/prefill/similar_calls.py`) are learnt from the labelled sets; scoring a set with
 counts that include it says nothing of a call nobody labelled. So each labelled set — the splits of
-tests/data/prefill/dev.jsonl (dev, holdout, fresh…fresh5), blind1…blind16, and the five batches of
+tests/data/prefill/dev.jsonl (dev, holdout, fresh…fresh5), blind1…blind16 and blind18, and the five batches of
 category_probes.txt — is scored with counts built from all the others (leave one set out), two ways:
 
 - `model`: the similar calls alone (the category they give every call of the set, abuse left out);
@@ -15,8 +15,8 @@ an upper bound of what a new set scores. The honest figures of the cues on calls
 scores of each blind set in docs/speech.md. Prints a table; with --json one JSON object.
 
 With --writers, a writer's sets are left out together (the counts never see that writer): blind12 and blind13 (writer
-A), blind14 (writer B), blind15 (writer C), blind16 (writer D), the four who never read the extractor. Leaving out
-one set of writer A would still count the other set of the same voice.
+A), blind14 (writer B), blind15 (writer C), blind16 (writer D), blind18 (writer F), the five who never read the
+extractor. Leaving out one set of writer A would still count the other set of the same voice.
 """
 
 from __future__ import annotations
@@ -37,13 +37,16 @@ WRITERS = {
     "writerB": ("blind14",),
     "writerC": ("blind15",),
     "writerD": ("blind16",),
+    "writerF": ("blind18",),
 }
+# blind17 is kept out of the repository (scored blind by the lead), so the sets are named one by one
+BLIND_SETS = (*(f"blind{n}" for n in range(1, 17)), "blind18")
 
 
 def labelled_sets() -> dict[str, list[tuple[str, str, str | None]]]:
     """set name → (text, notes, category label or None) in file order."""
     sets: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for path in (DATA / "dev.jsonl", *(DATA / f"blind{n}.jsonl" for n in range(1, 17))):
+    for path in (DATA / "dev.jsonl", *(DATA / f"{name}.jsonl" for name in BLIND_SETS)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)

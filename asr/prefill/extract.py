@@ -314,6 +314,8 @@ class _Extraction:
         sources = [Source(doc, notes=doc is self.t.notes) for doc in self.docs]
         if retrospective_intent(sources) is not None:
             return False  # praise for a repair done, criticism of one done late: over
+        if self.answered_and_disputed() is not None:
+            return False  # the unit's answer to the danger disputed (第13条(六)): the danger was seen to then
         for doc in self.docs:
             hit = _live_match(doc.compact, cues.URGENT)
             if hit is None:  # begun in the past (昨晚刮风…) and still a danger (还在冒火花)
@@ -397,11 +399,10 @@ class _Extraction:
             if hit is not None:
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.OTHER_BY_LAW
-        for doc in self.docs:
-            handled = _live_match(doc.compact, cues.REASON_HANDLED, allow_past=True)
-            if handled is not None and cues.REASON_HANDLED_NO_NEWS.search(doc.compact):
-                self.note("not_accepted_reason", doc, *handled)
-                return NotAcceptedReason.ALREADY_HANDLED
+        answered = self.answered_and_disputed()
+        if answered is not None:
+            self.note("not_accepted_reason", *answered)
+            return NotAcceptedReason.ALREADY_HANDLED
         for doc in self.docs:
             abuse = cues.REASON_ABUSE.search(doc.compact)
             chat = _live_match(doc.compact, cues.REASON_NO_REQUEST, allow_past=True)
@@ -414,6 +415,15 @@ class _Extraction:
                 )
                 self.note("not_accepted_reason", doc, *hit)
                 return NotAcceptedReason.UNLAWFUL_OR_NO_REQUEST
+        return None
+
+    def answered_and_disputed(self) -> tuple[Doc, int, int] | None:
+        """第13条(六): the matter was answered by the unit in charge and the caller disputes it with nothing new
+        (城管回复我说…, 我就是不服): where the answer is said."""
+        for doc in self.docs:
+            handled = _live_match(doc.compact, cues.REASON_HANDLED, allow_past=True)
+            if handled is not None and cues.REASON_HANDLED_NO_NEWS.search(doc.compact):
+                return doc, *handled
         return None
 
     def outside(self, district: str | None, street: str | None) -> tuple[Doc, Mention] | None:

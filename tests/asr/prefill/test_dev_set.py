@@ -33,7 +33,8 @@ from asr.prefill import prefill
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "prefill"
 DEV_SET = DATA / "dev.jsonl"
-BLIND_SETS = tuple(f"blind{n}" for n in range(1, 17))
+# blind17 is kept out of the repository (the lead scores it blind), so the sets are named one by one
+BLIND_SETS = (*(f"blind{n}" for n in range(1, 17)), "blind18")
 EXACT_FIELDS = (
     "category", "surname", "form_of_address", "phone", "district", "street", "is_anonymous", "is_emergency",
     "emergency_service", "not_accepted_reason", "is_repeat",

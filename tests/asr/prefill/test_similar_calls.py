@@ -30,7 +30,7 @@ def test_the_shipped_counts_are_those_of_the_sets_they_name() -> None:
     shipped = default_similar_calls()
     assert shipped is not None
     assert shipped.sources[0] == "dev"
-    assert {"blind12", "blind13", "blind14", "blind15", "blind16", "category_probes"} <= set(shipped.sources)
+    assert {"blind12", "blind13", "blind14", "blind15", "blind16", "blind18", "category_probes"} <= set(shipped.sources)
     rebuilt = SimilarCalls.build(
         [r for name in shipped.sources for r in labelled_calls(labelled_set(DATA, name))], sources=shipped.sources
     )
