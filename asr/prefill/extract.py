@@ -153,6 +153,7 @@ class _Extraction:
         self.directory = directory
         self.evidence: dict[str, str] = {}
         self.evidence_address = ""
+        self.address_is_landmark = False  # a park or lake as the address stays in the summary's words
         self.evidence_emergency = ""
         self.service: str | None = None
         # 第13条(四): what the seat calls such a call (辱骂, 骚扰, 无实质诉求), heading its summary and keywords
@@ -285,6 +286,22 @@ class _Extraction:
                 self.note("address", doc, start, end)
                 self.evidence_address = doc.compact[start:end]
                 return text
+        # no estate, road or home named: the park, lake or station the matter happens at is where to send someone
+        # (我在烈士公园里面, 在松雅湖那边散步, 月湖公园北门); not one the caller denies or passes through on his way
+        for doc in self.docs:
+            for d, m in self.places:
+                if d is not doc or _denied_place(doc.compact, m) or _aside_place(doc.compact, m):
+                    continue
+                end = m.end
+                if m.place.kind is not PlaceKind.LANDMARK:
+                    park = _PARK_AFTER.match(doc.compact, m.end)
+                    if m.place.explicit or m.place.kind is not PlaceKind.STREET or park is None:
+                        continue  # 月湖街道 is a street; 月湖公园 is a park in it
+                    end = park.end()
+                self.note("address", doc, m.start, end)
+                self.evidence_address = doc.compact[m.start : end]
+                self.address_is_landmark = True
+                return self.evidence_address
         return None
 
     # --- what -----------------------------------------------------------------------------------------------
@@ -509,9 +526,8 @@ class _Extraction:
             headline = announced_matter(texts[0], memo=self.memo)
             if headline and headline[1] not in core:
                 core = "，".join(_dedupe_overlap([headline[0], core]))
-        place = next((p for p in (address, street, district) if p), "")
-        if place in core:
-            place = ""
+        # the most specific place the core does not already say (a park kept in the core's words: the district)
+        place = next((p for p in (address, street, district) if p and p not in core), "")
         summary = f"{place}：{core}" if place and core else (place or core)
         if self.no_matter and self.no_matter not in summary:
             summary = f"{self.no_matter}：{summary}" if summary else self.no_matter
@@ -548,7 +564,7 @@ class _Extraction:
             and m.place.kind in (PlaceKind.DISTRICT, PlaceKind.STREET)  # not 在长沙工作, 在衡阳买的
             and not (not m.place.explicit and _FACILITY_AFTER.match(compact, m.end))  # 梅溪湖公园 is a park
         ]
-        if self.evidence_address:
+        if self.evidence_address and not self.address_is_landmark:
             spans += [match.span() for match in re.finditer(re.escape(self.evidence_address), compact)]
         for start, end in spans:
             chars[start:end] = [c if c == BLANK else PLACE for c in chars[start:end]]
@@ -662,6 +678,8 @@ _SELF_INTRO_AT_PLACE = re.compile(
 _FACILITY_AFTER = re.compile(
     r"公园|小区|花园|社区|广场|医院|学校|中学|小学|幼儿园|市场|菜市场|大桥|桥|湖|山|路|街|大道|村"
 )
+# 月湖公园 / 洋湖湿地公园: a street's bare name and a park, the park the address when nothing else is
+_PARK_AFTER = re.compile(r"(湿地)?公园|广场")
 _SAID_AS_NUMBER = re.compile("尾号|电话|手机|号码|号是|身份证|证号")
 _NAME_STOP = re.compile(
     r".*(的|在|住|是|我们|我|那个|这个|了|就|这边|那边|街道|镇|区|县|市|乡|门口|附近|旁边|对面|里面|叫|们|，|,|。|、|边|:|：|;|反映|先生|女士|号)"

@@ -28,8 +28,8 @@ SURNAMES = frozenset(
 )
 # characters before 先生/女士 that are words, not surnames (好的先生, 那位女士, 谢谢女士)
 _FORMS = {"先生": "先生", "女士": "女士", "小姐": "女士", "阿姨": "女士", "大姐": "女士", "娭毑": "女士", "师傅": None}
-# 我是(一个自闭症)孩子的妈妈: the caller as a parent, the child described or not
-_CHILD = r"我是(一个|个)?([\u4e00-\u9fff]{0,6}?(孩子|小孩|伢子|学生|病人|老人|患者))?(他|她)?的?"
+# 我是(一个自闭症)孩子的妈妈 / 我是他们的儿子: the caller as a parent or a child of the people the call is for
+_CHILD = r"我是(一个|个)?([\u4e00-\u9fff]{0,6}?(孩子|小孩|伢子|学生|病人|老人|患者))?(他们|她们|他|她)?的?"
 # 我老公 / 俺媳妇 / 我未婚妻: a spouse or partner said as the caller's own (俺 is 我 in northern speech). Not the
 # Changsha 我(屋里)老倌子 / 老头子 (the husband): the sets' labels disagree on it (docs/speech.md, eighth round)
 _SPOUSE = r"[我俺](的|家|屋里)?"

@@ -38,6 +38,13 @@ _AREA_CODE = "0731"
 _MIN_CORRECTION_CONTEXT = 12
 # 两位 / 三个数: a count of digits, not a digit
 _COUNT_AFTER = re.compile(r"位|个数|个号")
+# 一遍 / 一次: a count of times said before a number read again, not its first digit
+_TIMES_AFTER = re.compile(r"遍|次|趟|回")
+# 第四个数是七 / 第四位应该是七: the caller names which digit he corrects, counted from the number's start
+_ORDINAL_BEFORE = re.compile(
+    r"第([一二两三四五六七八九十1-9]|十[一二]|1[01])(个数字?|个号|位数?|个)?(数字)?(是|应该是|改成|换成|改为)$"
+)
+_ORDINALS = {**{c: i for i, c in enumerate("一二三四五六七八九十", 1)}, "两": 2, "十一": 11, "十二": 12}
 # where in the number the corrected part goes
 _HEAD_HINT = re.compile(r"开头|前面|前[一二两三四五六七1-7]位|头[一二两三四五六七1-7]?位?|第一位")
 # "不是A是B" (A wrong, B right) / "是B不是A" (B right, A wrong): what joins the two parts says which is which
@@ -77,6 +84,10 @@ def digit_runs(compact: str) -> list[DigitRun]:
         digit = DIGITS.get(char)
         if digit is not None and _COUNT_AFTER.match(compact, position + 1):
             digit = None  # 最后两位是零八: 两 counts the digits that follow
+        elif digit is not None and position and compact[position - 1] == "第":
+            digit = None  # 第四个是七: 四 says which digit, it is none of them
+        elif char == "一" and _TIMES_AFTER.match(compact, position + 1) and not digits:
+            digit = None  # 我重新讲一遍 幺三九…: 一 counts the times, the number follows
         if digit is not None:
             if not digits:
                 start = position
@@ -165,9 +176,18 @@ def _others(compact: str, run: DigitRun) -> bool:
     return bool(_OTHERS_NUMBER_AFTER.match(compact[run.end : run.end + 10]))
 
 
-def _replace_part(number: str, wrong: str | None, right: str, head: bool) -> str:
+def _ordinal(said: str) -> int | None:
+    """The index (from 0) of the digit a caller names as 第四 / 第4, or None."""
+    number = int(said) if said.isdigit() else _ORDINALS.get(said)
+    return number - 1 if number else None
+
+
+def _replace_part(number: str, wrong: str | None, right: str, head: bool, *, at: int | None = None) -> str:
     """`number` with a part corrected: `wrong` replaced by `right` where it occurs (the first occurrence when the
-    caller said 开头, else the last), or without `wrong` the head or the tail replaced by `right`."""
+    caller said 开头, else the last), or without `wrong` the digits from `at` (第四个数是七: the caller named
+    the place), else the head or the tail, replaced by `right`."""
+    if wrong is None and at is not None and at + len(right) <= len(number):
+        return number[:at] + right + number[at + len(right) :]
     if wrong is not None and len(wrong) == len(right) and wrong in number:
         at = number.find(wrong) if head else number.rfind(wrong)
         return number[:at] + right + number[at + len(wrong) :]
@@ -230,7 +250,8 @@ def find_phone(compact: str, runs: Iterable[DigitRun] | None = None) -> PhoneNum
             skip.add(index + 1)
         elif not _corrects(compact, previous, run):
             continue
-        corrected = _replace_part(bare, wrong, right, head)
+        named = _ORDINAL_BEFORE.search(compact[previous.end : run.start]) if wrong is None else None
+        corrected = _replace_part(bare, wrong, right, head, at=_ordinal(named.group(1)) if named else None)
         if previous.number.startswith(f"{_AREA_CODE}-"):
             corrected = f"{_AREA_CODE}-{corrected[4:]}"
         candidates[-1] = (PhoneNumber(corrected, previous.start, end), context, others)
