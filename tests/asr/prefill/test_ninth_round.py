@@ -103,3 +103,41 @@ def test_a_rule_asked_as_this_or_that_is_a_consultation_over_a_neighbours_object
     # the noise the caller suffers himself stays a complaint
     noise = prefill("我们 小区 楼下 那 户 装 了 个 充电桩 天天 晚上 有 噪音 吵 得 我 睡 不 着")
     assert noise.category is Category.COMPLAINT
+
+
+
+PHONE = " 电话 幺 三 五 零 七 三 幺 二 四 六 八"
+
+
+def test_secrecy_asked_as_do_not_tell_others_it_was_me() -> None:
+    # 莫跟别个讲是我打的: Changsha's "don't tell anyone it was me who called"
+    secret = prefill("我 屋 对面 那 家 饭店 天天 半夜 往 下水道 倒 潲水 你 莫 跟 别个 讲 是 我 打 的 啊" + PHONE)
+    assert secret.is_anonymous
+    # telling others it was the caller is allowed, and so nothing is sealed
+    open_ = prefill("我 屋 对面 那 家 饭店 天天 半夜 往 下水道 倒 潲水 你 跟 他 讲 是 我 打 的 都 冇 得 关系" + PHONE)
+    assert not open_.is_anonymous
+
+
+def test_a_call_to_the_hotline_in_a_named_month_is_a_repeat() -> None:
+    again = prefill("我 九月份 打 过 你们 电话 的 反映 我们 小区 门口 的 井盖 烂 了 到 现在 还 冇 修" + PHONE)
+    assert again.is_repeat
+    # a bill of a named month is no earlier call
+    bill = prefill("我 想 问 一下 九月份 的 电费 怎么 比 八月份 多 了 一 倍" + PHONE)
+    assert not bill.is_repeat
+
+
+def test_a_dog_never_on_a_leash_told_far_from_the_dog() -> None:
+    told = prefill(
+        "我 要 反映 一下 我们 隔壁 栋 有 个 人 养 了 一 条 狗 好 大 一 条 他 每天 早上 带 到 小区 花园 里面 来 溜 "
+        "从来 不 牵 绳子 细伢子 都 不 敢 下楼 玩"
+    )
+    assert "遛狗不牵绳" in told.keywords
+    # 他每天早上带到小区: where he takes it, not the name of an estate
+    assert told.address is None
+    # a dog far from a word of fright is no dog nuisance (吓 is said of anything)
+    fright = prefill(
+        "我 屋里 那 条 狗 昨天 走 丢 了 我 到 处 找 找 了 一 晚 上 都 冇 找 到 今天 早上 楼下 着火 了 把 我 吓 一 跳"
+    )
+    assert "遛狗不牵绳" not in fright.keywords
+    # an estate named before its suffix is still its name
+    assert prefill("我 住 在 枫林 绿洲 小区 三 栋 楼下 有 人 天天 打 麻将 到 半夜").address == "枫林绿洲小区"
