@@ -115,15 +115,7 @@ def _split_repeated(run: DigitRun, compact: str) -> list[DigitRun]:
         return [run]
     if _as_number(DigitRun(digits[:half], run.start, run.end), compact) is None:
         return [run]
-    seen, position = 0, run.start
-    while seen < half:  # the position after the first saying's last digit, fillers between digits skipped
-        if DIGITS.get(compact[position]) is not None:
-            seen += 1
-        position += 1
-    second = position
-    while DIGITS.get(compact[second]) is None:
-        second += 1
-    return [DigitRun(digits[:half], run.start, position), DigitRun(digits[half:], second, run.end)]
+    return _split_after(run, compact, half)
 
 
 def _split_restated(run: DigitRun, compact: str) -> list[DigitRun]:
@@ -135,16 +127,21 @@ def _split_restated(run: DigitRun, compact: str) -> list[DigitRun]:
         return [run]
     if not _CORRECTION.search(compact[max(0, run.start - 16) : run.start]):
         return [run]  # no correction said: not a part and a number (an ID number read out is one run)
-    head = len(digits) - 11
+    return _split_after(run, compact, len(digits) - 11)
+
+
+def _split_after(run: DigitRun, compact: str, count: int) -> list[DigitRun]:
+    """The run as two: its first `count` digits and the rest, each with its place in the text (the fillers Vosk
+    writes between digits belong to neither)."""
     seen, position = 0, run.start
-    while seen < head:  # the position after the head's last digit, fillers between digits skipped
+    while seen < count:  # the position after the first part's last digit
         if DIGITS.get(compact[position]) is not None:
             seen += 1
         position += 1
-    tail_start = position
-    while DIGITS.get(compact[tail_start]) is None:
-        tail_start += 1
-    return [DigitRun(digits[:head], run.start, position), DigitRun(digits[head:], tail_start, run.end)]
+    rest = position
+    while DIGITS.get(compact[rest]) is None:
+        rest += 1
+    return [DigitRun(run.digits[:count], run.start, position), DigitRun(run.digits[count:], rest, run.end)]
 
 
 def _as_number(run: DigitRun, compact: str) -> str | None:
