@@ -39,3 +39,23 @@ def test_the_leave_one_set_out_bench_scores_a_set_with_counts_that_never_saw_it(
     # the model alone, never having seen blind11, still gets most of it; the whole pre-fill at least as much
     assert blind11["model"] / blind11["labelled"] >= 0.75 and blind11["prefill"] >= blind11["model"]
     assert result["totals"]["calls"] == 54
+
+
+def test_a_blind_set_is_scored_table_only_and_its_misses_only_when_asked() -> None:
+    """bench/blind_set_score.py: a set `test_dev_set.py` does not check gets the same table, misses on demand."""
+    data = BENCH.parents[1] / "tests" / "data" / "prefill"
+    script = BENCH.parent / "blind_set_score.py"
+
+    def run(*extra: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, str(script), str(data / "blind1.jsonl"), str(data / "blind20.jsonl"), *extra],
+            capture_output=True, text=True, encoding="utf-8", timeout=120, check=True,
+        )  # fmt: skip
+        return done.stdout.splitlines()
+
+    table = run()
+    assert table[0].split() == ["field", "blind1", "blind20", "all"]
+    overall = next(line for line in table if line.startswith("overall")).split()
+    assert all(cell.endswith("%") for cell in overall[1:])
+    assert next(line for line in table if line.startswith("transcripts")).split()[1:] == ["30", "30", "60"]
+    assert len(run("--misses")) > len(table)  # blind1 and blind20 are not scored perfectly
