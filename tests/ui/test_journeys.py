@@ -484,5 +484,12 @@ def test_centre_loss_orders_wait_and_drain(stack, qtbot) -> None:
     stack.env.server = stack.env.runtime.run(restart(), timeout=30)
     wait(stack, qtbot, lambda: "待上传" not in w.status.center.text() and stack.bridge.services.center_connected,
          60_000)
-    wait(stack, qtbot, lambda: "中心已确认" in w.form.order_label.text(), 30_000)
+    try:
+        qtbot.waitUntil(lambda: "中心已确认" in w.form.order_label.text(), timeout=30_000)
+    except qtbot.TimeoutError:  # what the desk and the store knew of the order, for the diagnosis
+        order_id = stack.state.call(call_id).order_id
+        pytest.fail(f"no acknowledgement shown within 30 s: label {w.form.order_label.text()!r}, painted notes "
+                    f"{[n for n in stack.state.orders if n.order_id == order_id]}, desk notes "
+                    f"{[n for n in stack.desk.state.orders if n.order_id == order_id]}, store "
+                    f"{stack.app.sync.order_sync_states([order_id]).result(10)}")
     assert stack.app.sync.status.queue_depth == 0
