@@ -819,7 +819,9 @@ def shift_figures(args: argparse.Namespace, report: Callable[[dict[str, Any]], N
                          if "from" in catch_up else None,
                          "changes_notified": counts["changes_notified"], "task_refreshes": counts["task_refreshes"],
                          "task_refresh_errors": counts["task_refresh_errors"], "sync_cursor_at_end": synced.cursor,
-                         "queue_depth_at_end": synced.queue_depth},
+                         "queue_depth_at_end": synced.queue_depth,
+                         # why the changes were not made elsewhere (the peer process's last words), if they were not
+                         "peer_error": catch_up.get("error")},
             "memory": {"rss_start_mb": round(rss_start, 1), "rss_after_a_third_mb": round(rss_warm, 1),
                        "rss_before_pop_flood_mb": round(rss_before_flood, 1), "rss_end_mb": round(rss_end, 1),
                        "breakdown": breakdown,
